@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what atelier needs from Debian's packages, idempotently: a second run with
+# everything present asks dpkg only and returns in well under a second.
+#   scripts/deps.sh build   compilers and libraries for the hub
+#   scripts/deps.sh test    build + what the test suite drives for real
+#   scripts/deps.sh run     build + the engines the studio launches
+set -euo pipefail
+
+build_packages=(
+    g++ cmake make git pkg-config ccache clang-format
+    libboost1.81-dev nlohmann-json3-dev libexpected-dev libspdlog-dev libfmt-dev
+    libcli11-dev libtomlplusplus-dev libssl-dev zlib1g-dev libvalijson-dev
+    libsqlite3-dev libpq-dev libgit2-dev libsodium-dev
+    libgtest-dev libgmock-dev libbenchmark-dev
+)
+engine_packages=(blender python3-websockets python3-numpy)
+test_packages=(procps curl postgresql)
+
+want=("${build_packages[@]}")
+case "${1:-build}" in
+    build) ;;
+    test) want+=("${test_packages[@]}" "${engine_packages[@]}") ;;
+    run) want+=("${engine_packages[@]}") ;;
+    *) echo "usage: $0 build|test|run" >&2; exit 2 ;;
+esac
+
+missing=()
+for package in "${want[@]}"; do
+    status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
+    [[ "$status" == "install ok installed" ]] || missing+=("$package")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "atelier: installing ${missing[*]}" >&2
+sudo_cmd=()
+[[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

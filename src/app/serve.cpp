@@ -1,0 +1,102 @@
+#include "app/serve.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "app/routes.h"
+#include "core/logging.h"
+#include "net/server.h"
+
+namespace atelier::app {
+namespace {
+
+std::chrono::milliseconds to_milliseconds(double seconds) {
+    return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
+}
+
+net::ServerOptions server_options(const Config& config) {
+    net::ServerOptions options;
+    options.host = config.host;
+    options.port = static_cast<std::uint16_t>(config.port);
+    options.threads = config.threads > 0 ? static_cast<unsigned>(config.threads)
+                                         : std::max(1U, std::thread::hardware_concurrency());
+    options.max_body_bytes = static_cast<std::size_t>(config.max_body_bytes);
+    options.max_header_bytes = static_cast<std::size_t>(config.max_header_bytes);
+    options.ws_max_text_bytes = static_cast<std::size_t>(config.ws_max_text_bytes);
+    options.ws_max_binary_bytes = static_cast<std::size_t>(config.ws_max_binary_bytes);
+    options.ws_send_queue_bytes = static_cast<std::size_t>(config.ws_send_queue_bytes);
+    options.http_idle_timeout = to_milliseconds(config.http_idle_timeout_s);
+    options.ws_idle_timeout = to_milliseconds(config.ws_idle_timeout_s);
+    options.sse_heartbeat = to_milliseconds(config.sse_heartbeat_s);
+    options.close_timeout = to_milliseconds(std::max(config.shutdown_drain_s, 0.5));
+    return options;
+}
+
+Result<void> prepare_data_dir(const std::filesystem::path& data_dir) {
+    std::error_code error;
+    std::filesystem::create_directories(data_dir, error);
+    if (error) {
+        return fail(ErrorCode::Unavailable, fmt::format("cannot create data dir {}: {}", data_dir.string(), error.message()));
+    }
+    std::filesystem::permissions(data_dir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace,
+                                 error);
+    return {};
+}
+
+std::optional<std::string> token_override() {
+    const char* value = std::getenv("ATELIER_TOKEN");
+    return value != nullptr ? std::optional<std::string>(value) : std::nullopt;
+}
+
+int fatal(const Error& error) {
+    std::fprintf(stderr, "atelier: %s\n", error.message.c_str());
+    return error.code == ErrorCode::InvalidConfig ? 2 : 1;
+}
+
+} // namespace
+
+int serve(const Config& config) {
+    const auto format = config.log_format == "json" ? LogFormat::Json : LogFormat::Text;
+    if (auto logging = init_logging(format, config.log_level); !logging) {
+        return fatal(logging.error());
+    }
+    if (auto prepared = prepare_data_dir(config.data_dir); !prepared) {
+        return fatal(prepared.error());
+    }
+    auto auth = TokenAuth::load(config.data_dir, token_override());
+    if (!auth) {
+        return fatal(auth.error());
+    }
+
+    MetricsRegistry metrics;
+    AppContext app{config, std::move(*auth), metrics, std::chrono::steady_clock::now(), {}};
+    app.health_checks.emplace_back("http", [] { return std::string("ok"); });
+
+    auto server = net::Server::create(server_options(config), build_routes(app),
+                                      [&app](const net::HttpRequest& request) { return app.auth.authenticate(request); },
+                                      metrics);
+    if (!server) {
+        return fatal(server.error());
+    }
+    auto& hub = **server;
+    const auto drain = to_milliseconds(config.shutdown_drain_s);
+    hub.on_signal([&hub, drain] { hub.stop(drain); });
+
+    hub.run([&] {
+        const std::string base = fmt::format("http://{}:{}", config.host, hub.port());
+        spdlog::info("data dir {}, web root {}", config.data_dir, config.web_root);
+        // The ready line is a fixed interface: scripts and tests wait for it.
+        std::printf("atelier listening on %s\n", base.c_str());
+        std::printf("atelier open %s/?token=%s\n", base.c_str(), app.auth.token().c_str());
+        std::fflush(stdout);
+    });
+    spdlog::info("stopped");
+    return 0;
+}
+
+} // namespace atelier::app

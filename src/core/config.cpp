@@ -1,0 +1,449 @@
+#include "core/config.h"
+
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <set>
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+extern char** environ;
+
+namespace atelier {
+namespace {
+
+constexpr double kMiB = 1 << 20;
+
+// The table every other view of the configuration is generated from.
+const std::vector<OptionSpec> kOptions{
+    {"host", "host", "ATELIER_HOST", OptionType::String, "Address to listen on", &Config::host},
+    {"port", "port", "ATELIER_PORT", OptionType::Integer, "TCP port to listen on; 0 picks a free one", &Config::port, 0,
+     65535},
+    {"data_dir", "data-dir", "ATELIER_DATA_DIR", OptionType::String,
+     "Data directory (database, project repos, sessions, token); default $XDG_DATA_HOME/atelier or "
+     "~/.local/share/atelier",
+     &Config::data_dir},
+    {"web_root", "web-root", "ATELIER_WEB_ROOT", OptionType::String,
+     "Directory of the browser app's static files; default web/dist of the source tree", &Config::web_root},
+    {"threads", "threads", "ATELIER_THREADS", OptionType::Integer, "Network threads; 0 means one per core",
+     &Config::threads, 0, 256},
+    {"log.level", "log-level", "ATELIER_LOG_LEVEL", OptionType::Choice, "Log level", &Config::log_level, 0, 0,
+     {"trace", "debug", "info", "warn", "error", "off"}},
+    {"log.format", "log-format", "ATELIER_LOG_FORMAT", OptionType::Choice,
+     "Log format: human-readable text or one JSON object per line", &Config::log_format, 0, 0, {"text", "json"}},
+    {"limits.body_bytes", "max-body-bytes", "ATELIER_MAX_BODY_BYTES", OptionType::Bytes,
+     "Largest HTTP request body; larger requests get 413", &Config::max_body_bytes, 1, 1024 * kMiB},
+    {"limits.header_bytes", "max-header-bytes", "ATELIER_MAX_HEADER_BYTES", OptionType::Bytes,
+     "Largest HTTP request head (request line + headers); larger get 431", &Config::max_header_bytes, 1024,
+     kMiB},
+    {"limits.ws_text_bytes", "max-ws-text-bytes", "ATELIER_MAX_WS_TEXT_BYTES", OptionType::Bytes,
+     "Largest WebSocket text message; larger close the connection with 1009", &Config::ws_max_text_bytes, 1,
+     256 * kMiB},
+    {"limits.ws_binary_bytes", "max-ws-binary-bytes", "ATELIER_MAX_WS_BINARY_BYTES", OptionType::Bytes,
+     "Largest WebSocket binary message; larger close the connection with 1009", &Config::ws_max_binary_bytes, 1,
+     1024 * kMiB},
+    {"limits.ws_send_queue_bytes", "ws-send-queue-bytes", "ATELIER_WS_SEND_QUEUE_BYTES", OptionType::Bytes,
+     "Text bytes queued for one slow WebSocket client before it is disconnected (1008)",
+     &Config::ws_send_queue_bytes, 1024, 1024 * kMiB},
+    {"timeouts.http_idle_s", "http-idle-timeout", "ATELIER_HTTP_IDLE_TIMEOUT", OptionType::Seconds,
+     "Seconds an HTTP connection may stay idle or take to send a request", &Config::http_idle_timeout_s, 0.1, 86400},
+    {"timeouts.ws_idle_s", "ws-idle-timeout", "ATELIER_WS_IDLE_TIMEOUT", OptionType::Seconds,
+     "Seconds without traffic before a WebSocket is pinged, then closed if silent as long again",
+     &Config::ws_idle_timeout_s, 0.1, 86400},
+    {"timeouts.shutdown_drain_s", "shutdown-drain", "ATELIER_SHUTDOWN_DRAIN", OptionType::Seconds,
+     "Seconds to let connections finish after SIGINT/SIGTERM", &Config::shutdown_drain_s, 0, 3600},
+    {"timeouts.sse_heartbeat_s", "sse-heartbeat", "ATELIER_SSE_HEARTBEAT", OptionType::Seconds,
+     "Seconds between SSE heartbeat comments", &Config::sse_heartbeat_s, 0.1, 3600},
+    {"bench_endpoints", "bench-endpoints", "ATELIER_BENCH_ENDPOINTS", OptionType::Boolean,
+     "Serve /ws/echo and /ws/broadcast for benchmarks and tests (never in production)", &Config::bench_endpoints},
+};
+
+std::string type_name(OptionType type) {
+    switch (type) {
+    case OptionType::String: return "a string";
+    case OptionType::Integer: return "an integer";
+    case OptionType::Bytes: return "a size in bytes (e.g. 1048576, 512K, 8M)";
+    case OptionType::Seconds: return "a number of seconds";
+    case OptionType::Boolean: return "true or false";
+    case OptionType::Choice: return "one of the listed values";
+    }
+    return "a value";
+}
+
+std::string range_text(const OptionSpec& spec) {
+    if (spec.type == OptionType::Choice) {
+        std::string out = "one of";
+        for (std::size_t i = 0; i < spec.choices.size(); ++i) {
+            out += fmt::format("{} {}", i == 0 ? "" : ",", spec.choices[i]);
+        }
+        return out;
+    }
+    if (spec.maximum == spec.minimum) {
+        return type_name(spec.type);
+    }
+    return fmt::format("{} from {} to {}", type_name(spec.type), spec.minimum, spec.maximum);
+}
+
+Error option_error(const OptionSpec& spec, std::string_view origin, std::string_view reason) {
+    return Error{ErrorCode::InvalidConfig, fmt::format("config: {} ({}): {}", spec.key, origin, reason)};
+}
+
+std::optional<std::int64_t> parse_integer(std::string_view text) {
+    std::int64_t value = 0;
+    const auto* end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (ec != std::errc() || ptr != end) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+std::optional<std::int64_t> parse_bytes(std::string_view text) {
+    std::int64_t multiplier = 1;
+    if (!text.empty()) {
+        switch (text.back()) {
+        case 'k': case 'K': multiplier = 1 << 10; break;
+        case 'm': case 'M': multiplier = 1 << 20; break;
+        case 'g': case 'G': multiplier = 1 << 30; break;
+        default: break;
+        }
+        if (multiplier != 1) {
+            text.remove_suffix(1);
+        }
+    }
+    const auto value = parse_integer(text);
+    if (!value) {
+        return std::nullopt;
+    }
+    return *value * multiplier;
+}
+
+std::optional<double> parse_seconds(std::string_view text) {
+    if (text.empty()) {
+        return std::nullopt;
+    }
+    const std::string copy(text);
+    char* end = nullptr;
+    errno = 0;
+    const double value = std::strtod(copy.c_str(), &end);
+    if (errno != 0 || end != copy.c_str() + copy.size() || !std::isfinite(value)) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+std::optional<bool> parse_boolean(std::string_view text) {
+    if (text == "true" || text == "1" || text == "yes" || text == "on") {
+        return true;
+    }
+    if (text == "false" || text == "0" || text == "no" || text == "off") {
+        return false;
+    }
+    return std::nullopt;
+}
+
+Result<void> check_range(const OptionSpec& spec, std::string_view origin, double value) {
+    if (spec.maximum != spec.minimum && (value < spec.minimum || value > spec.maximum)) {
+        return fail(option_error(spec, origin, fmt::format("{} is out of range: must be {}", value, range_text(spec))));
+    }
+    return {};
+}
+
+// Applies one value given as text (environment or flag).
+Result<void> apply_text(Config& config, const OptionSpec& spec, std::string_view origin, const std::string& text) {
+    const auto invalid = [&] {
+        return fail(option_error(spec, origin, fmt::format("\"{}\" is not {}", text, range_text(spec))));
+    };
+    switch (spec.type) {
+    case OptionType::String:
+        config.*std::get<std::string Config::*>(spec.field) = text;
+        return {};
+    case OptionType::Choice:
+        for (const auto choice : spec.choices) {
+            if (choice == text) {
+                config.*std::get<std::string Config::*>(spec.field) = text;
+                return {};
+            }
+        }
+        return invalid();
+    case OptionType::Integer:
+    case OptionType::Bytes: {
+        const auto value = spec.type == OptionType::Integer ? parse_integer(text) : parse_bytes(text);
+        if (!value) {
+            return invalid();
+        }
+        ATELIER_TRY(check_range(spec, origin, static_cast<double>(*value)));
+        config.*std::get<std::int64_t Config::*>(spec.field) = *value;
+        return {};
+    }
+    case OptionType::Seconds: {
+        const auto value = parse_seconds(text);
+        if (!value) {
+            return invalid();
+        }
+        ATELIER_TRY(check_range(spec, origin, *value));
+        config.*std::get<double Config::*>(spec.field) = *value;
+        return {};
+    }
+    case OptionType::Boolean: {
+        const auto value = parse_boolean(text);
+        if (!value) {
+            return invalid();
+        }
+        config.*std::get<bool Config::*>(spec.field) = *value;
+        return {};
+    }
+    }
+    return invalid();
+}
+
+std::string toml_type_name(const toml::node& node) {
+    if (node.is_string()) {
+        return "a string";
+    }
+    if (node.is_integer()) {
+        return "an integer";
+    }
+    if (node.is_floating_point()) {
+        return "a float";
+    }
+    if (node.is_boolean()) {
+        return "a boolean";
+    }
+    if (node.is_table()) {
+        return "a table";
+    }
+    if (node.is_array()) {
+        return "an array";
+    }
+    return "a date or time";
+}
+
+// Turns a TOML value into the text form so that file, environment and flags share one checker,
+// after making sure the TOML type itself fits (a quoted "8420" for a port is a mistake worth naming).
+Result<std::string> toml_value_text(const OptionSpec& spec, std::string_view origin, const toml::node& node) {
+    const auto wrong_type = [&](std::string_view got) {
+        return fail(option_error(spec, origin, fmt::format("must be {} (got {})", range_text(spec), got)));
+    };
+    switch (spec.type) {
+    case OptionType::String:
+    case OptionType::Choice:
+        if (const auto* value = node.as_string()) {
+            return value->get();
+        }
+        return wrong_type(toml_type_name(node));
+    case OptionType::Integer:
+        if (const auto* value = node.as_integer()) {
+            return std::to_string(value->get());
+        }
+        return wrong_type(toml_type_name(node));
+    case OptionType::Bytes:
+        if (const auto* value = node.as_integer()) {
+            return std::to_string(value->get());
+        }
+        if (const auto* value = node.as_string()) {
+            return value->get();
+        }
+        return wrong_type(toml_type_name(node));
+    case OptionType::Seconds:
+        if (const auto* value = node.as_integer()) {
+            return std::to_string(value->get());
+        }
+        if (const auto* value = node.as_floating_point()) {
+            return fmt::format("{}", value->get());
+        }
+        return wrong_type(toml_type_name(node));
+    case OptionType::Boolean:
+        if (const auto* value = node.as_boolean()) {
+            return std::string(value->get() ? "true" : "false");
+        }
+        return wrong_type(toml_type_name(node));
+    }
+    return wrong_type("unknown");
+}
+
+Result<EngineKindConfig> parse_engine_kind(const std::string& name, const toml::table& table, const std::string& file) {
+    EngineKindConfig kind;
+    const auto error = [&](std::string_view key, std::string_view reason) {
+        return fail(ErrorCode::InvalidConfig, fmt::format("config: engines.{}.{} ({}): {}", name, key, file, reason));
+    };
+    for (const auto& [key, node] : table) {
+        const std::string_view key_text = key.str();
+        if (key_text == "command") {
+            const auto* array = node.as_array();
+            if (array == nullptr || array->empty()) {
+                return error(key_text, "must be a non-empty array of strings");
+            }
+            for (const auto& item : *array) {
+                const auto* text = item.as_string();
+                if (text == nullptr) {
+                    return error(key_text, "must be a non-empty array of strings");
+                }
+                kind.command.push_back(text->get());
+            }
+        } else if (key_text == "pool") {
+            const auto* value = node.as_integer();
+            if (value == nullptr || value->get() < 0 || value->get() > 64) {
+                return error(key_text, "must be an integer from 0 to 64");
+            }
+            kind.pool = value->get();
+        } else if (key_text == "sandbox") {
+            const auto* value = node.as_boolean();
+            if (value == nullptr) {
+                return error(key_text, "must be true or false");
+            }
+            kind.sandbox = value->get();
+        } else if (key_text == "template") {
+            const auto* value = node.as_string();
+            if (value == nullptr) {
+                return error(key_text, "must be a directory path");
+            }
+            kind.template_dir = value->get();
+        } else {
+            return error(key_text, "unknown key (known: command, pool, sandbox, template)");
+        }
+    }
+    if (kind.command.empty()) {
+        return error("command", "is required");
+    }
+    return kind;
+}
+
+Result<void> apply_file(Config& config, const std::filesystem::path& path) {
+    const std::string file = path.string();
+    toml::table root;
+    try {
+        root = toml::parse_file(file);
+    } catch (const toml::parse_error& error) {
+        const auto& where = error.source().begin;
+        return fail(ErrorCode::InvalidConfig,
+                    fmt::format("config: {}:{}:{}: {}", file, where.line, where.column, error.description()));
+    }
+
+    std::set<std::string> seen;
+    for (const auto& spec : kOptions) {
+        const auto* node = root.at_path(spec.key).node();
+        if (node == nullptr) {
+            continue;
+        }
+        seen.insert(std::string(spec.key));
+        const auto text = ATELIER_TRY(toml_value_text(spec, file, *node));
+        ATELIER_TRY(apply_text(config, spec, file, text));
+    }
+
+    // Anything else in the file is a mistake (a typo silently ignored is worse than an error).
+    const auto unknown = [&](const std::string& key) {
+        return fail(ErrorCode::InvalidConfig,
+                    fmt::format("config: {} ({}): unknown key (see `atelier serve --help`)", key, file));
+    };
+    for (const auto& [key, node] : root) {
+        const std::string name(key.str());
+        if (name == "engines") {
+            const auto* engines = node.as_table();
+            if (engines == nullptr) {
+                return fail(ErrorCode::InvalidConfig, fmt::format("config: engines ({}): must be a table", file));
+            }
+            for (const auto& [kind_name, kind_node] : *engines) {
+                const auto* kind_table = kind_node.as_table();
+                if (kind_table == nullptr) {
+                    return fail(ErrorCode::InvalidConfig,
+                                fmt::format("config: engines.{} ({}): must be a table", kind_name.str(), file));
+                }
+                const std::string kind_key(kind_name.str());
+                config.engines[kind_key] = ATELIER_TRY(parse_engine_kind(kind_key, *kind_table, file));
+            }
+            continue;
+        }
+        if (const auto* table = node.as_table()) {
+            for (const auto& [inner, inner_node] : *table) {
+                const std::string dotted = name + "." + std::string(inner.str());
+                if (!seen.contains(dotted)) {
+                    return unknown(dotted);
+                }
+            }
+            continue;
+        }
+        if (!seen.contains(name)) {
+            return unknown(name);
+        }
+    }
+    return {};
+}
+
+std::string default_data_dir(const std::map<std::string, std::string>& environment) {
+    const auto lookup = [&](const char* name) -> std::string {
+        if (auto it = environment.find(name); it != environment.end()) {
+            return it->second;
+        }
+        const char* value = std::getenv(name);
+        return value != nullptr ? value : "";
+    };
+    if (const std::string xdg = lookup("XDG_DATA_HOME"); !xdg.empty()) {
+        return xdg + "/atelier";
+    }
+    const std::string home = lookup("HOME");
+    return (home.empty() ? std::string(".") : home) + "/.local/share/atelier";
+}
+
+} // namespace
+
+const std::vector<OptionSpec>& config_options() { return kOptions; }
+
+std::string option_value_text(const Config& config, const OptionSpec& spec) {
+    return std::visit(
+        [&](auto member) -> std::string {
+            const auto& value = config.*member;
+            using Value = std::decay_t<decltype(value)>;
+            if constexpr (std::is_same_v<Value, std::string>) {
+                return value;
+            } else if constexpr (std::is_same_v<Value, bool>) {
+                return value ? "true" : "false";
+            } else {
+                return fmt::format("{}", value);
+            }
+        },
+        spec.field);
+}
+
+Result<Config> load_config(const ConfigSources& sources) {
+    Config config;
+    if (sources.file) {
+        if (!std::filesystem::exists(*sources.file)) {
+            return fail(ErrorCode::InvalidConfig, fmt::format("config: file {} does not exist", sources.file->string()));
+        }
+        ATELIER_TRY(apply_file(config, *sources.file));
+    }
+    for (const auto& spec : kOptions) {
+        if (auto it = sources.environment.find(std::string(spec.env)); it != sources.environment.end()) {
+            ATELIER_TRY(apply_text(config, spec, spec.env, it->second));
+        }
+    }
+    for (const auto& spec : kOptions) {
+        if (auto it = sources.flags.find(std::string(spec.key)); it != sources.flags.end()) {
+            ATELIER_TRY(apply_text(config, spec, fmt::format("--{}", spec.flag), it->second));
+        }
+    }
+    if (config.data_dir.empty()) {
+        config.data_dir = default_data_dir(sources.environment);
+    }
+    if (config.web_root.empty()) {
+        config.web_root = std::string(ATELIER_SOURCE_DIR) + "/web/dist";
+    }
+    return config;
+}
+
+std::map<std::string, std::string> atelier_environment() {
+    std::map<std::string, std::string> out;
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+        const std::string_view text(*entry);
+        const auto equals = text.find('=');
+        if (equals != std::string_view::npos && text.starts_with("ATELIER_")) {
+            out.emplace(text.substr(0, equals), text.substr(equals + 1));
+        }
+    }
+    return out;
+}
+
+} // namespace atelier

@@ -1,0 +1,36 @@
+#pragma once
+
+// Internal to net: the Boost.Beast/Asio headers and aliases, in one place. Asio and Beast are
+// compiled once (asio_impl.cpp, BOOST_*_SEPARATE_COMPILATION), so including these is cheap-ish;
+// still, no header outside net may include this file.
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "net/router.h"
+
+namespace atelier::net::detail {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace websocket = boost::beast::websocket;
+using tcp = boost::asio::ip::tcp;
+
+struct ServerContext;
+
+/// Starts serving HTTP on an accepted socket.
+void start_http_connection(tcp::socket socket, ServerContext& context);
+
+/// Completes a WebSocket upgrade and runs the connection with `handler`.
+void start_websocket(beast::tcp_stream stream, http::request<http::string_body> upgrade, HttpRequest request,
+                     std::shared_ptr<WebSocketHandler> handler, ServerContext& context);
+
+/// Writes the SSE response head and returns the stream that owns the socket from now on.
+std::shared_ptr<SseStream> start_sse(beast::tcp_stream stream, Headers extra_headers, ServerContext& context);
+
+} // namespace atelier::net::detail

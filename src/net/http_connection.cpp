@@ -1,0 +1,335 @@
+#include <chrono>
+#include <optional>
+
+#include <boost/asio/dispatch.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "net/beast.h"
+#include "net/server_context.h"
+
+namespace atelier::net::detail {
+namespace {
+
+// Origin, when a browser sends it, must name the host the request was sent to: this keeps other
+// web pages from driving the hub through a user's browser (cross-site WebSocket hijacking).
+bool origin_allowed(const HttpRequest& request) {
+    const std::string_view origin = request.header("Origin");
+    if (origin.empty()) {
+        return true;
+    }
+    const std::string_view host = request.header("Host");
+    return origin == fmt::format("http://{}", host) || origin == fmt::format("https://{}", host);
+}
+
+HttpRequest to_request(const http::request<http::string_body>& message, std::string remote) {
+    HttpRequest request;
+    request.method = std::string(message.method_string());
+    request.target = std::string(message.target());
+    for (const auto& field : message) {
+        request.headers.add(std::string(field.name_string()), std::string(field.value()));
+    }
+    request.body = message.body();
+    request.remote_address = std::move(remote);
+    return request;
+}
+
+class HttpConnection final : public std::enable_shared_from_this<HttpConnection>,
+                             public ResponseSink,
+                             public Closable {
+public:
+    HttpConnection(tcp::socket socket, ServerContext& context)
+        : m_stream(std::move(socket)), m_context(context), m_id(context.next_id()) {
+        beast::error_code error;
+        const auto endpoint = m_stream.socket().remote_endpoint(error);
+        m_remote = error ? "?" : fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port());
+    }
+
+    void start() {
+        m_context.connections.add(m_id, weak_from_this());
+        m_context.http_connections.add(1);
+        spdlog::debug("http connection {} opened from {}", m_id, m_remote);
+        asio::dispatch(m_stream.get_executor(), [self = shared_from_this()] { self->read(); });
+    }
+
+    ~HttpConnection() override {
+        if (!m_handed_over) {
+            m_context.connections.remove(m_id);
+        }
+        m_context.http_connections.add(-1);
+    }
+
+    void shutdown() override {
+        asio::post(m_stream.get_executor(), [self = shared_from_this()] {
+            self->m_shutting_down = true;
+            // An idle keep-alive connection is closed now; one in the middle of a request
+            // finishes it (the response says Connection: close).
+            if (!self->m_busy) {
+                beast::error_code ignored;
+                self->m_stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+                self->m_stream.close();
+            }
+        });
+    }
+
+    void respond(HttpResponse response) override {
+        asio::post(m_stream.get_executor(), [self = shared_from_this(), response = std::move(response)]() mutable {
+            self->write(std::move(response));
+        });
+    }
+
+    std::shared_ptr<SseStream> start_sse(Headers extra_headers) override;
+
+private:
+    void read() {
+        if (m_shutting_down) {
+            return close();
+        }
+        m_busy = false;
+        m_parser.emplace();
+        m_parser->body_limit(m_context.options.max_body_bytes);
+        m_parser->header_limit(static_cast<std::uint32_t>(m_context.options.max_header_bytes));
+        m_stream.expires_after(m_context.options.http_idle_timeout);
+        http::async_read(m_stream, m_buffer, *m_parser,
+                         [self = shared_from_this()](beast::error_code error, std::size_t) { self->on_read(error); });
+    }
+
+    void on_read(beast::error_code error) {
+        m_busy = true;
+        m_started = std::chrono::steady_clock::now();
+        if (error == http::error::body_limit) {
+            return reject(ErrorCode::PayloadTooLarge,
+                          fmt::format("request body larger than {} bytes", m_context.options.max_body_bytes));
+        }
+        if (error == http::error::header_limit) {
+            return reject(ErrorCode::HeadersTooLarge,
+                          fmt::format("request head larger than {} bytes", m_context.options.max_header_bytes));
+        }
+        if (error == http::error::end_of_stream || error == beast::error::timeout ||
+            error == asio::error::operation_aborted || error == asio::error::connection_reset ||
+            error == asio::error::eof || error == asio::error::bad_descriptor) {
+            return close();
+        }
+        if (error) {
+            spdlog::debug("http connection {}: bad request: {}", m_id, error.message());
+            return reject(ErrorCode::ProtocolError, "malformed HTTP request: " + error.message());
+        }
+
+        auto& message = m_parser->get();
+        m_keep_alive = message.keep_alive() && !m_shutting_down;
+        m_head_only = message.method() == http::verb::head;
+        m_request = to_request(message, m_remote);
+        if (!parse_target(m_request.target, m_request.path, m_request.query)) {
+            return reject(ErrorCode::InvalidArgument, "malformed request target");
+        }
+        if (websocket::is_upgrade(message)) {
+            return upgrade();
+        }
+        dispatch_route();
+    }
+
+    void dispatch_route() {
+        auto match = m_context.router.match(m_request.method, m_request.path);
+        if (!match) {
+            m_route = match.error().code == ErrorCode::NotFound ? "(unmatched)" : m_request.path;
+            auto response = HttpResponse::error(match.error());
+            if (match.error().code == ErrorCode::MethodNotAllowed) {
+                response.headers.set("Allow", match.error().message.substr(std::string_view("allowed: ").size()));
+            }
+            return write(std::move(response));
+        }
+        m_route = match->route->pattern;
+        m_request.route = m_route;
+        m_request.params = std::move(match->params);
+        if (match->route->access == Access::Authenticated) {
+            auto subject = m_context.authenticate(m_request);
+            if (!subject) {
+                return write(unauthorized());
+            }
+            m_request.subject = std::move(*subject);
+        }
+        try {
+            match->route->handler(m_request, HttpResponder(shared_from_this()));
+        } catch (const std::exception& exception) {
+            spdlog::error("handler for {} {} threw: {}", m_request.method, m_route, exception.what());
+            // The responder was moved into the handler and has answered 500 on its way out.
+        }
+    }
+
+    static HttpResponse unauthorized() {
+        auto response = HttpResponse::error(ErrorCode::Unauthorized,
+                                            "a token is required: send 'Authorization: Bearer <token>' or open "
+                                            "/?token=<token> once in the browser");
+        response.headers.set("WWW-Authenticate", "Bearer realm=\"atelier\"");
+        return response;
+    }
+
+    void upgrade() {
+        m_route = m_request.path;
+        const auto* route = m_context.router.match_websocket(m_request.path);
+        if (route == nullptr) {
+            m_keep_alive = false;
+            return write(HttpResponse::error(ErrorCode::NotFound, "no WebSocket endpoint at " + m_request.path));
+        }
+        if (!origin_allowed(m_request)) {
+            m_keep_alive = false;
+            return write(HttpResponse::error(ErrorCode::Forbidden, "cross-origin WebSocket refused"));
+        }
+        if (route->access == Access::Authenticated) {
+            auto subject = m_context.authenticate(m_request);
+            if (!subject) {
+                m_keep_alive = false;
+                return write(unauthorized());
+            }
+            m_request.subject = std::move(*subject);
+        }
+        if (m_context.stopping) {
+            m_keep_alive = false;
+            return write(HttpResponse::error(ErrorCode::Unavailable, "the server is shutting down"));
+        }
+        hand_over();
+        start_websocket(std::move(m_stream), m_parser->release(), std::move(m_request), route->handler, m_context);
+    }
+
+    // The socket now belongs to a WebSocket or SSE stream, which registers itself.
+    void hand_over() {
+        m_handed_over = true;
+        m_context.connections.remove(m_id);
+        m_stream.expires_never();
+    }
+
+    void reject(ErrorCode code, std::string message) {
+        m_keep_alive = false;
+        if (m_route.empty()) {
+            m_route = "(rejected)";
+        }
+        write(HttpResponse::error(code, std::move(message)));
+    }
+
+    void write(HttpResponse response) {
+        if (m_handed_over) {
+            return;
+        }
+        if (!m_keep_alive || m_shutting_down) {
+            m_keep_alive = false;
+        }
+        if (!response.file.empty()) {
+            http::response<http::file_body> message;
+            beast::error_code error;
+            message.body().open(response.file.c_str(), beast::file_mode::scan, error);
+            if (error) {
+                return write(HttpResponse::error(ErrorCode::NotFound, "file vanished: " + response.file.string()));
+            }
+            return send(std::move(message), std::move(response));
+        }
+        http::response<http::string_body> message;
+        message.body() = std::move(response.body);
+        send(std::move(message), std::move(response));
+    }
+
+    template <class Body> void send(http::response<Body> message, HttpResponse response) {
+        message.result(static_cast<unsigned>(response.status));
+        message.version(11);
+        message.set(http::field::server, "atelier/" ATELIER_VERSION);
+        for (const auto& [name, value] : response.headers.fields()) {
+            message.insert(name, value);
+        }
+        message.keep_alive(m_keep_alive);
+        message.prepare_payload();
+        const int status = response.status;
+        if (m_head_only || status == 304) {
+            // Same head as GET, no body: serialize the head only.
+            auto head = std::make_shared<http::response<http::empty_body>>(message.base());
+            return write_message(std::move(head), status);
+        }
+        write_message(std::make_shared<http::response<Body>>(std::move(message)), status);
+    }
+
+    template <class Message> void write_message(std::shared_ptr<Message> message, int status) {
+        m_stream.expires_after(m_context.options.http_idle_timeout);
+        auto& reference = *message;
+        http::async_write(m_stream, reference,
+                          [self = shared_from_this(), message = std::move(message), status](beast::error_code error,
+                                                                                             std::size_t) {
+                              self->on_write(error, status);
+                          });
+    }
+
+    void on_write(beast::error_code error, int status) {
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_started).count();
+        const std::string route = m_route.empty() ? "(unmatched)" : m_route;
+        m_context.metrics
+            .counter("atelier_http_requests_total", "HTTP requests by route, method and status",
+                     {{"route", route}, {"method", m_request.method}, {"status", std::to_string(status)}})
+            .increment();
+        m_context.metrics.histogram("atelier_http_request_duration_seconds", "HTTP request latency by route",
+                                    {{"route", route}})
+            .observe(seconds);
+        spdlog::debug("{} {} {} {:.2f}ms (connection {})", m_request.method, m_request.target, status, seconds * 1e3,
+                      m_id);
+        m_route.clear();
+        if (error || !m_keep_alive) {
+            return linger_close();
+        }
+        read();
+    }
+
+    // Half-close, then read and discard what the client still sends for a moment, so a client
+    // that is still uploading (a 413) receives our response instead of a connection reset.
+    void linger_close() {
+        beast::error_code ignored;
+        m_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        m_stream.expires_after(std::chrono::seconds(2));
+        discard();
+    }
+
+    void discard() {
+        m_stream.async_read_some(asio::buffer(m_discard), [self = shared_from_this()](beast::error_code error,
+                                                                                      std::size_t) {
+            if (error) {
+                return self->close();
+            }
+            self->discard();
+        });
+    }
+
+    void close() {
+        beast::error_code ignored;
+        m_stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        m_stream.close();
+    }
+
+    beast::tcp_stream m_stream;
+    ServerContext& m_context;
+    std::uint64_t m_id;
+    std::string m_remote;
+    beast::flat_buffer m_buffer;
+    std::optional<http::request_parser<http::string_body>> m_parser;
+    HttpRequest m_request;
+    std::string m_route;
+    std::chrono::steady_clock::time_point m_started;
+    std::array<char, 16 * 1024> m_discard{};
+    bool m_keep_alive = true;
+    bool m_head_only = false;
+    bool m_busy = false;
+    bool m_shutting_down = false;
+    bool m_handed_over = false;
+};
+
+std::shared_ptr<SseStream> HttpConnection::start_sse(Headers extra_headers) {
+    // Called by a handler during dispatch, on this connection's strand.
+    hand_over();
+    m_context.metrics
+        .counter("atelier_http_requests_total", "HTTP requests by route, method and status",
+                 {{"route", m_route}, {"method", m_request.method}, {"status", "200"}})
+        .increment();
+    return detail::start_sse(std::move(m_stream), std::move(extra_headers), m_context);
+}
+
+} // namespace
+
+void start_http_connection(tcp::socket socket, ServerContext& context) {
+    std::make_shared<HttpConnection>(std::move(socket), context)->start();
+}
+
+} // namespace atelier::net::detail

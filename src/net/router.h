@@ -1,0 +1,91 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "net/http_types.h"
+#include "net/sse_stream.h"
+#include "net/websocket.h"
+
+namespace atelier::net {
+
+/// Whether a route needs an authenticated caller.
+enum class Access { Public, Authenticated };
+
+namespace detail {
+/// The connection side of a responder (implemented by the HTTP connection).
+class ResponseSink {
+public:
+    virtual ~ResponseSink() = default;
+    virtual void respond(HttpResponse response) = 0;
+    virtual std::shared_ptr<SseStream> start_sse(Headers extra_headers) = 0;
+};
+} // namespace detail
+
+/// Answers one request, exactly once, from any thread, now or later. A responder dropped without
+/// answering sends 500, so a handler bug never leaves a client hanging.
+class HttpResponder {
+public:
+    explicit HttpResponder(std::shared_ptr<detail::ResponseSink> sink) : m_sink(std::move(sink)) {}
+    HttpResponder(HttpResponder&&) noexcept = default;
+    HttpResponder& operator=(HttpResponder&&) noexcept = default;
+    HttpResponder(const HttpResponder&) = delete;
+    HttpResponder& operator=(const HttpResponder&) = delete;
+    ~HttpResponder();
+
+    void send(HttpResponse response);
+    /// Answers with `200 text/event-stream` and hands the connection to the returned stream.
+    [[nodiscard]] std::shared_ptr<SseStream> start_sse(Headers extra_headers = {});
+
+private:
+    std::shared_ptr<detail::ResponseSink> m_sink;
+};
+
+using HttpHandler = std::function<void(HttpRequest&, HttpResponder)>;
+using SyncHttpHandler = std::function<HttpResponse(HttpRequest&)>;
+
+struct Route {
+    std::string method;
+    std::string pattern; ///< "/api/projects/{id}"; a last segment "{name*}" takes the rest of the path
+    Access access;
+    HttpHandler handler;
+    std::vector<std::string> segments;
+};
+
+struct WebSocketRoute {
+    std::string path;
+    Access access;
+    std::shared_ptr<WebSocketHandler> handler;
+};
+
+/// The route table: every HTTP and WebSocket endpoint the hub serves, in one visible place
+/// (filled by app/routes.cpp). Matching is by exact segments, `{param}` and a trailing `{rest*}`.
+class Router {
+public:
+    Router& add(std::string method, std::string pattern, Access access, HttpHandler handler);
+    Router& add(std::string method, std::string pattern, Access access, SyncHttpHandler handler);
+    Router& websocket(std::string path, Access access, std::shared_ptr<WebSocketHandler> handler);
+    /// GET/HEAD requests that match no route (static files, the single-page app).
+    Router& fallback(Access access, SyncHttpHandler handler);
+
+    struct Match {
+        const Route* route = nullptr;
+        std::map<std::string, std::string> params;
+    };
+    /// The route for `method` and decoded `path`: NotFound, or MethodNotAllowed (message lists
+    /// the allowed methods) when the path exists with other methods.
+    [[nodiscard]] Result<Match> match(std::string_view method, std::string_view path) const;
+    [[nodiscard]] const WebSocketRoute* match_websocket(std::string_view path) const;
+    [[nodiscard]] const std::vector<Route>& routes() const { return m_routes; }
+
+private:
+    std::vector<Route> m_routes;
+    std::vector<WebSocketRoute> m_websocket_routes;
+    std::optional<Route> m_fallback;
+};
+
+} // namespace atelier::net

@@ -1,0 +1,185 @@
+#include "net/server.h"
+
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <spdlog/spdlog.h>
+
+#include "net/beast.h"
+#include "net/server_context.h"
+
+namespace atelier::net {
+
+namespace detail {
+
+void ConnectionRegistry::add(std::uint64_t id, std::weak_ptr<Closable> connection) {
+    const std::lock_guard lock(m_mutex);
+    m_connections.emplace(id, std::move(connection));
+}
+
+void ConnectionRegistry::remove(std::uint64_t id) {
+    const std::lock_guard lock(m_mutex);
+    m_connections.erase(id);
+}
+
+std::size_t ConnectionRegistry::size() const {
+    const std::lock_guard lock(m_mutex);
+    return m_connections.size();
+}
+
+void ConnectionRegistry::shutdown_all() {
+    std::vector<std::shared_ptr<Closable>> alive;
+    {
+        const std::lock_guard lock(m_mutex);
+        for (const auto& [id, weak] : m_connections) {
+            if (auto connection = weak.lock()) {
+                alive.push_back(std::move(connection));
+            }
+        }
+    }
+    for (const auto& connection : alive) {
+        connection->shutdown();
+    }
+}
+
+WebSocketMetrics WebSocketMetrics::for_path(MetricsRegistry& metrics, const std::string& path) {
+    const std::string messages_help = "WebSocket messages by path and direction";
+    const std::string bytes_help = "WebSocket payload bytes by path and direction";
+    return WebSocketMetrics{
+        metrics.counter("atelier_ws_messages_total", messages_help, {{"path", path}, {"direction", "in"}}),
+        metrics.counter("atelier_ws_messages_total", messages_help, {{"path", path}, {"direction", "out"}}),
+        metrics.counter("atelier_ws_bytes_total", bytes_help, {{"path", path}, {"direction", "in"}}),
+        metrics.counter("atelier_ws_bytes_total", bytes_help, {{"path", path}, {"direction", "out"}}),
+    };
+}
+
+} // namespace detail
+
+using namespace detail;
+
+struct Server::Impl {
+    Impl(ServerOptions options, Router router, Authenticator authenticate, MetricsRegistry& metrics)
+        : io(static_cast<int>(options.threads)),
+          acceptor(asio::make_strand(io)),
+          signals(io, SIGINT, SIGTERM),
+          drain_timer(io),
+          context(std::move(options), std::move(router), std::move(authenticate), metrics) {}
+
+    void accept() {
+        acceptor.async_accept(asio::make_strand(io), [this](beast::error_code error, tcp::socket socket) {
+            if (error) {
+                if (error == asio::error::operation_aborted || !acceptor.is_open()) {
+                    return;
+                }
+                spdlog::warn("accept failed: {}", error.message());
+            } else {
+                start_http_connection(std::move(socket), context);
+            }
+            accept();
+        });
+    }
+
+    void drain_until(std::chrono::steady_clock::time_point deadline) {
+        if (context.connections.size() == 0 || std::chrono::steady_clock::now() >= deadline) {
+            if (const auto left = context.connections.size(); left > 0) {
+                spdlog::warn("shutdown: {} connection(s) still open after the drain time; closing them", left);
+            }
+            io.stop();
+            return;
+        }
+        drain_timer.expires_after(std::chrono::milliseconds(20));
+        drain_timer.async_wait([this, deadline](beast::error_code) { drain_until(deadline); });
+    }
+
+    asio::io_context io;
+    tcp::acceptor acceptor;
+    asio::signal_set signals;
+    asio::steady_timer drain_timer;
+    ServerContext context;
+    std::function<void()> on_signal;
+    std::atomic<bool> stop_requested{false};
+};
+
+Server::Server(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+Server::~Server() = default;
+
+Result<std::unique_ptr<Server>> Server::create(ServerOptions options, Router router, Authenticator authenticate,
+                                               MetricsRegistry& metrics) {
+    auto impl = std::make_unique<Impl>(std::move(options), std::move(router), std::move(authenticate), metrics);
+    beast::error_code error;
+    const auto address = asio::ip::make_address(impl->context.options.host, error);
+    if (error) {
+        return fail(ErrorCode::InvalidConfig, "host: '" + impl->context.options.host + "' is not an IP address");
+    }
+    const tcp::endpoint endpoint(address, impl->context.options.port);
+    auto& acceptor = impl->acceptor;
+    if (acceptor.open(endpoint.protocol(), error); !error) {
+        acceptor.set_option(asio::socket_base::reuse_address(true), error);
+    }
+    if (!error) {
+        acceptor.bind(endpoint, error);
+    }
+    if (!error) {
+        acceptor.listen(asio::socket_base::max_listen_connections, error);
+    }
+    if (error) {
+        return fail(ErrorCode::Unavailable, "cannot listen on " + impl->context.options.host + ":" +
+                                                std::to_string(impl->context.options.port) + ": " + error.message());
+    }
+    return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+std::uint16_t Server::port() const {
+    beast::error_code error;
+    return m_impl->acceptor.local_endpoint(error).port();
+}
+
+void Server::on_signal(std::function<void()> callback) { m_impl->on_signal = std::move(callback); }
+
+void Server::run(const std::function<void()>& on_ready) {
+    auto& impl = *m_impl;
+    impl.signals.async_wait([this](beast::error_code error, int signal) {
+        if (error) {
+            return;
+        }
+        spdlog::info("received {}, shutting down", signal == SIGINT ? "SIGINT" : "SIGTERM");
+        if (m_impl->on_signal) {
+            m_impl->on_signal();
+        } else {
+            stop(m_impl->context.options.close_timeout);
+        }
+    });
+    impl.accept();
+    if (on_ready) {
+        on_ready();
+    }
+    std::vector<std::thread> threads;
+    for (unsigned i = 1; i < impl.context.options.threads; ++i) {
+        threads.emplace_back([&impl] { impl.io.run(); });
+    }
+    impl.io.run();
+    for (auto& thread : threads) {
+        thread.join();
+    }
+}
+
+void Server::stop(std::chrono::milliseconds drain) {
+    if (m_impl->stop_requested.exchange(true)) {
+        return;
+    }
+    asio::post(m_impl->acceptor.get_executor(), [this, drain] {
+        auto& impl = *m_impl;
+        impl.context.stopping = true;
+        beast::error_code ignored;
+        impl.acceptor.close(ignored);
+        impl.signals.cancel(ignored);
+        impl.context.connections.shutdown_all();
+        asio::post(impl.io, [&impl, drain] { impl.drain_until(std::chrono::steady_clock::now() + drain); });
+    });
+}
+
+void Server::post(std::function<void()> work) { asio::post(m_impl->io, std::move(work)); }
+
+} // namespace atelier::net

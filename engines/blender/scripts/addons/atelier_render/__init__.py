@@ -1,0 +1,27 @@
+"""atelier render tools: Still and animation renders, exports.
+
+The tools are declared in addon_ai.json beside this file; AI_COMMAND_HANDLERS
+maps each tool name to its handler in handlers.py.
+"""
+
+from __future__ import annotations
+
+bl_info = {
+    "name": "atelier render",
+    "author": "atelier",
+    "version": (0, 1, 0),
+    "blender": (3, 4, 0),
+    "location": "AI tools (atelier)",
+    "description": "Still and animation renders, exports",
+    "category": "System",
+}
+
+from .handlers import AI_COMMAND_HANDLERS  # noqa: E402 - bl_info must be first for Blender's scanner
+
+
+def register() -> None:
+    """The tools need no Blender UI classes."""
+
+
+def unregister() -> None:
+    pass

@@ -1,0 +1,423 @@
+"""The engine: Blender's main-thread loop that executes the hub's requests.
+
+``bpy.app.timers`` never fire under ``blender -b`` and Blender exits when the
+startup script returns, so :meth:`Engine.run` is a plain loop on the main thread
+that takes work from a queue filled by the network thread (:mod:`.link`). All
+bpy calls happen here; the network thread only parses, records ``$/cancel``
+and coalesces ``viewport/camera`` requests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import sys
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+import bpy
+
+from . import protocol
+from .addons import AddonRegistry
+from .frame import CODEC_JPEG, CODEC_MIME, CODEC_WEBP, encode_frame
+from .helpers import eevee_engine_id
+from .link import (EVENT_CONNECTED, EVENT_DISCONNECTED, EVENT_GAVE_UP, EVENT_REJECTED, HubLink,
+                   ReconnectPolicy)
+from .preview import PreviewRenderer, RenderedFrame, saved_attributes
+from .protocol import INVALID_PARAMS, Message, RpcError, params_object
+from .summary import scene_summary
+from .tools import CancelSet, ToolContext, ToolResult, call_result, error_for_exception, invoke
+
+ENGINE_KIND = "blender"
+ENGINE_VERSION = "0.1.0"
+INSTRUCTIONS = (
+    "You are driving Blender {blender} through tools. Units are metres, Z is up, rotations are in degrees. "
+    "Objects are addressed by their exact names; call scene__list_objects or router__scene_summary when unsure. "
+    "Every mutating tool is one undo step (router__undo reverts it). Look at your work with router__screenshot."
+)
+
+
+@dataclass
+class EngineConfig:
+    """Configuration from the environment the hub sets (DESIGN §12)."""
+
+    hub_url: str | None
+    token: str
+    session_id: str
+    workdir: str
+    execute_python: bool = False
+    give_up_after_s: float = 120.0
+    addons: list[str] | None = None
+
+    @classmethod
+    def from_environ(cls, env: Mapping[str, str]) -> "EngineConfig":
+        addons = env.get("ATELIER_BLENDER_ADDONS")
+        return cls(
+            hub_url=env.get("ATELIER_HUB_URL") or None,
+            token=env.get("ATELIER_ENGINE_TOKEN", ""),
+            session_id=env.get("ATELIER_SESSION_ID", ""),
+            workdir=os.path.abspath(env.get("ATELIER_WORKDIR") or os.getcwd()),
+            execute_python=env.get("ATELIER_BLENDER_EXECUTE_PYTHON", "") == "1",
+            give_up_after_s=float(env.get("ATELIER_RECONNECT_GIVE_UP_S", "120")),
+            addons=[a.strip() for a in addons.split(",") if a.strip()] if addons else None,
+        )
+
+
+_current: "Engine | None" = None
+
+
+def current_engine() -> "Engine":
+    """The running engine (router tools use it); raises when none is running."""
+    if _current is None:
+        raise RuntimeError("the atelier engine is not running")
+    return _current
+
+
+class Engine:
+    def __init__(self, config: EngineConfig) -> None:
+        global _current
+        _current = self
+        self.config = config
+        self.cancels = CancelSet()
+        self.registry = AddonRegistry(self.log)
+        self.preview = PreviewRenderer()
+        self.link: HubLink | None = None
+        self.frame_seq = 0
+        self.last_preview: RenderedFrame | None = None
+        self.exit_code = 0
+        self._work: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self._camera_lock = threading.Lock()
+        self._camera_pending: list[Message] = []
+        self._after_reply: list[Callable[[], None]] = []
+        self._stopping = False
+        self._hello_result: dict[str, Any] = {}
+        self.dispatcher = protocol.Dispatcher()
+        for method, handler in {
+            "tools/call": self._rpc_tools_call,
+            "project/save": self._rpc_project_save,
+            "viewport/configure": self._rpc_viewport_configure,
+            "engine/warmup": self._rpc_warmup,
+            "engine/shutdown": self._rpc_shutdown,
+            "engine/ping": lambda message: {"pong": True},
+        }.items():
+            self.dispatcher.register(method, handler)
+
+    # ----- logging --------------------------------------------------------------------------
+
+    def log(self, level: str, message: str, **fields: Any) -> None:
+        """Log to stderr (the hub keeps it as the engine log) and, when connected, as ``log``."""
+        print(f"[atelier {level}] {message}", file=sys.stderr, flush=True)
+        if self.link is not None and self.link.connected:
+            self.link.notify("log", {"level": level, "message": message, **fields})
+
+    def notify(self, method: str, params: dict[str, Any]) -> None:
+        if self.link is not None:
+            self.link.notify(method, params)
+
+    # ----- startup ---------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """Everything before the hub is contacted: addons, the project file, the first undo step."""
+        _patch_numpy()
+        self.registry.scan()
+        self.registry.enable_all(self.config.addons)
+        os.makedirs(self.config.workdir, exist_ok=True)
+        blend = os.path.join(self.config.workdir, "scene.blend")
+        if os.path.isfile(blend):
+            self.open_project(blend)
+        else:
+            bpy.ops.ed.undo_push(message="atelier: start")
+
+    def open_project(self, path: str) -> None:
+        bpy.ops.wm.open_mainfile(filepath=path, load_ui=False)
+        # A file load resets the undo stack; undo needs a first step again (DESIGN §8).
+        bpy.ops.ed.undo_push(message="atelier: open")
+        self.log("info", f"opened {path}")
+
+    def hello_params(self) -> dict[str, Any]:
+        blender = bpy.app.version_string
+        return {"token": self.config.token, "kind": ENGINE_KIND, "version": ENGINE_VERSION,
+                "protocol": protocol.PROTOCOL_VERSION, "instructions": INSTRUCTIONS.format(blender=blender),
+                "blender_version": blender, "session_id": self.config.session_id}
+
+    def tools_update_text(self) -> str:
+        return protocol.notification("tools/update", self.registry.tools_update_params())
+
+    def run(self) -> int:
+        """Connect and serve until engine/shutdown or until the hub is gone for good."""
+        self.prepare()
+        if not self.config.hub_url:
+            self.log("error", "ATELIER_HUB_URL is not set; nothing to connect to")
+            return 2
+        self.link = HubLink(self.config.hub_url, self.hello_params(), self._on_message, self._on_event,
+                            ReconnectPolicy(give_up_after_s=self.config.give_up_after_s))
+        self.link.set_tools_update(self.tools_update_text())
+        self.link.start()
+        # The first Workbench render of a process costs ~1 s of shader setup; pay it while the
+        # hello is in flight rather than on the user's first command.
+        self._guard("preview warm-up", lambda: self.preview.render(64, 36))
+        while not self._stopping:
+            try:
+                kind, payload = self._work.get(timeout=0.2)
+            except queue.Empty:
+                kind, payload = "idle", None
+            if kind == "rpc":
+                self._process(payload)
+            elif kind == "event":
+                self._handle_event(*payload)
+            self._render_pending_camera()
+        self.link.stop()
+        self.preview.cleanup()
+        return self.exit_code
+
+    # ----- network thread callbacks ------------------------------------------------------------
+
+    def _on_message(self, text: str) -> None:
+        try:
+            message = protocol.parse(text)
+        except RpcError as exc:
+            if self.link is not None:
+                self.link.send_text(protocol.error(protocol.request_id_of(text), exc.code, exc.message))
+            return
+        if message.method == "$/cancel":
+            call_id = (message.params or {}).get("call_id") if isinstance(message.params, dict) else None
+            if call_id is not None:
+                self.cancels.cancel(str(call_id))
+            if message.kind == "request" and self.link is not None:
+                self.link.send_text(protocol.result(message.id, {}))
+            return
+        if message.method == "viewport/camera":
+            with self._camera_lock:
+                self._camera_pending.append(message)
+            self._work.put(("wake", None))
+            return
+        self._work.put(("rpc", message))
+
+    def _on_event(self, kind: str, payload: Any) -> None:
+        self._work.put(("event", (kind, payload)))
+
+    # ----- main thread ----------------------------------------------------------------------
+
+    def _handle_event(self, kind: str, payload: Any) -> None:
+        if kind == EVENT_CONNECTED:
+            self._hello_result = payload
+            self.log("info", f"connected to the hub ({self.config.hub_url})")
+            for addon in self.registry.scanned():
+                for error in addon.errors:
+                    self.log("error", f"addon {addon.module}: invalid addon_ai.json: {error}",
+                             addon=addon.addon_id, path=error.path)
+            if payload.get("warmup"):
+                self._guard("warm-up", self.warmup)
+            self._guard("preview", self.send_preview)
+        elif kind == EVENT_DISCONNECTED:
+            self.log("warning", f"hub connection lost: {payload.get('reason')}; reconnecting")
+        elif kind == EVENT_REJECTED:
+            self.log("error", f"the hub refused engine/hello: {payload.get('message', payload)}")
+            self.exit_code = 3
+            self._stopping = True
+        elif kind == EVENT_GAVE_UP:
+            self.log("error", f"giving up on the hub: {payload.get('reason')}")
+            self.exit_code = 4
+            self._stopping = True
+
+    def _process(self, message: Message) -> None:
+        self._after_reply = []
+        reply = self.dispatcher.dispatch(message)
+        if reply is not None and self.link is not None:
+            self.link.send_text(reply)
+        after, self._after_reply = self._after_reply, []
+        for action in after:
+            self._guard("after reply", action)
+
+    def _guard(self, what: str, action: Callable[[], Any]) -> None:
+        try:
+            action()
+        except Exception as exc:  # noqa: BLE001 - keep serving; report instead
+            self.log("error", f"{what} failed: {type(exc).__name__}: {exc}", traceback=traceback.format_exc())
+            if what.startswith("preview"):
+                self.notify("preview/error", {"message": f"{type(exc).__name__}: {exc}",
+                                              "traceback": traceback.format_exc()})
+
+    # ----- tools -----------------------------------------------------------------------------
+
+    def _rpc_tools_call(self, message: Message) -> dict[str, Any]:
+        params = params_object(message)
+        tool = params.get("tool")
+        arguments = params.get("arguments") or {}
+        if not isinstance(tool, str) or not isinstance(arguments, dict):
+            raise RpcError(INVALID_PARAMS, "tools/call needs {tool: string, arguments: object, call_id}")
+        call_id = params.get("call_id", message.id)
+        return self.call_tool(tool, arguments, None if call_id is None else str(call_id))
+
+    def call_tool(self, name: str, arguments: dict[str, Any], call_id: str | None = None) -> dict[str, Any]:
+        """Run one tool; for mutating tools push an undo step and schedule scene/changed + a frame.
+
+        A mutating tool that fails is rolled back to the previous undo step, so a call either
+        happens completely or not at all.
+        """
+        spec = self.registry.resolve(name)
+        if self.cancels.is_cancelled(call_id):
+            self.cancels.discard(call_id)
+            raise RpcError(protocol.CANCELLED, f"call {call_id} was cancelled before it started")
+        ctx = ToolContext(call_id=call_id, workdir=self.config.workdir, cancels=self.cancels,
+                          notify=self.notify)
+        started = time.perf_counter()
+        try:
+            result = invoke(spec, arguments, ctx)
+        except Exception as exc:  # noqa: BLE001 - every tool failure becomes a JSON-RPC error
+            trace = traceback.format_exc()
+            if spec.mutates and not getattr(spec.handler, "atelier_no_undo_push", False):
+                self._roll_back()
+            raise error_for_exception(exc, trace) from None
+        finally:
+            self.cancels.discard(call_id)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        scene = None
+        if spec.mutates:
+            if not getattr(spec.handler, "atelier_no_undo_push", False):
+                bpy.ops.ed.undo_push(message=f"atelier: {name}")
+            scene = scene_summary()
+            self._after_reply.append(lambda: self._announce_change(scene))
+        print(f"[atelier debug] {name} took {elapsed_ms:.1f} ms", file=sys.stderr, flush=True)
+        return call_result(result, scene)
+
+    def _roll_back(self) -> None:
+        try:
+            bpy.ops.ed.undo_push(message="atelier: failed call")
+            bpy.ops.ed.undo()
+        except RuntimeError as exc:
+            self.log("warning", f"could not roll back a failed call: {exc}")
+
+    def _announce_change(self, scene: dict[str, Any]) -> None:
+        self.notify("scene/changed", {"summary": scene})
+        self._guard("preview", self.send_preview)
+
+    # ----- preview ---------------------------------------------------------------------------
+
+    def send_preview(self) -> RenderedFrame:
+        frame = self.preview.render()
+        self.frame_seq = (self.frame_seq + 1) & 0xFFFFFFFF
+        self.last_preview = frame
+        if self.link is not None:
+            self.link.send_frame(encode_frame(self.frame_seq, frame.width, frame.height, frame.codec, frame.data))
+        return frame
+
+    def screenshot(self, width: int | None = None, height: int | None = None) -> ToolResult:
+        from .tools import ImageContent
+        frame = self.preview.render(width, height)
+        return ToolResult(text=f"viewport screenshot {frame.width}x{frame.height}",
+                          data={"width": frame.width, "height": frame.height},
+                          images=[ImageContent(CODEC_MIME[frame.codec], frame.data)])
+
+    def _render_pending_camera(self) -> None:
+        with self._camera_lock:
+            pending, self._camera_pending = self._camera_pending, []
+        if not pending:
+            return
+        errors: dict[int, str] = {}
+        for index, message in enumerate(pending):
+            params = message.params if isinstance(message.params, dict) else {}
+            try:
+                self.preview.camera(str(params.get("action", "")), float(params.get("dx", 0) or 0),
+                                    float(params.get("dy", 0) or 0), float(params.get("delta", 0) or 0))
+            except (ValueError, TypeError) as exc:
+                errors[index] = str(exc)
+        self._guard("preview (camera)", self.send_preview)
+        if self.link is None:
+            return
+        for index, message in enumerate(pending):
+            if message.kind != "request":
+                continue
+            if index in errors:
+                self.link.send_text(protocol.error(message.id, INVALID_PARAMS, errors[index]))
+            else:
+                self.link.send_text(protocol.result(message.id, {"seq": self.frame_seq,
+                                                                 "coalesced": index != len(pending) - 1}))
+
+    def _rpc_viewport_configure(self, message: Message) -> dict[str, Any]:
+        params = params_object(message)
+        width = int(params.get("width", self.preview.width))
+        height = int(params.get("height", self.preview.height))
+        if not (16 <= width <= 4096 and 16 <= height <= 4096):
+            raise RpcError(INVALID_PARAMS, f"viewport size {width}x{height} must be within 16..4096")
+        codec = params.get("codec", self.preview.codec)
+        codec = {"jpeg": CODEC_JPEG, "webp": CODEC_WEBP}.get(codec, codec) if isinstance(codec, str) else codec
+        if codec not in (CODEC_JPEG, CODEC_WEBP):
+            raise RpcError(INVALID_PARAMS, "codec must be 1/\"jpeg\" or 2/\"webp\"")
+        shading = params.get("shading", self.preview.shading)
+        if shading not in ("solid", "rendered"):
+            raise RpcError(INVALID_PARAMS, "shading must be \"solid\" or \"rendered\"")
+        quality = int(params.get("quality", self.preview.quality))
+        self.preview.width, self.preview.height = width, height
+        self.preview.codec, self.preview.shading = codec, shading
+        self.preview.quality = max(1, min(100, quality))
+        self._after_reply.append(lambda: self._guard("preview", self.send_preview))
+        return {"width": width, "height": height, "codec": codec, "shading": shading}
+
+    # ----- project ---------------------------------------------------------------------------
+
+    def save_project(self) -> dict[str, Any]:
+        started = time.perf_counter()
+        workdir = self.config.workdir
+        os.makedirs(workdir, exist_ok=True)
+        blend = os.path.join(workdir, "scene.blend")
+        glb = os.path.join(workdir, "scene.glb")
+        self.preview.remove_camera()
+        bpy.ops.wm.save_as_mainfile(filepath=blend, check_existing=False, compress=False)
+        bpy.ops.export_scene.gltf(filepath=glb, export_format="GLB")
+        for leftover in (blend + "1",):  # Blender's backup of the previous save
+            if os.path.exists(leftover):
+                os.remove(leftover)
+        return {"files": ["scene.blend", "scene.glb"], "ms": round((time.perf_counter() - started) * 1000, 1)}
+
+    def _rpc_project_save(self, message: Message) -> dict[str, Any]:
+        try:
+            return self.save_project()
+        except Exception as exc:  # noqa: BLE001
+            raise RpcError(protocol.TOOL_FAILED, f"saving the project failed: {exc}",
+                           {"traceback": traceback.format_exc()}) from None
+
+    # ----- lifecycle -------------------------------------------------------------------------
+
+    def warmup(self) -> dict[str, Any]:
+        """One tiny Eevee render so the user's first Eevee render is not the slow one (~4 s)."""
+        started = time.perf_counter()
+        current = bpy.context.scene
+        with saved_attributes(current.render, ["engine", "resolution_x", "resolution_y",
+                                               "resolution_percentage"]), \
+                saved_attributes(current.eevee, ["taa_render_samples"]):
+            current.render.engine = eevee_engine_id()
+            current.render.resolution_x, current.render.resolution_y = 64, 36
+            current.render.resolution_percentage = 100
+            current.eevee.taa_render_samples = 1
+            self.preview.render(64, 36, shading="rendered")
+        elapsed = round((time.perf_counter() - started) * 1000, 1)
+        self.log("info", f"warm-up render took {elapsed} ms")
+        return {"ms": elapsed}
+
+    def _rpc_warmup(self, message: Message) -> dict[str, Any]:
+        return self.warmup()
+
+    def _rpc_shutdown(self, message: Message) -> dict[str, Any]:
+        self._stopping = True
+        return {}
+
+
+def _patch_numpy() -> None:
+    # glTF import uses np.bool, which numpy 1.24 removed (DESIGN §8).
+    try:
+        import numpy
+    except ImportError:
+        return
+    if "bool" not in numpy.__dict__:
+        numpy.bool = bool  # type: ignore[attr-defined]
+
+
+def run_from_environment() -> int:
+    """Entry point of bootstrap.py."""
+    engine = Engine(EngineConfig.from_environ(os.environ))
+    return engine.run()

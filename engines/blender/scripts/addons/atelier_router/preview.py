@@ -1,0 +1,222 @@
+"""Viewport preview frames: a Workbench render from atelier's own viewport camera.
+
+The viewport camera is not part of the document: it is linked into the scene
+only for the duration of one render and removed afterwards, so it never shows
+up in summaries, undo steps, saved files or exports. Every render setting the
+preview touches is restored afterwards for the same reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import bpy
+from mathutils import Vector
+
+from .frame import CODEC_JPEG, CODEC_WEBP
+from .helpers import VIEWPORT_CAMERA_NAME, eevee_engine_id, look_at_rotation, scene, scene_objects, world_bounds
+
+DEFAULT_YAW = math.radians(40.0)
+DEFAULT_PITCH = math.radians(28.0)
+ORBIT_RADIANS_PER_PIXEL = 0.01
+PAN_PER_PIXEL = 0.0015  # times the view distance
+ZOOM_STEP = 0.9         # distance multiplier per unit of delta (positive delta zooms in)
+LENS_MM = 35.0
+SENSOR_MM = 36.0
+
+
+@contextlib.contextmanager
+def saved_attributes(owner: Any, names: list[str]) -> Iterator[None]:
+    """Restore the given attributes of ``owner`` on exit, whatever happens."""
+    values = {name: getattr(owner, name) for name in names}
+    try:
+        yield
+    finally:
+        for name, value in values.items():
+            try:
+                setattr(owner, name, value)
+            except (AttributeError, TypeError, ValueError):
+                pass
+
+
+@dataclass
+class ViewState:
+    """An orbit camera: target point, distance and angles. ``auto`` frames everything on each render."""
+
+    auto: bool = True
+    target: Vector = field(default_factory=lambda: Vector((0.0, 0.0, 0.0)))
+    distance: float = 12.0
+    yaw: float = DEFAULT_YAW
+    pitch: float = DEFAULT_PITCH
+
+    def eye(self) -> Vector:
+        direction = Vector((math.cos(self.pitch) * math.cos(self.yaw),
+                            math.cos(self.pitch) * math.sin(self.yaw),
+                            math.sin(self.pitch)))
+        return self.target + direction * self.distance
+
+
+@dataclass
+class RenderedFrame:
+    data: bytes
+    width: int
+    height: int
+    codec: int
+    render_ms: float
+    encode_ms: float
+
+
+class PreviewRenderer:
+    """Renders preview frames of the current scene."""
+
+    def __init__(self, width: int = 640, height: int = 360) -> None:
+        self.width = width
+        self.height = height
+        self.codec = CODEC_JPEG
+        self.quality = 80
+        self.shading = "solid"  # "solid": Workbench (fast); "rendered": Eevee, 1 sample (sees lights)
+        self.view = ViewState()
+        directory = "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()
+        self._path_base = os.path.join(directory, f"atelier-preview-{os.getpid()}")
+
+    # ----- the view ------------------------------------------------------------------------
+
+    def _fit_all(self) -> ViewState:
+        bounds = world_bounds(obj for obj in scene_objects() if obj.visible_get())
+        state = ViewState(auto=True, yaw=self.view.yaw if not self.view.auto else DEFAULT_YAW,
+                          pitch=self.view.pitch if not self.view.auto else DEFAULT_PITCH)
+        if bounds is None:
+            return state
+        low, high = bounds
+        state.target = (low + high) / 2
+        radius = max((high - low).length / 2, 0.5)
+        aspect = self.width / self.height
+        half_fov = math.atan(SENSOR_MM / 2 / LENS_MM)  # horizontal; sensor fit is AUTO
+        if aspect < 1:
+            half_fov = math.atan(math.tan(half_fov) * aspect)
+        else:
+            half_fov = math.atan(math.tan(half_fov) / aspect)
+        state.distance = radius / math.sin(half_fov) * 1.15
+        return state
+
+    def camera(self, action: str, dx: float = 0.0, dy: float = 0.0, delta: float = 0.0) -> None:
+        """Apply one viewport/camera action to the view."""
+        if action == "reset":
+            self.view = ViewState()
+            return
+        if self.view.auto:
+            self.view = self._fit_all()
+            self.view.auto = False
+        view = self.view
+        if action == "orbit":
+            view.yaw -= dx * ORBIT_RADIANS_PER_PIXEL
+            view.pitch = max(-1.55, min(1.55, view.pitch + dy * ORBIT_RADIANS_PER_PIXEL))
+        elif action == "pan":
+            forward = (view.target - view.eye()).normalized()
+            right = forward.cross(Vector((0.0, 0.0, 1.0)))
+            if right.length < 1e-6:
+                right = Vector((1.0, 0.0, 0.0))
+            right.normalize()
+            up = right.cross(forward).normalized()
+            scale = view.distance * PAN_PER_PIXEL
+            view.target = view.target - right * (dx * scale) + up * (dy * scale)
+        elif action == "zoom":
+            view.distance = max(0.05, min(1e5, view.distance * (ZOOM_STEP ** delta)))
+        else:
+            raise ValueError(f"unknown camera action {action!r}; use orbit, pan, zoom or reset")
+
+    # ----- rendering -----------------------------------------------------------------------
+
+    def _camera_object(self) -> bpy.types.Object:
+        # Looked up by name every time: undo and file loads rebuild bpy.data.
+        obj = bpy.data.objects.get(VIEWPORT_CAMERA_NAME)
+        if obj is None or obj.type != "CAMERA":
+            data = bpy.data.cameras.new(VIEWPORT_CAMERA_NAME)
+            obj = bpy.data.objects.new(VIEWPORT_CAMERA_NAME, data)
+        view = self._fit_all() if self.view.auto else self.view
+        eye = view.eye()
+        obj.location = eye
+        obj.rotation_euler = look_at_rotation(eye, view.target)
+        obj.data.lens = LENS_MM
+        obj.data.sensor_width = SENSOR_MM
+        obj.data.clip_start = max(0.001, view.distance / 1000)
+        obj.data.clip_end = view.distance * 20 + 100
+        return obj
+
+    def remove_camera(self) -> None:
+        obj = bpy.data.objects.get(VIEWPORT_CAMERA_NAME)
+        if obj is not None:
+            data = obj.data
+            bpy.data.objects.remove(obj)
+            if data is not None and data.users == 0:
+                bpy.data.cameras.remove(data)
+
+    def render(self, width: int | None = None, height: int | None = None,
+               shading: str | None = None) -> RenderedFrame:
+        current = scene()
+        width = width or self.width
+        height = height or self.height
+        shading = shading or self.shading
+        codec = self.codec
+        path = self._path_base + (".webp" if codec == CODEC_WEBP else ".jpg")
+        render = current.render
+        started = time.perf_counter()
+        camera = self._camera_object()
+        current.collection.objects.link(camera)
+        try:
+            with contextlib.ExitStack() as stack:
+                stack.enter_context(saved_attributes(current, ["camera"]))
+                stack.enter_context(saved_attributes(render, [
+                    "engine", "resolution_x", "resolution_y", "resolution_percentage", "film_transparent",
+                    "use_border", "use_compositing", "use_sequencer"]))
+                settings = render.image_settings
+                stack.enter_context(saved_attributes(settings, ["file_format", "color_mode", "quality"]))
+                stack.enter_context(saved_attributes(current.display, ["render_aa"]))
+                shading_settings = current.display.shading
+                stack.enter_context(saved_attributes(shading_settings, [
+                    "light", "color_type", "background_type", "show_shadows", "show_cavity"]))
+                if shading == "rendered":
+                    stack.enter_context(saved_attributes(current.eevee, ["taa_render_samples"]))
+                    render.engine = eevee_engine_id()
+                    current.eevee.taa_render_samples = 1
+                else:
+                    render.engine = "BLENDER_WORKBENCH"
+                    current.display.render_aa = "OFF"
+                    shading_settings.light = "STUDIO"
+                    shading_settings.color_type = "MATERIAL"
+                    shading_settings.background_type = "WORLD"
+                    shading_settings.show_shadows = False
+                    shading_settings.show_cavity = False
+                current.camera = camera
+                render.resolution_x = width
+                render.resolution_y = height
+                render.resolution_percentage = 100
+                render.film_transparent = False
+                render.use_border = False
+                render.use_compositing = False
+                render.use_sequencer = False
+                bpy.ops.render.render(write_still=False)
+                rendered = time.perf_counter()
+                settings.file_format = "WEBP" if codec == CODEC_WEBP else "JPEG"
+                settings.color_mode = "RGB"
+                settings.quality = self.quality
+                bpy.data.images["Render Result"].save_render(path, scene=current)
+        finally:
+            current.collection.objects.unlink(camera)
+            self.remove_camera()
+        with open(path, "rb") as handle:
+            data = handle.read()
+        done = time.perf_counter()
+        return RenderedFrame(data=data, width=width, height=height, codec=codec,
+                             render_ms=(rendered - started) * 1000, encode_ms=(done - rendered) * 1000)
+
+    def cleanup(self) -> None:
+        for suffix in (".jpg", ".webp"):
+            with contextlib.suppress(OSError):
+                os.remove(self._path_base + suffix)

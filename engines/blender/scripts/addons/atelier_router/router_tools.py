@@ -1,0 +1,129 @@
+"""Handlers of the router's own tools (see this addon's addon_ai.json)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import traceback
+from typing import Any
+
+import bpy
+import mathutils
+
+from .engine import current_engine
+from .summary import scene_summary
+from .tools import ToolContext, ToolError, ToolResult
+
+
+def _no_undo_push(handler: Any) -> Any:
+    # undo/redo move along the undo stack; pushing a step after them would discard the redo branch.
+    handler.atelier_no_undo_push = True
+    return handler
+
+
+def list_addons() -> ToolResult:
+    rows = current_engine().registry.describe()
+    lines = [f"{'on ' if r['enabled'] else 'off'} {r['id']} ({r['module']}): {len(r['tools'])} tools"
+             + ("" if r["valid"] else f" - INVALID: {'; '.join(r['errors'])}") for r in rows]
+    return ToolResult(text="\n".join(lines), data={"addons": rows})
+
+
+def _resend_tools() -> None:
+    engine = current_engine()
+    if engine.link is not None:
+        engine.link.set_tools_update(engine.tools_update_text())
+
+
+def enable_addon(addon: str) -> ToolResult:
+    scanned = current_engine().registry.enable(addon)
+    _resend_tools()
+    if not scanned.valid:
+        return ToolResult(text=f"enabled {scanned.module}, but its addon_ai.json is invalid: "
+                               + "; ".join(str(e) for e in scanned.errors))
+    return ToolResult(text=f"enabled {scanned.addon_id}", data={"addon": scanned.addon_id})
+
+
+def disable_addon(addon: str) -> ToolResult:
+    try:
+        scanned = current_engine().registry.disable(addon)
+    except ValueError as exc:
+        raise ToolError(str(exc)) from None
+    _resend_tools()
+    return ToolResult(text=f"disabled {scanned.addon_id}", data={"addon": scanned.addon_id})
+
+
+def _step(operator: Any, what: str, steps: int) -> ToolResult:
+    done = 0
+    for _ in range(steps):
+        try:
+            if operator() != {"FINISHED"}:
+                break
+        except RuntimeError:
+            break
+        done += 1
+    if done == 0:
+        raise ToolError(f"nothing to {what}")
+    return ToolResult(text=f"{what} x{done}", data={"steps": done})
+
+
+@_no_undo_push
+def undo(steps: int = 1) -> ToolResult:
+    return _step(bpy.ops.ed.undo, "undo", steps)
+
+
+@_no_undo_push
+def redo(steps: int = 1) -> ToolResult:
+    return _step(bpy.ops.ed.redo, "redo", steps)
+
+
+def get_scene_summary() -> ToolResult:
+    summary = scene_summary()
+    return ToolResult(text=_summary_text(summary), data=summary)
+
+
+def _summary_text(summary: dict[str, Any]) -> str:
+    lines = [f"{summary['object_count']} objects, frames {summary['frame_range'][0]}-{summary['frame_range'][1]}"
+             f" at {summary['fps']} fps"]
+    for obj in summary["objects"]:
+        material = f", material {obj['material']}" if obj.get("material") else ""
+        lines.append(f"- {obj['name']} ({obj['type']}) at {obj['location']}, size {obj['dimensions']}{material}")
+    camera = summary.get("camera")
+    lines.append(f"active camera: {camera['name']}" if camera else "no active camera")
+    return "\n".join(lines)
+
+
+def screenshot(width: int = 0, height: int = 0) -> ToolResult:
+    return current_engine().screenshot(width or None, height or None)
+
+
+def execute_python(code: str, ctx: ToolContext) -> ToolResult:
+    engine = current_engine()
+    if not engine.config.execute_python:
+        from .protocol import TOOL_REFUSED, RpcError
+        raise RpcError(TOOL_REFUSED, "execute_python is disabled for this engine; the engine kind's config "
+                                     "must set ATELIER_BLENDER_EXECUTE_PYTHON=1")
+    namespace: dict[str, Any] = {"bpy": bpy, "mathutils": mathutils, "C": bpy.context, "D": bpy.data,
+                                 "workdir": ctx.workdir, "result": None}
+    output = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(output):
+            exec(compile(code, "<execute_python>", "exec"), namespace)  # noqa: S102 - opt-in by config
+    except Exception as exc:  # noqa: BLE001
+        raise ToolError(f"{type(exc).__name__}: {exc}\n{output.getvalue()}\n{traceback.format_exc(limit=-3)}") \
+            from None
+    text = output.getvalue() or "ok"
+    result = namespace.get("result")
+    return ToolResult(text=text[-20000:], data=result if isinstance(result, (dict, list, str, int, float, bool))
+                      else None)
+
+
+AI_COMMAND_HANDLERS = {
+    "list_addons": list_addons,
+    "enable_addon": enable_addon,
+    "disable_addon": disable_addon,
+    "undo": undo,
+    "redo": redo,
+    "scene_summary": get_scene_summary,
+    "screenshot": screenshot,
+    "execute_python": execute_python,
+}

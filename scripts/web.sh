@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Builds and tests the browser app in web/.
+#   scripts/web.sh build   install dependencies if needed, type-check and build web/dist (skipped when up to date)
+#   scripts/web.sh test    install dependencies if needed, run the Vitest unit tests
+#   scripts/web.sh check   type-check only
+# Idempotent and quick when nothing changed: `npm ci` runs only when node_modules is missing or older
+# than package-lock.json; the build runs only when a source is newer than web/dist/index.html.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+web="$root/web"
+cd "$web"
+
+if ! command -v npm >/dev/null 2>&1; then
+    echo "web.sh: npm is not installed (Node 20 or newer is needed)" >&2
+    exit 1
+fi
+
+ensure_deps() {
+    local marker="node_modules/.package-lock.json"
+    if [[ ! -f "$marker" || package-lock.json -nt "$marker" || package.json -nt "$marker" ]]; then
+        echo "web: npm ci"
+        npm ci --no-audit --no-fund --loglevel=error
+        touch "$marker"
+    fi
+}
+
+# True when anything the build reads is newer than the last build.
+build_needed() {
+    local stamp="dist/index.html"
+    [[ -f "$stamp" ]] || return 0
+    [[ -n "$(find src index.html vite.config.ts tsconfig.json package-lock.json -newer "$stamp" -print -quit 2>/dev/null)" ]]
+}
+
+case "${1:-build}" in
+    build)
+        ensure_deps
+        if build_needed; then
+            echo "web: building web/dist"
+            npx --no-install tsc --noEmit
+            npx --no-install vite build --logLevel warn
+            touch dist/index.html
+        else
+            echo "web: web/dist is up to date"
+        fi
+        ;;
+    test)
+        ensure_deps
+        npx --no-install vitest run --reporter=dot
+        ;;
+    check)
+        ensure_deps
+        npx --no-install tsc --noEmit
+        ;;
+    *)
+        echo "usage: scripts/web.sh build|test|check" >&2
+        exit 2
+        ;;
+esac

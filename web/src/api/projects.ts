@@ -1,0 +1,110 @@
+import { api } from './http';
+
+export type ProjectKind = 'blender' | 'remotion' | string;
+
+export interface Project {
+  id: string;
+  name: string;
+  kind: ProjectKind;
+  created_at?: string;
+  /// Time of the last change (last version, rename, …).
+  updated_at?: string;
+  thumbnail_url?: string;
+}
+
+export interface VersionFile {
+  path: string;
+  status?: string;
+}
+
+export interface Version {
+  rev: string;
+  message: string;
+  author?: string;
+  time?: string;
+  files: VersionFile[];
+}
+
+export interface Health {
+  status: string;
+  version?: string;
+  uptime_s?: number;
+}
+
+type Raw = Record<string, unknown>;
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : undefined;
+}
+
+/// Accepts the shapes a hub may reasonably answer with: an array or `{ <key>: [...] }`.
+function list_of(body: unknown, key: string): Raw[] {
+  if (Array.isArray(body)) return body as Raw[];
+  if (body && typeof body === 'object' && Array.isArray((body as Raw)[key])) return (body as Raw)[key] as Raw[];
+  return [];
+}
+
+function time_of(value: unknown): string | undefined {
+  if (typeof value === 'number') return new Date(value > 1e12 ? value : value * 1000).toISOString();
+  return str(value);
+}
+
+export function normalize_project(raw: Raw): Project {
+  const thumbnail = str(raw.thumbnail_url) ?? str(raw.thumbnail);
+  const updated = time_of(raw.updated_at) ?? time_of(raw.last_change) ?? time_of(raw.modified_at) ?? time_of(raw.created_at);
+  const created = time_of(raw.created_at);
+  return {
+    id: str(raw.id) ?? '',
+    name: str(raw.name) ?? 'Untitled',
+    kind: str(raw.kind) ?? 'unknown',
+    ...(created ? { created_at: created } : {}),
+    ...(updated ? { updated_at: updated } : {}),
+    ...(thumbnail ? { thumbnail_url: thumbnail } : {}),
+  };
+}
+
+export function normalize_version(raw: Raw): Version {
+  const files_raw = (raw.files ?? raw.changed_files ?? raw.changes ?? []) as unknown[];
+  const files: VersionFile[] = Array.isArray(files_raw)
+    ? files_raw.map((f) =>
+        typeof f === 'string' ? { path: f } : { path: str((f as Raw).path) ?? '?', ...(str((f as Raw).status) ? { status: str((f as Raw).status)! } : {}) },
+      )
+    : [];
+  const author = raw.author && typeof raw.author === 'object' ? str((raw.author as Raw).name) : str(raw.author);
+  const time = time_of(raw.time) ?? time_of(raw.created_at) ?? time_of(raw.timestamp);
+  return {
+    rev: str(raw.rev) ?? str(raw.id) ?? str(raw.sha) ?? '',
+    message: str(raw.message) ?? '',
+    ...(author ? { author } : {}),
+    ...(time ? { time } : {}),
+    files,
+  };
+}
+
+const enc = encodeURIComponent;
+
+export const hub = {
+  health: () => api<Health>('GET', '/api/health'),
+  list_projects: async () => list_of(await api<unknown>('GET', '/api/projects'), 'projects').map(normalize_project),
+  get_project: async (id: string) => normalize_project(await api<Raw>('GET', `/api/projects/${enc(id)}`)),
+  create_project: async (name: string, kind: ProjectKind) =>
+    normalize_project(await api<Raw>('POST', '/api/projects', { name, kind })),
+  rename_project: async (id: string, name: string) =>
+    normalize_project((await api<Raw>('PATCH', `/api/projects/${enc(id)}`, { name })) ?? { id, name }),
+  delete_project: (id: string) => api<void>('DELETE', `/api/projects/${enc(id)}`),
+  list_versions: async (id: string) =>
+    list_of(await api<unknown>('GET', `/api/projects/${enc(id)}/versions`), 'versions').map(normalize_version),
+  restore_version: (id: string, rev: string) =>
+    api<unknown>('POST', `/api/projects/${enc(id)}/versions/${enc(rev)}/restore`),
+  list_messages: async (id: string) =>
+    list_of(await api<unknown>('GET', `/api/projects/${enc(id)}/messages`), 'messages').map((m) => ({
+      role: str(m.role) ?? 'user',
+      text: str(m.text) ?? str(m.content) ?? '',
+    })),
+};
+
+/// A download link for a project file, at a version when `rev` is given.
+export function file_url(project_id: string, path: string, rev?: string): string {
+  const encoded_path = path.split('/').map(enc).join('/');
+  return `/api/projects/${enc(project_id)}/files/${encoded_path}${rev ? `?rev=${enc(rev)}` : ''}`;
+}

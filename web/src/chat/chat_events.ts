@@ -1,0 +1,40 @@
+import type { ChatAction } from './chat_state';
+import type {
+  AgentCompletePayload,
+  AgentMessagePayload,
+  AgentRetryPayload,
+  AgentToolCallPayload,
+  AgentToolResultPayload,
+  Envelope,
+  ErrorBody,
+} from '../protocol/messages';
+
+/// Which hub messages move the chat, and how. `user_ids` tells whether an `error` reply answers a
+/// chat message (otherwise it belongs to another panel, e.g. a direct command).
+export function chat_action_for(message: Envelope, now: number, is_chat_request: (id: string) => boolean): ChatAction | null {
+  const payload = (message.payload ?? {}) as Record<string, unknown>;
+  switch (message.type) {
+    case 'agent:message':
+      return { type: 'delta', text: String((payload as unknown as AgentMessagePayload).delta ?? '') };
+    case 'agent:tool_call':
+      return { type: 'tool_call', payload: payload as unknown as AgentToolCallPayload, now };
+    case 'agent:tool_result':
+      return { type: 'tool_result', payload: payload as unknown as AgentToolResultPayload, now };
+    case 'agent:retry':
+      return { type: 'retry', payload: payload as AgentRetryPayload };
+    case 'agent:complete':
+      return { type: 'complete', payload: payload as AgentCompletePayload };
+    case 'error': {
+      const body = payload as unknown as ErrorBody;
+      const error = { code: String(body.code ?? 'error'), message: String(body.message ?? 'the hub reported an error') };
+      if (message.re) return is_chat_request(message.re) ? { type: 'error', error, re: message.re } : null;
+      // Errors without `re` about the agent (the provider failed mid-turn, no model, …).
+      if (error.code.startsWith('agent') || error.code.includes('model') || error.code === 'unavailable' || error.code === 'provider_error') {
+        return { type: 'error', error };
+      }
+      return null;
+    }
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,281 @@
+import type {
+  AgentCompletePayload,
+  AgentRetryPayload,
+  AgentToolCallPayload,
+  AgentToolResultPayload,
+  ContentBlock,
+  ErrorBody,
+} from '../protocol/messages';
+import { NO_MODEL_CODES } from '../protocol/messages';
+
+/// The chat transcript as the user sees it, built from the stream of agent events by a pure
+/// reducer (no DOM, no socket): text deltas accumulate into one assistant block, each tool call
+/// becomes a card that its result completes, and user turns queue while a turn runs — the hub
+/// runs one turn at a time and takes queued messages in order, and so does this model of it.
+
+export type UserStatus = 'queued' | 'active' | 'done' | 'failed';
+
+export interface UserEntry {
+  kind: 'user';
+  id: string;
+  text: string;
+  status: UserStatus;
+  error?: string;
+}
+
+export interface AssistantEntry {
+  kind: 'assistant';
+  id: string;
+  text: string;
+  streaming: boolean;
+}
+
+export type ToolStatus = 'running' | 'ok' | 'error' | 'interrupted';
+
+export interface ToolEntry {
+  kind: 'tool';
+  id: string;
+  call_id: string;
+  tool: string;
+  arguments: Record<string, unknown>;
+  status: ToolStatus;
+  content: ContentBlock[];
+  error?: ErrorBody;
+  duration_ms?: number;
+  started_at: number;
+}
+
+export interface RetryEntry {
+  kind: 'retry';
+  id: string;
+  attempt?: number;
+  max_attempts?: number;
+  delay_ms?: number;
+  reason: string;
+}
+
+export interface NoticeEntry {
+  kind: 'notice';
+  id: string;
+  tone: 'error' | 'info';
+  code?: string;
+  text: string;
+}
+
+export interface TurnEndEntry {
+  kind: 'turn_end';
+  id: string;
+  cancelled: boolean;
+  version?: string;
+  output_tokens?: number;
+}
+
+export type ChatEntry = UserEntry | AssistantEntry | ToolEntry | RetryEntry | NoticeEntry | TurnEndEntry;
+
+export type TurnState = 'idle' | 'running' | 'cancelling';
+
+export interface ChatState {
+  entries: ChatEntry[];
+  turn: TurnState;
+  /// Ids of user entries waiting for their turn, oldest first.
+  queue: string[];
+  /// The user entry whose turn is running.
+  active?: string;
+  /// Set when the hub says that natural-language turns need a model provider.
+  no_model?: { code: string; message: string };
+  next_key: number;
+}
+
+export const initial_chat_state: ChatState = { entries: [], turn: 'idle', queue: [], next_key: 1 };
+
+export interface HistoryMessage {
+  role: string;
+  text: string;
+}
+
+export type ChatAction =
+  | { type: 'user_sent'; id: string; text: string }
+  | { type: 'delta'; text: string }
+  | { type: 'tool_call'; payload: AgentToolCallPayload; now: number }
+  | { type: 'tool_result'; payload: AgentToolResultPayload; now: number }
+  | { type: 'retry'; payload: AgentRetryPayload }
+  | { type: 'complete'; payload: AgentCompletePayload }
+  | { type: 'error'; error: ErrorBody; re?: string }
+  | { type: 'cancel_requested' }
+  | { type: 'connection_lost' }
+  | { type: 'history'; messages: HistoryMessage[] };
+
+function key(state: ChatState, prefix: string): [string, number] {
+  return [`${prefix}${state.next_key}`, state.next_key + 1];
+}
+
+function finish_streaming(entries: ChatEntry[]): ChatEntry[] {
+  const last = entries[entries.length - 1];
+  if (last && last.kind === 'assistant' && last.streaming) {
+    return [...entries.slice(0, -1), { ...last, streaming: false }];
+  }
+  return entries;
+}
+
+function set_user_status(entries: ChatEntry[], id: string | undefined, status: UserStatus, error?: string): ChatEntry[] {
+  if (!id) return entries;
+  return entries.map((entry) =>
+    entry.kind === 'user' && entry.id === id ? { ...entry, status, ...(error ? { error } : {}) } : entry,
+  );
+}
+
+/// Ends the running turn and starts the next queued message, if any.
+function advance(state: ChatState, entries: ChatEntry[]): ChatState {
+  entries = finish_streaming(entries);
+  // Tool calls still running when a turn ends will never get a result.
+  entries = entries.map((entry) =>
+    entry.kind === 'tool' && entry.status === 'running' ? { ...entry, status: 'interrupted' } : entry,
+  );
+  const [next, ...rest] = state.queue;
+  if (next) {
+    return { ...state, entries: set_user_status(entries, next, 'active'), queue: rest, active: next, turn: 'running' };
+  }
+  const { active: _ended, ...without_active } = state;
+  return { ...without_active, entries, queue: [], turn: 'idle' };
+}
+
+function version_label(version: AgentCompletePayload['version']): string | undefined {
+  if (!version) return undefined;
+  if (typeof version === 'string') return version;
+  return version.rev;
+}
+
+export function chat_reducer(state: ChatState, action: ChatAction): ChatState {
+  switch (action.type) {
+    case 'user_sent': {
+      const busy = state.turn !== 'idle';
+      const entry: UserEntry = { kind: 'user', id: action.id, text: action.text, status: busy ? 'queued' : 'active' };
+      const entries = [...finish_streaming(state.entries), entry];
+      if (busy) return { ...state, entries, queue: [...state.queue, action.id] };
+      return { ...state, entries, active: action.id, turn: 'running' };
+    }
+    case 'delta': {
+      if (!action.text) return state;
+      const last = state.entries[state.entries.length - 1];
+      if (last && last.kind === 'assistant' && last.streaming) {
+        return { ...state, entries: [...state.entries.slice(0, -1), { ...last, text: last.text + action.text }] };
+      }
+      const [id, next_key] = key(state, 'a');
+      const entry: AssistantEntry = { kind: 'assistant', id, text: action.text, streaming: true };
+      return { ...state, next_key, entries: [...state.entries, entry], turn: state.turn === 'idle' ? 'running' : state.turn };
+    }
+    case 'tool_call': {
+      const { call_id, tool, arguments: args } = action.payload;
+      const existing = state.entries.find((e) => e.kind === 'tool' && e.call_id === call_id);
+      if (existing) return state;
+      const entry: ToolEntry = {
+        kind: 'tool',
+        id: `t${call_id}`,
+        call_id,
+        tool,
+        arguments: args ?? {},
+        status: 'running',
+        content: [],
+        started_at: action.now,
+      };
+      return { ...state, entries: [...finish_streaming(state.entries), entry] };
+    }
+    case 'tool_result': {
+      const result = action.payload;
+      const failed = result.ok === false || result.is_error === true || result.error !== undefined;
+      const patch = (entry: ToolEntry): ToolEntry => ({
+        ...entry,
+        status: failed ? 'error' : 'ok',
+        content: result.content ?? [],
+        ...(result.error ? { error: result.error } : {}),
+        duration_ms: result.duration_ms ?? Math.max(0, action.now - entry.started_at),
+      });
+      let found = false;
+      const entries = state.entries.map((entry) => {
+        if (entry.kind === 'tool' && entry.call_id === result.call_id) {
+          found = true;
+          return patch(entry);
+        }
+        return entry;
+      });
+      if (found) return { ...state, entries };
+      // A result whose call we never saw (joined mid-turn): show it on its own.
+      const orphan: ToolEntry = {
+        kind: 'tool',
+        id: `t${result.call_id}`,
+        call_id: result.call_id,
+        tool: result.tool ?? 'tool',
+        arguments: {},
+        status: 'running',
+        content: [],
+        started_at: action.now,
+      };
+      return { ...state, entries: [...finish_streaming(state.entries), patch(orphan)] };
+    }
+    case 'retry': {
+      const [id, next_key] = key(state, 'r');
+      const p = action.payload;
+      const entry: RetryEntry = {
+        kind: 'retry',
+        id,
+        reason: p.reason ?? (p.status ? `HTTP ${p.status}` : 'the model provider did not answer'),
+        ...(p.attempt !== undefined ? { attempt: p.attempt } : {}),
+        ...(p.max_attempts !== undefined ? { max_attempts: p.max_attempts } : {}),
+        ...(p.delay_ms !== undefined ? { delay_ms: p.delay_ms } : {}),
+      };
+      return { ...state, next_key, entries: [...finish_streaming(state.entries), entry] };
+    }
+    case 'complete': {
+      const [id, next_key] = key(state, 'e');
+      const p = action.payload;
+      const version = version_label(p.version);
+      const entry: TurnEndEntry = {
+        kind: 'turn_end',
+        id,
+        cancelled: p.cancelled === true || p.stop_reason === 'cancelled' || state.turn === 'cancelling',
+        ...(version ? { version } : {}),
+        ...(typeof p.usage?.output_tokens === 'number' ? { output_tokens: p.usage.output_tokens } : {}),
+      };
+      const entries = set_user_status([...finish_streaming(state.entries), entry], state.active, 'done');
+      return advance({ ...state, next_key }, entries);
+    }
+    case 'error': {
+      const { error, re } = action;
+      const no_model = NO_MODEL_CODES.has(error.code);
+      const [id, next_key] = key(state, 'n');
+      const base: ChatState = { ...state, next_key, ...(no_model ? { no_model: { code: error.code, message: error.message } } : {}) };
+      const target = re && state.entries.some((e) => e.kind === 'user' && e.id === re) ? re : undefined;
+      const notice: NoticeEntry = { kind: 'notice', id, tone: 'error', code: error.code, text: error.message };
+      if (target && state.queue.includes(target)) {
+        // A queued message the hub refused: drop it from the queue, the running turn goes on.
+        const entries = set_user_status(state.entries, target, 'failed', error.message);
+        return { ...base, entries, queue: state.queue.filter((q) => q !== target) };
+      }
+      if (target || (state.turn !== 'idle' && !re)) {
+        // The running turn failed.
+        const entries = set_user_status([...state.entries, notice], target ?? state.active, 'failed', error.message);
+        return advance(base, entries);
+      }
+      return { ...base, entries: [...finish_streaming(state.entries), notice] };
+    }
+    case 'cancel_requested':
+      return state.turn === 'running' ? { ...state, turn: 'cancelling' } : state;
+    case 'connection_lost': {
+      // The hub keeps the turn running; only the stream is gone. Close the open text block so the
+      // next delta after re-attaching does not glue onto it.
+      return { ...state, entries: finish_streaming(state.entries) };
+    }
+    case 'history': {
+      if (state.entries.length > 0) return state;
+      let next_key = state.next_key;
+      const entries: ChatEntry[] = [];
+      for (const message of action.messages) {
+        if (!message.text) continue;
+        const id = `h${next_key++}`;
+        if (message.role === 'user') entries.push({ kind: 'user', id, text: message.text, status: 'done' });
+        else if (message.role === 'assistant') entries.push({ kind: 'assistant', id, text: message.text, streaming: false });
+      }
+      return { ...state, entries, next_key };
+    }
+  }
+}

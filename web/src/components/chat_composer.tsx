@@ -1,0 +1,62 @@
+import { useRef, useState, type KeyboardEvent } from 'react';
+
+interface Props {
+  running: boolean;
+  cancelling: boolean;
+  on_send: (text: string) => void;
+  on_cancel: () => void;
+}
+
+/// Enter sends, Shift+Enter is a newline, Esc cancels the running turn. Messages sent while a
+/// turn runs are queued by the hub (and shown as queued).
+export function ChatComposer({ running, cancelling, on_send, on_cancel }: Props) {
+  const [text, set_text] = useState('');
+  const input = useRef<HTMLTextAreaElement>(null);
+
+  const send = () => {
+    const value = text.trim();
+    if (!value) return;
+    on_send(value);
+    set_text('');
+    input.current?.focus();
+  };
+
+  const on_key_down = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
+      event.preventDefault();
+      send();
+    } else if (event.key === 'Escape' && running) {
+      event.preventDefault();
+      on_cancel();
+    }
+  };
+
+  return (
+    <div className="composer">
+      <label className="sr-only" htmlFor="chat-input">
+        Message
+      </label>
+      <textarea
+        id="chat-input"
+        ref={input}
+        value={text}
+        onChange={(event) => set_text(event.target.value)}
+        onKeyDown={on_key_down}
+        placeholder={running ? 'Add a message — it runs after this turn' : 'Describe what you want…'}
+        rows={3}
+      />
+      <div className="composer-bar">
+        <span>
+          <span className="kbd">Enter</span> send · <span className="kbd">Shift+Enter</span> newline · <span className="kbd">Esc</span> cancel
+        </span>
+        <span className="spacer" />
+        <button className="small danger" onClick={on_cancel} disabled={!running || cancelling} title="Cancel the running turn (Esc)">
+          {cancelling ? 'Cancelling…' : 'Cancel'}
+        </button>
+        <button className="small primary" onClick={send} disabled={!text.trim()}>
+          {running ? 'Queue' : 'Send'}
+        </button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,63 @@
+import { useLayoutEffect, useRef } from 'react';
+import type { ChatState } from '../chat/chat_state';
+import { ChatComposer } from './chat_composer';
+import { ChatEntryView } from './chat_entry_view';
+import { NoModelNotice } from './no_model_notice';
+
+interface Props {
+  chat: ChatState;
+  on_send: (text: string) => void;
+  on_cancel: () => void;
+}
+
+/// Within this many pixels of the bottom, the log follows new text; further up, the user is
+/// reading and the log stays put.
+const STICK_PX = 48;
+
+export function ChatPanel({ chat, on_send, on_cancel }: Props) {
+  const log = useRef<HTMLDivElement>(null);
+  const stick = useRef(true);
+
+  useLayoutEffect(() => {
+    const element = log.current;
+    if (element && stick.current) element.scrollTop = element.scrollHeight;
+  }, [chat.entries]);
+
+  const running = chat.turn !== 'idle';
+  return (
+    <section className="panel" aria-label="Chat">
+      <div className="panel-head">
+        Chat
+        <span className="spacer" />
+        {running && (
+          <span className="row faint" style={{ textTransform: 'none', letterSpacing: 0, fontWeight: 400 }}>
+            <span className="spinner" aria-hidden="true" />
+            {chat.turn === 'cancelling' ? 'cancelling…' : chat.queue.length > 0 ? `working · ${chat.queue.length} queued` : 'working'}
+          </span>
+        )}
+      </div>
+      {chat.no_model && <NoModelNotice message={chat.no_model.message} />}
+      <div
+        className="chat-log"
+        ref={log}
+        role="log"
+        aria-live="polite"
+        aria-relevant="additions"
+        onScroll={(event) => {
+          const element = event.currentTarget;
+          stick.current = element.scrollHeight - element.scrollTop - element.clientHeight < STICK_PX;
+        }}
+      >
+        {chat.entries.length === 0 ? (
+          <div className="chat-empty">
+            <strong>Say what you want to make</strong>
+            “A low-poly island at sunset, camera slowly orbiting.” The agent works in the engine while you watch.
+          </div>
+        ) : (
+          chat.entries.map((entry) => <ChatEntryView key={entry.id} entry={entry} />)
+        )}
+      </div>
+      <ChatComposer running={running} cancelling={chat.turn === 'cancelling'} on_send={on_send} on_cancel={on_cancel} />
+    </section>
+  );
+}

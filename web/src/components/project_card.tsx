@@ -1,0 +1,95 @@
+import { useState, type FormEvent } from 'react';
+import type { Project } from '../api/projects';
+import { relative_time } from '../lib/format';
+import { load_thumbnail } from '../lib/session_store';
+
+interface Props {
+  project: Project;
+  on_open: () => void;
+  on_rename: (name: string) => Promise<void>;
+  on_delete: () => void;
+}
+
+export function ProjectCard({ project, on_open, on_rename, on_delete }: Props) {
+  const [editing, set_editing] = useState(false);
+  const [name, set_name] = useState(project.name);
+  const [thumb_failed, set_thumb_failed] = useState(false);
+  const thumbnail = project.thumbnail_url ?? load_thumbnail(project.id);
+  const kind_class = project.kind === 'blender' || project.kind === 'remotion' ? project.kind : 'unknown';
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const trimmed = name.trim();
+    if (!trimmed || trimmed === project.name) {
+      set_editing(false);
+      return;
+    }
+    try {
+      await on_rename(trimmed);
+      set_editing(false);
+    } catch {
+      // Shown by the page; stay in edit mode.
+    }
+  };
+
+  return (
+    <article className="project-card">
+      <button className="project-open" onClick={on_open} aria-label={`Open ${project.name}`}>
+        <div className="thumb">
+          {thumbnail && !thumb_failed ? (
+            <img src={thumbnail} alt="" onError={() => set_thumb_failed(true)} />
+          ) : (
+            <div className={`thumb-placeholder ${kind_class}`} aria-hidden="true">
+              {project.name.slice(0, 1).toUpperCase()}
+            </div>
+          )}
+        </div>
+      </button>
+      <div className="project-meta">
+        {editing ? (
+          <form
+            className="rename-form"
+            onSubmit={submit}
+            onKeyDown={(event) => {
+              if (event.key === 'Escape') {
+                set_name(project.name);
+                set_editing(false);
+              }
+            }}
+          >
+            <input value={name} onChange={(event) => set_name(event.target.value)} aria-label="Project name" autoFocus maxLength={200} />
+            <button type="submit" className="small primary">
+              Save
+            </button>
+          </form>
+        ) : (
+          <div className="project-name" title={project.name}>
+            {project.name}
+          </div>
+        )}
+        <div className="project-sub">
+          <span className={`badge ${kind_class}`}>{project.kind}</span>
+          <span title={project.updated_at}>changed {relative_time(project.updated_at)}</span>
+        </div>
+      </div>
+      <div className="project-actions">
+        <button className="small" onClick={on_open}>
+          Open
+        </button>
+        <span className="spacer" />
+        <button
+          className="ghost small"
+          onClick={() => {
+            set_name(project.name);
+            set_editing(true);
+          }}
+        >
+          Rename
+        </button>
+        <button className="ghost small danger" onClick={on_delete}>
+          Delete
+        </button>
+      </div>
+    </article>
+  );
+}

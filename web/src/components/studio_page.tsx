@@ -1,0 +1,79 @@
+import { useEffect, useState } from 'react';
+import { ApiError } from '../api/http';
+import { hub, type Health, type Project } from '../api/projects';
+import { navigate } from '../lib/router';
+import { use_studio } from '../studio/use_studio';
+import { ChatPanel } from './chat_panel';
+import { ErrorNotice } from './error_notice';
+import { SessionBanner } from './session_banner';
+import { SidePanel } from './side_panel';
+import { TopBar } from './top_bar';
+import { ViewportPanel } from './viewport_panel';
+
+interface Props {
+  project_id: string;
+  health?: Health | undefined;
+  on_unauthorized: () => void;
+}
+
+export function StudioPage({ project_id, health, on_unauthorized }: Props) {
+  const studio = use_studio(project_id);
+  const [project, set_project] = useState<Project | null>(null);
+  const [load_error, set_load_error] = useState<unknown>(null);
+
+  useEffect(() => {
+    hub
+      .get_project(project_id)
+      .then(set_project)
+      .catch((error: unknown) => {
+        if (error instanceof ApiError && error.unauthorized) on_unauthorized();
+        else set_load_error(error);
+      });
+  }, [project_id, on_unauthorized]);
+
+  useEffect(() => {
+    document.title = project ? `${project.name} — atelier` : 'atelier';
+    return () => {
+      document.title = 'atelier';
+    };
+  }, [project]);
+
+  const { view } = studio;
+  return (
+    <div className="app">
+      <TopBar health={health}>
+        <span className="crumb">
+          <span aria-hidden="true">/</span>
+          <span className="crumb-name">{project?.name ?? '…'}</span>
+          {project && <span className={`badge ${project.kind}`}>{project.kind}</span>}
+          {view.engine && <span className="faint" style={{ fontSize: 12 }}>{view.engine}</span>}
+        </span>
+        <button
+          className="ghost small"
+          title="Stop the engine now instead of after the grace period"
+          onClick={() => {
+            studio.end_session();
+            navigate({ name: 'projects' });
+          }}
+        >
+          End session
+        </button>
+      </TopBar>
+      {load_error !== null ? (
+        <main className="center-page">
+          <div style={{ display: 'flex', flexDirection: 'column', gap: 12, alignItems: 'flex-start' }}>
+            <ErrorNotice error={load_error} action="Opening the project failed" />
+            <button onClick={() => navigate({ name: 'projects' })}>Back to projects</button>
+          </div>
+        </main>
+      ) : (
+        <main className="studio">
+          <SessionBanner view={view} on_retry={studio.retry} />
+          <ChatPanel chat={studio.chat} on_send={studio.send_message} on_cancel={studio.cancel_turn} />
+          <ViewportPanel project_id={project_id} client={studio.client} preview={view.preview} scene_summary={view.scene_summary} on_camera={studio.send_camera} />
+          <SidePanel project_id={project_id} kind={project?.kind} studio={studio} />
+        </main>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,55 @@
+import { useMemo, useState, type FormEvent } from 'react';
+import { fields_for_schema, initial_values, to_arguments, type FieldValue, type FormValues } from '../forms/schema_fields';
+import type { ToolDescriptor } from '../protocol/messages';
+import type { CommandRun } from '../studio/session_state';
+import { CommandRunView } from './command_run_view';
+import { FormField } from './form_field';
+
+interface Props {
+  tool: ToolDescriptor;
+  runs: CommandRun[];
+  on_run: (args: Record<string, unknown>) => void;
+  on_dismiss: (id: string) => void;
+}
+
+/// A form generated from the tool's input schema; submitting sends `command:send`.
+export function ToolForm({ tool, runs, on_run, on_dismiss }: Props) {
+  const fields = useMemo(() => fields_for_schema(tool.input_schema), [tool.input_schema]);
+  const [values, set_values] = useState<FormValues>(() => initial_values(fields));
+  const [errors, set_errors] = useState<Record<string, string>>({});
+  const running = runs.some((run) => run.status === 'running');
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const result = to_arguments(fields, values);
+    set_errors(result.errors);
+    if (Object.keys(result.errors).length === 0) on_run(result.arguments);
+  };
+
+  const set = (name: string, value: FieldValue) => {
+    set_values((old) => ({ ...old, [name]: value }));
+    if (errors[name]) set_errors(({ [name]: _fixed, ...rest }) => rest);
+  };
+
+  return (
+    <form className="tool-form" onSubmit={submit} noValidate aria-label={`Run ${tool.name}`}>
+      {fields.length === 0 && <div className="faint" style={{ fontSize: 12 }}>No parameters.</div>}
+      {fields.map((field) => (
+        <FormField key={field.name} field={field} value={values[field.name]} error={errors[field.name]} on_change={(value) => set(field.name, value)} />
+      ))}
+      <div className="form-actions">
+        <button type="submit" className="primary small">
+          {running ? 'Run again' : 'Run'}
+        </button>
+        <button type="button" className="ghost small" onClick={() => { set_values(initial_values(fields)); set_errors({}); }}>
+          Reset
+        </button>
+        {running && <span className="spinner" aria-label="running" />}
+        {tool.mutates === false && <span className="badge">read-only</span>}
+      </div>
+      {runs.slice(0, 3).map((run) => (
+        <CommandRunView key={run.id} run={run} on_dismiss={() => on_dismiss(run.id)} />
+      ))}
+    </form>
+  );
+}

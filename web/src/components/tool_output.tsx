@@ -1,0 +1,71 @@
+import type { ContentBlock, ErrorBody } from '../protocol/messages';
+
+interface Props {
+  content: ContentBlock[];
+  error?: ErrorBody | undefined;
+  data?: unknown;
+  arguments?: Record<string, unknown> | undefined;
+}
+
+function image_source(block: ContentBlock): string | undefined {
+  if (block.url) return block.url;
+  if (block.data) return `data:${block.mimeType ?? block.mime_type ?? 'image/png'};base64,${block.data}`;
+  return undefined;
+}
+
+/// The body of a tool card or command result: error (with validation details and traceback),
+/// text, inline images, structured data and the full arguments on request.
+export function ToolOutput({ content, error, data, arguments: args }: Props) {
+  const texts = content.filter((b) => b.type === 'text' && b.text).map((b) => b.text);
+  const images = content.filter((b) => b.type === 'image').map(image_source).filter((s): s is string => s !== undefined);
+  const has_data = data !== undefined && data !== null && !(typeof data === 'object' && Object.keys(data).length === 0);
+  if (!error && texts.length === 0 && images.length === 0 && !has_data && !args) return null;
+  return (
+    <div className="tool-body">
+      {error && (
+        <div className="tool-error">
+          <div>
+            {error.message} <code>{error.code}</code>
+          </div>
+          {error.details && error.details.length > 0 && (
+            <ul>
+              {error.details.map((detail, index) => (
+                <li key={index}>
+                  <code>{detail.pointer ?? detail.path ?? '/'}</code> {detail.message}
+                </li>
+              ))}
+            </ul>
+          )}
+          {error.data?.traceback && (
+            <details>
+              <summary>traceback</summary>
+              <pre>{error.data.traceback}</pre>
+            </details>
+          )}
+        </div>
+      )}
+      {texts.length > 0 && <pre>{texts.join('\n')}</pre>}
+      {images.length > 0 && (
+        <div className="tool-images">
+          {images.map((source, index) => (
+            <a key={index} href={source} target="_blank" rel="noreferrer">
+              <img src={source} alt={`tool output ${index + 1}`} loading="lazy" />
+            </a>
+          ))}
+        </div>
+      )}
+      {has_data && (
+        <details>
+          <summary>data</summary>
+          <pre>{JSON.stringify(data, null, 2)}</pre>
+        </details>
+      )}
+      {args && (
+        <details>
+          <summary>arguments</summary>
+          <pre>{JSON.stringify(args, null, 2)}</pre>
+        </details>
+      )}
+    </div>
+  );
+}

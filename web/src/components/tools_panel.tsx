@@ -1,0 +1,90 @@
+import { useMemo, useState } from 'react';
+import { split_tool_name } from '../lib/format';
+import type { ToolDescriptor } from '../protocol/messages';
+import type { CommandRun } from '../studio/session_state';
+import { CommandRunView } from './command_run_view';
+import { ToolForm } from './tool_form';
+
+interface Props {
+  tools: ToolDescriptor[];
+  commands: CommandRun[];
+  ready: boolean;
+  on_run: (tool: string, args: Record<string, unknown>) => string;
+  on_dismiss: (id: string) => void;
+}
+
+export interface ToolGroup {
+  addon: string;
+  tools: ToolDescriptor[];
+}
+
+/// Tools grouped by addon (sorted), filtered by a search over name, addon and description.
+export function group_tools(tools: ToolDescriptor[], query: string): ToolGroup[] {
+  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  const groups = new Map<string, ToolDescriptor[]>();
+  for (const tool of tools) {
+    const { addon } = split_tool_name(tool.name, tool.addon);
+    const haystack = `${tool.name} ${addon} ${tool.description ?? ''}`.toLowerCase();
+    if (!words.every((word) => haystack.includes(word))) continue;
+    groups.set(addon, [...(groups.get(addon) ?? []), tool]);
+  }
+  return [...groups.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([addon, list]) => ({ addon, tools: [...list].sort((a, b) => a.name.localeCompare(b.name)) }));
+}
+
+export function ToolsPanel({ tools, commands, ready, on_run, on_dismiss }: Props) {
+  const [query, set_query] = useState('');
+  const [selected, set_selected] = useState<string | null>(null);
+  const groups = useMemo(() => group_tools(tools, query), [tools, query]);
+  const others = commands.filter((run) => run.tool !== selected);
+
+  if (tools.length === 0) {
+    return <div className="panel-empty">{ready ? 'The engine declares no tools.' : 'Tools appear when the engine is ready.'}</div>;
+  }
+  return (
+    <div>
+      <div className="tools-search">
+        <input type="search" placeholder={`Search ${tools.length} tools`} value={query} onChange={(event) => set_query(event.target.value)} aria-label="Search tools" />
+      </div>
+      {groups.length === 0 && <div className="panel-empty">No tool matches “{query}”.</div>}
+      {groups.map((group) => (
+        <details className="addon-group" key={group.addon} open>
+          <summary>
+            {group.addon}
+            <span className="tab-count">{group.tools.length}</span>
+          </summary>
+          <ul className="tool-list">
+            {group.tools.map((tool) => {
+              const open = selected === tool.name;
+              return (
+                <li key={tool.name}>
+                  <button className="tool-item" aria-expanded={open} onClick={() => set_selected(open ? null : tool.name)}>
+                    <span className="name">{split_tool_name(tool.name, tool.addon).tool}</span>
+                    {tool.description && <span className="desc">{tool.description}</span>}
+                  </button>
+                  {open && (
+                    <ToolForm
+                      tool={tool}
+                      runs={commands.filter((run) => run.tool === tool.name)}
+                      on_run={(args) => on_run(tool.name, args)}
+                      on_dismiss={on_dismiss}
+                    />
+                  )}
+                </li>
+              );
+            })}
+          </ul>
+        </details>
+      ))}
+      {others.length > 0 && (
+        <div className="recent">
+          <h3>Recent commands</h3>
+          {others.slice(0, 6).map((run) => (
+            <CommandRunView key={run.id} run={run} on_dismiss={() => on_dismiss(run.id)} />
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,34 @@
+import type { ReactNode } from 'react';
+import type { Health } from '../api/projects';
+import { navigate } from '../lib/router';
+
+interface Props {
+  health?: Health | undefined;
+  down?: boolean;
+  children?: ReactNode;
+}
+
+export function TopBar({ health, down = false, children }: Props) {
+  const degraded = down || (health !== undefined && health.status !== 'ok');
+  return (
+    <header className="topbar">
+      <a
+        className="wordmark"
+        href="/"
+        onClick={(event) => {
+          event.preventDefault();
+          navigate({ name: 'projects' });
+        }}
+      >
+        <span className="wordmark-mark" aria-hidden="true" />
+        atelier
+      </a>
+      {children}
+      <span className="spacer" />
+      <span className="health" title={health ? `hub ${health.version ?? ''}: ${health.status}` : undefined}>
+        <span className={`health-dot${degraded ? ' down' : ''}`} aria-hidden="true" />
+        {down ? 'hub unreachable' : health ? `hub ${health.version ?? ''}${health.status !== 'ok' ? ` · ${health.status}` : ''}` : ''}
+      </span>
+    </header>
+  );
+}

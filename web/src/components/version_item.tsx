@@ -1,0 +1,53 @@
+import { file_url, type Version } from '../api/projects';
+import { relative_time, short_rev } from '../lib/format';
+
+interface Props {
+  project_id: string;
+  kind?: string | undefined;
+  version: Version;
+  current: boolean;
+  on_restore: () => void;
+}
+
+/// The project's main files by kind, offered for download at every version.
+const MAIN_FILES: Record<string, string[]> = {
+  blender: ['scene.blend', 'scene.glb'],
+};
+
+export function VersionItem({ project_id, kind, version, current, on_restore }: Props) {
+  const main = MAIN_FILES[kind ?? ''] ?? [];
+  const changed = version.files.filter((file) => !main.includes(file.path));
+  return (
+    <li className={`version${current ? ' current' : ''}`}>
+      <div className="version-msg">{version.message || <span className="faint">(no message)</span>}</div>
+      <div className="version-sub">
+        <code title={version.rev}>{short_rev(version.rev)}</code>
+        {version.author && <span>{version.author}</span>}
+        <span title={version.time}>{relative_time(version.time)}</span>
+      </div>
+      {(main.length > 0 || changed.length > 0) && (
+        <div className="version-files">
+          {main.map((path) => (
+            <a key={path} href={file_url(project_id, path, version.rev)} download>
+              ↓ {path}
+            </a>
+          ))}
+          {changed.slice(0, 8).map((file) => (
+            <a key={file.path} href={file_url(project_id, file.path, version.rev)} download title={file.status ? `${file.status}: ${file.path}` : file.path}>
+              {file.status === 'deleted' || file.status === 'D' ? '− ' : '↓ '}
+              {file.path}
+            </a>
+          ))}
+          {changed.length > 8 && <span className="faint">+{changed.length - 8} more</span>}
+        </div>
+      )}
+      {!current && (
+        <div className="version-actions">
+          <button className="small" onClick={on_restore}>
+            Restore
+          </button>
+        </div>
+      )}
+    </li>
+  );
+}

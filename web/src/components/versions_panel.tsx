@@ -1,0 +1,71 @@
+import { useCallback, useEffect, useState } from 'react';
+import { hub, type Version } from '../api/projects';
+import { ConfirmDialog } from './confirm_dialog';
+import { ErrorNotice } from './error_notice';
+import { VersionItem } from './version_item';
+
+interface Props {
+  project_id: string;
+  kind?: string | undefined;
+  /// Changes whenever a version may have been created; the list reloads.
+  tick: number;
+}
+
+export function VersionsPanel({ project_id, kind, tick }: Props) {
+  const [versions, set_versions] = useState<Version[] | null>(null);
+  const [error, set_error] = useState<{ error: unknown; action: string } | null>(null);
+  const [restoring, set_restoring] = useState<Version | null>(null);
+  const [busy, set_busy] = useState(false);
+
+  const load = useCallback(() => {
+    hub
+      .list_versions(project_id)
+      .then((list) => {
+        set_versions(list);
+        set_error(null);
+      })
+      .catch((failure: unknown) => set_error({ error: failure, action: 'Loading versions failed' }));
+  }, [project_id]);
+
+  useEffect(load, [load, tick]);
+
+  const restore = async () => {
+    if (!restoring) return;
+    set_busy(true);
+    try {
+      await hub.restore_version(project_id, restoring.rev);
+      set_restoring(null);
+      load();
+    } catch (failure) {
+      set_restoring(null);
+      set_error({ error: failure, action: 'Restoring failed' });
+    } finally {
+      set_busy(false);
+    }
+  };
+
+  return (
+    <div>
+      {error && (
+        <div style={{ padding: 12 }}>
+          <ErrorNotice error={error.error} action={error.action} on_dismiss={() => set_error(null)} />
+        </div>
+      )}
+      {versions === null && !error && <div className="panel-empty">Loading versions…</div>}
+      {versions?.length === 0 && <div className="panel-empty">No versions yet. Every agent turn and every change made with a tool is saved as one.</div>}
+      {versions && versions.length > 0 && (
+        <ul className="version-list">
+          {versions.map((version, index) => (
+            <VersionItem key={version.rev || index} project_id={project_id} kind={kind} version={version} current={index === 0} on_restore={() => set_restoring(version)} />
+          ))}
+        </ul>
+      )}
+      {restoring && (
+        <ConfirmDialog title="Restore this version?" confirm_label="Restore" busy={busy} on_confirm={restore} on_cancel={() => set_restoring(null)}>
+          The project goes back to “{restoring.message || restoring.rev}”. Nothing is lost: the restore is saved as a new
+          version, so you can return to the current state from the list.
+        </ConfirmDialog>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,138 @@
+import { useEffect, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
+import { CameraCoalescer } from '../protocol/camera_coalescer';
+import type { CameraAction, ViewportCameraPayload } from '../protocol/messages';
+import type { ProtocolClient } from '../protocol/protocol_client';
+import { save_thumbnail } from '../lib/session_store';
+import { FrameRenderer, type FrameInfo } from '../studio/frame_renderer';
+import { ViewportOverlay } from './viewport_overlay';
+
+interface Props {
+  project_id: string;
+  client: ProtocolClient;
+  on_camera: (payload: ViewportCameraPayload) => void;
+}
+
+const THUMBNAIL_EVERY_MS = 5000;
+const KEY_STEP_PX = 24;
+
+/// Drag = orbit, right-drag or Shift+drag = pan, wheel = zoom; arrows orbit (Shift+arrows pan),
+/// + and − zoom when the viewport has focus.
+export function Viewport({ project_id, client, on_camera }: Props) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const renderer = useRef<FrameRenderer | null>(null);
+  const coalescer = useRef<CameraCoalescer | null>(null);
+  const drag = useRef<{ action: CameraAction; x: number; y: number } | null>(null);
+  const [info, set_info] = useState<FrameInfo | undefined>(undefined);
+
+  useEffect(() => {
+    const element = canvas.current;
+    if (!element) return;
+    const frames = new FrameRenderer(element, (frame) => set_info((old) => (old && old.width === frame.width && old.height === frame.height && old.codec === frame.codec ? old : frame)));
+    renderer.current = frames;
+    const off = client.on_binary((buffer) => frames.push(buffer));
+    const resize = new ResizeObserver(() => frames.draw());
+    resize.observe(element);
+    frames.draw();
+    const thumbnails = setInterval(() => {
+      const thumbnail = frames.thumbnail();
+      if (thumbnail) save_thumbnail(project_id, thumbnail);
+    }, THUMBNAIL_EVERY_MS);
+    return () => {
+      const thumbnail = frames.thumbnail();
+      if (thumbnail) save_thumbnail(project_id, thumbnail);
+      clearInterval(thumbnails);
+      off();
+      resize.disconnect();
+      frames.dispose();
+      renderer.current = null;
+    };
+  }, [client, project_id]);
+
+  useEffect(() => {
+    const camera = new CameraCoalescer(on_camera);
+    coalescer.current = camera;
+    const element = canvas.current;
+    // React's wheel listener is passive; zooming must not scroll the page.
+    const on_wheel = (event: WheelEvent) => {
+      event.preventDefault();
+      const pixels = event.deltaMode === 1 ? event.deltaY * 16 : event.deltaY;
+      camera.add('zoom', 0, 0, -pixels / 100);
+    };
+    element?.addEventListener('wheel', on_wheel, { passive: false });
+    return () => {
+      element?.removeEventListener('wheel', on_wheel);
+      camera.dispose();
+      coalescer.current = null;
+    };
+  }, [on_camera]);
+
+  const on_pointer_down = (event: PointerEvent<HTMLCanvasElement>) => {
+    const pan = event.button === 2 || event.button === 1 || event.shiftKey;
+    if (event.button !== 0 && !pan) return;
+    event.currentTarget.setPointerCapture(event.pointerId);
+    event.currentTarget.focus();
+    drag.current = { action: pan ? 'pan' : 'orbit', x: event.clientX, y: event.clientY };
+  };
+
+  const on_pointer_move = (event: PointerEvent<HTMLCanvasElement>) => {
+    const current = drag.current;
+    if (!current) return;
+    const dx = event.clientX - current.x;
+    const dy = event.clientY - current.y;
+    current.x = event.clientX;
+    current.y = event.clientY;
+    if (dx !== 0 || dy !== 0) coalescer.current?.add(current.action, dx, dy);
+  };
+
+  const end_drag = () => {
+    drag.current = null;
+  };
+
+  const on_key_down = (event: KeyboardEvent<HTMLCanvasElement>) => {
+    const action: CameraAction = event.shiftKey ? 'pan' : 'orbit';
+    const moves: Record<string, [number, number]> = {
+      ArrowLeft: [-KEY_STEP_PX, 0],
+      ArrowRight: [KEY_STEP_PX, 0],
+      ArrowUp: [0, -KEY_STEP_PX],
+      ArrowDown: [0, KEY_STEP_PX],
+    };
+    const move = moves[event.key];
+    if (move) {
+      event.preventDefault();
+      coalescer.current?.add(action, move[0], move[1]);
+    } else if (event.key === '+' || event.key === '=') {
+      event.preventDefault();
+      coalescer.current?.add('zoom', 0, 0, 1);
+    } else if (event.key === '-' || event.key === '_') {
+      event.preventDefault();
+      coalescer.current?.add('zoom', 0, 0, -1);
+    }
+  };
+
+  return (
+    <>
+      <canvas
+        ref={canvas}
+        tabIndex={0}
+        aria-label="Live viewport. Drag to orbit, right-drag or Shift+drag to pan, wheel to zoom; arrow keys orbit, Shift+arrows pan, plus and minus zoom."
+        onPointerDown={on_pointer_down}
+        onPointerMove={on_pointer_move}
+        onPointerUp={end_drag}
+        onPointerCancel={end_drag}
+        onLostPointerCapture={end_drag}
+        onContextMenu={(event) => event.preventDefault()}
+        onKeyDown={on_key_down}
+      />
+      {!info && (
+        <div className="viewport-empty">
+          <div className="grid-floor" aria-hidden="true" />
+          <div>Waiting for the first frame…</div>
+        </div>
+      )}
+      <ViewportOverlay renderer={renderer} info={info} />
+      <div className="viewport-help" aria-hidden="true">
+        drag orbit · right-drag / ⇧ pan · wheel zoom
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,40 @@
+import { useEffect, useState, type RefObject } from 'react';
+import type { FrameInfo, FrameRenderer } from '../studio/frame_renderer';
+
+interface Props {
+  renderer: RefObject<FrameRenderer | null>;
+  info: FrameInfo | undefined;
+}
+
+const STALE_MS = 2000;
+
+function format_age(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.floor(ms / 60_000)} min`;
+}
+
+/// Frame age and fps, sampled four times a second so a 60 fps stream does not re-render React.
+export function ViewportOverlay({ renderer, info }: Props) {
+  const [sample, set_sample] = useState<{ fps: number; age?: number | undefined }>({ fps: 0 });
+  useEffect(() => {
+    const timer = setInterval(() => {
+      const stats = renderer.current?.stats;
+      if (!stats) return;
+      const now = performance.now();
+      set_sample({ fps: stats.fps(now), age: stats.age_ms(now) });
+    }, 250);
+    return () => clearInterval(timer);
+  }, [renderer]);
+  if (!info) return null;
+  const stale = sample.age !== undefined && sample.age > STALE_MS;
+  return (
+    <div className="overlay" aria-hidden="true">
+      <span>
+        {info.width}×{info.height} {info.codec}
+      </span>
+      <span>{sample.fps} fps</span>
+      <span className={stale ? 'stale' : undefined}>{sample.age !== undefined ? format_age(sample.age) : '—'} old</span>
+    </div>
+  );
+}

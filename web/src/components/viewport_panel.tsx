@@ -1,0 +1,32 @@
+import type { SessionReadyPayload, ViewportCameraPayload } from '../protocol/messages';
+import type { ProtocolClient } from '../protocol/protocol_client';
+import { Viewport } from './viewport';
+
+interface Props {
+  project_id: string;
+  client: ProtocolClient;
+  preview: SessionReadyPayload['preview'];
+  scene_summary?: string | undefined;
+  on_camera: (payload: ViewportCameraPayload) => void;
+}
+
+/// The live picture: streamed frames (Blender), or the engine's own preview page when the session
+/// announces a preview URL (the Remotion player).
+export function ViewportPanel({ project_id, client, preview, scene_summary, on_camera }: Props) {
+  return (
+    <section className="panel viewport-panel" aria-label="Viewport">
+      <div className="viewport">
+        {preview?.url ? (
+          <iframe src={preview.url} title="Preview" />
+        ) : (
+          <Viewport project_id={project_id} client={client} on_camera={on_camera} />
+        )}
+      </div>
+      {scene_summary && (
+        <div className="scene-summary" title={scene_summary}>
+          {scene_summary}
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,55 @@
+/// The session id of each open project, kept in sessionStorage so that a refresh re-attaches to
+/// the same engine (DESIGN §5), while a new tab starts — or joins — by the hub's rules.
+
+const key = (project_id: string) => `atelier.session.${project_id}`;
+
+export function load_session_id(project_id: string): string | undefined {
+  try {
+    return window.sessionStorage.getItem(key(project_id)) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function save_session_id(project_id: string, session_id: string): void {
+  try {
+    window.sessionStorage.setItem(key(project_id), session_id);
+  } catch {
+    // Storage may be disabled; a refresh then starts a new session, which still works.
+  }
+}
+
+export function forget_session_id(project_id: string): void {
+  try {
+    window.sessionStorage.removeItem(key(project_id));
+  } catch {
+    // See save_session_id.
+  }
+}
+
+/// The last viewport frame of a project, small, as a thumbnail for the projects list.
+const thumb_key = (project_id: string) => `atelier.thumbnail.${project_id}`;
+
+export function load_thumbnail(project_id: string): string | undefined {
+  try {
+    return window.localStorage.getItem(thumb_key(project_id)) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function save_thumbnail(project_id: string, data_url: string): void {
+  try {
+    window.localStorage.setItem(thumb_key(project_id), data_url);
+  } catch {
+    // Quota exceeded: thumbnails are a nicety.
+  }
+}
+
+export function forget_thumbnail(project_id: string): void {
+  try {
+    window.localStorage.removeItem(thumb_key(project_id));
+  } catch {
+    // See save_thumbnail.
+  }
+}

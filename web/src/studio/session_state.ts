@@ -1,0 +1,194 @@
+import type {
+  CommandResultPayload,
+  ContentBlock,
+  Envelope,
+  ErrorBody,
+  RegistryUpdatedPayload,
+  RenderProgressPayload,
+  SessionReadyPayload,
+  SessionStatusPayload,
+  ToolDescriptor,
+} from '../protocol/messages';
+import type { ConnectionState } from '../protocol/protocol_client';
+
+/// Everything the studio knows about its session besides the chat, from hub messages. Pure.
+
+export interface CommandRun {
+  id: string;
+  tool: string;
+  status: 'running' | 'ok' | 'error';
+  content: ContentBlock[];
+  data?: unknown;
+  error?: ErrorBody;
+  duration_ms?: number;
+  started_at: number;
+}
+
+export interface RenderJob {
+  job_id: string;
+  label: string;
+  progress: number;
+  state: string;
+  frame?: number;
+  total_frames?: number;
+  output?: string;
+  url?: string;
+  message?: string;
+}
+
+export interface SessionView {
+  connection: ConnectionState;
+  session_id?: string;
+  status: SessionStatusPayload;
+  engine?: string;
+  tools: ToolDescriptor[];
+  preview?: SessionReadyPayload['preview'];
+  commands: CommandRun[];
+  renders: RenderJob[];
+  scene_summary?: string;
+  /// Bumped whenever a version may have been created, so the versions list reloads.
+  version_tick: number;
+  /// The hub refused the session itself (unknown project, engine kind not configured, …).
+  fatal?: ErrorBody;
+}
+
+export const initial_session_view: SessionView = {
+  connection: { kind: 'closed' },
+  status: { state: 'starting', detail: 'connecting to the hub' },
+  tools: [],
+  commands: [],
+  renders: [],
+  version_tick: 0,
+};
+
+export type SessionAction =
+  | { type: 'connection'; state: ConnectionState }
+  | { type: 'message'; message: Envelope; now: number; session_start_id?: string }
+  | { type: 'command_sent'; id: string; tool: string; now: number }
+  | { type: 'command_failed'; id: string; error: ErrorBody; now: number }
+  | { type: 'dismiss_command'; id: string };
+
+const MAX_COMMANDS = 20;
+
+function engine_label(engine: SessionReadyPayload['engine']): string | undefined {
+  if (!engine) return undefined;
+  if (typeof engine === 'string') return engine;
+  return [engine.kind, engine.version].filter(Boolean).join(' ') || undefined;
+}
+
+function update_command(view: SessionView, id: string, patch: (run: CommandRun) => CommandRun): SessionView {
+  return { ...view, commands: view.commands.map((run) => (run.id === id ? patch(run) : run)) };
+}
+
+function render_update(jobs: RenderJob[], p: RenderProgressPayload): RenderJob[] {
+  const existing = jobs.find((j) => j.job_id === p.job_id);
+  const progress =
+    typeof p.progress === 'number'
+      ? Math.min(1, Math.max(0, p.progress))
+      : p.frame !== undefined && p.total_frames
+        ? Math.min(1, p.frame / p.total_frames)
+        : (existing?.progress ?? 0);
+  const state = p.state ?? existing?.state ?? 'running';
+  const job: RenderJob = {
+    ...(existing ?? { job_id: p.job_id, label: p.label ?? `Render ${p.job_id.slice(0, 8)}` }),
+    progress: state === 'done' ? 1 : progress,
+    state,
+    ...(p.frame !== undefined ? { frame: p.frame } : {}),
+    ...(p.total_frames !== undefined ? { total_frames: p.total_frames } : {}),
+    ...(p.output ? { output: p.output } : {}),
+    ...(p.url ? { url: p.url } : {}),
+    ...(p.message ? { message: p.message } : {}),
+    ...(p.label ? { label: p.label } : {}),
+  };
+  return existing ? jobs.map((j) => (j.job_id === p.job_id ? job : j)) : [job, ...jobs];
+}
+
+export function session_reducer(view: SessionView, action: SessionAction): SessionView {
+  switch (action.type) {
+    case 'connection':
+      return { ...view, connection: action.state };
+    case 'command_sent': {
+      const run: CommandRun = { id: action.id, tool: action.tool, status: 'running', content: [], started_at: action.now };
+      return { ...view, commands: [run, ...view.commands].slice(0, MAX_COMMANDS) };
+    }
+    case 'command_failed':
+      return update_command(view, action.id, (run) =>
+        run.status === 'running'
+          ? { ...run, status: 'error', error: action.error, duration_ms: action.now - run.started_at }
+          : run,
+      );
+    case 'dismiss_command':
+      return { ...view, commands: view.commands.filter((run) => run.id !== action.id) };
+    case 'message':
+      return on_message(view, action.message, action.now, action.session_start_id);
+  }
+}
+
+function on_message(view: SessionView, message: Envelope, now: number, session_start_id?: string): SessionView {
+  const payload = (message.payload ?? {}) as Record<string, unknown>;
+  switch (message.type) {
+    case 'session:ready': {
+      const p = payload as unknown as SessionReadyPayload;
+      const engine = engine_label(p.engine);
+      const { fatal: _cleared, ...rest } = view;
+      return {
+        ...rest,
+        session_id: p.session_id ?? view.session_id,
+        status: { state: 'ready' },
+        ...(engine ? { engine } : {}),
+        tools: Array.isArray(p.tools) ? p.tools : view.tools,
+        preview: p.preview ?? null,
+      };
+    }
+    case 'session:status': {
+      const p = payload as unknown as SessionStatusPayload;
+      return { ...view, status: p };
+    }
+    case 'registry:updated': {
+      const p = payload as unknown as RegistryUpdatedPayload;
+      return Array.isArray(p.tools) ? { ...view, tools: p.tools } : view;
+    }
+    case 'scene:updated': {
+      const summary = payload.summary;
+      return typeof summary === 'string' ? { ...view, scene_summary: summary } : view;
+    }
+    case 'version:created':
+      return { ...view, version_tick: view.version_tick + 1 };
+    case 'agent:complete':
+      return payload.version ? { ...view, version_tick: view.version_tick + 1 } : view;
+    case 'render:progress': {
+      const p = payload as unknown as RenderProgressPayload;
+      return typeof p.job_id === 'string' ? { ...view, renders: render_update(view.renders, p) } : view;
+    }
+    case 'command:result': {
+      if (!message.re) return view;
+      const p = payload as CommandResultPayload;
+      const failed = p.ok === false || p.is_error === true || p.error !== undefined;
+      const next = update_command(view, message.re, (run) => ({
+        ...run,
+        status: failed ? 'error' : 'ok',
+        content: p.content ?? [],
+        ...(p.data !== undefined ? { data: p.data } : {}),
+        ...(p.error ? { error: p.error } : {}),
+        duration_ms: p.duration_ms ?? now - run.started_at,
+      }));
+      return p.version ? { ...next, version_tick: next.version_tick + 1 } : next;
+    }
+    case 'error': {
+      const body = payload as unknown as ErrorBody;
+      const error: ErrorBody = { ...body, code: String(body.code ?? 'error'), message: String(body.message ?? 'error') };
+      if (message.re && message.re === session_start_id) return { ...view, fatal: error };
+      if (message.re && view.commands.some((run) => run.id === message.re)) {
+        return update_command(view, message.re, (run) => ({
+          ...run,
+          status: 'error',
+          error,
+          duration_ms: now - run.started_at,
+        }));
+      }
+      return view;
+    }
+    default:
+      return view;
+  }
+}

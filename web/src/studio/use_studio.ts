@@ -1,0 +1,129 @@
+import { useCallback, useEffect, useMemo, useReducer, useRef } from 'react';
+import { hub } from '../api/projects';
+import { chat_action_for } from '../chat/chat_events';
+import { chat_reducer, initial_chat_state } from '../chat/chat_state';
+import type { ErrorBody, SessionReadyPayload, ViewportCameraPayload } from '../protocol/messages';
+import { browser_socket_url, ProtocolClient, ProtocolError } from '../protocol/protocol_client';
+import { forget_session_id, load_session_id, save_session_id } from '../lib/session_store';
+import { initial_session_view, session_reducer } from './session_state';
+
+/// Error codes with which the hub says a stored session id is gone (grace period over, hub restarted).
+const STALE_SESSION_CODES = new Set(['session_not_found', 'session_ended', 'session_expired', 'not_found']);
+
+const COMMAND_TIMEOUT_MS = 120_000;
+
+/// Wires one project's studio to the hub: a ProtocolClient on /ws/browser that (re-)attaches with
+/// `session:start`, and the two pure reducers that turn hub messages into what the panels show.
+export function use_studio(project_id: string) {
+  const [view, dispatch_view] = useReducer(session_reducer, initial_session_view);
+  const [chat, dispatch_chat] = useReducer(chat_reducer, initial_chat_state);
+  const chat_ids = useRef(new Set<string>());
+  const session_start_id = useRef<string | undefined>(undefined);
+
+  const client = useMemo(() => new ProtocolClient({ url: browser_socket_url(window.location) }), []);
+
+  const start_session = useCallback(() => {
+    const session_id = load_session_id(project_id);
+    session_start_id.current = client.send('session:start', { project_id, ...(session_id ? { session_id } : {}) });
+  }, [client, project_id]);
+
+  useEffect(() => {
+    const off = [
+      client.on_open(start_session),
+      client.on_state((state) => {
+        dispatch_view({ type: 'connection', state });
+        if (state.kind === 'waiting') dispatch_chat({ type: 'connection_lost' });
+      }),
+      client.on_message((message) => {
+        const now = Date.now();
+        if (message.type === 'session:ready') {
+          const payload = message.payload as SessionReadyPayload | undefined;
+          if (payload?.session_id) save_session_id(project_id, payload.session_id);
+        }
+        if (message.type === 'error' && message.re && message.re === session_start_id.current) {
+          const code = String((message.payload as ErrorBody | undefined)?.code ?? '');
+          if (STALE_SESSION_CODES.has(code) && load_session_id(project_id)) {
+            // The session we wanted to re-attach to is gone: start a fresh one.
+            forget_session_id(project_id);
+            start_session();
+            return;
+          }
+        }
+        dispatch_view({ type: 'message', message, now, ...(session_start_id.current ? { session_start_id: session_start_id.current } : {}) });
+        const action = chat_action_for(message, now, (id) => chat_ids.current.has(id));
+        if (action) dispatch_chat(action);
+      }),
+    ];
+    client.start();
+    return () => {
+      for (const unsubscribe of off) unsubscribe();
+      client.stop();
+    };
+  }, [client, project_id, start_session]);
+
+  useEffect(() => {
+    let cancelled = false;
+    hub
+      .list_messages(project_id)
+      .then((messages) => {
+        if (!cancelled) dispatch_chat({ type: 'history', messages });
+      })
+      .catch(() => {
+        // No stored transcript (or an older hub): start with an empty chat.
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, [project_id]);
+
+  const send_message = useCallback(
+    (text: string) => {
+      const id = client.send('message:send', { text });
+      chat_ids.current.add(id);
+      dispatch_chat({ type: 'user_sent', id, text });
+    },
+    [client],
+  );
+
+  const cancel_turn = useCallback(() => {
+    client.send('agent:cancel', {});
+    dispatch_chat({ type: 'cancel_requested' });
+  }, [client]);
+
+  const run_command = useCallback(
+    (tool: string, args: Record<string, unknown>) => {
+      const { id, reply } = client.request('command:send', { tool, arguments: args }, { timeout_ms: COMMAND_TIMEOUT_MS });
+      dispatch_view({ type: 'command_sent', id, tool, now: Date.now() });
+      reply.catch((error: unknown) => {
+        // `error` replies are already in the stream; timeouts and drops are only known here.
+        if (error instanceof ProtocolError && error.code !== 'closed' && !error.body) {
+          dispatch_view({ type: 'command_failed', id, error: { code: error.code, message: error.message }, now: Date.now() });
+        }
+      });
+      return id;
+    },
+    [client],
+  );
+
+  const send_camera = useCallback(
+    (payload: ViewportCameraPayload) => client.send('viewport:camera', payload, { queue: false }),
+    [client],
+  );
+
+  /// The banner's retry: reconnect at once if the socket is down, else ask for the session again.
+  const retry = useCallback(() => {
+    if (client.connection_state().kind === 'open') start_session();
+    else client.reconnect_now();
+  }, [client, start_session]);
+
+  const end_session = useCallback(() => {
+    client.send('session:end', {});
+    forget_session_id(project_id);
+  }, [client, project_id]);
+
+  const dismiss_command = useCallback((id: string) => dispatch_view({ type: 'dismiss_command', id }), []);
+
+  return { view, chat, client, send_message, cancel_turn, run_command, send_camera, retry, end_session, dismiss_command };
+}
+
+export type Studio = ReturnType<typeof use_studio>;

@@ -89,8 +89,32 @@ describe('chat_reducer', () => {
       { type: 'error', error: { code: 'no_model', message: 'no model provider is configured' }, re: 'u1' },
     ]);
     expect(state.no_model).toEqual({ code: 'no_model', message: 'no model provider is configured' });
-    expect(state.entries[0]).toMatchObject({ status: 'failed' });
+    expect(state.entries).toEqual([expect.objectContaining({ kind: 'user', status: 'failed', error: 'no model is configured' })]);
     expect(state.turn).toBe('idle');
+  });
+
+  it('reads the generic unavailable code as no-model only when it talks about the model', () => {
+    const about_model = run([
+      { type: 'user_sent', id: 'u1', text: 'hi' },
+      { type: 'error', error: { code: 'unavailable', message: 'no model provider is configured' }, re: 'u1' },
+    ]);
+    expect(about_model.no_model).toBeDefined();
+    const other = run([
+      { type: 'user_sent', id: 'u1', text: 'hi' },
+      { type: 'error', error: { code: 'unavailable', message: 'the engine is restarting' }, re: 'u1' },
+    ]);
+    expect(other.no_model).toBeUndefined();
+    expect(other.entries.at(-1)).toMatchObject({ kind: 'notice', text: 'the engine is restarting' });
+  });
+
+  it('ends a turn cancelled with an error as cancelled, not failed', () => {
+    const state = run([
+      { type: 'user_sent', id: 'u1', text: 'go' },
+      { type: 'error', error: { code: 'cancelled', message: 'cancelled by the user' } },
+    ]);
+    expect(state.turn).toBe('idle');
+    expect(state.entries.at(-1)).toMatchObject({ kind: 'turn_end', cancelled: true });
+    expect(state.entries[0]).toMatchObject({ status: 'done' });
   });
 
   it('drops a refused queued message without ending the running turn', () => {

@@ -20,9 +20,23 @@ describe('decode_frame', () => {
     expect(result.frame.image.buffer).toBe(buffer);
   });
 
-  it('uses the bytes "ATVF" as magic', () => {
+  it('uses the bytes "AVF1" as magic and one byte for the codec, like the hub', () => {
     const bytes = new Uint8Array(encode_frame({ seq: 1, width: 1, height: 1, codec: 'webp' }, new Uint8Array([1])));
-    expect(String.fromCharCode(...bytes.slice(0, 4))).toBe('ATVF');
+    expect(String.fromCharCode(...bytes.slice(0, 4))).toBe('AVF1');
+    expect(Array.from(bytes.slice(12, 16))).toEqual([2, 0, 0, 0]);
+  });
+
+  it('reads PNG frames and ignores the reserved bytes', () => {
+    const buffer = encode_frame({ seq: 3, width: 4, height: 4, codec: 'png' }, new Uint8Array([0x89]));
+    new Uint8Array(buffer).set([7, 7, 7], 13);
+    const result = decode_frame(buffer);
+    expect(result.ok && result.frame.header.codec).toBe('png');
+    expect(result.ok && result.frame.mimeType).toBe('image/png');
+  });
+
+  it('rejects a frame with a zero dimension', () => {
+    const buffer = encode_frame({ seq: 1, width: 0, height: 4, codec: 'jpeg' }, new Uint8Array([1]));
+    expect(decode_frame(buffer)).toEqual({ ok: false, reason: 'frame of 0×4 pixels' });
   });
 
   it('round-trips WebP frames', () => {
@@ -45,7 +59,7 @@ describe('decode_frame', () => {
 
   it('rejects an unknown codec', () => {
     const buffer = encode_frame({ seq: 1, width: 2, height: 2, codec: 'jpeg' }, new Uint8Array([1]));
-    new DataView(buffer).setUint16(12, 9, true);
+    new DataView(buffer).setUint8(12, 9);
     expect(decode_frame(buffer)).toEqual({ ok: false, reason: 'unknown frame codec 9' });
   });
 

@@ -8,6 +8,7 @@ import type {
   Envelope,
   ErrorBody,
 } from '../protocol/messages';
+import { is_no_model_error } from '../protocol/messages';
 
 /// Which hub messages move the chat, and how. `user_ids` tells whether an `error` reply answers a
 /// chat message (otherwise it belongs to another panel, e.g. a direct command).
@@ -29,7 +30,7 @@ export function chat_action_for(message: Envelope, now: number, is_chat_request:
       const error = { code: String(body.code ?? 'error'), message: String(body.message ?? 'the hub reported an error') };
       if (message.re) return is_chat_request(message.re) ? { type: 'error', error, re: message.re } : null;
       // Errors without `re` about the agent (the provider failed mid-turn, no model, …).
-      if (error.code.startsWith('agent') || error.code.includes('model') || error.code === 'unavailable' || error.code === 'provider_error') {
+      if (error.code.startsWith('agent') || error.code.includes('model') || error.code.includes('provider') || error.code === 'cancelled' || is_no_model_error(error)) {
         return { type: 'error', error };
       }
       return null;

@@ -6,7 +6,7 @@ import type {
   ContentBlock,
   ErrorBody,
 } from '../protocol/messages';
-import { NO_MODEL_CODES } from '../protocol/messages';
+import { is_no_model_error } from '../protocol/messages';
 
 /// The chat transcript as the user sees it, built from the stream of agent events by a pure
 /// reducer (no DOM, no socket): text deltas accumulate into one assistant block, each tool call
@@ -241,22 +241,28 @@ export function chat_reducer(state: ChatState, action: ChatAction): ChatState {
     }
     case 'error': {
       const { error, re } = action;
-      const no_model = NO_MODEL_CODES.has(error.code);
+      if (error.code === 'cancelled' && state.turn !== 'idle' && (!re || re === state.active)) {
+        // A cancelled turn is not a failure.
+        return chat_reducer(state, { type: 'complete', payload: { cancelled: true } });
+      }
+      const no_model = is_no_model_error(error);
       const [id, next_key] = key(state, 'n');
       const base: ChatState = { ...state, next_key, ...(no_model ? { no_model: { code: error.code, message: error.message } } : {}) };
       const target = re && state.entries.some((e) => e.kind === 'user' && e.id === re) ? re : undefined;
       const notice: NoticeEntry = { kind: 'notice', id, tone: 'error', code: error.code, text: error.message };
+      // Without a model the panel-wide notice says it all; repeating it per message would be noise.
+      const reason = no_model ? 'no model is configured' : error.message;
       if (target && state.queue.includes(target)) {
         // A queued message the hub refused: drop it from the queue, the running turn goes on.
-        const entries = set_user_status(state.entries, target, 'failed', error.message);
+        const entries = set_user_status(state.entries, target, 'failed', reason);
         return { ...base, entries, queue: state.queue.filter((q) => q !== target) };
       }
       if (target || (state.turn !== 'idle' && !re)) {
         // The running turn failed.
-        const entries = set_user_status([...state.entries, notice], target ?? state.active, 'failed', error.message);
+        const entries = set_user_status(no_model ? state.entries : [...state.entries, notice], target ?? state.active, 'failed', reason);
         return advance(base, entries);
       }
-      return { ...base, entries: [...finish_streaming(state.entries), notice] };
+      return no_model ? base : { ...base, entries: [...finish_streaming(state.entries), notice] };
     }
     case 'cancel_requested':
       return state.turn === 'running' ? { ...state, turn: 'cancelling' } : state;

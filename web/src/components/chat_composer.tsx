@@ -46,8 +46,8 @@ export function ChatComposer({ running, cancelling, on_send, on_cancel }: Props)
         rows={3}
       />
       <div className="composer-bar">
-        <span>
-          <span className="kbd">Enter</span> send · <span className="kbd">Shift+Enter</span> newline · <span className="kbd">Esc</span> cancel
+        <span className="composer-hint">
+          <span className="kbd">⏎</span> send · <span className="kbd">⇧⏎</span> newline · <span className="kbd">Esc</span> cancel
         </span>
         <span className="spacer" />
         <button className="small danger" onClick={on_cancel} disabled={!running || cancelling} title="Cancel the running turn (Esc)">

@@ -22,8 +22,8 @@ export function SessionBanner({ view, on_retry }: Props) {
   return (
     <div className={`banner ${content.tone}`} role="status" aria-live="polite">
       {content.busy && <span className="spinner" aria-hidden="true" />}
-      <span>{content.title}</span>
-      {content.detail && <span className="detail">{content.detail}</span>}
+      <span className="title">{content.title}</span>
+      {content.detail && <span className="detail" title={content.detail}>{content.detail}</span>}
       {content.retry && (
         <button className="small" onClick={on_retry}>
           {content.retry}

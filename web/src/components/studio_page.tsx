@@ -68,9 +68,10 @@ export function StudioPage({ project_id, health, on_unauthorized }: Props) {
         </main>
       ) : (
         <main className="studio">
-          <SessionBanner view={view} on_retry={studio.retry} />
           <ChatPanel chat={studio.chat} on_send={studio.send_message} on_cancel={studio.cancel_turn} />
-          <ViewportPanel project_id={project_id} client={studio.client} preview={view.preview} scene_summary={view.scene_summary} on_camera={studio.send_camera} />
+          <ViewportPanel project_id={project_id} client={studio.client} preview={view.preview} scene_summary={view.scene_summary} on_camera={studio.send_camera}>
+            <SessionBanner view={view} on_retry={studio.retry} />
+          </ViewportPanel>
           <SidePanel project_id={project_id} kind={project?.kind} studio={studio} />
         </main>
       )}

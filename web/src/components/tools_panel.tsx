@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
 import { split_tool_name } from '../lib/format';
+import { group_tools } from '../studio/tool_groups';
 import type { ToolDescriptor } from '../protocol/messages';
 import type { CommandRun } from '../studio/session_state';
 import { CommandRunView } from './command_run_view';
@@ -11,26 +12,6 @@ interface Props {
   ready: boolean;
   on_run: (tool: string, args: Record<string, unknown>) => string;
   on_dismiss: (id: string) => void;
-}
-
-export interface ToolGroup {
-  addon: string;
-  tools: ToolDescriptor[];
-}
-
-/// Tools grouped by addon (sorted), filtered by a search over name, addon and description.
-export function group_tools(tools: ToolDescriptor[], query: string): ToolGroup[] {
-  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
-  const groups = new Map<string, ToolDescriptor[]>();
-  for (const tool of tools) {
-    const { addon } = split_tool_name(tool.name, tool.addon);
-    const haystack = `${tool.name} ${addon} ${tool.description ?? ''}`.toLowerCase();
-    if (!words.every((word) => haystack.includes(word))) continue;
-    groups.set(addon, [...(groups.get(addon) ?? []), tool]);
-  }
-  return [...groups.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([addon, list]) => ({ addon, tools: [...list].sort((a, b) => a.name.localeCompare(b.name)) }));
 }
 
 export function ToolsPanel({ tools, commands, ready, on_run, on_dismiss }: Props) {

@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import type { SessionReadyPayload, ViewportCameraPayload } from '../protocol/messages';
 import type { ProtocolClient } from '../protocol/protocol_client';
 import { Viewport } from './viewport';
@@ -8,13 +9,16 @@ interface Props {
   preview: SessionReadyPayload['preview'];
   scene_summary?: string | undefined;
   on_camera: (payload: ViewportCameraPayload) => void;
+  /// Shown over the picture (the session banner), so it never shifts the layout.
+  children?: ReactNode;
 }
 
 /// The live picture: streamed frames (Blender), or the engine's own preview page when the session
 /// announces a preview URL (the Remotion player).
-export function ViewportPanel({ project_id, client, preview, scene_summary, on_camera }: Props) {
+export function ViewportPanel({ project_id, client, preview, scene_summary, on_camera, children }: Props) {
   return (
     <section className="panel viewport-panel" aria-label="Viewport">
+      {children}
       <div className="viewport">
         {preview?.url ? (
           <iframe src={preview.url} title="Preview" />

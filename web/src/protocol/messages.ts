@@ -168,7 +168,14 @@ export interface RenderProgressPayload {
 export type ErrorPayload = ErrorBody;
 
 /// Error codes with which the hub says natural-language turns need a model provider.
-export const NO_MODEL_CODES: ReadonlySet<string> = new Set(['no_model', 'no_provider', 'model_unavailable', 'unavailable']);
+export const NO_MODEL_CODES: ReadonlySet<string> = new Set(['no_model', 'no_provider', 'model_unavailable']);
+
+/// True when an error means "no model is configured": one of NO_MODEL_CODES, or the hub's generic
+/// `unavailable` when its message is about the model or provider (it is also used for other things).
+export function is_no_model_error(error: { code: string; message?: string }): boolean {
+  if (NO_MODEL_CODES.has(error.code)) return true;
+  return error.code === 'unavailable' && /model|provider|api key/i.test(error.message ?? '');
+}
 
 // JSON Schema (draft-7 subset the hub emits).
 export interface JsonSchema {

@@ -30,8 +30,9 @@ class FakeHub:
         self._server: Any = None
         self.connections = 0
 
-    async def start(self) -> None:
-        self._server = await websockets.serve(self._serve, "127.0.0.1", 0, max_size=16 * 1024 * 1024)
+    async def start(self, port: int = 0) -> None:
+        """Listen on 127.0.0.1; port 0 picks a free port (pass the old one to simulate a restart)."""
+        self._server = await websockets.serve(self._serve, "127.0.0.1", port, max_size=16 * 1024 * 1024)
         self.port = self._server.sockets[0].getsockname()[1]
 
     @property

@@ -7,7 +7,7 @@ from typing import Any
 
 import bpy
 
-from atelier_router.helpers import euler_degrees, get_object, hex_to_linear, hex_to_srgb, rounded, select_only
+from atelier_router.helpers import euler_degrees, get_object, hex_to_linear, rounded, select_only
 from atelier_router.tools import ToolError, ToolResult
 
 _PRIMITIVES = {
@@ -29,7 +29,7 @@ def _colour(obj: bpy.types.Object, color: str) -> None:
     node = material.node_tree.nodes.get("Principled BSDF")
     if node is not None:
         node.inputs["Base Color"].default_value = (*hex_to_linear(color), 1.0)
-    material.diffuse_color = (*hex_to_srgb(color), 1.0)
+    material.diffuse_color = (*hex_to_linear(color), 1.0)
     obj.data.materials.clear()
     obj.data.materials.append(material)
 

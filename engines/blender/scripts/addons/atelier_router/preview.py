@@ -186,6 +186,10 @@ class PreviewRenderer:
                     render.engine = eevee_engine_id()
                     current.eevee.taa_render_samples = 1
                 else:
+                    # Solid previews show #RRGGBB colours as given; Filmic would wash them out.
+                    stack.enter_context(saved_attributes(current.view_settings, ["view_transform", "look"]))
+                    current.view_settings.view_transform = "Standard"
+                    current.view_settings.look = "None"
                     render.engine = "BLENDER_WORKBENCH"
                     current.display.render_aa = "OFF"
                     shading_settings.light = "STUDIO"

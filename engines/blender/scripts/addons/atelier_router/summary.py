@@ -7,8 +7,7 @@ from typing import Any
 
 import bpy
 
-from .helpers import (VIEWPORT_CAMERA_NAME, linear_to_hex, rounded, scene, scene_objects,
-                      srgb_to_hex)
+from .helpers import VIEWPORT_CAMERA_NAME, linear_to_hex, rounded, scene, scene_objects
 
 MAX_OBJECTS = 200
 
@@ -39,7 +38,7 @@ def _object_entry(obj: bpy.types.Object) -> dict[str, Any]:
 def _world_entry(world: bpy.types.World | None) -> dict[str, Any] | None:
     if world is None:
         return None
-    entry: dict[str, Any] = {"name": world.name, "color": srgb_to_hex(world.color)}
+    entry: dict[str, Any] = {"name": world.name, "color": linear_to_hex(world.color)}
     if world.use_nodes and world.node_tree is not None:
         background = world.node_tree.nodes.get("Background")
         if background is not None:

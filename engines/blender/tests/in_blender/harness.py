@@ -6,11 +6,16 @@ import os
 import tempfile
 from typing import Any
 
+import addon_utils
 import bpy
 import numpy
 
-from atelier_router.engine import Engine, EngineConfig
-from atelier_router.protocol import RpcError
+# Enable the router through Blender before importing it, as bootstrap.py does; a plain import
+# first would make Blender "reload" the module on the next file load.
+addon_utils.enable("atelier_router", default_set=True, persistent=True)
+
+from atelier_router.engine import Engine, EngineConfig  # noqa: E402
+from atelier_router.protocol import RpcError  # noqa: E402
 
 _engine: Engine | None = None
 

@@ -22,6 +22,7 @@ class FakeHub:
         self.hello: dict[str, Any] | None = None
         self.notifications: list[dict[str, Any]] = []
         self.frames: list[bytes] = []
+        self.orphan_replies: list[dict[str, Any]] = []  # replies to nothing we asked (e.g. parse errors)
         self._responses: dict[Any, asyncio.Future[dict[str, Any]]] = {}
         self._ids = itertools.count(1)
         self._connected = asyncio.Event()
@@ -67,6 +68,9 @@ class FakeHub:
                 await self._notify_change()
             elif message.get("id") in self._responses:
                 self._responses.pop(message["id"]).set_result(message)
+            else:
+                self.orphan_replies.append(message)
+                await self._notify_change()
         self._connected.clear()
 
     async def _notify_change(self) -> None:

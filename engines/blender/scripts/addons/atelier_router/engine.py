@@ -52,6 +52,7 @@ class EngineConfig:
     execute_python: bool = False
     give_up_after_s: float = 120.0
     addons: list[str] | None = None
+    debug: bool = False
 
     @classmethod
     def from_environ(cls, env: Mapping[str, str]) -> "EngineConfig":
@@ -64,6 +65,7 @@ class EngineConfig:
             execute_python=env.get("ATELIER_BLENDER_EXECUTE_PYTHON", "") == "1",
             give_up_after_s=float(env.get("ATELIER_RECONNECT_GIVE_UP_S", "120")),
             addons=[a.strip() for a in addons.split(",") if a.strip()] if addons else None,
+            debug=env.get("ATELIER_DEBUG", "") == "1",
         )
 
 
@@ -282,7 +284,8 @@ class Engine:
                 bpy.ops.ed.undo_push(message=f"atelier: {name}")
             scene = scene_summary()
             self._after_reply.append(lambda: self._announce_change(scene))
-        print(f"[atelier debug] {name} took {elapsed_ms:.1f} ms", file=sys.stderr, flush=True)
+        if self.config.debug:
+            print(f"[atelier debug] {name} took {elapsed_ms:.1f} ms", file=sys.stderr, flush=True)
         return call_result(result, scene)
 
     def _roll_back(self) -> None:

@@ -37,7 +37,9 @@ export function App() {
       set_auth({ kind: 'signed_in', ...(health ? { health } : {}) });
     } catch (error) {
       if (error instanceof ApiError && error.unauthorized) set_auth({ kind: 'signed_out', ...(health ? { health } : {}) });
-      else set_auth({ kind: 'hub_down', message: describe_error(error) });
+      else if (error instanceof ApiError && error.status === 0) set_auth({ kind: 'hub_down', message: describe_error(error) });
+      // Any other answer means we are signed in; the projects page shows its error.
+      else set_auth({ kind: 'signed_in', ...(health ? { health } : {}) });
     }
   }, []);
 

@@ -14,8 +14,9 @@ class FrameHeaderTest(unittest.TestCase):
     def test_header_is_16_little_endian_bytes(self) -> None:
         data = encode_frame(7, 640, 360, CODEC_JPEG, b"\xff\xd8payload")
         self.assertEqual(HEADER_SIZE, 16)
-        self.assertEqual(data[:4], b"1LTA")  # 0x41544C31 little-endian
-        self.assertEqual(struct.unpack("<IIHHHH", data[:16]), (0x41544C31, 7, 640, 360, 1, 0))
+        self.assertEqual(data[:4], b"ATL1")
+        self.assertEqual(struct.unpack("<4sIHHHH", data[:16]), (b"ATL1", 7, 640, 360, 1, 0))
+        self.assertEqual(data[12:16], b"\x01\x00\x00\x00")  # = u8 codec + three zero bytes
         self.assertEqual(data[16:], b"\xff\xd8payload")
 
     def test_round_trip(self) -> None:
@@ -31,7 +32,7 @@ class FrameHeaderTest(unittest.TestCase):
 
     def test_short_frame_is_rejected(self) -> None:
         with self.assertRaisesRegex(FrameFormatError, "shorter"):
-            decode_frame(b"1LTA")
+            decode_frame(b"ATL1")
 
     def test_unknown_codec_and_oversize_are_refused_when_encoding(self) -> None:
         with self.assertRaises(ValueError):
@@ -40,7 +41,7 @@ class FrameHeaderTest(unittest.TestCase):
             encode_frame(1, 70000, 10, CODEC_JPEG, b"")
 
     def test_magic_constant(self) -> None:
-        self.assertEqual(FRAME_MAGIC, 0x41544C31)
+        self.assertEqual(FRAME_MAGIC, bytes([0x41, 0x54, 0x4C, 0x31]))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import bpy
 
 from .manifest import (ScannedAddon, qualified_tool_name, sanitize_tool_name, scan_addon_directories,
                        tool_list)
-from .protocol import UNKNOWN_TOOL, RpcError
+from .protocol import INVALID_PARAMS, UNKNOWN_TOOL, RpcError
 from .tools import ToolSpec
 
 ROUTER_MODULE = __package__ or "atelier_router"
@@ -52,7 +52,7 @@ class AddonRegistry:
             if key in (addon.module, addon.addon_id):
                 return addon
         known = ", ".join(sorted(a.addon_id for a in self._scanned.values()))
-        raise RpcError(UNKNOWN_TOOL, f"No AI-capable addon {key!r}; known: {known}")
+        raise RpcError(INVALID_PARAMS, f"No AI-capable addon {key!r}; known: {known}")
 
     # ----- enabling ------------------------------------------------------------------------
 
@@ -129,7 +129,7 @@ class AddonRegistry:
         spec = self._tools.get(name)
         if spec is None:
             known = sorted({qualified_tool_name(s.addon_id, s.name) for s in self._tools.values()})
-            raise RpcError(UNKNOWN_TOOL, f"Unknown tool {name!r}. Known tools: {', '.join(known)}")
+            raise RpcError(UNKNOWN_TOOL, f"Unknown tool {name!r}. Known tools: {', '.join(known)}", {"tools": known})
         return spec
 
     def tool_names(self) -> list[str]:

@@ -4,11 +4,11 @@ This is the one place that defines the header; the hub and the browser read the
 same layout (DESIGN §4, engines/blender/README.md). All fields little-endian:
 
     offset size field
-    0      4    magic     uint32 0x41544C31 (on the wire: bytes 31 4C 54 41)
+    0      4    magic     the ASCII bytes "ATL1" (41 54 4C 31)
     4      4    seq       uint32, increases by one per frame, wraps at 2**32
     8      2    width     uint16 pixels
     10     2    height    uint16 pixels
-    12     2    codec     uint16 1 = JPEG, 2 = WebP
+    12     2    codec     uint16 1 = JPEG, 2 = WebP (equivalently: u8 codec + 3 zero bytes)
     14     2    reserved  uint16 0
     16     ...  payload   the JPEG or WebP file bytes
 """
@@ -18,8 +18,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-FRAME_MAGIC = 0x41544C31
-HEADER = struct.Struct("<IIHHHH")
+FRAME_MAGIC = b"ATL1"
+HEADER = struct.Struct("<4sIHHHH")
 HEADER_SIZE = HEADER.size  # 16
 
 CODEC_JPEG = 1
@@ -54,7 +54,7 @@ def decode_frame(data: bytes) -> tuple[FrameHeader, bytes]:
         raise FrameFormatError(f"frame of {len(data)} bytes is shorter than the {HEADER_SIZE}-byte header")
     magic, seq, width, height, codec, _reserved = HEADER.unpack_from(data)
     if magic != FRAME_MAGIC:
-        raise FrameFormatError(f"bad frame magic 0x{magic:08X}, expected 0x{FRAME_MAGIC:08X}")
+        raise FrameFormatError(f"bad frame magic {magic!r}, expected {FRAME_MAGIC!r}")
     if codec not in CODEC_MIME:
         raise FrameFormatError(f"unknown frame codec {codec}")
     return FrameHeader(seq, width, height, codec), bytes(data[HEADER_SIZE:])

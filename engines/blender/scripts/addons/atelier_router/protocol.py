@@ -16,15 +16,16 @@ from typing import Any, Callable
 
 PROTOCOL_VERSION = 1
 
+# The same numbers as the hub's src/protocol/rpc_codes.h.
 PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
 METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
 INTERNAL_ERROR = -32603
-TOOL_FAILED = -32000       # the tool raised; message says why, data.traceback where
-TOOL_REFUSED = -32001      # the tool exists but is disabled here (execute_python)
-UNKNOWN_TOOL = -32002      # tools/call named a tool this engine does not have
-CANCELLED = -32800         # the call was cancelled with $/cancel (LSP's RequestCancelled)
+TOOL_FAILED = -32000       # kEngineError: the tool raised; message says why, data.traceback where
+CANCELLED = -32003         # kCancelled: the call was cancelled with $/cancel
+UNKNOWN_TOOL = -32005      # kUnknownTool: data.tools lists the valid names
+TOOL_REFUSED = -32007      # kUnsupported: the tool exists but this engine's config disables it
 
 RequestId = int | str
 

@@ -23,13 +23,13 @@ public:
         const std::lock_guard lock(m_mutex);
         m_connections[connection->id()] = connection;
     }
-    void on_text(const std::shared_ptr<net::WebSocketConnection>&, std::string message) override {
-        for (const auto& connection : snapshot()) {
+    void on_text(const std::shared_ptr<net::WebSocketConnection>& sender, std::string message) override {
+        for (const auto& connection : others(sender)) {
             connection->send_text(message);
         }
     }
-    void on_binary(const std::shared_ptr<net::WebSocketConnection>&, std::string message) override {
-        for (const auto& connection : snapshot()) {
+    void on_binary(const std::shared_ptr<net::WebSocketConnection>& sender, std::string message) override {
+        for (const auto& connection : others(sender)) {
             connection->send_binary(message);
         }
     }
@@ -39,11 +39,12 @@ public:
     }
 
 private:
-    std::vector<std::shared_ptr<net::WebSocketConnection>> snapshot() {
+    std::vector<std::shared_ptr<net::WebSocketConnection>>
+    others(const std::shared_ptr<net::WebSocketConnection>& sender) {
         const std::lock_guard lock(m_mutex);
         std::vector<std::shared_ptr<net::WebSocketConnection>> out;
         for (const auto& [id, weak] : m_connections) {
-            if (auto connection = weak.lock()) {
+            if (auto connection = weak.lock(); connection && id != sender->id()) {
                 out.push_back(std::move(connection));
             }
         }
@@ -56,7 +57,11 @@ private:
 
 } // namespace
 
-std::shared_ptr<net::WebSocketHandler> make_echo_handler() { return std::make_shared<EchoHandler>(); }
-std::shared_ptr<net::WebSocketHandler> make_broadcast_handler() { return std::make_shared<BroadcastHandler>(); }
+std::shared_ptr<net::WebSocketHandler> make_echo_handler() {
+    return std::make_shared<EchoHandler>();
+}
+std::shared_ptr<net::WebSocketHandler> make_broadcast_handler() {
+    return std::make_shared<BroadcastHandler>();
+}
 
 } // namespace atelier::app

@@ -27,7 +27,8 @@ void add_config_flags(CLI::App& command, std::map<std::string, std::string>& fla
         help += "]";
         const std::string flag = fmt::format("--{}", spec.flag);
         if (spec.type == OptionType::Boolean) {
-            command.add_flag_callback(flag, [&flags, key] { flags[key] = "true"; }, help);
+            command.add_flag_callback(
+                flag, [&flags, key] { flags[key] = "true"; }, help);
         } else {
             command.add_option_function<std::string>(
                 flag, [&flags, key](const std::string& value) { flags[key] = value; }, help);

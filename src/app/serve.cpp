@@ -23,8 +23,8 @@ net::ServerOptions server_options(const Config& config) {
     net::ServerOptions options;
     options.host = config.host;
     options.port = static_cast<std::uint16_t>(config.port);
-    options.threads = config.threads > 0 ? static_cast<unsigned>(config.threads)
-                                         : std::max(1U, std::thread::hardware_concurrency());
+    options.threads =
+        config.threads > 0 ? static_cast<unsigned>(config.threads) : std::max(1U, std::thread::hardware_concurrency());
     options.max_body_bytes = static_cast<std::size_t>(config.max_body_bytes);
     options.max_header_bytes = static_cast<std::size_t>(config.max_header_bytes);
     options.ws_max_text_bytes = static_cast<std::size_t>(config.ws_max_text_bytes);
@@ -41,7 +41,8 @@ Result<void> prepare_data_dir(const std::filesystem::path& data_dir) {
     std::error_code error;
     std::filesystem::create_directories(data_dir, error);
     if (error) {
-        return fail(ErrorCode::Unavailable, fmt::format("cannot create data dir {}: {}", data_dir.string(), error.message()));
+        return fail(ErrorCode::Unavailable,
+                    fmt::format("cannot create data dir {}: {}", data_dir.string(), error.message()));
     }
     std::filesystem::permissions(data_dir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace,
                                  error);
@@ -77,9 +78,9 @@ int serve(const Config& config) {
     AppContext app{config, std::move(*auth), metrics, std::chrono::steady_clock::now(), {}};
     app.health_checks.emplace_back("http", [] { return std::string("ok"); });
 
-    auto server = net::Server::create(server_options(config), build_routes(app),
-                                      [&app](const net::HttpRequest& request) { return app.auth.authenticate(request); },
-                                      metrics);
+    auto server = net::Server::create(
+        server_options(config), build_routes(app),
+        [&app](const net::HttpRequest& request) { return app.auth.authenticate(request); }, metrics);
     if (!server) {
         return fatal(server.error());
     }

@@ -1,8 +1,8 @@
 #include "app/token_auth.h"
 
-#include <fcntl.h>
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <fstream>
 #include <sys/stat.h>
 #include <unistd.h>

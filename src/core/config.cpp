@@ -29,15 +29,28 @@ const std::vector<OptionSpec> kOptions{
      "Directory of the browser app's static files; default web/dist of the source tree", &Config::web_root},
     {"threads", "threads", "ATELIER_THREADS", OptionType::Integer, "Network threads; 0 means one per core",
      &Config::threads, 0, 256},
-    {"log.level", "log-level", "ATELIER_LOG_LEVEL", OptionType::Choice, "Log level", &Config::log_level, 0, 0,
+    {"log.level",
+     "log-level",
+     "ATELIER_LOG_LEVEL",
+     OptionType::Choice,
+     "Log level",
+     &Config::log_level,
+     0,
+     0,
      {"trace", "debug", "info", "warn", "error", "off"}},
-    {"log.format", "log-format", "ATELIER_LOG_FORMAT", OptionType::Choice,
-     "Log format: human-readable text or one JSON object per line", &Config::log_format, 0, 0, {"text", "json"}},
+    {"log.format",
+     "log-format",
+     "ATELIER_LOG_FORMAT",
+     OptionType::Choice,
+     "Log format: human-readable text or one JSON object per line",
+     &Config::log_format,
+     0,
+     0,
+     {"text", "json"}},
     {"limits.body_bytes", "max-body-bytes", "ATELIER_MAX_BODY_BYTES", OptionType::Bytes,
      "Largest HTTP request body; larger requests get 413", &Config::max_body_bytes, 1, 1024 * kMiB},
     {"limits.header_bytes", "max-header-bytes", "ATELIER_MAX_HEADER_BYTES", OptionType::Bytes,
-     "Largest HTTP request head (request line + headers); larger get 431", &Config::max_header_bytes, 1024,
-     kMiB},
+     "Largest HTTP request head (request line + headers); larger get 431", &Config::max_header_bytes, 1024, kMiB},
     {"limits.ws_text_bytes", "max-ws-text-bytes", "ATELIER_MAX_WS_TEXT_BYTES", OptionType::Bytes,
      "Largest WebSocket text message; larger close the connection with 1009", &Config::ws_max_text_bytes, 1,
      256 * kMiB},
@@ -45,8 +58,8 @@ const std::vector<OptionSpec> kOptions{
      "Largest WebSocket binary message; larger close the connection with 1009", &Config::ws_max_binary_bytes, 1,
      1024 * kMiB},
     {"limits.ws_send_queue_bytes", "ws-send-queue-bytes", "ATELIER_WS_SEND_QUEUE_BYTES", OptionType::Bytes,
-     "Text bytes queued for one slow WebSocket client before it is disconnected (1008)",
-     &Config::ws_send_queue_bytes, 1024, 1024 * kMiB},
+     "Text bytes queued for one slow WebSocket client before it is disconnected (1008)", &Config::ws_send_queue_bytes,
+     1024, 1024 * kMiB},
     {"timeouts.http_idle_s", "http-idle-timeout", "ATELIER_HTTP_IDLE_TIMEOUT", OptionType::Seconds,
      "Seconds an HTTP connection may stay idle or take to send a request", &Config::http_idle_timeout_s, 0.1, 86400},
     {"timeouts.ws_idle_s", "ws-idle-timeout", "ATELIER_WS_IDLE_TIMEOUT", OptionType::Seconds,
@@ -62,12 +75,18 @@ const std::vector<OptionSpec> kOptions{
 
 std::string type_name(OptionType type) {
     switch (type) {
-    case OptionType::String: return "a string";
-    case OptionType::Integer: return "an integer";
-    case OptionType::Bytes: return "a size in bytes (e.g. 1048576, 512K, 8M)";
-    case OptionType::Seconds: return "a number of seconds";
-    case OptionType::Boolean: return "true or false";
-    case OptionType::Choice: return "one of the listed values";
+    case OptionType::String:
+        return "a string";
+    case OptionType::Integer:
+        return "an integer";
+    case OptionType::Bytes:
+        return "a size in bytes (e.g. 1048576, 512K, 8M)";
+    case OptionType::Seconds:
+        return "a number of seconds";
+    case OptionType::Boolean:
+        return "true or false";
+    case OptionType::Choice:
+        return "one of the listed values";
     }
     return "a value";
 }
@@ -104,10 +123,20 @@ std::optional<std::int64_t> parse_bytes(std::string_view text) {
     std::int64_t multiplier = 1;
     if (!text.empty()) {
         switch (text.back()) {
-        case 'k': case 'K': multiplier = 1 << 10; break;
-        case 'm': case 'M': multiplier = 1 << 20; break;
-        case 'g': case 'G': multiplier = 1 << 30; break;
-        default: break;
+        case 'k':
+        case 'K':
+            multiplier = 1 << 10;
+            break;
+        case 'm':
+        case 'M':
+            multiplier = 1 << 20;
+            break;
+        case 'g':
+        case 'G':
+            multiplier = 1 << 30;
+            break;
+        default:
+            break;
         }
         if (multiplier != 1) {
             text.remove_suffix(1);
@@ -389,7 +418,9 @@ std::string default_data_dir(const std::map<std::string, std::string>& environme
 
 } // namespace
 
-const std::vector<OptionSpec>& config_options() { return kOptions; }
+const std::vector<OptionSpec>& config_options() {
+    return kOptions;
+}
 
 std::string option_value_text(const Config& config, const OptionSpec& spec) {
     return std::visit(
@@ -411,7 +442,8 @@ Result<Config> load_config(const ConfigSources& sources) {
     Config config;
     if (sources.file) {
         if (!std::filesystem::exists(*sources.file)) {
-            return fail(ErrorCode::InvalidConfig, fmt::format("config: file {} does not exist", sources.file->string()));
+            return fail(ErrorCode::InvalidConfig,
+                        fmt::format("config: file {} does not exist", sources.file->string()));
         }
         ATELIER_TRY(apply_file(config, *sources.file));
     }

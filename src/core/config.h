@@ -25,8 +25,8 @@ struct EngineKindConfig {
 struct Config {
     std::string host = "127.0.0.1";
     std::int64_t port = 8420;
-    std::string data_dir; // empty until resolved: $XDG_DATA_HOME/atelier or ~/.local/share/atelier
-    std::string web_root; // empty until resolved: <source>/web/dist
+    std::string data_dir;     // empty until resolved: $XDG_DATA_HOME/atelier or ~/.local/share/atelier
+    std::string web_root;     // empty until resolved: <source>/web/dist
     std::int64_t threads = 0; // 0: one per core
     std::string log_level = "info";
     std::string log_format = "text";

@@ -47,9 +47,15 @@ const ErrorMapping& mapping(ErrorCode code) {
 
 } // namespace
 
-std::string_view error_code_name(ErrorCode code) { return mapping(code).name; }
-int http_status(ErrorCode code) { return mapping(code).http_status; }
-std::uint16_t websocket_close_code(ErrorCode code) { return mapping(code).close_code; }
+std::string_view error_code_name(ErrorCode code) {
+    return mapping(code).name;
+}
+int http_status(ErrorCode code) {
+    return mapping(code).http_status;
+}
+std::uint16_t websocket_close_code(ErrorCode code) {
+    return mapping(code).close_code;
+}
 
 std::string error_body(const Error& error) {
     nlohmann::json body{{"error", {{"code", error_code_name(error.code)}, {"message", error.message}}}};

@@ -16,11 +16,21 @@ public:
     void format(const spdlog::details::log_msg& message, const std::tm&, spdlog::memory_buf_t& out) override {
         for (const char c : message.payload) {
             switch (c) {
-            case '"': out.append(std::string_view("\\\"")); break;
-            case '\\': out.append(std::string_view("\\\\")); break;
-            case '\n': out.append(std::string_view("\\n")); break;
-            case '\r': out.append(std::string_view("\\r")); break;
-            case '\t': out.append(std::string_view("\\t")); break;
+            case '"':
+                out.append(std::string_view("\\\""));
+                break;
+            case '\\':
+                out.append(std::string_view("\\\\"));
+                break;
+            case '\n':
+                out.append(std::string_view("\\n"));
+                break;
+            case '\r':
+                out.append(std::string_view("\\r"));
+                break;
+            case '\t':
+                out.append(std::string_view("\\t"));
+                break;
             default:
                 if (static_cast<unsigned char>(c) < 0x20) {
                     const std::string escaped = fmt::format("\\u{:04x}", static_cast<int>(c));
@@ -41,8 +51,8 @@ public:
 Result<void> init_logging(LogFormat format, std::string_view level) {
     const auto parsed = spdlog::level::from_str(std::string(level));
     if (parsed == spdlog::level::off && level != "off") {
-        return fail(ErrorCode::InvalidConfig, "unknown log level '" + std::string(level) +
-                                                  "' (use trace, debug, info, warn, error or off)");
+        return fail(ErrorCode::InvalidConfig,
+                    "unknown log level '" + std::string(level) + "' (use trace, debug, info, warn, error or off)");
     }
     auto logger = std::make_shared<spdlog::logger>("atelier", std::make_shared<spdlog::sinks::stderr_sink_mt>());
     auto formatter = std::make_unique<spdlog::pattern_formatter>();

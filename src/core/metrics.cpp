@@ -54,7 +54,9 @@ void Histogram::observe(double seconds) {
     m_sum_nanoseconds.fetch_add(static_cast<std::uint64_t>(nanoseconds), std::memory_order_relaxed);
 }
 
-double Histogram::sum() const { return static_cast<double>(m_sum_nanoseconds.load()) / 1e9; }
+double Histogram::sum() const {
+    return static_cast<double>(m_sum_nanoseconds.load()) / 1e9;
+}
 
 MetricsRegistry::Family& MetricsRegistry::family(const std::string& name, const std::string& help, Kind kind) {
     auto [it, inserted] = m_families.try_emplace(name);
@@ -109,8 +111,8 @@ std::string MetricsRegistry::render() const {
             std::uint64_t cumulative = 0;
             for (std::size_t i = 0; i < Histogram::kBounds.size(); ++i) {
                 cumulative += histogram->bucket(i);
-                out += fmt::format("{}_bucket{} {}\n", name, with_label(labels, "le", fmt::format("{}", Histogram::kBounds[i])),
-                                   cumulative);
+                out += fmt::format("{}_bucket{} {}\n", name,
+                                   with_label(labels, "le", fmt::format("{}", Histogram::kBounds[i])), cumulative);
             }
             out += fmt::format("{}_bucket{} {}\n", name, with_label(labels, "le", "+Inf"), histogram->count());
             out += fmt::format("{}_sum{} {}\n", name, labels, histogram->sum());

@@ -17,10 +17,14 @@ template <class T> using Result = tl::expected<T, Error>;
     return tl::unexpected<Error>(Error{code, std::move(message)});
 }
 
-[[nodiscard]] inline tl::unexpected<Error> fail(Error error) { return tl::unexpected<Error>(std::move(error)); }
+[[nodiscard]] inline tl::unexpected<Error> fail(Error error) {
+    return tl::unexpected<Error>(std::move(error));
+}
 
 namespace detail {
-template <class T> T take_value(Result<T>&& result) { return std::move(*result); }
+template <class T> T take_value(Result<T>&& result) {
+    return std::move(*result);
+}
 inline void take_value(Result<void>&& /*result*/) {}
 } // namespace detail
 
@@ -28,11 +32,11 @@ inline void take_value(Result<void>&& /*result*/) {}
 
 /// Evaluates a Result expression; on error returns it from the enclosing function,
 /// otherwise yields the value (GNU statement expression, as g++ and clang both accept).
-#define ATELIER_TRY(expression)                                                                                       \
+#define ATELIER_TRY(expression)                                                                                        \
     ({                                                                                                                 \
-        auto atelier_try_result = (expression);                                                                      \
+        auto atelier_try_result = (expression);                                                                        \
         if (!atelier_try_result) {                                                                                     \
             return ::tl::unexpected<::atelier::Error>(std::move(atelier_try_result).error());                          \
         }                                                                                                              \
-        ::atelier::detail::take_value(std::move(atelier_try_result));                                                                         \
+        ::atelier::detail::take_value(std::move(atelier_try_result));                                                  \
     })

@@ -34,9 +34,7 @@ HttpRequest to_request(const http::request<http::string_body>& message, std::str
     return request;
 }
 
-class HttpConnection final : public std::enable_shared_from_this<HttpConnection>,
-                             public ResponseSink,
-                             public Closable {
+class HttpConnection final : public std::enable_shared_from_this<HttpConnection>, public ResponseSink, public Closable {
 public:
     HttpConnection(tcp::socket socket, ServerContext& context)
         : m_stream(std::move(socket)), m_context(context), m_id(context.next_id()) {
@@ -246,28 +244,31 @@ private:
     }
 
     template <class Message> void write_message(std::shared_ptr<Message> message, int status) {
+        record(status);
         m_stream.expires_after(m_context.options.http_idle_timeout);
         auto& reference = *message;
         http::async_write(m_stream, reference,
-                          [self = shared_from_this(), message = std::move(message), status](beast::error_code error,
-                                                                                             std::size_t) {
-                              self->on_write(error, status);
-                          });
+                          [self = shared_from_this(), message = std::move(message)](
+                              beast::error_code error, std::size_t) { self->on_write(error); });
     }
 
-    void on_write(beast::error_code error, int status) {
+    // Counted when the response is handed to the socket, so a client that has read it sees it in /metrics.
+    void record(int status) {
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_started).count();
         const std::string route = m_route.empty() ? "(unmatched)" : m_route;
         m_context.metrics
             .counter("atelier_http_requests_total", "HTTP requests by route, method and status",
                      {{"route", route}, {"method", m_request.method}, {"status", std::to_string(status)}})
             .increment();
-        m_context.metrics.histogram("atelier_http_request_duration_seconds", "HTTP request latency by route",
-                                    {{"route", route}})
+        m_context.metrics
+            .histogram("atelier_http_request_duration_seconds", "HTTP request latency by route", {{"route", route}})
             .observe(seconds);
         spdlog::debug("{} {} {} {:.2f}ms (connection {})", m_request.method, m_request.target, status, seconds * 1e3,
                       m_id);
         m_route.clear();
+    }
+
+    void on_write(beast::error_code error) {
         if (error || !m_keep_alive) {
             return linger_close();
         }
@@ -284,13 +285,13 @@ private:
     }
 
     void discard() {
-        m_stream.async_read_some(asio::buffer(m_discard), [self = shared_from_this()](beast::error_code error,
-                                                                                      std::size_t) {
-            if (error) {
-                return self->close();
-            }
-            self->discard();
-        });
+        m_stream.async_read_some(asio::buffer(m_discard),
+                                 [self = shared_from_this()](beast::error_code error, std::size_t) {
+                                     if (error) {
+                                         return self->close();
+                                     }
+                                     self->discard();
+                                 });
     }
 
     void close() {

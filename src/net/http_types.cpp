@@ -47,7 +47,9 @@ void Headers::set(std::string name, std::string value) {
     m_fields.emplace_back(std::move(name), std::move(value));
 }
 
-void Headers::add(std::string name, std::string value) { m_fields.emplace_back(std::move(name), std::move(value)); }
+void Headers::add(std::string name, std::string value) {
+    m_fields.emplace_back(std::move(name), std::move(value));
+}
 
 std::string HttpRequest::cookie(std::string_view name) const {
     std::string_view rest = headers.get("Cookie");
@@ -82,7 +84,9 @@ HttpResponse HttpResponse::text(int status, std::string body, std::string conten
     return response;
 }
 
-HttpResponse HttpResponse::error(const Error& error) { return json(http_status(error.code), error_body(error)); }
+HttpResponse HttpResponse::error(const Error& error) {
+    return json(http_status(error.code), error_body(error));
+}
 
 HttpResponse HttpResponse::error(ErrorCode code, std::string message) {
     return HttpResponse::error(Error{code, std::move(message)});

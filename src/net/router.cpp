@@ -23,7 +23,9 @@ bool is_parameter(const std::string& segment) {
     return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
 }
 
-bool is_rest_parameter(const std::string& segment) { return is_parameter(segment) && segment[segment.size() - 2] == '*'; }
+bool is_rest_parameter(const std::string& segment) {
+    return is_parameter(segment) && segment[segment.size() - 2] == '*';
+}
 
 std::string parameter_name(const std::string& segment) {
     return segment.substr(1, segment.size() - (is_rest_parameter(segment) ? 3 : 2));

@@ -61,11 +61,8 @@ using namespace detail;
 
 struct Server::Impl {
     Impl(ServerOptions options, Router router, Authenticator authenticate, MetricsRegistry& metrics)
-        : io(static_cast<int>(options.threads)),
-          acceptor(asio::make_strand(io)),
-          signals(io, SIGINT, SIGTERM),
-          drain_timer(io),
-          context(std::move(options), std::move(router), std::move(authenticate), metrics) {}
+        : io(static_cast<int>(options.threads)), acceptor(asio::make_strand(io)), signals(io, SIGINT, SIGTERM),
+          drain_timer(io), context(std::move(options), std::move(router), std::move(authenticate), metrics) {}
 
     void accept() {
         acceptor.async_accept(asio::make_strand(io), [this](beast::error_code error, tcp::socket socket) {
@@ -136,7 +133,9 @@ std::uint16_t Server::port() const {
     return m_impl->acceptor.local_endpoint(error).port();
 }
 
-void Server::on_signal(std::function<void()> callback) { m_impl->on_signal = std::move(callback); }
+void Server::on_signal(std::function<void()> callback) {
+    m_impl->on_signal = std::move(callback);
+}
 
 void Server::run(const std::function<void()>& on_ready) {
     auto& impl = *m_impl;
@@ -180,6 +179,8 @@ void Server::stop(std::chrono::milliseconds drain) {
     });
 }
 
-void Server::post(std::function<void()> work) { asio::post(m_impl->io, std::move(work)); }
+void Server::post(std::function<void()> work) {
+    asio::post(m_impl->io, std::move(work));
+}
 
 } // namespace atelier::net

@@ -38,15 +38,13 @@ private:
 
 struct ServerContext {
     ServerContext(ServerOptions options_, Router router_, Authenticator authenticate_, MetricsRegistry& metrics_)
-        : options(std::move(options_)),
-          router(std::move(router_)),
-          authenticate(std::move(authenticate_)),
-          metrics(metrics_),
-          http_connections(metrics_.gauge("atelier_http_connections", "Open HTTP connections")),
+        : options(std::move(options_)), router(std::move(router_)), authenticate(std::move(authenticate_)),
+          metrics(metrics_), http_connections(metrics_.gauge("atelier_http_connections", "Open HTTP connections")),
           websocket_connections(metrics_.gauge("atelier_ws_connections", "Open WebSocket connections")),
           sse_streams(metrics_.gauge("atelier_sse_streams", "Open Server-Sent Events streams")),
-          binary_frames_dropped(metrics_.counter("atelier_ws_binary_frames_dropped_total",
-                                                 "Binary frames replaced by a newer one before a slow client took them")) {}
+          binary_frames_dropped(
+              metrics_.counter("atelier_ws_binary_frames_dropped_total",
+                               "Binary frames replaced by a newer one before a slow client took them")) {}
 
     ServerOptions options;
     Router router;

@@ -10,6 +10,7 @@ namespace atelier::net::detail {
 namespace {
 
 constexpr std::size_t kMaxCloseReason = 123; // RFC 6455: the close payload is at most 125 bytes
+constexpr std::size_t kReadChunk = 64 * 1024;
 
 class WebSocketSession final : public std::enable_shared_from_this<WebSocketSession>,
                                public WebSocketConnection,
@@ -17,14 +18,10 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
 public:
     WebSocketSession(beast::tcp_stream stream, HttpRequest request, std::shared_ptr<WebSocketHandler> handler,
                      ServerContext& context)
-        : m_ws(std::move(stream)),
-          m_request(std::move(request)),
-          m_handler(std::move(handler)),
-          m_context(context),
+        : m_ws(std::move(stream)), m_request(std::move(request)), m_handler(std::move(handler)), m_context(context),
           m_metrics(WebSocketMetrics::for_path(context.metrics, m_request.path)),
-          m_queue(context.options.ws_send_queue_bytes),
-          m_teardown_timer(m_ws.get_executor()),
-          m_id(context.next_id()) {}
+          m_queue(context.options.ws_send_queue_bytes), m_teardown_timer(m_ws.get_executor()), m_id(context.next_id()) {
+    }
 
     void start(http::request<http::string_body> upgrade) {
         websocket::stream_base::timeout timeout{};
@@ -34,7 +31,11 @@ public:
         m_ws.set_option(timeout);
         m_ws.set_option(websocket::stream_base::decorator(
             [](websocket::response_type& response) { response.set(http::field::server, "atelier/" ATELIER_VERSION); }));
-        m_ws.read_message_max(std::max(m_context.options.ws_max_text_bytes, m_context.options.ws_max_binary_bytes));
+        // Limits are enforced here, per message type, while reading in chunks: a message over the
+        // limit is discarded as it streams in and the connection closes cleanly with 1009 (a
+        // Beast-side limit would drop the socket with unread data, and the client could lose the
+        // close frame to the resulting reset).
+        m_ws.read_message_max(0);
         m_ws.auto_fragment(false);
         m_upgrade.emplace(std::move(upgrade));
         asio::dispatch(m_ws.get_executor(), [self = shared_from_this()] {
@@ -98,37 +99,41 @@ private:
     }
 
     void read() {
-        m_ws.async_read(m_read_buffer, [self = shared_from_this()](beast::error_code error, std::size_t bytes) {
-            self->on_read(error, bytes);
-        });
+        m_ws.async_read_some(
+            m_read_buffer, kReadChunk,
+            [self = shared_from_this()](beast::error_code error, std::size_t) { self->on_read(error); });
     }
 
-    void on_read(beast::error_code error, std::size_t bytes) {
+    void on_read(beast::error_code error) {
         if (error) {
             if (error == websocket::error::closed) {
                 const auto& reason = m_ws.reason();
                 return finish(CloseInfo{reason.code, std::string(reason.reason.c_str())});
             }
-            if (error == websocket::error::message_too_big) {
-                // Beast has already sent close 1009 and torn the connection down.
-                spdlog::warn("websocket {} ({}): message over {} bytes, closed with 1009", m_id, m_request.path,
-                             m_ws.read_message_max());
-                return finish(CloseInfo{1009, "message too big"});
-            }
             return finish(CloseInfo{m_sent_close_code != 0 ? m_sent_close_code : std::uint16_t{1006}, error.message()});
         }
         const bool is_text = m_ws.got_text();
-        const std::size_t limit =
-            is_text ? m_context.options.ws_max_text_bytes : m_context.options.ws_max_binary_bytes;
-        if (bytes > limit) {
-            m_read_buffer.consume(m_read_buffer.size());
-            begin_close(1009, fmt::format("{} message larger than {} bytes", is_text ? "text" : "binary", limit));
+        const std::size_t limit = is_text ? m_context.options.ws_max_text_bytes : m_context.options.ws_max_binary_bytes;
+        if (m_discarding || m_read_buffer.size() > limit) {
+            if (!m_discarding) {
+                m_discarding = true;
+                spdlog::warn("websocket {} ({}): {} message over {} bytes, closing with 1009", m_id, m_request.path,
+                             is_text ? "text" : "binary", limit);
+                begin_close(1009, fmt::format("{} message larger than {} bytes", is_text ? "text" : "binary", limit));
+            }
+            m_read_buffer.clear();
+            if (m_ws.is_message_done()) {
+                m_discarding = false;
+            }
+            return read();
+        }
+        if (!m_ws.is_message_done()) {
             return read();
         }
         m_metrics.messages_in.increment();
-        m_metrics.bytes_in.increment(bytes);
+        m_metrics.bytes_in.increment(m_read_buffer.size());
         std::string message = beast::buffers_to_string(m_read_buffer.data());
-        m_read_buffer.consume(m_read_buffer.size());
+        m_read_buffer.clear();
         if (!m_close_requested) {
             try {
                 if (is_text) {
@@ -249,14 +254,15 @@ private:
     bool m_close_requested = false;
     bool m_closing_sent = false;
     bool m_finished = false;
+    bool m_discarding = false;
 };
 
 } // namespace
 
 void start_websocket(beast::tcp_stream stream, http::request<http::string_body> upgrade, HttpRequest request,
                      std::shared_ptr<WebSocketHandler> handler, ServerContext& context) {
-    auto session = std::make_shared<WebSocketSession>(std::move(stream), std::move(request), std::move(handler),
-                                                      context);
+    auto session =
+        std::make_shared<WebSocketSession>(std::move(stream), std::move(request), std::move(handler), context);
     session->start(std::move(upgrade));
 }
 

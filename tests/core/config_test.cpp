@@ -1,0 +1,151 @@
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "core/config.h"
+#include "hub_process.h"
+
+namespace atelier {
+namespace {
+
+using testing::TempDir;
+
+std::filesystem::path write_file(const TempDir& dir, const std::string& text) {
+    const auto path = dir.path() / "atelier.toml";
+    std::ofstream(path) << text;
+    return path;
+}
+
+TEST(Config, UsesDefaultsWhenNothingIsGiven) {
+    auto config = load_config({});
+    ASSERT_TRUE(config) << config.error().message;
+    EXPECT_EQ(config->host, "127.0.0.1");
+    EXPECT_EQ(config->port, 8420);
+    EXPECT_EQ(config->max_body_bytes, 1 << 20);
+    EXPECT_EQ(config->ws_max_text_bytes, 1 << 20);
+    EXPECT_EQ(config->ws_max_binary_bytes, 8 << 20);
+    EXPECT_DOUBLE_EQ(config->shutdown_drain_s, 5);
+    EXPECT_FALSE(config->data_dir.empty());
+    EXPECT_TRUE(config->web_root.ends_with("web/dist"));
+}
+
+TEST(Config, FlagsBeatEnvironmentWhichBeatsFileWhichBeatsDefaults) {
+    TempDir dir;
+    ConfigSources sources;
+    sources.file = write_file(dir, "port = 1111\nhost = \"127.0.0.2\"\n[log]\nlevel = \"debug\"\n");
+    sources.environment = {{"ATELIER_PORT", "2222"}, {"ATELIER_LOG_LEVEL", "warn"}};
+    sources.flags = {{"port", "3333"}};
+    auto config = load_config(sources);
+    ASSERT_TRUE(config) << config.error().message;
+    EXPECT_EQ(config->port, 3333);              // flag
+    EXPECT_EQ(config->log_level, "warn");       // environment over file
+    EXPECT_EQ(config->host, "127.0.0.2");       // file over default
+    EXPECT_EQ(config->max_header_bytes, 16384); // default
+}
+
+TEST(Config, RejectsUnknownKeyNamingIt) {
+    TempDir dir;
+    ConfigSources sources;
+    sources.file = write_file(dir, "[limits]\nbody_byte = 10\n");
+    auto config = load_config(sources);
+    ASSERT_FALSE(config);
+    EXPECT_EQ(config.error().code, ErrorCode::InvalidConfig);
+    EXPECT_NE(config.error().message.find("limits.body_byte"), std::string::npos) << config.error().message;
+    EXPECT_NE(config.error().message.find("unknown key"), std::string::npos);
+    EXPECT_EQ(config.error().message.find('\n'), std::string::npos) << "one line";
+}
+
+TEST(Config, RejectsUnknownTopLevelKey) {
+    TempDir dir;
+    ConfigSources sources;
+    sources.file = write_file(dir, "prot = 80\n");
+    auto config = load_config(sources);
+    ASSERT_FALSE(config);
+    EXPECT_NE(config.error().message.find("prot"), std::string::npos);
+}
+
+TEST(Config, RejectsWrongTypeInFile) {
+    TempDir dir;
+    ConfigSources sources;
+    sources.file = write_file(dir, "port = \"8420\"\n");
+    auto config = load_config(sources);
+    ASSERT_FALSE(config);
+    EXPECT_NE(config.error().message.find("port"), std::string::npos);
+    EXPECT_NE(config.error().message.find("integer"), std::string::npos) << config.error().message;
+}
+
+TEST(Config, RejectsOutOfRangeValueFromEnvironment) {
+    ConfigSources sources;
+    sources.environment = {{"ATELIER_PORT", "70000"}};
+    auto config = load_config(sources);
+    ASSERT_FALSE(config);
+    EXPECT_NE(config.error().message.find("ATELIER_PORT"), std::string::npos) << config.error().message;
+    EXPECT_NE(config.error().message.find("out of range"), std::string::npos);
+}
+
+TEST(Config, RejectsValueOutsideTheChoices) {
+    ConfigSources sources;
+    sources.flags = {{"log.format", "xml"}};
+    auto config = load_config(sources);
+    ASSERT_FALSE(config);
+    EXPECT_NE(config.error().message.find("--log-format"), std::string::npos) << config.error().message;
+    EXPECT_NE(config.error().message.find("text, json"), std::string::npos);
+}
+
+TEST(Config, ReadsSizesWithSuffixes) {
+    ConfigSources sources;
+    sources.flags = {{"limits.body_bytes", "2M"}, {"limits.ws_binary_bytes", "512K"}};
+    auto config = load_config(sources);
+    ASSERT_TRUE(config) << config.error().message;
+    EXPECT_EQ(config->max_body_bytes, 2 << 20);
+    EXPECT_EQ(config->ws_max_binary_bytes, 512 << 10);
+}
+
+TEST(Config, ReportsTomlSyntaxErrorsWithLine) {
+    TempDir dir;
+    ConfigSources sources;
+    sources.file = write_file(dir, "port = 1\nhost = \n");
+    auto config = load_config(sources);
+    ASSERT_FALSE(config);
+    EXPECT_NE(config.error().message.find(":2:"), std::string::npos) << config.error().message;
+}
+
+TEST(Config, ReportsAMissingFile) {
+    ConfigSources sources;
+    sources.file = "/nonexistent/atelier.toml";
+    auto config = load_config(sources);
+    ASSERT_FALSE(config);
+    EXPECT_NE(config.error().message.find("does not exist"), std::string::npos);
+}
+
+TEST(Config, ReadsEngineKinds) {
+    TempDir dir;
+    ConfigSources sources;
+    sources.file = write_file(dir, "[engines.blender]\ncommand = [\"blender\", \"-b\"]\npool = 2\nsandbox = true\n");
+    auto config = load_config(sources);
+    ASSERT_TRUE(config) << config.error().message;
+    ASSERT_TRUE(config->engines.contains("blender"));
+    EXPECT_EQ(config->engines["blender"].command, (std::vector<std::string>{"blender", "-b"}));
+    EXPECT_EQ(config->engines["blender"].pool, 2);
+    EXPECT_TRUE(config->engines["blender"].sandbox);
+}
+
+TEST(Config, RejectsEngineKindWithoutCommand) {
+    TempDir dir;
+    ConfigSources sources;
+    sources.file = write_file(dir, "[engines.blender]\npool = 1\n");
+    auto config = load_config(sources);
+    ASSERT_FALSE(config);
+    EXPECT_NE(config.error().message.find("engines.blender.command"), std::string::npos) << config.error().message;
+}
+
+TEST(Config, EveryOptionHasFlagEnvironmentVariableAndHelp) {
+    for (const auto& spec : config_options()) {
+        EXPECT_FALSE(spec.flag.empty()) << spec.key;
+        EXPECT_TRUE(spec.env.starts_with("ATELIER_")) << spec.key;
+        EXPECT_FALSE(spec.help.empty()) << spec.key;
+    }
+}
+
+} // namespace
+} // namespace atelier

@@ -14,8 +14,8 @@ class FrameHeaderTest(unittest.TestCase):
     def test_header_is_16_little_endian_bytes(self) -> None:
         data = encode_frame(7, 640, 360, CODEC_JPEG, b"\xff\xd8payload")
         self.assertEqual(HEADER_SIZE, 16)
-        self.assertEqual(data[:4], b"ATL1")
-        self.assertEqual(struct.unpack("<4sIHHHH", data[:16]), (b"ATL1", 7, 640, 360, 1, 0))
+        self.assertEqual(data[:4], b"AVF1")
+        self.assertEqual(struct.unpack("<4sIHHHH", data[:16]), (b"AVF1", 7, 640, 360, 1, 0))
         self.assertEqual(data[12:16], b"\x01\x00\x00\x00")  # = u8 codec + three zero bytes
         self.assertEqual(data[16:], b"\xff\xd8payload")
 
@@ -32,7 +32,7 @@ class FrameHeaderTest(unittest.TestCase):
 
     def test_short_frame_is_rejected(self) -> None:
         with self.assertRaisesRegex(FrameFormatError, "shorter"):
-            decode_frame(b"ATL1")
+            decode_frame(b"AVF1")
 
     def test_unknown_codec_and_oversize_are_refused_when_encoding(self) -> None:
         with self.assertRaises(ValueError):

@@ -4,7 +4,7 @@ This is the one place that defines the header; the hub and the browser read the
 same layout (DESIGN §4, engines/blender/README.md). All fields little-endian:
 
     offset size field
-    0      4    magic     the ASCII bytes "ATL1" (41 54 4C 31)
+    0      4    magic     the ASCII bytes "AVF1" (41 56 46 31)
     4      4    seq       uint32, increases by one per frame, wraps at 2**32
     8      2    width     uint16 pixels
     10     2    height    uint16 pixels
@@ -18,7 +18,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-FRAME_MAGIC = b"ATL1"
+FRAME_MAGIC = b"AVF1"
 HEADER = struct.Struct("<4sIHHHH")
 HEADER_SIZE = HEADER.size  # 16
 

@@ -41,7 +41,7 @@ class FrameHeaderTest(unittest.TestCase):
             encode_frame(1, 70000, 10, CODEC_JPEG, b"")
 
     def test_magic_constant(self) -> None:
-        self.assertEqual(FRAME_MAGIC, bytes([0x41, 0x54, 0x4C, 0x31]))
+        self.assertEqual(FRAME_MAGIC, bytes([0x41, 0x56, 0x46, 0x31]))
 
 
 if __name__ == "__main__":

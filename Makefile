@@ -10,11 +10,13 @@ ARGS ?=
 
 run: build-release
 	@scripts/deps.sh run
+	@scripts/web.sh build
 	./build/release/atelier serve $(ARGS)
 
 test:
 	@scripts/deps.sh test
 	$(MAKE) --no-print-directory format-check
+	@scripts/web.sh build
 	cmake --preset asan >/dev/null
 	cmake --build --preset asan -j$(JOBS)
 	ctest --preset asan -j$(JOBS)

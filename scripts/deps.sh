@@ -24,6 +24,12 @@ case "${1:-build}" in
     *) echo "usage: $0 build|test|run" >&2; exit 2 ;;
 esac
 
+# The web app and the Remotion engine need Node.js with npm; machines here ship Node 20, a bare
+# Debian 12 gets Debian's packages.
+if ! command -v npm >/dev/null 2>&1; then
+    want+=(nodejs npm)
+fi
+
 missing=()
 for package in "${want[@]}"; do
     status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)

@@ -25,6 +25,8 @@ const std::vector<OptionSpec> kOptions{
      "Data directory (database, project repos, sessions, token); default $XDG_DATA_HOME/atelier or "
      "~/.local/share/atelier",
      &Config::data_dir},
+    {"database", "database", "ATELIER_DATABASE", OptionType::String,
+     "Metadata store: empty for SQLite (atelier.db in the data dir) or a postgres:// URL", &Config::database},
     {"web_root", "web-root", "ATELIER_WEB_ROOT", OptionType::String,
      "Directory of the browser app's static files; default web/dist of the source tree", &Config::web_root},
     {"threads", "threads", "ATELIER_THREADS", OptionType::Integer, "Network threads; 0 means one per core",

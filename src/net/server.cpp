@@ -72,6 +72,9 @@ struct Server::Impl {
                 }
                 spdlog::warn("accept failed: {}", error.message());
             } else {
+                // Small request/response messages: never let Nagle hold a reply back.
+                beast::error_code ignored;
+                socket.set_option(tcp::no_delay(true), ignored);
                 start_http_connection(std::move(socket), context);
             }
             accept();

@@ -43,8 +43,10 @@ public:
         });
     }
 
+    // dispatch, not post: a handler answering from inside on_text is already on this strand, and
+    // queueing the reply there directly saves a trip through the scheduler per message.
     void send_text(std::string message) override {
-        asio::post(m_ws.get_executor(), [self = shared_from_this(), message = std::move(message)]() mutable {
+        asio::dispatch(m_ws.get_executor(), [self = shared_from_this(), message = std::move(message)]() mutable {
             if (self->m_close_requested) {
                 return;
             }
@@ -58,7 +60,7 @@ public:
     }
 
     void send_binary(std::string message) override {
-        asio::post(m_ws.get_executor(), [self = shared_from_this(), message = std::move(message)]() mutable {
+        asio::dispatch(m_ws.get_executor(), [self = shared_from_this(), message = std::move(message)]() mutable {
             if (self->m_close_requested) {
                 return;
             }

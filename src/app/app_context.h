@@ -2,13 +2,16 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "api/api_context.h"
 #include "app/token_auth.h"
 #include "core/config.h"
 #include "core/metrics.h"
+#include "store/store.h"
 
 namespace atelier::app {
 
@@ -21,6 +24,10 @@ struct AppContext {
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
     /// name → "ok" or a short description of what is wrong; shown by GET /api/health.
     std::vector<std::pair<std::string, std::function<std::string()>>> health_checks;
+    /// The metadata store (users, projects, messages, versions), open for the hub's lifetime.
+    std::unique_ptr<store::Store> store;
+    /// What the REST handlers of src/api share (the store, project repos, engine kinds).
+    std::unique_ptr<api::ApiContext> api;
 };
 
 } // namespace atelier::app

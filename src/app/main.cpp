@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "app/account_commands.h"
 #include "app/serve.h"
 #include "core/config.h"
 
@@ -48,6 +49,27 @@ int main(int argc, char** argv) {
     serve->add_option("--config", config_file, "TOML config file [env ATELIER_CONFIG]");
     add_config_flags(*serve, flags);
 
+    // User and token management on the same data dir / database as `serve` (docs/storage.md).
+    std::string user_name;
+    bool password_stdin = false;
+    auto* user = cli.add_subcommand("user", "Manage users");
+    user->require_subcommand(1);
+    auto* user_add = user->add_subcommand("add", "Add a user (prints nothing secret)");
+    user_add->add_option("NAME", user_name, "The new user's name")->required();
+    user_add->add_flag("--password-stdin", password_stdin, "Read a password from the first line of standard input");
+    user_add->add_option("--config", config_file, "TOML config file [env ATELIER_CONFIG]");
+    add_config_flags(*user_add, flags);
+
+    std::string token_user;
+    std::string token_label;
+    auto* token = cli.add_subcommand("token", "Manage API tokens");
+    token->require_subcommand(1);
+    auto* token_create = token->add_subcommand("create", "Create an API token and print it (shown only once)");
+    token_create->add_option("--user", token_user, "Whose token (created when missing)")->required();
+    token_create->add_option("--label", token_label, "What the token is for, e.g. a device name");
+    token_create->add_option("--config", config_file, "TOML config file [env ATELIER_CONFIG]");
+    add_config_flags(*token_create, flags);
+
     auto* version = cli.add_subcommand("version", "Print the version");
 
     try {
@@ -81,6 +103,14 @@ int main(int argc, char** argv) {
     if (!config) {
         std::fprintf(stderr, "atelier: %s\n", config.error().message.c_str());
         return 2;
+    }
+    if (user_add->parsed()) {
+        return atelier::app::add_user_command(*config, user_name,
+                                              password_stdin ? atelier::app::PasswordInput::Stdin
+                                                             : atelier::app::PasswordInput::None);
+    }
+    if (token_create->parsed()) {
+        return atelier::app::create_token_command(*config, token_user, token_label);
     }
     return atelier::app::serve(*config);
 }

@@ -2,6 +2,10 @@
 
 #include <memory>
 
+#include "api/files_api.h"
+#include "api/projects_api.h"
+#include "api/tokens_api.h"
+#include "api/versions_api.h"
 #include "app/bench_endpoints.h"
 #include "app/system_handlers.h"
 #include "net/static_files.h"
@@ -14,11 +18,23 @@ using net::HttpRequest;
 net::Router build_routes(AppContext& app) {
     net::Router router;
     auto static_files = std::make_shared<net::StaticFiles>(app.config.web_root);
+    api::ApiContext& rest = *app.api;
 
     // clang-format off
     router
         .add("GET", "/api/health", Access::Public, [&app](HttpRequest&) { return health(app); })
         .add("GET", "/metrics",    Access::Authenticated, [&app](HttpRequest&) { return metrics(app); })
+        // Projects, messages, versions, files and tokens (src/api, docs/api.md).
+        .add("GET",    "/api/projects",                            Access::Authenticated, [&rest](HttpRequest& request) { return api::list_projects(rest, request); })
+        .add("POST",   "/api/projects",                            Access::Authenticated, [&rest](HttpRequest& request) { return api::create_project(rest, request); })
+        .add("GET",    "/api/projects/{id}",                       Access::Authenticated, [&rest](HttpRequest& request) { return api::get_project(rest, request); })
+        .add("PATCH",  "/api/projects/{id}",                       Access::Authenticated, [&rest](HttpRequest& request) { return api::update_project(rest, request); })
+        .add("DELETE", "/api/projects/{id}",                       Access::Authenticated, [&rest](HttpRequest& request) { return api::delete_project(rest, request); })
+        .add("GET",    "/api/projects/{id}/messages",              Access::Authenticated, [&rest](HttpRequest& request) { return api::list_messages(rest, request); })
+        .add("GET",    "/api/projects/{id}/versions",              Access::Authenticated, [&rest](HttpRequest& request) { return api::list_versions(rest, request); })
+        .add("POST",   "/api/projects/{id}/versions/{rev}/restore", Access::Authenticated, [&rest](HttpRequest& request) { return api::restore_version(rest, request); })
+        .add("GET",    "/api/projects/{id}/files/{path*}",         Access::Authenticated, [&rest](HttpRequest& request) { return api::download_file(rest, request); })
+        .add("POST",   "/api/tokens",                              Access::Authenticated, [&rest](HttpRequest& request) { return api::create_token(rest, request); })
         // "/?token=..." signs a browser in; plain "/" is the web app.
         .add("GET", "/",           Access::Public, [&app, static_files](HttpRequest& request) {
             return request.query.contains("token") ? app.auth.login(request) : static_files->serve(request);

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/routes.h"
+#include "app/store_setup.h"
 #include "core/logging.h"
 #include "net/server.h"
 
@@ -73,10 +74,24 @@ int serve(const Config& config) {
     if (!auth) {
         return fatal(auth.error());
     }
+    auto hub_store = open_hub_store(config);
+    if (!hub_store) {
+        return fatal(hub_store.error());
+    }
+    if (auto registered = register_admin_token(*hub_store->store, hub_store->admin, auth->token()); !registered) {
+        return fatal(registered.error());
+    }
 
     MetricsRegistry metrics;
     AppContext app{config, std::move(*auth), metrics, std::chrono::steady_clock::now(), {}};
     app.health_checks.emplace_back("http", [] { return std::string("ok"); });
+    app.auth.attach_store(*hub_store->store, hub_store->admin.id);
+    app.store = std::move(hub_store->store);
+    app.api = std::make_unique<api::ApiContext>(*app.store, config);
+    app.health_checks.emplace_back("store", [&app] {
+        auto ping = app.store->ping();
+        return ping ? std::string("ok") : ping.error().message;
+    });
 
     auto server = net::Server::create(
         server_options(config), build_routes(app),

@@ -60,31 +60,44 @@ Result<TokenAuth> TokenAuth::load(const fs::path& data_dir, const std::optional<
     return TokenAuth(std::move(token));
 }
 
+void TokenAuth::attach_store(store::Store& store, std::string admin_user_id) {
+    m_store = &store;
+    m_admin_id = std::move(admin_user_id);
+}
+
+std::optional<std::string> TokenAuth::subject_of(std::string_view secret) const {
+    if (secret.empty()) {
+        return std::nullopt;
+    }
+    if (constant_time_equals(secret, m_token)) {
+        return m_admin_id;
+    }
+    if (m_store == nullptr) {
+        return std::nullopt;
+    }
+    auto user = m_store->find_user_by_token(secret);
+    return user ? std::optional<std::string>(std::move(user->id)) : std::nullopt;
+}
+
 std::optional<std::string> TokenAuth::authenticate(const net::HttpRequest& request) const {
     const std::string_view authorization = request.header("Authorization");
     constexpr std::string_view kBearer = "Bearer ";
     if (authorization.size() > kBearer.size() && authorization.substr(0, kBearer.size()) == kBearer) {
-        if (constant_time_equals(authorization.substr(kBearer.size()), m_token)) {
-            return "admin";
-        }
-        return std::nullopt;
+        return subject_of(authorization.substr(kBearer.size()));
     }
-    const std::string cookie = request.cookie(kCookieName);
-    if (!cookie.empty() && constant_time_equals(cookie, m_token)) {
-        return "admin";
-    }
-    return std::nullopt;
+    return subject_of(request.cookie(kCookieName));
 }
 
 net::HttpResponse TokenAuth::login(const net::HttpRequest& request) const {
     const auto token = request.query.find("token");
-    if (token == request.query.end() || !constant_time_equals(token->second, m_token)) {
+    if (token == request.query.end() || !subject_of(token->second)) {
         return net::HttpResponse::error(ErrorCode::Unauthorized, "that token is not valid for this hub");
     }
     net::HttpResponse response;
     response.status = 302;
     response.headers.set("Location", "/");
-    response.headers.set("Set-Cookie", fmt::format("{}={}; Path=/; HttpOnly; SameSite=Strict", kCookieName, m_token));
+    response.headers.set("Set-Cookie",
+                         fmt::format("{}={}; Path=/; HttpOnly; SameSite=Strict", kCookieName, token->second));
     response.headers.set("Cache-Control", "no-store");
     return response;
 }

@@ -26,6 +26,7 @@ struct Config {
     std::string host = "127.0.0.1";
     std::int64_t port = 8420;
     std::string data_dir;     // empty until resolved: $XDG_DATA_HOME/atelier or ~/.local/share/atelier
+    std::string database;     // empty: SQLite atelier.db in the data dir; else a postgres:// URL
     std::string web_root;     // empty until resolved: <source>/web/dist
     std::int64_t threads = 0; // 0: one per core
     std::string log_level = "info";

@@ -92,8 +92,9 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::map<s
 std::unique_ptr<HubProcess> HubProcess::start(const Options& options) {
     std::unique_ptr<HubProcess> hub(new HubProcess());
     hub->m_log_path = hub->m_data_dir.path() / "hub.log";
+    hub->m_served_data_dir = options.data_dir.value_or(hub->m_data_dir.path());
     std::vector<std::string> args{
-        atelier_binary(), "serve", "--port", "0", "--data-dir", hub->m_data_dir.path().string(), "--threads", "2"};
+        atelier_binary(), "serve", "--port", "0", "--data-dir", hub->m_served_data_dir.string(), "--threads", "2"};
     if (options.bench_endpoints) {
         args.emplace_back("--bench-endpoints");
     }

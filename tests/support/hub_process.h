@@ -46,6 +46,9 @@ public:
         std::vector<std::string> args;
         std::map<std::string, std::string> env;
         bool bench_endpoints = false;
+        /// Serve this data dir instead of a fresh temp one (restarts on the same data); the
+        /// caller owns it.
+        std::optional<std::filesystem::path> data_dir;
     };
     [[nodiscard]] static std::unique_ptr<HubProcess> start(const Options& options);
     [[nodiscard]] static std::unique_ptr<HubProcess> start() { return start(Options{}); }
@@ -54,7 +57,7 @@ public:
     [[nodiscard]] std::uint16_t port() const { return m_port; }
     [[nodiscard]] pid_t pid() const { return m_pid; }
     [[nodiscard]] const std::string& token() const { return m_token; }
-    [[nodiscard]] const std::filesystem::path& data_dir() const { return m_data_dir.path(); }
+    [[nodiscard]] const std::filesystem::path& data_dir() const { return m_served_data_dir; }
     /// "Authorization" header value.
     [[nodiscard]] std::string bearer() const { return "Bearer " + m_token; }
 
@@ -67,6 +70,7 @@ public:
 private:
     HubProcess() = default;
     TempDir m_data_dir;
+    std::filesystem::path m_served_data_dir;
     pid_t m_pid = -1;
     std::uint16_t m_port = 0;
     std::string m_token;

@@ -1,0 +1,45 @@
+#include "api/api_context.h"
+
+#include <fmt/format.h>
+
+namespace atelier::api {
+
+ApiContext::ApiContext(store::Store& store, const Config& config) : m_store(store), m_repos(config.data_dir) {
+    // Built-in kinds exist even without a config file (DESIGN §12); a configured table adds to
+    // them or gives them a template.
+    m_kinds.emplace("blender", std::nullopt);
+    m_kinds.emplace("remotion", std::nullopt);
+    for (const auto& [name, kind] : config.engines) {
+        m_kinds[name] =
+            kind.template_dir.empty() ? std::nullopt : std::optional<std::filesystem::path>(kind.template_dir);
+    }
+}
+
+bool ApiContext::knows_kind(std::string_view kind) const {
+    return m_kinds.find(kind) != m_kinds.end();
+}
+
+std::string ApiContext::kind_list() const {
+    std::string list;
+    for (const auto& [name, template_dir] : m_kinds) {
+        list += list.empty() ? name : ", " + name;
+    }
+    return list;
+}
+
+std::optional<std::filesystem::path> ApiContext::template_of(std::string_view kind) const {
+    const auto found = m_kinds.find(kind);
+    return found == m_kinds.end() ? std::nullopt : found->second;
+}
+
+store::CommitAuthor commit_author(const store::User& user) {
+    // libgit2 refuses '<', '>' and newlines in names; user names come from the store, which only
+    // checks that they are non-empty, so replace anything git would choke on.
+    std::string name;
+    for (const char c : user.name) {
+        name += (c == '<' || c == '>' || c == '\n' || c == '\r') ? '_' : c;
+    }
+    return {name, fmt::format("{}@atelier.local", user.id)};
+}
+
+} // namespace atelier::api

@@ -1,0 +1,13 @@
+#pragma once
+
+#include "api/api_context.h"
+#include "net/http_types.h"
+
+namespace atelier::api {
+
+/// GET /api/projects/{id}/files/{path}?rev= — the file's bytes at `rev` (default: the project's
+/// current version) as an attachment with its Content-Type. A path with `..`, `.`, empty
+/// segments, a backslash or a NUL is refused with 400 before anything is read.
+[[nodiscard]] net::HttpResponse download_file(ApiContext& api, const net::HttpRequest& request);
+
+} // namespace atelier::api

@@ -1,0 +1,50 @@
+#include "app/store_setup.h"
+
+#include <fmt/format.h>
+
+#include "api/accounts.h"
+
+namespace atelier::app {
+namespace {
+
+/// The label of the token registered from the data dir; only these are revoked on rotation.
+constexpr std::string_view kAdminTokenLabel = "data dir token";
+
+/// Database errors (libpq's especially) can span lines; a start failure must be one line.
+std::string one_line(std::string text) {
+    for (char& c : text) {
+        c = (c == '\n' || c == '\r') ? ' ' : c;
+    }
+    while (!text.empty() && text.back() == ' ') {
+        text.pop_back();
+    }
+    return text;
+}
+
+} // namespace
+
+Result<HubStore> open_hub_store(const Config& config) {
+    auto opened = store::open_store(config.database, config.data_dir);
+    if (!opened) {
+        const std::string where = config.database.empty() ? config.data_dir + "/atelier.db" : "the database";
+        return fail(opened.error().code, one_line(fmt::format("cannot open {}: {}", where, opened.error().message)));
+    }
+    auto admin = (*opened)->ensure_admin(api::kAdminName);
+    if (!admin) {
+        return fail(admin.error().code,
+                    one_line(fmt::format("cannot create the admin user: {}", admin.error().message)));
+    }
+    return HubStore{std::move(*opened), std::move(*admin)};
+}
+
+Result<void> register_admin_token(store::Store& store, const store::User& admin, std::string_view secret) {
+    const store::ApiToken current = ATELIER_TRY(store.register_token(admin.id, kAdminTokenLabel, secret));
+    for (const auto& token : ATELIER_TRY(store.list_tokens(admin.id))) {
+        if (token.label == kAdminTokenLabel && token.id != current.id) {
+            ATELIER_TRY(store.revoke_token(admin.id, token.id));
+        }
+    }
+    return {};
+}
+
+} // namespace atelier::app

@@ -1,0 +1,27 @@
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include "core/config.h"
+#include "core/result.h"
+#include "store/store.h"
+
+namespace atelier::app {
+
+/// The configured store, opened and migrated, with its admin user.
+struct HubStore {
+    std::unique_ptr<store::Store> store;
+    store::User admin;
+};
+
+/// Opens `config.database` (empty → SQLite in `config.data_dir`) and makes sure the first user,
+/// the admin, exists — before anything else can create a user, so that no CLI-made or REST-made
+/// user ever becomes admin by being first. Used by `serve` and by the user/token commands.
+[[nodiscard]] Result<HubStore> open_hub_store(const Config& config);
+
+/// Records the admin token (the data dir's `token` file or ATELIER_TOKEN) as the admin's API
+/// token and revokes earlier ones of that origin, so a replaced token file stops working.
+[[nodiscard]] Result<void> register_admin_token(store::Store& store, const store::User& admin, std::string_view secret);
+
+} // namespace atelier::app

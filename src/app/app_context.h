@@ -11,6 +11,9 @@
 #include "app/token_auth.h"
 #include "core/config.h"
 #include "core/metrics.h"
+#include "core/timer_queue.h"
+#include "engines/engine_directory.h"
+#include "engines/launch_tokens.h"
 #include "store/store.h"
 
 namespace atelier::app {
@@ -28,6 +31,12 @@ struct AppContext {
     std::unique_ptr<store::Store> store;
     /// What the REST handlers of src/api share (the store, project repos, engine kinds).
     std::unique_ptr<api::ApiContext> api;
+    /// Deadlines (call timeouts, handshakes); stopped first at shutdown, before what it calls into.
+    std::unique_ptr<TimerQueue> timers;
+    /// One-time tokens that engines present in engine/hello.
+    std::unique_ptr<engines::LaunchTokens> launch_tokens;
+    /// The connected engines (/ws/engine).
+    std::shared_ptr<engines::EngineDirectory> engines;
 };
 
 } // namespace atelier::app

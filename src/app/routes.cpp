@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "api/engines_api.h"
 #include "api/files_api.h"
 #include "api/projects_api.h"
 #include "api/tokens_api.h"
@@ -18,6 +19,7 @@ using net::HttpRequest;
 net::Router build_routes(AppContext& app) {
     net::Router router;
     auto static_files = std::make_shared<net::StaticFiles>(app.config.web_root);
+    const api::EnginesApi engines{*app.engines, *app.launch_tokens};
     api::ApiContext& rest = *app.api;
 
     // clang-format off
@@ -39,6 +41,13 @@ net::Router build_routes(AppContext& app) {
         .add("GET", "/",           Access::Public, [&app, static_files](HttpRequest& request) {
             return request.query.contains("token") ? app.auth.login(request) : static_files->serve(request);
         })
+        // Engines (DESIGN §4): they authenticate with their launch token in engine/hello.
+        .websocket("/ws/engine", Access::Public, app.engines)
+        .add("GET",    "/api/engines",                          Access::Authenticated, [engines](HttpRequest& r) { return engines.list(r); })
+        .add("POST",   "/api/engines/launch-tokens",            Access::Authenticated, [engines](HttpRequest& r) { return engines.issue_launch_token(r); })
+        .add("GET",    "/api/engines/{id}/tools",               Access::Authenticated, [engines](HttpRequest& r) { return engines.tools(r); })
+        .add("POST",   "/api/engines/{id}/call",                Access::Authenticated, [engines](HttpRequest& r, net::HttpResponder respond) { engines.call(r, std::move(respond)); })
+        .add("DELETE", "/api/engines/{id}/calls/{call_id}",     Access::Authenticated, [engines](HttpRequest& r) { return engines.cancel(r); })
         .fallback(Access::Public, [static_files](HttpRequest& request) { return static_files->serve(request); });
 
     if (app.config.bench_endpoints) {

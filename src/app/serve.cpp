@@ -93,6 +93,13 @@ int serve(const Config& config) {
         return ping ? std::string("ok") : ping.error().message;
     });
 
+    app.timers = std::make_unique<TimerQueue>();
+    app.launch_tokens = std::make_unique<engines::LaunchTokens>();
+    app.engines = std::make_shared<engines::EngineDirectory>(
+        *app.launch_tokens, *app.timers,
+        engines::EngineDirectory::Options{.call_timeout = to_milliseconds(config.engine_call_timeout_s),
+                                          .hello_timeout = to_milliseconds(config.engine_hello_timeout_s)});
+
     auto server = net::Server::create(
         server_options(config), build_routes(app),
         [&app](const net::HttpRequest& request) { return app.auth.authenticate(request); }, metrics);
@@ -111,6 +118,8 @@ int serve(const Config& config) {
         std::printf("atelier open %s/?token=%s\n", base.c_str(), app.auth.token().c_str());
         std::fflush(stdout);
     });
+    // No deadline may fire into what is being torn down.
+    app.timers.reset();
     spdlog::info("stopped");
     return 0;
 }

@@ -71,6 +71,10 @@ const std::vector<OptionSpec> kOptions{
      "Seconds to let connections finish after SIGINT/SIGTERM", &Config::shutdown_drain_s, 0, 3600},
     {"timeouts.sse_heartbeat_s", "sse-heartbeat", "ATELIER_SSE_HEARTBEAT", OptionType::Seconds,
      "Seconds between SSE heartbeat comments", &Config::sse_heartbeat_s, 0.1, 3600},
+    {"timeouts.engine_call_s", "engine-call-timeout", "ATELIER_ENGINE_CALL_TIMEOUT", OptionType::Seconds,
+     "Seconds a tool call may take when its manifest sets no timeout_s", &Config::engine_call_timeout_s, 0.01, 86400},
+    {"timeouts.engine_hello_s", "engine-hello-timeout", "ATELIER_ENGINE_HELLO_TIMEOUT", OptionType::Seconds,
+     "Seconds an engine has after connecting to say engine/hello", &Config::engine_hello_timeout_s, 0.01, 3600},
     {"bench_endpoints", "bench-endpoints", "ATELIER_BENCH_ENDPOINTS", OptionType::Boolean,
      "Serve /ws/echo and /ws/broadcast for benchmarks and tests (never in production)", &Config::bench_endpoints},
 };

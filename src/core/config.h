@@ -40,6 +40,8 @@ struct Config {
     double ws_idle_timeout_s = 60;
     double shutdown_drain_s = 5;
     double sse_heartbeat_s = 15;
+    double engine_call_timeout_s = 60;
+    double engine_hello_timeout_s = 10;
     bool bench_endpoints = false;
     std::map<std::string, EngineKindConfig> engines;
 };

@@ -59,7 +59,11 @@ std::uint16_t websocket_close_code(ErrorCode code) {
 
 std::string error_body(const Error& error) {
     nlohmann::json body{{"error", {{"code", error_code_name(error.code)}, {"message", error.message}}}};
-    return body.dump();
+    if (!error.details.empty()) {
+        auto details = nlohmann::json::parse(error.details, nullptr, false);
+        body["error"]["details"] = details.is_discarded() ? nlohmann::json(error.details) : std::move(details);
+    }
+    return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 } // namespace atelier

@@ -32,6 +32,9 @@ enum class ErrorCode {
 struct Error {
     ErrorCode code = ErrorCode::Internal;
     std::string message;
+    /// Structured detail as JSON text (e.g. validation errors `[{pointer, message}]`, a traceback);
+    /// empty when there is none. Kept as text so this header stays light.
+    std::string details = {};
 };
 
 /// The wire name of a code, e.g. "not_found".
@@ -43,7 +46,7 @@ struct Error {
 /// The WebSocket close code used when `code` ends a connection (RFC 6455 §7.4).
 [[nodiscard]] std::uint16_t websocket_close_code(ErrorCode code);
 
-/// `{"error":{"code":"...","message":"..."}}` as JSON text.
+/// `{"error":{"code":"...","message":"...","details"?:...}}` as JSON text.
 [[nodiscard]] std::string error_body(const Error& error);
 
 } // namespace atelier

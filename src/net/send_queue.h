@@ -26,6 +26,8 @@ public:
     /// The next frame to write: queued text first (it is small and ordered), then the binary slot.
     [[nodiscard]] std::optional<Frame> pop();
     void clear();
+    /// Forgets an unsent binary frame (a closing connection sends only its queued text).
+    void drop_binary() { m_binary.reset(); }
     [[nodiscard]] bool empty() const { return m_text.empty() && !m_binary; }
     [[nodiscard]] std::size_t queued_text_bytes() const { return m_text_bytes; }
 

@@ -20,7 +20,8 @@ public:
     virtual ~WebSocketConnection() = default;
     virtual void send_text(std::string message) = 0;
     virtual void send_binary(std::string message) = 0;
-    /// Starts the closing handshake; queued messages are dropped. `reason` is cut to 123 bytes.
+    /// Starts the closing handshake once the text messages already queued are written (so an error
+    /// sent just before explains the close); later sends are ignored. `reason` is cut to 123 bytes.
     virtual void close(std::uint16_t code, std::string reason) = 0;
     /// Unique per process, for logs and maps.
     [[nodiscard]] virtual std::uint64_t id() const = 0;

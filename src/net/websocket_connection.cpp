@@ -53,6 +53,7 @@ public:
             if (self->m_queue.push_text(std::move(message)) == SendQueue::PushResult::Overflow) {
                 spdlog::warn("websocket {} ({}): send queue over {} bytes, closing: the client is not reading",
                              self->m_id, self->m_request.path, self->m_context.options.ws_send_queue_bytes);
+                self->m_queue.clear();
                 return self->begin_close(1008, "send queue overflow: the client is not reading");
             }
             self->write_next();
@@ -155,11 +156,11 @@ private:
         if (m_writing || m_closing_sent) {
             return;
         }
-        if (m_close_requested) {
-            return send_close();
-        }
         auto frame = m_queue.pop();
         if (!frame) {
+            if (m_close_requested) {
+                send_close();
+            }
             return;
         }
         m_writing = true;
@@ -191,7 +192,9 @@ private:
         }
         m_close_code = code;
         m_close_reason = std::move(reason);
-        m_queue.clear();
+        // Text already queued (e.g. the error that explains the close) still goes out first;
+        // frames are stale by now.
+        m_queue.drop_binary();
         // A write stuck on a client that does not read would hold the close frame back forever.
         m_teardown_timer.expires_after(m_context.options.close_timeout);
         m_teardown_timer.async_wait([self = shared_from_this()](beast::error_code error) {

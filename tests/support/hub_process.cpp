@@ -178,3 +178,65 @@ std::string HubProcess::log() const {
 }
 
 } // namespace atelier::testing
+
+namespace atelier::testing {
+
+std::string test_engine_binary() {
+    // Built next to the hub binary (both go to the build directory's top).
+    return (std::filesystem::path(atelier_binary()).parent_path() / "atelier_test_engine").string();
+}
+
+std::unique_ptr<EngineProcess> EngineProcess::start(const HubProcess& hub, const std::string& token,
+                                                    const std::vector<std::string>& args) {
+    std::unique_ptr<EngineProcess> engine(new EngineProcess());
+    const auto log_path = engine->m_dir.path() / "engine.log";
+    std::vector<std::string> argv{test_engine_binary()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const std::string url = "ws://127.0.0.1:" + std::to_string(hub.port()) + "/ws/engine";
+    const pid_t pid = fork();
+    if (pid == 0) {
+        setenv("ATELIER_HUB_URL", url.c_str(), 1);
+        setenv("ATELIER_ENGINE_TOKEN", token.c_str(), 1);
+        const int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        dup2(log, 1);
+        dup2(log, 2);
+        std::vector<char*> raw;
+        for (const auto& arg : argv) {
+            raw.push_back(const_cast<char*>(arg.c_str()));
+        }
+        raw.push_back(nullptr);
+        execv(raw[0], raw.data());
+        _exit(127);
+    }
+    engine->m_pid = pid;
+    return engine;
+}
+
+EngineProcess::~EngineProcess() {
+    if (m_pid > 0) {
+        ::kill(m_pid, SIGKILL);
+        waitpid(m_pid, nullptr, 0);
+    }
+}
+
+std::optional<int> EngineProcess::wait(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        int status = 0;
+        if (waitpid(m_pid, &status, WNOHANG) == m_pid) {
+            m_pid = -1;
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return std::nullopt;
+}
+
+std::string EngineProcess::output() const {
+    std::ifstream file(m_dir.path() / "engine.log");
+    std::stringstream text;
+    text << file.rdbuf();
+    return text.str();
+}
+
+} // namespace atelier::testing

@@ -79,3 +79,28 @@ private:
 };
 
 } // namespace atelier::testing
+
+namespace atelier::testing {
+
+/// The C++ test engine (tests/engine) as a child process connected to a hub.
+class EngineProcess {
+public:
+    /// Starts `atelier_test_engine` with ATELIER_HUB_URL for `hub` and ATELIER_ENGINE_TOKEN `token`.
+    [[nodiscard]] static std::unique_ptr<EngineProcess> start(const HubProcess& hub, const std::string& token,
+                                                              const std::vector<std::string>& args = {});
+    ~EngineProcess();
+    [[nodiscard]] pid_t pid() const { return m_pid; }
+    /// Waits for the process to exit; its exit code, or nullopt after `timeout`.
+    std::optional<int> wait(std::chrono::milliseconds timeout);
+    [[nodiscard]] std::string output() const;
+
+private:
+    EngineProcess() = default;
+    TempDir m_dir;
+    pid_t m_pid = -1;
+};
+
+/// Path of the test engine binary (beside the hub binary).
+[[nodiscard]] std::string test_engine_binary();
+
+} // namespace atelier::testing

@@ -1,0 +1,63 @@
+#include "core/timer_queue.h"
+
+namespace atelier {
+
+TimerQueue::TimerQueue() : m_thread([this] { run(); }) {}
+
+TimerQueue::~TimerQueue() {
+    {
+        const std::lock_guard lock(m_mutex);
+        m_stopping = true;
+    }
+    m_wake.notify_all();
+    m_thread.join();
+}
+
+TimerQueue::TimerId TimerQueue::schedule(std::chrono::milliseconds delay, std::function<void()> callback) {
+    const auto deadline = std::chrono::steady_clock::now() + delay;
+    TimerId id = 0;
+    {
+        const std::lock_guard lock(m_mutex);
+        id = m_next_id++;
+        m_timers.emplace(std::make_pair(deadline, id), std::move(callback));
+        m_deadlines.emplace(id, deadline);
+    }
+    m_wake.notify_all();
+    return id;
+}
+
+bool TimerQueue::cancel(TimerId id) {
+    const std::lock_guard lock(m_mutex);
+    const auto it = m_deadlines.find(id);
+    if (it == m_deadlines.end()) {
+        return false;
+    }
+    m_timers.erase(std::make_pair(it->second, id));
+    m_deadlines.erase(it);
+    return true;
+}
+
+void TimerQueue::run() {
+    std::unique_lock lock(m_mutex);
+    while (!m_stopping) {
+        if (m_timers.empty()) {
+            m_wake.wait(lock);
+            continue;
+        }
+        const auto next = m_timers.begin();
+        // A copy: cancel() may erase this entry while we wait.
+        const auto deadline = next->first.first;
+        if (deadline > std::chrono::steady_clock::now()) {
+            m_wake.wait_until(lock, deadline);
+            continue;
+        }
+        auto callback = std::move(next->second);
+        m_deadlines.erase(next->first.second);
+        m_timers.erase(next);
+        lock.unlock();
+        callback();
+        lock.lock();
+    }
+}
+
+} // namespace atelier

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <thread>
+
+namespace atelier {
+
+/// Runs callbacks after a delay on one background thread: call timeouts, handshake deadlines,
+/// grace periods. Callbacks must be short and thread-safe (they post real work elsewhere).
+/// Cancelling a timer that has already fired is harmless.
+class TimerQueue {
+public:
+    using TimerId = std::uint64_t;
+    TimerQueue();
+    ~TimerQueue();
+    TimerQueue(const TimerQueue&) = delete;
+    TimerQueue& operator=(const TimerQueue&) = delete;
+
+    TimerId schedule(std::chrono::milliseconds delay, std::function<void()> callback);
+    /// Returns true when the timer was still pending (and now never runs).
+    bool cancel(TimerId id);
+
+private:
+    void run();
+
+    std::mutex m_mutex;
+    std::condition_variable m_wake;
+    // Ordered by deadline; the id breaks ties and lets cancel() find an entry.
+    std::map<std::pair<std::chrono::steady_clock::time_point, TimerId>, std::function<void()>> m_timers;
+    std::map<TimerId, std::chrono::steady_clock::time_point> m_deadlines;
+    TimerId m_next_id = 1;
+    bool m_stopping = false;
+    std::thread m_thread;
+};
+
+} // namespace atelier

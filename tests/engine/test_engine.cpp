@@ -1,0 +1,380 @@
+// A minimal engine for tests and benchmarks (see README.md): one thread, Asio/Beast async, all
+// state in memory. Exit codes: 0 after engine/shutdown or the hub closing, 2 bad setup, 3 hello refused.
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+#include <nlohmann/json.hpp>
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+using nlohmann::json;
+
+namespace {
+
+std::string base64(const std::string& bytes) {
+    static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    std::size_t i = 0;
+    for (; i + 2 < bytes.size(); i += 3) {
+        const auto n = (static_cast<unsigned char>(bytes[i]) << 16) | (static_cast<unsigned char>(bytes[i + 1]) << 8) |
+                       static_cast<unsigned char>(bytes[i + 2]);
+        out += {kAlphabet[(n >> 18) & 63], kAlphabet[(n >> 12) & 63], kAlphabet[(n >> 6) & 63], kAlphabet[n & 63]};
+    }
+    if (i + 1 == bytes.size()) {
+        const auto n = static_cast<unsigned char>(bytes[i]) << 16;
+        out += {kAlphabet[(n >> 18) & 63], kAlphabet[(n >> 12) & 63], '=', '='};
+    } else if (i + 2 == bytes.size()) {
+        const auto n = (static_cast<unsigned char>(bytes[i]) << 16) | (static_cast<unsigned char>(bytes[i + 1]) << 8);
+        out += {kAlphabet[(n >> 18) & 63], kAlphabet[(n >> 12) & 63], kAlphabet[(n >> 6) & 63], '='};
+    }
+    return out;
+}
+
+std::uint32_t crc32(const std::string& data) {
+    std::uint32_t crc = 0xffffffffU;
+    for (const char c : data) {
+        crc ^= static_cast<unsigned char>(c);
+        for (int k = 0; k < 8; ++k) {
+            crc = (crc >> 1) ^ (0xedb88320U & (0U - (crc & 1U)));
+        }
+    }
+    return ~crc;
+}
+
+void put_u32(std::string& out, std::uint32_t value) {
+    out += {static_cast<char>(value >> 24), static_cast<char>(value >> 16), static_cast<char>(value >> 8),
+            static_cast<char>(value)};
+}
+
+void png_chunk(std::string& png, const std::string& type, const std::string& data) {
+    put_u32(png, static_cast<std::uint32_t>(data.size()));
+    png += type + data;
+    put_u32(png, crc32(type + data));
+}
+
+// A valid RGB PNG whose pixel data is stored uncompressed (deflate "stored" blocks).
+std::string solid_png(int width, int height, std::array<unsigned char, 3> rgb) {
+    std::string raw;
+    for (int y = 0; y < height; ++y) {
+        raw += '\0'; // filter: none
+        for (int x = 0; x < width; ++x) {
+            raw += {static_cast<char>(rgb[0]), static_cast<char>(rgb[1]), static_cast<char>(rgb[2])};
+        }
+    }
+    std::string zlib = {'\x78', '\x01'};
+    for (std::size_t offset = 0; offset < raw.size() || offset == 0; offset += 65535) {
+        const auto length = std::min<std::size_t>(65535, raw.size() - offset);
+        const bool last = offset + length >= raw.size();
+        zlib += static_cast<char>(last ? 1 : 0);
+        zlib += {static_cast<char>(length & 0xff), static_cast<char>(length >> 8), static_cast<char>(~length & 0xff),
+                 static_cast<char>((~length >> 8) & 0xff)};
+        zlib += raw.substr(offset, length);
+        if (last) {
+            break;
+        }
+    }
+    std::uint32_t a = 1;
+    std::uint32_t b = 0;
+    for (const char c : raw) {
+        a = (a + static_cast<unsigned char>(c)) % 65521;
+        b = (b + a) % 65521;
+    }
+    put_u32(zlib, (b << 16) | a);
+    std::string png = "\x89PNG\r\n\x1a\n";
+    std::string header;
+    put_u32(header, static_cast<std::uint32_t>(width));
+    put_u32(header, static_cast<std::uint32_t>(height));
+    header += {'\x08', '\x02', '\x00', '\x00', '\x00'};
+    png_chunk(png, "IHDR", header);
+    png_chunk(png, "IDAT", zlib);
+    png_chunk(png, "IEND", "");
+    return png;
+}
+
+class TestEngine : public std::enable_shared_from_this<TestEngine> {
+public:
+    TestEngine(asio::io_context& io, json manifests, std::string kind, int protocol)
+        : m_io(io), m_ws(io), m_manifests(std::move(manifests)), m_kind(std::move(kind)), m_protocol(protocol) {}
+
+    int run(const std::string& url, const std::string& token) {
+        // ws://host:port/path
+        const auto rest = url.substr(url.find("//") + 2);
+        const auto slash = rest.find('/');
+        const auto host_port = rest.substr(0, slash);
+        const auto path = slash == std::string::npos ? "/" : rest.substr(slash);
+        const auto colon = host_port.rfind(':');
+        tcp::resolver resolver(m_io);
+        beast::error_code error;
+        const auto endpoints = resolver.resolve(host_port.substr(0, colon), host_port.substr(colon + 1), error);
+        if (!error) {
+            asio::connect(m_ws.next_layer(), endpoints, error);
+        }
+        if (!error) {
+            m_ws.handshake(host_port, path, error);
+        }
+        if (error) {
+            std::fprintf(stderr, "test engine: cannot connect to %s: %s\n", url.c_str(), error.message().c_str());
+            return 2;
+        }
+        send(json{{"jsonrpc", "2.0"},
+                  {"id", 1},
+                  {"method", "engine/hello"},
+                  {"params",
+                   {{"token", token},
+                    {"kind", m_kind},
+                    {"version", "1.0.0"},
+                    {"protocol", m_protocol},
+                    {"instructions", "A test engine: objects live in memory."}}}});
+        read();
+        m_io.run();
+        return m_exit_code;
+    }
+
+private:
+    void send(const json& message) { send_raw(message.dump(), true); }
+
+    void send_raw(std::string data, bool text) {
+        m_outbox.push_back({std::move(data), text});
+        if (m_outbox.size() == 1) {
+            write_next();
+        }
+    }
+
+    void write_next() {
+        if (m_outbox.empty()) {
+            return;
+        }
+        m_ws.text(m_outbox.front().second);
+        m_ws.async_write(asio::buffer(m_outbox.front().first),
+                         [self = shared_from_this()](beast::error_code error, std::size_t) {
+                             if (error) {
+                                 return self->m_io.stop();
+                             }
+                             self->m_outbox.pop_front();
+                             self->write_next();
+                         });
+    }
+
+    void read() {
+        m_ws.async_read(m_buffer, [self = shared_from_this()](beast::error_code error, std::size_t) {
+            if (error) {
+                self->m_io.stop();
+                return;
+            }
+            const auto text = beast::buffers_to_string(self->m_buffer.data());
+            self->m_buffer.consume(self->m_buffer.size());
+            self->handle(json::parse(text, nullptr, false));
+            self->read();
+        });
+    }
+
+    void handle(const json& message) {
+        if (message.is_discarded() || !message.is_object()) {
+            return;
+        }
+        if (message.contains("result") || message.contains("error")) {
+            if (message.value("id", 0) == 1) {
+                if (message.contains("error")) {
+                    std::fprintf(stderr, "test engine: hello refused: %s\n", message["error"].dump().c_str());
+                    m_exit_code = 3;
+                    m_io.stop();
+                    return;
+                }
+                send({{"jsonrpc", "2.0"}, {"method", "tools/update"}, {"params", {{"addons", m_manifests}}}});
+            }
+            return;
+        }
+        const std::string method = message.value("method", "");
+        const json params = message.value("params", json::object());
+        if (!message.contains("id")) {
+            if (method == "$/cancel") {
+                cancel(params.value("call_id", ""));
+            }
+            return;
+        }
+        const json id = message["id"];
+        if (method == "tools/call") {
+            return call(id, params);
+        }
+        if (method == "project/save") {
+            return reply(id, {{"files", json::array()}});
+        }
+        if (method == "engine/shutdown") {
+            reply(id, json::object());
+            m_ws.async_close(websocket::close_code::normal,
+                             [self = shared_from_this()](beast::error_code) { self->m_io.stop(); });
+            return;
+        }
+        error(id, -32601, "unknown method " + method, nullptr);
+    }
+
+    void reply(const json& id, const json& result) { send({{"jsonrpc", "2.0"}, {"id", id}, {"result", result}}); }
+
+    void error(const json& id, int code, const std::string& message, const json& data) {
+        json body{{"code", code}, {"message", message}};
+        if (!data.is_null()) {
+            body["data"] = data;
+        }
+        send({{"jsonrpc", "2.0"}, {"id", id}, {"error", body}});
+    }
+
+    static json text_content(const std::string& text) { return json::array({{{"type", "text"}, {"text", text}}}); }
+
+    json scene_summary() const {
+        json objects = json::array();
+        for (const auto& [name, object] : m_objects) {
+            objects.push_back({{"name", name}, {"shape", object.first}, {"location", object.second}});
+        }
+        return {{"objects", objects}};
+    }
+
+    void call(const json& id, const json& params) {
+        const std::string tool = params.value("name", "");
+        const std::string call_id = params.value("call_id", "");
+        const json arguments = params.value("arguments", json::object());
+        if (tool == "echo") {
+            const std::string text = arguments.value("text", "");
+            return reply(id, {{"content", text_content(text)}, {"data", {{"text", text}}}});
+        }
+        if (tool == "add") {
+            const double sum = arguments.value("a", 0.0) + arguments.value("b", 0.0);
+            return reply(id, {{"content", text_content(std::to_string(sum))}, {"data", {{"sum", sum}}}});
+        }
+        if (tool == "sleep" || tool == "nap") {
+            const int ms = arguments.value("ms", 0);
+            auto timer = std::make_shared<asio::steady_timer>(m_io, std::chrono::milliseconds(ms));
+            m_sleeps[call_id] = {timer, id};
+            timer->async_wait([self = shared_from_this(), call_id, ms](beast::error_code wait_error) {
+                const auto it = self->m_sleeps.find(call_id);
+                if (it == self->m_sleeps.end()) {
+                    return;
+                }
+                const json request_id = it->second.second;
+                self->m_sleeps.erase(it);
+                if (wait_error) {
+                    return self->error(request_id, -32003, "cancelled while sleeping", nullptr);
+                }
+                self->reply(request_id, {{"content", text_content("slept")}, {"data", {{"slept_ms", ms}}}});
+            });
+            return;
+        }
+        if (tool == "fail") {
+            return error(id, -32000, arguments.value("message", "it broke"),
+                         {{"traceback", "Traceback (most recent call last):\n  test_engine.cpp: fail\n"}});
+        }
+        if (tool == "crash") {
+            std::fflush(stderr);
+            std::_Exit(42);
+        }
+        if (tool == "image") {
+            const std::string color = arguments.value("color", "#ff8800");
+            const auto channel = [&](int at) {
+                return static_cast<unsigned char>(
+                    std::stoi(color.substr(static_cast<std::size_t>(at), 2), nullptr, 16));
+            };
+            const auto png = solid_png(arguments.value("width", 8), arguments.value("height", 8),
+                                       {channel(1), channel(3), channel(5)});
+            return reply(id, {{"content",
+                               json::array({{{"type", "image"}, {"mimeType", "image/png"}, {"data", base64(png)}}})}});
+        }
+        if (tool == "create_object") {
+            const std::string name = arguments.value("name", "");
+            if (m_objects.contains(name)) {
+                return error(id, -32000, "an object named '" + name + "' already exists", nullptr);
+            }
+            m_objects[name] = {arguments.value("shape", "cube"), arguments.value("location", json::array({0, 0, 0}))};
+            return changed(id, "created " + name);
+        }
+        if (tool == "delete_object") {
+            const std::string name = arguments.value("name", "");
+            if (m_objects.erase(name) == 0) {
+                return error(id, -32000, "no object named '" + name + "' in the scene", nullptr);
+            }
+            return changed(id, "deleted " + name);
+        }
+        if (tool == "list_objects") {
+            return reply(id, {{"content", text_content(scene_summary().dump())}, {"data", scene_summary()}});
+        }
+        error(id, -32005, "the test engine has no tool '" + tool + "'", nullptr);
+    }
+
+    void changed(const json& id, const std::string& what) {
+        const auto summary = scene_summary();
+        reply(id, {{"content", text_content(what)}, {"data", summary}, {"scene", summary}});
+        send({{"jsonrpc", "2.0"}, {"method", "scene/changed"}, {"params", {{"summary", summary}}}});
+    }
+
+    void cancel(const std::string& call_id) {
+        if (const auto it = m_sleeps.find(call_id); it != m_sleeps.end()) {
+            it->second.first->cancel();
+        }
+    }
+
+    asio::io_context& m_io;
+    websocket::stream<tcp::socket> m_ws;
+    beast::flat_buffer m_buffer;
+    std::deque<std::pair<std::string, bool>> m_outbox;
+    json m_manifests;
+    std::string m_kind;
+    int m_protocol;
+    int m_exit_code = 0;
+    std::map<std::string, std::pair<std::string, json>> m_objects;
+    std::map<std::string, std::pair<std::shared_ptr<asio::steady_timer>, json>> m_sleeps;
+};
+
+} // namespace
+
+int main(int argc, char** argv) {
+    std::filesystem::path manifests_dir = std::filesystem::path(ATELIER_SOURCE_DIR) / "tests/engine/manifests";
+    std::string kind = "test";
+    int protocol = 1;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const std::string flag = argv[i];
+        if (flag == "--manifests") {
+            manifests_dir = argv[i + 1];
+        } else if (flag == "--kind") {
+            kind = argv[i + 1];
+        } else if (flag == "--protocol") {
+            protocol = std::stoi(argv[i + 1]);
+        }
+    }
+    const char* url = std::getenv("ATELIER_HUB_URL");
+    const char* token = std::getenv("ATELIER_ENGINE_TOKEN");
+    if (url == nullptr || token == nullptr) {
+        std::fprintf(stderr, "test engine: ATELIER_HUB_URL and ATELIER_ENGINE_TOKEN must be set\n");
+        return 2;
+    }
+    std::set<std::filesystem::path> files;
+    for (const auto& entry : std::filesystem::directory_iterator(manifests_dir)) {
+        if (entry.path().extension() == ".json") {
+            files.insert(entry.path());
+        }
+    }
+    json manifests = json::array();
+    for (const auto& file : files) {
+        std::ifstream stream(file);
+        // Unparsable files are sent as they are (as a string) so the hub reports them.
+        std::string text((std::istreambuf_iterator<char>(stream)), std::istreambuf_iterator<char>());
+        auto parsed = json::parse(text, nullptr, false);
+        manifests.push_back(parsed.is_discarded() ? json(text) : parsed);
+    }
+    asio::io_context io;
+    auto engine = std::make_shared<TestEngine>(io, std::move(manifests), kind, protocol);
+    return engine->run(url, token);
+}

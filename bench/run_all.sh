@@ -41,6 +41,18 @@ run() { # port path connections messages [token]
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 field() { sed -E "s/.*\"$1\":([0-9.]+).*/\1/"; }
 
+printf -v text '%*s' 200 ''; text=${text// /x}
+call_message="{\"tool\":\"basics__echo\",\"arguments\":{\"text\":\"$text\"}}"
+launch=$(curl -sf -X POST "http://127.0.0.1:$hub_port/api/engines/launch-tokens" -H "Authorization: Bearer $token" \
+    -d '{"kind":"test"}' | sed -E 's/.*"token":"([^"]+)".*/\1/')
+ATELIER_HUB_URL="ws://127.0.0.1:$hub_port/ws/engine" ATELIER_ENGINE_TOKEN="$launch" \
+    "$build/atelier_test_engine" >"$work/engine.out" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do
+    curl -sf "http://127.0.0.1:$hub_port/api/engines" -H "Authorization: Bearer $token" | grep -q '"tools":10' && break
+    sleep 0.1
+done
+
 echo "# WebSocket echo round trip (256-byte text messages), median of $rounds rounds"
 echo "# machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
 echo
@@ -58,4 +70,27 @@ for connections in 1 64; do
     frate=$(field msgs_per_s <"$work/floor.$connections" | median); hrate=$(field msgs_per_s <"$work/hub.$connections" | median)
     awk -v c="$connections" -v fp50="$fp50" -v hp50="$hp50" -v fp99="$fp99" -v hp99="$hp99" -v fr="$frate" -v hr="$hrate" \
         'BEGIN { printf "| %d | %.1f | %.1f | %.2f× | %.1f | %.1f | %.2f× | %.0f | %.0f | %.0f %% |\n", c, fp50, hp50, hp50/fp50, fp99, hp99, hp99/fp99, fr, hr, 100*hr/fr }'
+    # The tool call path: client -> hub (validate) -> test engine -> hub -> client, same client.
+    : >"$work/call.$connections"
+    for _ in $(seq 1 "$rounds"); do
+        "$build/bench/ws_load" --port "$hub_port" --path /ws/bench-call --connections "$connections" \
+            --messages "$messages" --message "$call_message" --token "$token" >>"$work/call.$connections"
+    done
+    cp50=$(field p50_us <"$work/call.$connections" | median); cp99=$(field p99_us <"$work/call.$connections" | median)
+    crate=$(field msgs_per_s <"$work/call.$connections" | median)
+    echo "$connections $fp50 $cp50 $fp99 $cp99 $frate $crate" >>"$work/calls"
 done
+
+echo
+echo "# Tool call round trip through the hub to the C++ test engine (basics__echo, 200-byte text), vs the echo floor"
+echo
+echo "| callers | floor p50 µs | call p50 µs | p50 ratio | floor p99 µs | call p99 µs | p99 ratio | floor msg/s | calls/s | throughput ratio |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
+while read -r c fp50 cp50 fp99 cp99 fr cr; do
+    awk -v c="$c" -v fp50="$fp50" -v hp50="$cp50" -v fp99="$fp99" -v hp99="$cp99" -v fr="$fr" -v hr="$cr" \
+        'BEGIN { printf "| %d | %.1f | %.1f | %.2f× | %.1f | %.1f | %.2f× | %.0f | %.0f | %.0f %% |\n", c, fp50, hp50, hp50/fp50, fp99, hp99, hp99/fp99, fr, hr, 100*hr/fr }'
+done <"$work/calls"
+
+echo
+echo "# Argument validation in the hub (10-parameter tool), Google Benchmark"
+"$build/bench/validation_bench" --benchmark_min_time=0.2 2>/dev/null | grep -E "^(Validate|Parse)"

@@ -1,15 +1,15 @@
 // WebSocket round-trip load client: N connections, each sending a message and waiting for its
 // echo, M times. Prints one JSON line: p50/p99 round trip (µs) and messages per second.
 //
-//   ws_load --port P --path /ws/echo [--token T] [--connections 64] [--messages 2000] [--size 256]
+//   ws_load --port P --path /ws/echo [--token T] [--connections 64] [--messages 2000] [--size 256 | --message TEXT]
 
 #include <algorithm>
-#include <map>
-#include <memory>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <map>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -25,6 +25,7 @@ struct Options {
     int connections = 1;
     int messages = 2000;
     std::size_t size = 256;
+    std::string message; ///< sent as is instead of `size` filler bytes
 };
 
 Options parse(int argc, char** argv) {
@@ -42,6 +43,8 @@ Options parse(int argc, char** argv) {
             options.connections = std::stoi(value);
         } else if (flag == "--messages") {
             options.messages = std::stoi(value);
+        } else if (flag == "--message") {
+            options.message = value;
         } else if (flag == "--size") {
             options.size = static_cast<std::size_t>(std::stoul(value));
         }
@@ -69,7 +72,7 @@ int main(int argc, char** argv) {
         clients.push_back(std::move(connection.client));
     }
 
-    const std::string payload(options.size, 'x');
+    const std::string payload = options.message.empty() ? std::string(options.size, 'x') : options.message;
     std::vector<std::vector<double>> samples(clients.size());
     std::atomic<int> failures{0};
     std::atomic<bool> go{false};
@@ -107,7 +110,9 @@ int main(int argc, char** argv) {
         return 1;
     }
     std::sort(all.begin(), all.end());
-    const auto percentile = [&](double p) { return all[static_cast<std::size_t>(p * static_cast<double>(all.size() - 1))]; };
+    const auto percentile = [&](double p) {
+        return all[static_cast<std::size_t>(p * static_cast<double>(all.size() - 1))];
+    };
     std::printf("{\"connections\":%d,\"messages\":%zu,\"p50_us\":%.1f,\"p99_us\":%.1f,\"msgs_per_s\":%.0f}\n",
                 options.connections, all.size(), percentile(0.5), percentile(0.99),
                 static_cast<double>(all.size()) / seconds);

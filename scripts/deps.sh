@@ -7,7 +7,7 @@
 set -euo pipefail
 
 build_packages=(
-    g++ cmake make git pkg-config ccache clang-format
+    g++ cmake make git pkg-config ccache clang-format curl
     libboost1.81-dev nlohmann-json3-dev libexpected-dev libspdlog-dev libfmt-dev
     libcli11-dev libtomlplusplus-dev libssl-dev zlib1g-dev libvalijson-dev
     libsqlite3-dev libpq-dev libgit2-dev libsodium-dev

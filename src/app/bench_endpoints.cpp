@@ -4,6 +4,10 @@
 #include <mutex>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+
 namespace atelier::app {
 namespace {
 
@@ -55,7 +59,43 @@ private:
     std::map<std::uint64_t, std::weak_ptr<net::WebSocketConnection>> m_connections;
 };
 
+class BenchCallHandler final : public net::WebSocketHandler {
+public:
+    explicit BenchCallHandler(engines::EngineDirectory& directory) : m_directory(directory) {}
+
+    void on_text(const std::shared_ptr<net::WebSocketConnection>& connection, std::string message) override {
+        auto request = nlohmann::json::parse(message, nullptr, false);
+        if (request.is_discarded() || !request.is_object()) {
+            return connection->send_text(R"({"error":"expected {tool, arguments, engine?}"})");
+        }
+        std::shared_ptr<engines::EngineLink> link;
+        if (request.contains("engine")) {
+            link = m_directory.find(request.value("engine", ""));
+        } else if (auto all = m_directory.list(); !all.empty()) {
+            link = all.front();
+        }
+        if (!link) {
+            return connection->send_text(R"({"error":"no engine"})");
+        }
+        link->call(
+            request.value("tool", ""), request.value("arguments", nlohmann::json::object()),
+            [connection](Result<engines::ToolCallResult> result) {
+                if (!result) {
+                    return connection->send_text(error_body(result.error()));
+                }
+                connection->send_text(nlohmann::json{{"content", result->content}, {"data", result->data}}.dump());
+            });
+    }
+
+private:
+    engines::EngineDirectory& m_directory;
+};
+
 } // namespace
+
+std::shared_ptr<net::WebSocketHandler> make_bench_call_handler(engines::EngineDirectory& directory) {
+    return std::make_shared<BenchCallHandler>(directory);
+}
 
 std::shared_ptr<net::WebSocketHandler> make_echo_handler() {
     return std::make_shared<EchoHandler>();

@@ -53,7 +53,8 @@ net::Router build_routes(AppContext& app) {
     if (app.config.bench_endpoints) {
         router
             .websocket("/ws/echo",      Access::Authenticated, make_echo_handler())
-            .websocket("/ws/broadcast", Access::Authenticated, make_broadcast_handler());
+            .websocket("/ws/broadcast", Access::Authenticated, make_broadcast_handler())
+            .websocket("/ws/bench-call", Access::Authenticated, make_bench_call_handler(*app.engines));
     }
     // clang-format on
     return router;

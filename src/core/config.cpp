@@ -76,7 +76,7 @@ const std::vector<OptionSpec> kOptions{
     {"timeouts.engine_hello_s", "engine-hello-timeout", "ATELIER_ENGINE_HELLO_TIMEOUT", OptionType::Seconds,
      "Seconds an engine has after connecting to say engine/hello", &Config::engine_hello_timeout_s, 0.01, 3600},
     {"bench_endpoints", "bench-endpoints", "ATELIER_BENCH_ENDPOINTS", OptionType::Boolean,
-     "Serve /ws/echo and /ws/broadcast for benchmarks and tests (never in production)", &Config::bench_endpoints},
+     "Serve /ws/echo, /ws/broadcast and /ws/bench-call for benchmarks and tests (never in production)", &Config::bench_endpoints},
 };
 
 std::string type_name(OptionType type) {

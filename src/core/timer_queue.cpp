@@ -16,13 +16,19 @@ TimerQueue::~TimerQueue() {
 TimerQueue::TimerId TimerQueue::schedule(std::chrono::milliseconds delay, std::function<void()> callback) {
     const auto deadline = std::chrono::steady_clock::now() + delay;
     TimerId id = 0;
+    bool earliest = false;
     {
         const std::lock_guard lock(m_mutex);
         id = m_next_id++;
+        earliest = m_timers.empty() || deadline < m_timers.begin()->first.first;
         m_timers.emplace(std::make_pair(deadline, id), std::move(callback));
         m_deadlines.emplace(id, deadline);
     }
-    m_wake.notify_all();
+    // Waking the timer thread costs a context switch; it is needed only when this timer is
+    // now the first to fire (most timeouts are cancelled long before they are due).
+    if (earliest) {
+        m_wake.notify_all();
+    }
     return id;
 }
 

@@ -1,6 +1,7 @@
 #include "app/store_setup.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "api/accounts.h"
 
@@ -38,9 +39,19 @@ Result<HubStore> open_hub_store(const Config& config) {
 }
 
 Result<void> register_admin_token(store::Store& store, const store::User& admin, std::string_view secret) {
-    const store::ApiToken current = ATELIER_TRY(store.register_token(admin.id, kAdminTokenLabel, secret));
+    // The store refuses secrets too short to be tokens (under 16 bytes). A short ATELIER_TOKEN still
+    // authenticates — TokenAuth compares it directly — it just is not recorded; earlier data-dir
+    // tokens are revoked either way.
+    std::string current_id;
+    if (auto current = store.register_token(admin.id, kAdminTokenLabel, secret)) {
+        current_id = current->id;
+    } else if (current.error().code == ErrorCode::InvalidArgument) {
+        spdlog::warn("the admin token is not recorded in the store: {}", current.error().message);
+    } else {
+        return fail(current.error());
+    }
     for (const auto& token : ATELIER_TRY(store.list_tokens(admin.id))) {
-        if (token.label == kAdminTokenLabel && token.id != current.id) {
+        if (token.label == kAdminTokenLabel && token.id != current_id) {
             ATELIER_TRY(store.revoke_token(admin.id, token.id));
         }
     }

@@ -21,7 +21,8 @@ struct HubStore {
 [[nodiscard]] Result<HubStore> open_hub_store(const Config& config);
 
 /// Records the admin token (the data dir's `token` file or ATELIER_TOKEN) as the admin's API
-/// token and revokes earlier ones of that origin, so a replaced token file stops working.
+/// token and revokes earlier ones of that origin, so a replaced token file stops working. A secret
+/// the store refuses as too short is only logged: TokenAuth still accepts it directly.
 [[nodiscard]] Result<void> register_admin_token(store::Store& store, const store::User& admin, std::string_view secret);
 
 } // namespace atelier::app

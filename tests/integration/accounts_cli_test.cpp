@@ -1,3 +1,6 @@
+#include <algorithm>
+#include <filesystem>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -88,6 +91,21 @@ TEST(AccountsCli, ServeExitsWithOneLineWhenTheDatabaseCannotBeOpened) {
     EXPECT_NE(result.exit_code, 0);
     EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
     EXPECT_NE(result.err.find("cannot open"), std::string::npos) << result.err;
+}
+
+TEST(AdminToken, AReplacedTokenFileRetiresTheOldAdminToken) {
+    TempDir data;
+    std::string old_token;
+    {
+        auto hub = HubProcess::start({.data_dir = data.path()});
+        old_token = hub->token();
+        EXPECT_EQ(rest(hub->port(), old_token, "GET", "/api/projects").status, 200);
+    }
+    std::filesystem::remove(data.path() / "token");
+    auto hub = HubProcess::start({.data_dir = data.path()});
+    EXPECT_NE(hub->token(), old_token);
+    EXPECT_EQ(rest(hub->port(), hub->token(), "GET", "/api/projects").status, 200);
+    EXPECT_EQ(rest(hub->port(), old_token, "GET", "/api/projects").status, 401);
 }
 
 } // namespace

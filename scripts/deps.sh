@@ -13,7 +13,7 @@ build_packages=(
     libsqlite3-dev libpq-dev libgit2-dev libsodium-dev
     libgtest-dev libgmock-dev libbenchmark-dev
 )
-engine_packages=(blender python3-websockets python3-numpy)
+engine_packages=(blender python3-websockets python3-numpy bubblewrap)
 test_packages=(procps curl postgresql)
 
 want=("${build_packages[@]}")

@@ -1,5 +1,6 @@
 #include "core/config.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -77,6 +78,10 @@ const std::vector<OptionSpec> kOptions{
      "Seconds an engine has after connecting to say engine/hello", &Config::engine_hello_timeout_s, 0.01, 3600},
     {"bench_endpoints", "bench-endpoints", "ATELIER_BENCH_ENDPOINTS", OptionType::Boolean,
      "Serve /ws/echo, /ws/broadcast and /ws/bench-call for benchmarks and tests (never in production)", &Config::bench_endpoints},
+    {"engine_socket", "engine-socket", "ATELIER_ENGINE_SOCKET", OptionType::String,
+     "Unix socket engines reach the hub on (sandboxed ones have no network); default <data_dir>/engine.sock when "
+     "an engine kind has sandbox = true",
+     &Config::engine_socket},
 };
 
 std::string type_name(OptionType type) {
@@ -465,6 +470,10 @@ Result<Config> load_config(const ConfigSources& sources) {
     }
     if (config.data_dir.empty()) {
         config.data_dir = default_data_dir(sources.environment);
+    }
+    if (config.engine_socket.empty() &&
+        std::any_of(config.engines.begin(), config.engines.end(), [](const auto& kind) { return kind.second.sandbox; })) {
+        config.engine_socket = (std::filesystem::path(config.data_dir) / "engine.sock").string();
     }
     if (config.web_root.empty()) {
         config.web_root = std::string(ATELIER_SOURCE_DIR) + "/web/dist";

@@ -43,6 +43,7 @@ struct Config {
     double engine_call_timeout_s = 60;
     double engine_hello_timeout_s = 10;
     bool bench_endpoints = false;
+    std::string engine_socket; // empty: <data_dir>/engine.sock when an engine kind is sandboxed, else none
     std::map<std::string, EngineKindConfig> engines;
 };
 

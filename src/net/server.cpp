@@ -1,9 +1,15 @@
 #include "net/server.h"
 
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <filesystem>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <spdlog/spdlog.h>
 
@@ -59,6 +65,33 @@ WebSocketMetrics WebSocketMetrics::for_path(MetricsRegistry& metrics, const std:
 
 using namespace detail;
 
+namespace {
+
+using local_stream = asio::local::stream_protocol;
+
+/// Prepares `path` for a new socket: a socket file nobody accepts on any more is removed; a live
+/// one, or anything that is not a socket, is left alone and reported.
+Result<void> clear_stale_socket(const std::string& path, asio::io_context& io) {
+    std::error_code status_error;
+    const auto status = std::filesystem::symlink_status(path, status_error);
+    if (!std::filesystem::exists(status)) {
+        return {};
+    }
+    if (status.type() != std::filesystem::file_type::socket) {
+        return fail(ErrorCode::InvalidConfig, "engine socket: " + path + " exists and is not a socket");
+    }
+    local_stream::socket probe(io);
+    beast::error_code error;
+    probe.connect(local_stream::endpoint(path), error);
+    if (!error) {
+        return fail(ErrorCode::Unavailable, "engine socket: another server is listening on " + path);
+    }
+    std::filesystem::remove(path, status_error);
+    return {};
+}
+
+} // namespace
+
 struct Server::Impl {
     Impl(ServerOptions options, Router router, Authenticator authenticate, MetricsRegistry& metrics)
         : io(static_cast<int>(options.threads)), acceptor(asio::make_strand(io)), signals(io, SIGINT, SIGTERM),
@@ -81,6 +114,66 @@ struct Server::Impl {
         });
     }
 
+    void accept_local() {
+        local_acceptor->async_accept(
+            asio::make_strand(io), [this](beast::error_code error, local_stream::socket socket) {
+                if (error) {
+                    if (error == asio::error::operation_aborted || !local_acceptor->is_open()) {
+                        return;
+                    }
+                    spdlog::warn("accept on {} failed: {}", context.options.unix_socket_path, error.message());
+                } else {
+                    // The connection code is written against tcp::socket (beast::tcp_stream). Reads,
+                    // writes, shutdown and close are the same system calls on a Unix stream socket,
+                    // so the descriptor is handed over as a tcp::socket; only TCP options and the
+                    // peer address (logged as "?") do not apply to it.
+                    const auto executor = socket.get_executor();
+                    const auto descriptor = socket.release(error);
+                    tcp::socket adopted(executor);
+                    if (!error) {
+                        adopted.assign(tcp::v4(), descriptor, error);
+                    }
+                    if (error) {
+                        spdlog::warn("cannot adopt a connection on {}: {}", context.options.unix_socket_path,
+                                     error.message());
+                    } else {
+                        start_http_connection(std::move(adopted), context);
+                    }
+                }
+                accept_local();
+            });
+    }
+
+    Result<void> listen_local() {
+        const auto& path = context.options.unix_socket_path;
+        if (path.size() >= sizeof(sockaddr_un::sun_path)) {
+            return fail(ErrorCode::InvalidConfig, "engine socket: the path " + path + " is longer than " +
+                                                      std::to_string(sizeof(sockaddr_un::sun_path) - 1) +
+                                                      " bytes, the limit for a Unix socket");
+        }
+        ATELIER_TRY(clear_stale_socket(path, io));
+        beast::error_code error;
+        local_acceptor.emplace(asio::make_strand(io));
+        const local_stream::endpoint endpoint(path);
+        if (local_acceptor->open(endpoint.protocol(), error); !error) {
+            local_acceptor->bind(endpoint, error);
+        }
+        if (!error) {
+            // Before listen(): until then a connect is refused, so nobody slips in under the umask.
+            std::error_code chmod_error;
+            std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                                         std::filesystem::perm_options::replace, chmod_error);
+            error = chmod_error ? beast::error_code(chmod_error.value(), beast::system_category()) : error;
+        }
+        if (!error) {
+            local_acceptor->listen(asio::socket_base::max_listen_connections, error);
+        }
+        if (error) {
+            return fail(ErrorCode::Unavailable, "cannot listen on " + path + ": " + error.message());
+        }
+        return {};
+    }
+
     void drain_until(std::chrono::steady_clock::time_point deadline) {
         if (context.connections.size() == 0 || std::chrono::steady_clock::now() >= deadline) {
             if (const auto left = context.connections.size(); left > 0) {
@@ -95,6 +188,7 @@ struct Server::Impl {
 
     asio::io_context io;
     tcp::acceptor acceptor;
+    std::optional<local_stream::acceptor> local_acceptor;
     asio::signal_set signals;
     asio::steady_timer drain_timer;
     ServerContext context;
@@ -103,7 +197,15 @@ struct Server::Impl {
 };
 
 Server::Server(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
-Server::~Server() = default;
+
+Server::~Server() {
+    if (m_impl->local_acceptor) {
+        beast::error_code ignored;
+        m_impl->local_acceptor->close(ignored);
+        std::error_code also_ignored;
+        std::filesystem::remove(m_impl->context.options.unix_socket_path, also_ignored);
+    }
+}
 
 Result<std::unique_ptr<Server>> Server::create(ServerOptions options, Router router, Authenticator authenticate,
                                                MetricsRegistry& metrics) {
@@ -127,6 +229,9 @@ Result<std::unique_ptr<Server>> Server::create(ServerOptions options, Router rou
     if (error) {
         return fail(ErrorCode::Unavailable, "cannot listen on " + impl->context.options.host + ":" +
                                                 std::to_string(impl->context.options.port) + ": " + error.message());
+    }
+    if (!impl->context.options.unix_socket_path.empty()) {
+        ATELIER_TRY(impl->listen_local());
     }
     return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
@@ -154,6 +259,9 @@ void Server::run(const std::function<void()>& on_ready) {
         }
     });
     impl.accept();
+    if (impl.local_acceptor) {
+        impl.accept_local();
+    }
     if (on_ready) {
         on_ready();
     }
@@ -176,6 +284,12 @@ void Server::stop(std::chrono::milliseconds drain) {
         impl.context.stopping = true;
         beast::error_code ignored;
         impl.acceptor.close(ignored);
+        if (impl.local_acceptor) {
+            asio::post(impl.local_acceptor->get_executor(), [&impl] {
+                beast::error_code also_ignored;
+                impl.local_acceptor->close(also_ignored);
+            });
+        }
         impl.signals.cancel(ignored);
         impl.context.connections.shutdown_all();
         asio::post(impl.io, [&impl, drain] { impl.drain_until(std::chrono::steady_clock::now() + drain); });

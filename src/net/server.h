@@ -27,6 +27,10 @@ struct ServerOptions {
     std::chrono::milliseconds sse_heartbeat{15'000};
     /// How long a closing connection may take to flush before its socket is torn down.
     std::chrono::milliseconds close_timeout{5'000};
+    /// When set, the same routes are also served on a Unix domain socket at this path (mode 0600),
+    /// for engines in a sandbox without network. A stale socket file is replaced; one that a live
+    /// server still accepts on is an error.
+    std::string unix_socket_path;
 };
 
 /// Decides who a request comes from: the subject (user id) or nothing. Called for routes whose

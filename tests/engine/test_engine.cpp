@@ -14,6 +14,7 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
@@ -23,6 +24,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
+using local_stream = asio::local::stream_protocol;
 using nlohmann::json;
 
 namespace {
@@ -107,29 +109,20 @@ std::string solid_png(int width, int height, std::array<unsigned char, 3> rgb) {
     return png;
 }
 
-class TestEngine : public std::enable_shared_from_this<TestEngine> {
+// The same engine over TCP (ATELIER_HUB_URL) or a Unix socket (ATELIER_HUB_SOCKET, as in a sandbox).
+template <class Socket> class TestEngine : public std::enable_shared_from_this<TestEngine<Socket>> {
 public:
-    TestEngine(asio::io_context& io, json manifests, std::string kind, int protocol)
-        : m_io(io), m_ws(io), m_manifests(std::move(manifests)), m_kind(std::move(kind)), m_protocol(protocol) {}
+    TestEngine(asio::io_context& io, Socket socket, json manifests, std::string kind, int protocol)
+        : m_io(io), m_ws(std::move(socket)), m_manifests(std::move(manifests)), m_kind(std::move(kind)),
+          m_protocol(protocol) {}
 
-    int run(const std::string& url, const std::string& token) {
-        // ws://host:port/path
-        const auto rest = url.substr(url.find("//") + 2);
-        const auto slash = rest.find('/');
-        const auto host_port = rest.substr(0, slash);
-        const auto path = slash == std::string::npos ? "/" : rest.substr(slash);
-        const auto colon = host_port.rfind(':');
-        tcp::resolver resolver(m_io);
+    /// Runs the engine on a connected socket; `host` and `path` are those of the hub's URL.
+    int run(const std::string& host, const std::string& path, const std::string& token) {
         beast::error_code error;
-        const auto endpoints = resolver.resolve(host_port.substr(0, colon), host_port.substr(colon + 1), error);
-        if (!error) {
-            asio::connect(m_ws.next_layer(), endpoints, error);
-        }
-        if (!error) {
-            m_ws.handshake(host_port, path, error);
-        }
+        m_ws.handshake(host, path, error);
         if (error) {
-            std::fprintf(stderr, "test engine: cannot connect to %s: %s\n", url.c_str(), error.message().c_str());
+            std::fprintf(stderr, "test engine: WebSocket handshake with %s%s failed: %s\n", host.c_str(), path.c_str(),
+                         error.message().c_str());
             return 2;
         }
         send(json{{"jsonrpc", "2.0"},
@@ -326,8 +319,10 @@ private:
         }
     }
 
+    using std::enable_shared_from_this<TestEngine<Socket>>::shared_from_this;
+
     asio::io_context& m_io;
-    websocket::stream<tcp::socket> m_ws;
+    websocket::stream<Socket> m_ws;
     beast::flat_buffer m_buffer;
     std::deque<std::pair<std::string, bool>> m_outbox;
     json m_manifests;
@@ -374,7 +369,37 @@ int main(int argc, char** argv) {
         auto parsed = json::parse(text, nullptr, false);
         manifests.push_back(parsed.is_discarded() ? json(text) : parsed);
     }
+    // ws://host:port/path
+    const std::string hub_url = url;
+    const auto rest = hub_url.substr(hub_url.find("//") + 2);
+    const auto slash = rest.find('/');
+    const auto host_port = rest.substr(0, slash);
+    const auto path = slash == std::string::npos ? "/" : rest.substr(slash);
     asio::io_context io;
-    auto engine = std::make_shared<TestEngine>(io, std::move(manifests), kind, protocol);
-    return engine->run(url, token);
+    beast::error_code error;
+    if (const char* socket_path = std::getenv("ATELIER_HUB_SOCKET"); socket_path != nullptr && *socket_path != 0) {
+        local_stream::socket socket(io);
+        socket.connect(local_stream::endpoint(socket_path), error);
+        if (error) {
+            std::fprintf(stderr, "test engine: cannot connect to %s: %s\n", socket_path, error.message().c_str());
+            return 2;
+        }
+        auto engine = std::make_shared<TestEngine<local_stream::socket>>(io, std::move(socket), std::move(manifests),
+                                                                         kind, protocol);
+        return engine->run(host_port, path, token);
+    }
+    const auto colon = host_port.rfind(':');
+    tcp::resolver resolver(io);
+    tcp::socket socket(io);
+    const auto endpoints = resolver.resolve(host_port.substr(0, colon), host_port.substr(colon + 1), error);
+    if (!error) {
+        asio::connect(socket, endpoints, error);
+    }
+    if (error) {
+        std::fprintf(stderr, "test engine: cannot connect to %s: %s\n", url, error.message().c_str());
+        return 2;
+    }
+    auto engine =
+        std::make_shared<TestEngine<tcp::socket>>(io, std::move(socket), std::move(manifests), kind, protocol);
+    return engine->run(host_port, path, token);
 }

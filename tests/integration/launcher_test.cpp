@@ -25,6 +25,15 @@ protected:
         hub = HubProcess::start({.args = {"--engine-socket", socket.string()}});
     }
 
+    /// The hub serves --engine-socket once src/app passes Config::engine_socket on as
+    /// net::ServerOptions::unix_socket_path.
+    [[nodiscard]] bool hub_listens_on_socket() const {
+        return std::filesystem::status(socket).type() == std::filesystem::file_type::socket;
+    }
+    static constexpr const char* kNotListening =
+        "`atelier serve --engine-socket` did not create its socket: src/app/serve.cpp must set "
+        "ServerOptions::unix_socket_path = config.engine_socket";
+
     std::map<std::string, std::string> auth() const { return {{"Authorization", hub->bearer()}}; }
 
     engines::LaunchSpec test_engine(engines::SandboxMode sandbox) {
@@ -74,10 +83,11 @@ protected:
 };
 
 TEST_F(LauncherTest, HubListensOnTheEngineSocket) {
-    EXPECT_EQ(std::filesystem::status(socket).type(), std::filesystem::file_type::socket) << hub->log();
+    EXPECT_TRUE(hub_listens_on_socket()) << kNotListening;
 }
 
 TEST_F(LauncherTest, LaunchedEngineAnswersThroughTheHubSocket) {
+    ASSERT_TRUE(hub_listens_on_socket()) << kNotListening;
     auto process = launcher.launch(test_engine(engines::SandboxMode::None));
     ASSERT_TRUE(process) << process.error().message;
     expect_call_through_rest(**process);
@@ -87,6 +97,7 @@ TEST_F(LauncherTest, SandboxedEngineAnswersThroughTheHubSocket) {
     if (auto check = launcher.check_sandbox(); !check) {
         GTEST_SKIP() << "bubblewrap cannot run here: " << check.error().message;
     }
+    ASSERT_TRUE(hub_listens_on_socket()) << kNotListening;
     auto process = launcher.launch(test_engine(engines::SandboxMode::Bubblewrap));
     ASSERT_TRUE(process) << process.error().message;
     expect_call_through_rest(**process);

@@ -14,6 +14,7 @@
 #include "core/timer_queue.h"
 #include "engines/engine_directory.h"
 #include "engines/launch_tokens.h"
+#include "sessions/session_manager.h"
 #include "store/store.h"
 
 namespace atelier::app {
@@ -37,6 +38,8 @@ struct AppContext {
     std::unique_ptr<engines::LaunchTokens> launch_tokens;
     /// The connected engines (/ws/engine).
     std::shared_ptr<engines::EngineDirectory> engines;
+    /// Live sessions: projects joined to engines and browser tabs.
+    std::shared_ptr<sessions::SessionManager> sessions;
 };
 
 } // namespace atelier::app

@@ -4,12 +4,14 @@
 
 #include "api/engines_api.h"
 #include "api/files_api.h"
+#include "api/json_request.h"
 #include "api/projects_api.h"
 #include "api/tokens_api.h"
 #include "api/versions_api.h"
 #include "app/bench_endpoints.h"
 #include "app/system_handlers.h"
 #include "net/static_files.h"
+#include "sessions/browser_handler.h"
 
 namespace atelier::app {
 
@@ -43,6 +45,9 @@ net::Router build_routes(AppContext& app) {
         })
         // Engines (DESIGN §4): they authenticate with their launch token in engine/hello.
         .websocket("/ws/engine", Access::Public, app.engines)
+        // Browsers (DESIGN §4): sessions, commands, live frames.
+        .websocket("/ws/browser", Access::Authenticated, std::make_shared<sessions::BrowserHandler>(app.sessions))
+        .add("GET",    "/api/sessions",                         Access::Authenticated, [&app](HttpRequest& r) { return api::json_response(200, app.sessions->list(r.subject)); })
         .add("GET",    "/api/engines",                          Access::Authenticated, [engines](HttpRequest& r) { return engines.list(r); })
         .add("POST",   "/api/engines/launch-tokens",            Access::Authenticated, [engines](HttpRequest& r) { return engines.issue_launch_token(r); })
         .add("GET",    "/api/engines/{id}/tools",               Access::Authenticated, [engines](HttpRequest& r) { return engines.tools(r); })

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "app/engine_starter.h"
 #include "app/routes.h"
 #include "app/store_setup.h"
 #include "core/logging.h"
@@ -35,6 +36,7 @@ net::ServerOptions server_options(const Config& config) {
     options.ws_idle_timeout = to_milliseconds(config.ws_idle_timeout_s);
     options.sse_heartbeat = to_milliseconds(config.sse_heartbeat_s);
     options.close_timeout = to_milliseconds(std::max(config.shutdown_drain_s, 0.5));
+    options.unix_socket_path = config.engine_socket;
     return options;
 }
 
@@ -100,6 +102,18 @@ int serve(const Config& config) {
         engines::EngineDirectory::Options{.call_timeout = to_milliseconds(config.engine_call_timeout_s),
                                           .hello_timeout = to_milliseconds(config.engine_hello_timeout_s)});
 
+    sessions::SessionOptions session_options;
+    session_options.grace = to_milliseconds(config.session_grace_s);
+    session_options.sessions_dir = std::filesystem::path(config.data_dir) / "sessions";
+    session_options.kinds = config.engines;
+    session_options.max_attempts = static_cast<int>(config.engine_max_attempts);
+    app.sessions = std::make_shared<sessions::SessionManager>(
+        sessions::SessionManager::Deps{*app.store, app.api->repos(), app.api->repo_writes(), *app.engines,
+                                       *app.launch_tokens, *app.timers,
+                                       make_engine_starter(config.engine_socket, config.data_dir)},
+        session_options);
+    app.sessions->attach();
+
     auto server = net::Server::create(
         server_options(config), build_routes(app),
         [&app](const net::HttpRequest& request) { return app.auth.authenticate(request); }, metrics);
@@ -108,7 +122,19 @@ int serve(const Config& config) {
     }
     auto& hub = **server;
     const auto drain = to_milliseconds(config.shutdown_drain_s);
-    hub.on_signal([&hub, drain] { hub.stop(drain); });
+    app.sessions->set_hub_url(
+        fmt::format("ws://{}:{}/ws/engine", config.host == "0.0.0.0" ? "127.0.0.1" : config.host, hub.port()));
+    // Sessions save and stop their engines first (that needs the network threads), then the
+    // server drains; both within the drain time.
+    std::thread stopper;
+    hub.on_signal([&] {
+        if (!stopper.joinable()) {
+            stopper = std::thread([&] {
+                app.sessions->shutdown(drain);
+                hub.stop(drain);
+            });
+        }
+    });
 
     hub.run([&] {
         const std::string base = fmt::format("http://{}:{}", config.host, hub.port());
@@ -118,6 +144,9 @@ int serve(const Config& config) {
         std::printf("atelier open %s/?token=%s\n", base.c_str(), app.auth.token().c_str());
         std::fflush(stdout);
     });
+    if (stopper.joinable()) {
+        stopper.join();
+    }
     // No deadline may fire into what is being torn down.
     app.timers.reset();
     spdlog::info("stopped");

@@ -76,8 +76,14 @@ const std::vector<OptionSpec> kOptions{
      "Seconds a tool call may take when its manifest sets no timeout_s", &Config::engine_call_timeout_s, 0.01, 86400},
     {"timeouts.engine_hello_s", "engine-hello-timeout", "ATELIER_ENGINE_HELLO_TIMEOUT", OptionType::Seconds,
      "Seconds an engine has after connecting to say engine/hello", &Config::engine_hello_timeout_s, 0.01, 3600},
+    {"timeouts.session_grace_s", "session-grace", "ATELIER_SESSION_GRACE", OptionType::Seconds,
+     "Seconds a session outlives its last browser tab (a refresh re-attaches within it)", &Config::session_grace_s, 0,
+     86400},
+    {"restart.max_attempts", "engine-max-attempts", "ATELIER_ENGINE_MAX_ATTEMPTS", OptionType::Integer,
+     "Relaunches of a lost engine before its session is lost", &Config::engine_max_attempts, 0, 100},
     {"bench_endpoints", "bench-endpoints", "ATELIER_BENCH_ENDPOINTS", OptionType::Boolean,
-     "Serve /ws/echo, /ws/broadcast and /ws/bench-call for benchmarks and tests (never in production)", &Config::bench_endpoints},
+     "Serve /ws/echo, /ws/broadcast and /ws/bench-call for benchmarks and tests (never in production)",
+     &Config::bench_endpoints},
     {"engine_socket", "engine-socket", "ATELIER_ENGINE_SOCKET", OptionType::String,
      "Unix socket engines reach the hub on (sandboxed ones have no network); default <data_dir>/engine.sock when "
      "an engine kind has sandbox = true",
@@ -471,8 +477,8 @@ Result<Config> load_config(const ConfigSources& sources) {
     if (config.data_dir.empty()) {
         config.data_dir = default_data_dir(sources.environment);
     }
-    if (config.engine_socket.empty() &&
-        std::any_of(config.engines.begin(), config.engines.end(), [](const auto& kind) { return kind.second.sandbox; })) {
+    if (config.engine_socket.empty() && std::any_of(config.engines.begin(), config.engines.end(),
+                                                    [](const auto& kind) { return kind.second.sandbox; })) {
         config.engine_socket = (std::filesystem::path(config.data_dir) / "engine.sock").string();
     }
     if (config.web_root.empty()) {

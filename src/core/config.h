@@ -42,6 +42,8 @@ struct Config {
     double sse_heartbeat_s = 15;
     double engine_call_timeout_s = 60;
     double engine_hello_timeout_s = 10;
+    double session_grace_s = 30;
+    std::int64_t engine_max_attempts = 5;
     bool bench_endpoints = false;
     std::string engine_socket; // empty: <data_dir>/engine.sock when an engine kind is sandboxed, else none
     std::map<std::string, EngineKindConfig> engines;

@@ -206,7 +206,9 @@ private:
             return call(id, params);
         }
         if (method == "project/save") {
-            return reply(id, {{"files", json::array()}});
+            // The scene lives in scene.json in the working tree, so versions and restores show.
+            std::ofstream("scene.json") << scene_summary().dump(2) << "\n";
+            return reply(id, {{"files", json::array({"scene.json"})}});
         }
         if (method == "engine/shutdown") {
             reply(id, json::object());
@@ -307,10 +309,38 @@ private:
         error(id, -32005, "the test engine has no tool '" + tool + "'", nullptr);
     }
 
+    // At start, the scene of the version the hub checked out (if any).
+    void load_scene() {
+        std::ifstream file("scene.json");
+        const auto saved = json::parse(file, nullptr, false);
+        if (saved.is_discarded() || !saved.contains("objects")) {
+            return;
+        }
+        for (const auto& object : saved["objects"]) {
+            m_objects[object.value("name", "")] = {object.value("shape", "cube"),
+                                                   object.value("location", json::array({0, 0, 0}))};
+        }
+    }
+
     void changed(const json& id, const std::string& what) {
         const auto summary = scene_summary();
         reply(id, {{"content", text_content(what)}, {"data", summary}, {"scene", summary}});
         send({{"jsonrpc", "2.0"}, {"method", "scene/changed"}, {"params", {{"summary", summary}}}});
+        send_frame();
+    }
+
+    // A viewport frame (docs/protocol.md): "AVF1", seq, width, height, codec 3 (PNG), then the image.
+    void send_frame() {
+        const int width = 16;
+        const int height = 8;
+        const auto shade = static_cast<unsigned char>(40 * m_objects.size() % 256);
+        std::string frame = "AVF1";
+        const auto seq = ++m_frame_seq;
+        frame += {static_cast<char>(seq), static_cast<char>(seq >> 8), static_cast<char>(seq >> 16),
+                  static_cast<char>(seq >> 24)};
+        frame += {static_cast<char>(width), '\0', static_cast<char>(height), '\0', '\3', '\0', '\0', '\0'};
+        frame += solid_png(width, height, {shade, 128, 200});
+        send_raw(std::move(frame), false);
     }
 
     void cancel(const std::string& call_id) {
@@ -329,6 +359,7 @@ private:
     std::string m_kind;
     int m_protocol;
     int m_exit_code = 0;
+    std::uint32_t m_frame_seq = 0;
     std::map<std::string, std::pair<std::string, json>> m_objects;
     std::map<std::string, std::pair<std::shared_ptr<asio::steady_timer>, json>> m_sleeps;
 };

@@ -27,6 +27,8 @@ std::string lower(std::string text) {
 }
 
 void set_receive_timeout(tcp::socket& socket, std::chrono::milliseconds timeout) {
+    // SO_RCVTIMEO of zero means "block forever": never let a nearly spent timeout become that.
+    timeout = std::max(timeout, std::chrono::milliseconds(1));
     timeval value{};
     value.tv_sec = static_cast<time_t>(timeout.count() / 1000);
     value.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);

@@ -38,9 +38,14 @@ function str(value: unknown): string | undefined {
 }
 
 /// Accepts the shapes a hub may reasonably answer with: an array or `{ <key>: [...] }`.
-function list_of(body: unknown, key: string): Raw[] {
+// The hub answers lists as {items, next_cursor} (docs/api.md); older shapes are still accepted.
+export function list_of(body: unknown, key: string): Raw[] {
   if (Array.isArray(body)) return body as Raw[];
-  if (body && typeof body === 'object' && Array.isArray((body as Raw)[key])) return (body as Raw)[key] as Raw[];
+  if (body && typeof body === 'object') {
+    const raw = body as Raw;
+    if (Array.isArray(raw.items)) return raw.items as Raw[];
+    if (Array.isArray(raw[key])) return raw[key] as Raw[];
+  }
   return [];
 }
 

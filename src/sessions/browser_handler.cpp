@@ -1,0 +1,91 @@
+#include "sessions/browser_handler.h"
+
+#include <fmt/format.h>
+
+#include "protocol/browser_envelope.h"
+
+namespace atelier::sessions {
+namespace {
+
+Result<std::string> required_string(const nlohmann::json& payload, const char* field) {
+    if (!payload.contains(field) || !payload[field].is_string() || payload[field].get<std::string>().empty()) {
+        return fail(ErrorCode::InvalidArgument, fmt::format("payload.{}: a non-empty string is required", field));
+    }
+    return payload[field].get<std::string>();
+}
+
+std::string optional_string(const nlohmann::json& payload, const char* field) {
+    return payload.contains(field) && payload[field].is_string() ? payload[field].get<std::string>() : std::string();
+}
+
+} // namespace
+
+void BrowserHandler::on_text(const std::shared_ptr<net::WebSocketConnection>& connection, std::string message) {
+    auto envelope = protocol::parse_browser_envelope(message);
+    if (!envelope) {
+        // Try to name the request even when the envelope is incomplete, so the client can match it.
+        auto raw = nlohmann::json::parse(message, nullptr, false);
+        const std::string re = raw.is_object() ? optional_string(raw, "id") : "";
+        return SessionManager::send_error(connection, envelope.error(), re);
+    }
+    const auto& user = connection->request().subject;
+    const auto& payload = envelope->payload;
+    const auto& type = envelope->type;
+    const auto& re = envelope->id;
+
+    if (type == "session:start") {
+        auto project = required_string(payload, "project_id");
+        if (!project) {
+            return SessionManager::send_error(connection, project.error(), re);
+        }
+        return m_sessions->start(user, *project, optional_string(payload, "session_id"), connection, re);
+    }
+    if (type == "command:send") {
+        auto tool = required_string(payload, "tool");
+        if (!tool) {
+            return SessionManager::send_error(connection, tool.error(), re);
+        }
+        const auto arguments = payload.value("arguments", nlohmann::json::object());
+        if (!arguments.is_object()) {
+            return SessionManager::send_error(
+                connection, Error{ErrorCode::InvalidArgument, "payload.arguments: must be an object"}, re);
+        }
+        return m_sessions->command(user, optional_string(payload, "session_id"), *tool, arguments, connection, re);
+    }
+    if (type == "viewport:camera") {
+        return m_sessions->camera(user, optional_string(payload, "session_id"), payload, connection);
+    }
+    if (type == "session:end") {
+        m_sessions->end(user, optional_string(payload, "session_id"), connection);
+        return SessionManager::send(connection, "ack", nlohmann::json::object(), re);
+    }
+    if (type == "message:send") {
+        return SessionManager::send_error(
+            connection,
+            Error{ErrorCode::Unavailable,
+                  "no model is configured: natural-language turns need [model] provider, model and api_key_env in "
+                  "the hub's config; direct tool commands work without one"},
+            re);
+    }
+    if (type == "agent:cancel" || type == "preview:error") {
+        return SessionManager::send(connection, "ack", nlohmann::json::object(), re);
+    }
+    SessionManager::send_error(
+        connection,
+        Error{ErrorCode::InvalidArgument,
+              fmt::format("unknown message type '{}' (known: session:start, command:send, message:send, agent:cancel, "
+                          "session:end, viewport:camera, preview:error)",
+                          type)},
+        re);
+}
+
+void BrowserHandler::on_binary(const std::shared_ptr<net::WebSocketConnection>& connection, std::string /*message*/) {
+    SessionManager::send_error(connection, Error{ErrorCode::InvalidArgument, "browsers send text messages only"}, "");
+}
+
+void BrowserHandler::on_close(const std::shared_ptr<net::WebSocketConnection>& connection,
+                              const net::CloseInfo& /*info*/) {
+    m_sessions->detach(connection);
+}
+
+} // namespace atelier::sessions

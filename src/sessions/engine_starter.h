@@ -1,0 +1,40 @@
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+
+namespace atelier::sessions {
+
+/// What a session asks for when it needs an engine process.
+struct EngineLaunch {
+    std::string kind;
+    std::vector<std::string> command;
+    bool sandbox = false;
+    std::filesystem::path workdir;
+    std::filesystem::path log_file;
+    std::map<std::string, std::string> env; ///< ATELIER_HUB_URL, ATELIER_ENGINE_TOKEN, ...
+};
+
+/// A started engine process, as sessions see it (the launcher in src/engines implements it).
+class RunningEngine {
+public:
+    virtual ~RunningEngine() = default;
+    /// SIGTERM, then SIGKILL after `grace`; returns once the process is gone.
+    virtual void stop(std::chrono::milliseconds grace) = 0;
+    /// The last lines the engine printed (for "lost" reasons).
+    [[nodiscard]] virtual std::string log_tail() = 0;
+    [[nodiscard]] virtual int pid() const = 0;
+    /// Called once, from any thread, when the process exits by itself.
+    virtual void on_exit(std::function<void(const std::string& status)> callback) = 0;
+};
+
+using EngineStarter = std::function<Result<std::unique_ptr<RunningEngine>>(const EngineLaunch&)>;
+
+} // namespace atelier::sessions

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/timer_queue.h"
+#include "engines/engine_link.h"
+#include "net/websocket.h"
+#include "sessions/engine_starter.h"
+
+namespace atelier::sessions {
+
+/// DESIGN §5 states, as sent in `session:status` and stored.
+enum class SessionState { Starting, Ready, Busy, Detached, Reconnecting, Lost, Ending, Ended };
+
+[[nodiscard]] const char* state_name(SessionState state);
+
+/// One user's live project: its engine (process + link), its working tree and the browser tabs
+/// watching it. Guarded by `mutex`; never call an engine link or a tab while holding it... except
+/// `send_text`, which never blocks.
+struct Session {
+    std::string id;
+    std::string user_id;
+    std::string project_id;
+    std::string kind;
+    std::filesystem::path workdir;
+    std::filesystem::path log_file;
+
+    std::mutex mutex;
+    SessionState state = SessionState::Starting;
+    std::shared_ptr<engines::EngineLink> link;
+    std::shared_ptr<engines::EngineObserver> observer;
+    std::unique_ptr<RunningEngine> process;
+    std::map<std::uint64_t, std::weak_ptr<net::WebSocketConnection>> tabs;
+    int attempt = 0; ///< relaunches since the engine last answered a call
+    TimerQueue::TimerId grace_timer = 0;
+    std::chrono::system_clock::time_point started = std::chrono::system_clock::now();
+    std::uint64_t generation = 0; ///< bumps per launch, so a stale exit/disconnect is ignored
+    bool ready_sent = false;      ///< session:ready went out for the current engine
+};
+
+} // namespace atelier::sessions

@@ -1,0 +1,768 @@
+#include "sessions/session_manager.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <random>
+
+#include "core/ids.h"
+#include "protocol/browser_envelope.h"
+
+namespace atelier::sessions {
+namespace {
+
+std::string short_id(const std::string& id) {
+    return id.substr(0, 8);
+}
+
+std::chrono::milliseconds backoff(int attempt, std::chrono::milliseconds base, std::chrono::milliseconds cap) {
+    const auto raw = base.count() * (1LL << std::min(attempt - 1, 20));
+    const auto capped = std::min<long long>(raw, cap.count());
+    // Full jitter on the upper half: relaunches of many sessions after one hub hiccup spread out.
+    thread_local std::mt19937 random{std::random_device{}()};
+    std::uniform_int_distribution<long long> jitter(capped / 2, capped);
+    return std::chrono::milliseconds(jitter(random));
+}
+
+} // namespace
+
+const char* state_name(SessionState state) {
+    switch (state) {
+    case SessionState::Starting:
+        return "starting";
+    case SessionState::Ready:
+        return "ready";
+    case SessionState::Busy:
+        return "busy";
+    case SessionState::Detached:
+        return "detached";
+    case SessionState::Reconnecting:
+        return "reconnecting";
+    case SessionState::Lost:
+        return "lost";
+    case SessionState::Ending:
+        return "ending";
+    case SessionState::Ended:
+        return "ended";
+    }
+    return "unknown";
+}
+
+// Forwards what one engine does to the tabs of its session.
+class SessionObserver final : public engines::EngineObserver {
+public:
+    SessionObserver(
+        std::weak_ptr<SessionManager> manager, std::weak_ptr<Session> session, std::uint64_t generation,
+        std::function<void(const std::shared_ptr<Session>&, const std::string&, const nlohmann::json&)> send,
+        std::function<void(const std::shared_ptr<Session>&, const std::string&)> frame,
+        std::function<void(const std::shared_ptr<Session>&, std::uint64_t, const std::string&)> gone)
+        : m_session(std::move(session)), m_generation(generation), m_send(std::move(send)), m_frame(std::move(frame)),
+          m_gone(std::move(gone)), m_manager(std::move(manager)) {}
+
+    void on_registry(const std::shared_ptr<const registry::RegistrySnapshot>& snapshot) override {
+        if (auto session = alive()) {
+            if (m_ready && m_ready(session)) {
+                return; // the first registry of this engine went out inside session:ready
+            }
+            nlohmann::json tools = nlohmann::json::array();
+            for (const auto& tool : snapshot->tools) {
+                tools.push_back(tool->to_json());
+            }
+            m_send(session, "registry:updated", {{"version", snapshot->version}, {"tools", tools}});
+        }
+    }
+    void on_notification(const std::string& method, const nlohmann::json& params) override {
+        auto session = alive();
+        if (!session) {
+            return;
+        }
+        if (method == "scene/changed") {
+            m_send(session, "scene:updated", params);
+        } else if (method == "render/progress") {
+            m_send(session, "render:progress", params);
+        } else if (method == "preview/error") {
+            m_send(session, "preview:error", params);
+        }
+    }
+    void on_frame(const std::string& frame) override {
+        if (auto session = alive()) {
+            m_frame(session, frame);
+        }
+    }
+    void on_disconnected(const Error& reason) override {
+        if (auto session = alive()) {
+            m_gone(session, m_generation, reason.message);
+        }
+    }
+
+private:
+    std::shared_ptr<Session> alive() const { return m_manager.expired() ? nullptr : m_session.lock(); }
+
+    std::weak_ptr<Session> m_session;
+    std::uint64_t m_generation;
+    std::function<void(const std::shared_ptr<Session>&, const std::string&, const nlohmann::json&)> m_send;
+    std::function<void(const std::shared_ptr<Session>&, const std::string&)> m_frame;
+    std::function<void(const std::shared_ptr<Session>&, std::uint64_t, const std::string&)> m_gone;
+    std::weak_ptr<SessionManager> m_manager;
+
+public:
+    /// Sends session:ready if it has not gone out yet for this engine; true when it did now.
+    std::function<bool(const std::shared_ptr<Session>&)> m_ready;
+};
+
+SessionManager::SessionManager(Deps deps, SessionOptions options)
+    : m_deps(std::move(deps)), m_options(std::move(options)) {}
+
+void SessionManager::attach() {
+    std::weak_ptr<SessionManager> weak = weak_from_this();
+    m_deps.engines.on_connected([weak](const std::shared_ptr<engines::EngineLink>& link) {
+        if (auto self = weak.lock()) {
+            self->on_engine(link);
+        }
+    });
+}
+
+void SessionManager::set_hub_url(std::string url) {
+    const std::lock_guard lock(m_mutex);
+    m_options.hub_url = std::move(url);
+}
+
+void SessionManager::send(const Tab& tab, const std::string& type, const nlohmann::json& payload,
+                          const std::string& re) {
+    protocol::BrowserEnvelope envelope{type, new_uuid(), payload, std::nullopt};
+    if (!re.empty()) {
+        envelope.re = re;
+    }
+    tab->send_text(protocol::serialize_browser_envelope(envelope));
+}
+
+void SessionManager::send_error(const Tab& tab, const Error& error, const std::string& re) {
+    nlohmann::json payload{{"code", error_code_name(error.code)}, {"message", error.message}};
+    if (!error.details.empty()) {
+        auto details = nlohmann::json::parse(error.details, nullptr, false);
+        payload["details"] = details.is_discarded() ? nlohmann::json(error.details) : details;
+    }
+    send(tab, "error", payload, re);
+}
+
+std::shared_ptr<Session> SessionManager::find(const std::string& user_id, const std::string& session_id) const {
+    const std::lock_guard lock(m_mutex);
+    const auto it = m_sessions.find(session_id);
+    // Another user's session is answered exactly like a missing one.
+    if (it == m_sessions.end() || it->second->user_id != user_id) {
+        return nullptr;
+    }
+    return it->second;
+}
+
+std::string SessionManager::session_for(const Tab& tab, const std::string& session_id) const {
+    if (!session_id.empty()) {
+        return session_id;
+    }
+    const std::lock_guard lock(m_mutex);
+    const auto it = m_tab_sessions.find(tab->id());
+    return it == m_tab_sessions.end() ? std::string() : it->second;
+}
+
+nlohmann::json SessionManager::ready_payload(const std::shared_ptr<Session>& session) const {
+    std::shared_ptr<engines::EngineLink> link;
+    {
+        const std::lock_guard lock(session->mutex);
+        link = session->link;
+    }
+    nlohmann::json tools = nlohmann::json::array();
+    nlohmann::json engine = nlohmann::json::object();
+    if (link) {
+        for (const auto& tool : link->tools().snapshot()->tools) {
+            tools.push_back(tool->to_json());
+        }
+        engine = {{"id", link->info().id}, {"kind", link->info().kind}, {"version", link->info().version}};
+    }
+    return {{"session_id", session->id},
+            {"project_id", session->project_id},
+            {"engine", engine},
+            {"tools", tools},
+            {"preview", nullptr}};
+}
+
+void SessionManager::broadcast(const std::shared_ptr<Session>& session, const std::string& type,
+                               const nlohmann::json& payload) {
+    std::vector<Tab> tabs;
+    {
+        const std::lock_guard lock(session->mutex);
+        for (const auto& [id, weak] : session->tabs) {
+            if (auto tab = weak.lock()) {
+                tabs.push_back(std::move(tab));
+            }
+        }
+    }
+    for (const auto& tab : tabs) {
+        send(tab, type, payload);
+    }
+}
+
+void SessionManager::broadcast_frame(const std::shared_ptr<Session>& session, const std::string& frame) {
+    const std::lock_guard lock(session->mutex);
+    for (const auto& [id, weak] : session->tabs) {
+        if (auto tab = weak.lock()) {
+            tab->send_binary(frame); // latest-wins per tab: a slow tab skips frames
+        }
+    }
+}
+
+void SessionManager::set_state(const std::shared_ptr<Session>& session, SessionState state, const std::string& detail) {
+    int attempt = 0;
+    {
+        const std::lock_guard lock(session->mutex);
+        session->state = state;
+        attempt = session->attempt;
+    }
+    (void)m_deps.store.update_session(session->user_id, session->id, store::SessionUpdate{state_name(state), {}});
+    nlohmann::json payload{{"state", state_name(state)}, {"detail", detail}};
+    if (state == SessionState::Reconnecting) {
+        payload["attempt"] = attempt;
+        payload["max_attempts"] = m_options.max_attempts;
+    }
+    spdlog::info("session {} (project {}): {}{}{}", short_id(session->id), short_id(session->project_id),
+                 state_name(state), detail.empty() ? "" : ": ", detail);
+    broadcast(session, "session:status", payload);
+}
+
+void SessionManager::start(const std::string& user_id, const std::string& project_id, const std::string& session_id,
+                           const Tab& tab, const std::string& re) {
+    auto project = m_deps.store.get_project(user_id, project_id);
+    if (!project) {
+        return send_error(tab, project.error(), re);
+    }
+    std::string detail;
+    if (!session_id.empty()) {
+        auto existing = find(user_id, session_id);
+        bool usable = false;
+        if (existing && existing->project_id == project_id) {
+            const std::lock_guard lock(existing->mutex);
+            usable = existing->state != SessionState::Ended && existing->state != SessionState::Ending &&
+                     existing->state != SessionState::Lost;
+            if (usable) {
+                m_deps.timers.cancel(existing->grace_timer);
+                existing->grace_timer = 0;
+                existing->tabs[tab->id()] = tab;
+            }
+        }
+        if (usable) {
+            {
+                const std::lock_guard lock(m_mutex);
+                m_tab_sessions[tab->id()] = existing->id;
+            }
+            spdlog::info("session {} (project {}): tab {} re-attached", short_id(existing->id), short_id(project_id),
+                         tab->id());
+            SessionState state;
+            std::shared_ptr<engines::EngineLink> link;
+            {
+                const std::lock_guard lock(existing->mutex);
+                if (existing->state == SessionState::Detached) {
+                    existing->state = existing->link ? SessionState::Ready : SessionState::Starting;
+                }
+                state = existing->state;
+                link = existing->link;
+            }
+            if (link && state == SessionState::Ready) {
+                auto payload = ready_payload(existing);
+                payload["resumed"] = true;
+                return send(tab, "session:ready", payload, re);
+            }
+            return send(tab, "session:status",
+                        {{"state", state_name(state)}, {"session_id", existing->id}, {"detail", "re-attached"}}, re);
+        }
+        detail = fmt::format("session {} is over; a new session was started", session_id);
+    }
+    auto created = create(user_id, *project);
+    if (!created) {
+        return send_error(tab, created.error(), re);
+    }
+    auto session = *created;
+    {
+        const std::lock_guard lock(session->mutex);
+        session->tabs[tab->id()] = tab;
+    }
+    {
+        const std::lock_guard lock(m_mutex);
+        m_tab_sessions[tab->id()] = session->id;
+    }
+    send(tab, "session:status",
+         {{"state", "starting"},
+          {"session_id", session->id},
+          {"detail", detail.empty() ? "launching the engine" : detail}},
+         re);
+    if (auto launched = launch(session); !launched) {
+        set_state(session, SessionState::Lost, launched.error().message);
+    }
+}
+
+Result<std::shared_ptr<Session>> SessionManager::create(const std::string& user_id, const store::Project& project) {
+    const auto kind = m_options.kinds.find(project.kind);
+    if (kind == m_options.kinds.end()) {
+        return fail(ErrorCode::Unavailable,
+                    fmt::format("no engine of kind '{}' is configured on this hub ([engines.{}] in the config)",
+                                project.kind, project.kind));
+    }
+    auto session = std::make_shared<Session>();
+    session->id = new_uuid();
+    session->user_id = user_id;
+    session->project_id = project.id;
+    session->kind = project.kind;
+    const auto dir = m_options.sessions_dir / session->id;
+    session->workdir = dir / "work";
+    session->log_file = dir / "engine.log";
+    std::error_code error;
+    std::filesystem::create_directories(session->workdir, error);
+    if (error) {
+        return fail(ErrorCode::Unavailable,
+                    fmt::format("cannot create {}: {}", session->workdir.string(), error.message()));
+    }
+    {
+        auto repo = m_deps.repos.open(project.id);
+        if (!repo) {
+            return fail(repo.error());
+        }
+        ATELIER_TRY(repo->checkout("HEAD", session->workdir));
+    }
+    ATELIER_TRY(
+        m_deps.store.create_session(user_id, store::NewSession{session->id, project.id, "starting", project.kind}));
+    {
+        const std::lock_guard lock(m_mutex);
+        m_sessions[session->id] = session;
+    }
+    spdlog::info("session {} (project {}): created for user {}, kind {}", short_id(session->id), short_id(project.id),
+                 short_id(user_id), project.kind);
+    return session;
+}
+
+Result<void> SessionManager::launch(const std::shared_ptr<Session>& session) {
+    const auto& kind = m_options.kinds.at(session->kind);
+    EngineLaunch request;
+    request.kind = session->kind;
+    request.command = kind.command;
+    request.sandbox = kind.sandbox;
+    request.workdir = session->workdir;
+    request.log_file = session->log_file;
+    std::string hub_url;
+    {
+        const std::lock_guard lock(m_mutex);
+        hub_url = m_options.hub_url;
+    }
+    request.env = {{"ATELIER_HUB_URL", hub_url},
+                   {"ATELIER_ENGINE_TOKEN", m_deps.tokens.issue({session->kind, session->id})},
+                   {"ATELIER_SESSION_ID", session->id},
+                   {"ATELIER_WORKDIR", session->workdir.string()}};
+    auto process = m_deps.start_engine(request);
+    if (!process) {
+        return fail(process.error());
+    }
+    std::uint64_t generation = 0;
+    {
+        const std::lock_guard lock(session->mutex);
+        generation = ++session->generation;
+        session->process = std::move(*process);
+        session->process->on_exit([weak_self = weak_from_this(), weak = std::weak_ptr<Session>(session),
+                                   generation](const std::string& status) {
+            auto self = weak_self.lock();
+            auto alive = weak.lock();
+            if (self && alive) {
+                self->on_engine_gone(alive, generation, "the engine process exited (" + status + ")");
+            }
+        });
+    }
+    return {};
+}
+
+void SessionManager::on_engine(const std::shared_ptr<engines::EngineLink>& link) {
+    std::shared_ptr<Session> session;
+    {
+        const std::lock_guard lock(m_mutex);
+        const auto it = m_sessions.find(link->info().session_id);
+        if (it == m_sessions.end()) {
+            return; // an engine not started for a session (tests, third parties)
+        }
+        session = it->second;
+    }
+    std::weak_ptr<SessionManager> weak_self = weak_from_this();
+    auto send_fn = [weak_self](const std::shared_ptr<Session>& s, const std::string& type, const nlohmann::json& p) {
+        if (auto self = weak_self.lock()) {
+            self->broadcast(s, type, p);
+        }
+    };
+    auto frame_fn = [weak_self](const std::shared_ptr<Session>& s, const std::string& frame) {
+        if (auto self = weak_self.lock()) {
+            self->broadcast_frame(s, frame);
+        }
+    };
+    auto gone_fn = [weak_self](const std::shared_ptr<Session>& s, std::uint64_t generation, const std::string& why) {
+        if (auto self = weak_self.lock()) {
+            self->on_engine_gone(s, generation, why);
+        }
+    };
+    std::uint64_t generation = 0;
+    {
+        const std::lock_guard lock(session->mutex);
+        generation = session->generation;
+        session->link = link;
+        session->ready_sent = false;
+        session->observer =
+            std::make_shared<SessionObserver>(weak_self, session, generation, send_fn, frame_fn, gone_fn);
+    }
+    // session:ready carries the tools, so it waits for the engine's first tools/update (which
+    // engines send right after their hello).
+    std::static_pointer_cast<SessionObserver>(session->observer)->m_ready =
+        [weak_self](const std::shared_ptr<Session>& s) {
+            auto self = weak_self.lock();
+            return self && self->announce_ready(s);
+        };
+    link->add_observer(session->observer);
+    if (link->tools().version() > 0) {
+        announce_ready(session);
+    }
+}
+
+bool SessionManager::announce_ready(const std::shared_ptr<Session>& session) {
+    std::string engine_id;
+    {
+        const std::lock_guard lock(session->mutex);
+        if (session->ready_sent || !session->link) {
+            return false;
+        }
+        session->ready_sent = true;
+        session->state = session->tabs.empty() ? SessionState::Detached : SessionState::Ready;
+        engine_id = session->link->info().id;
+    }
+    (void)m_deps.store.update_session(session->user_id, session->id, store::SessionUpdate{"ready", session->kind});
+    spdlog::info("session {} (project {}): engine {} ready", short_id(session->id), short_id(session->project_id),
+                 short_id(engine_id));
+    broadcast(session, "session:ready", ready_payload(session));
+    return true;
+}
+
+void SessionManager::on_engine_gone(const std::shared_ptr<Session>& session, std::uint64_t generation,
+                                    const std::string& why) {
+    int attempt = 0;
+    std::unique_ptr<RunningEngine> old_process;
+    {
+        const std::lock_guard lock(session->mutex);
+        if (generation != session->generation || session->state == SessionState::Ending ||
+            session->state == SessionState::Ended || session->state == SessionState::Lost) {
+            return; // already handled (exit and disconnect both report), or on purpose
+        }
+        ++session->generation; // later reports about this engine are stale
+        if (session->link && session->observer) {
+            session->link->remove_observer(session->observer.get());
+        }
+        session->link.reset();
+        attempt = ++session->attempt;
+        old_process = std::move(session->process);
+    }
+    std::string tail = old_process ? old_process->log_tail() : "";
+    if (old_process) {
+        old_process->stop(m_options.stop_grace);
+    }
+    if (attempt > m_options.max_attempts) {
+        return set_state(session, SessionState::Lost,
+                         fmt::format("the engine failed {} times; last: {}{}{}", m_options.max_attempts, why,
+                                     tail.empty() ? "" : "; engine log: ", tail));
+    }
+    set_state(session, SessionState::Reconnecting, why);
+    const auto delay = backoff(attempt, m_options.backoff_base, m_options.backoff_cap);
+    std::weak_ptr<SessionManager> weak_self = weak_from_this();
+    std::weak_ptr<Session> weak = session;
+    m_deps.timers.schedule(delay, [weak_self, weak] {
+        auto self = weak_self.lock();
+        auto alive = weak.lock();
+        if (!self || !alive) {
+            return;
+        }
+        {
+            const std::lock_guard lock(alive->mutex);
+            if (alive->state != SessionState::Reconnecting) {
+                return;
+            }
+        }
+        // Restore from the last committed version: uncommitted changes died with the engine.
+        auto repo = self->m_deps.repos.open(alive->project_id);
+        Result<void> restored = repo ? repo->checkout("HEAD", alive->workdir) : Result<void>(fail(repo.error()));
+        if (!restored) {
+            return self->set_state(alive, SessionState::Lost,
+                                   "cannot restore the working tree: " + restored.error().message);
+        }
+        if (auto launched = self->launch(alive); !launched) {
+            self->on_engine_gone(alive, alive->generation, launched.error().message);
+        }
+    });
+}
+
+void SessionManager::command(const std::string& user_id, const std::string& session_id, const std::string& tool,
+                             const nlohmann::json& arguments, const Tab& tab, const std::string& re) {
+    auto session = find(user_id, session_for(tab, session_id));
+    if (!session) {
+        return send_error(tab,
+                          Error{ErrorCode::NotFound, session_id.empty() ? "send session:start first"
+                                                                        : fmt::format("no session {}", session_id)},
+                          re);
+    }
+    std::shared_ptr<engines::EngineLink> link;
+    {
+        const std::lock_guard lock(session->mutex);
+        link = session->link;
+    }
+    if (!link) {
+        return send_error(
+            tab, Error{ErrorCode::Unavailable, "the engine is not ready yet; try again when the session is ready"}, re);
+    }
+    std::weak_ptr<SessionManager> weak_self = weak_from_this();
+    link->call(tool, arguments, [weak_self, session, tab, re, tool](Result<engines::ToolCallResult> result) {
+        auto self = weak_self.lock();
+        if (!self) {
+            return;
+        }
+        if (!result) {
+            nlohmann::json payload{
+                {"ok", false},
+                {"tool", tool},
+                {"error", {{"code", error_code_name(result.error().code)}, {"message", result.error().message}}}};
+            if (!result.error().details.empty()) {
+                payload["error"]["details"] = nlohmann::json::parse(result.error().details, nullptr, false);
+            }
+            return send(tab, "command:result", payload, re);
+        }
+        {
+            const std::lock_guard lock(session->mutex);
+            session->attempt = 0; // the engine works: a later crash starts a fresh series of attempts
+        }
+        nlohmann::json payload{{"ok", true},
+                               {"tool", tool},
+                               {"content", result->content},
+                               {"data", result->data},
+                               {"duration_ms", result->duration_ms}};
+        if (!result->mutates) {
+            return send(tab, "command:result", payload, re);
+        }
+        self->save_and_commit(session, "tool " + tool,
+                              [self, session, tab, re, payload](Result<std::string> revision) mutable {
+                                  if (revision) {
+                                      payload["version"] = *revision;
+                                  } else {
+                                      payload["save_error"] = revision.error().message;
+                                  }
+                                  send(tab, "command:result", payload, re);
+                              });
+    });
+}
+
+void SessionManager::save_and_commit(const std::shared_ptr<Session>& session, const std::string& message,
+                                     std::function<void(Result<std::string>)> done) {
+    std::shared_ptr<engines::EngineLink> link;
+    {
+        const std::lock_guard lock(session->mutex);
+        link = session->link;
+    }
+    if (!link) {
+        return done(fail(ErrorCode::EngineLost, "no engine to save"));
+    }
+    std::weak_ptr<SessionManager> weak_self = weak_from_this();
+    link->request("project/save", nlohmann::json::object(), m_options.save_timeout,
+                  [weak_self, session, message, done = std::move(done)](Result<nlohmann::json> saved) {
+                      auto self = weak_self.lock();
+                      if (!self) {
+                          return;
+                      }
+                      if (!saved) {
+                          spdlog::warn("session {}: save failed: {}", short_id(session->id), saved.error().message);
+                          return done(fail(saved.error()));
+                      }
+                      auto user = self->m_deps.store.get_user(session->user_id);
+                      const store::CommitAuthor author{user ? user->name : std::string("atelier"),
+                                                       session->user_id + "@atelier.local"};
+                      Result<store::CommitOutcome> outcome = fail(ErrorCode::Internal, "not committed");
+                      {
+                          const std::lock_guard writes(self->m_deps.repo_writes);
+                          auto repo = self->m_deps.repos.open(session->project_id);
+                          outcome = repo ? repo->commit(session->workdir, author, message)
+                                         : Result<store::CommitOutcome>(fail(repo.error()));
+                      }
+                      if (!outcome) {
+                          return done(fail(outcome.error()));
+                      }
+                      if (outcome->created) {
+                          (void)self->m_deps.store.add_version(
+                              session->user_id, session->project_id,
+                              store::NewVersion{outcome->revision, message, author.name});
+                          spdlog::info("session {} (project {}): version {} ({})", short_id(session->id),
+                                       short_id(session->project_id), outcome->revision.substr(0, 10), message);
+                          self->broadcast(session, "version:created",
+                                          {{"rev", outcome->revision}, {"message", message}, {"author", author.name}});
+                      }
+                      done(outcome->revision);
+                  });
+}
+
+void SessionManager::camera(const std::string& user_id, const std::string& session_id, const nlohmann::json& payload,
+                            const Tab& tab) {
+    auto session = find(user_id, session_for(tab, session_id));
+    if (!session) {
+        return;
+    }
+    std::shared_ptr<engines::EngineLink> link;
+    {
+        const std::lock_guard lock(session->mutex);
+        link = session->link;
+    }
+    if (link) {
+        link->notify("viewport/camera", payload);
+    }
+}
+
+void SessionManager::end(const std::string& user_id, const std::string& session_id, const Tab& tab) {
+    if (auto session = find(user_id, session_for(tab, session_id))) {
+        finish(session, "ended by the user");
+    }
+}
+
+void SessionManager::finish(const std::shared_ptr<Session>& session, const std::string& why) {
+    {
+        const std::lock_guard lock(session->mutex);
+        if (session->state == SessionState::Ending || session->state == SessionState::Ended) {
+            return;
+        }
+        m_deps.timers.cancel(session->grace_timer);
+    }
+    set_state(session, SessionState::Ending, why);
+    std::weak_ptr<SessionManager> weak_self = weak_from_this();
+    save_and_commit(session, "session end", [weak_self, session, why](Result<std::string> /*revision*/) {
+        auto self = weak_self.lock();
+        if (!self) {
+            return;
+        }
+        std::unique_ptr<RunningEngine> process;
+        std::shared_ptr<engines::EngineLink> link;
+        {
+            const std::lock_guard lock(session->mutex);
+            ++session->generation; // the exit that follows is on purpose
+            process = std::move(session->process);
+            link = std::move(session->link);
+        }
+        if (link) {
+            link->request("engine/shutdown", nlohmann::json::object(), std::chrono::seconds(2),
+                          [](Result<nlohmann::json>) {});
+        }
+        if (process) {
+            process->stop(self->m_options.stop_grace);
+        }
+        self->set_state(session, SessionState::Ended, why);
+        const std::lock_guard lock(self->m_mutex);
+        self->m_sessions.erase(session->id);
+    });
+}
+
+void SessionManager::detach(const Tab& tab) {
+    std::shared_ptr<Session> session;
+    {
+        const std::lock_guard lock(m_mutex);
+        const auto it = m_tab_sessions.find(tab->id());
+        if (it == m_tab_sessions.end()) {
+            return;
+        }
+        const auto found = m_sessions.find(it->second);
+        m_tab_sessions.erase(it);
+        if (found == m_sessions.end()) {
+            return;
+        }
+        session = found->second;
+    }
+    std::weak_ptr<SessionManager> weak_self = weak_from_this();
+    std::weak_ptr<Session> weak = session;
+    const std::lock_guard lock(session->mutex);
+    session->tabs.erase(tab->id());
+    if (!session->tabs.empty() || session->state == SessionState::Ending || session->state == SessionState::Ended) {
+        return;
+    }
+    if (session->state == SessionState::Ready) {
+        session->state = SessionState::Detached;
+    }
+    spdlog::info("session {} (project {}): last tab left, ending in {} ms unless one returns", short_id(session->id),
+                 short_id(session->project_id), m_options.grace.count());
+    session->grace_timer = m_deps.timers.schedule(m_options.grace, [weak_self, weak] {
+        auto self = weak_self.lock();
+        auto alive = weak.lock();
+        if (!self || !alive) {
+            return;
+        }
+        {
+            const std::lock_guard inner(alive->mutex);
+            if (!alive->tabs.empty()) {
+                return;
+            }
+        }
+        self->finish(alive, "grace period over");
+    });
+}
+
+void SessionManager::shutdown(std::chrono::milliseconds deadline) {
+    std::vector<std::shared_ptr<Session>> sessions;
+    {
+        const std::lock_guard lock(m_mutex);
+        for (const auto& [id, session] : m_sessions) {
+            sessions.push_back(session);
+        }
+    }
+    for (const auto& session : sessions) {
+        finish(session, "the hub is shutting down");
+    }
+    const auto until = std::chrono::steady_clock::now() + deadline;
+    while (std::chrono::steady_clock::now() < until) {
+        {
+            const std::lock_guard lock(m_mutex);
+            if (m_sessions.empty()) {
+                return;
+            }
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    // Whatever did not save in time is stopped anyway: nothing may outlive the hub.
+    for (const auto& session : sessions) {
+        std::unique_ptr<RunningEngine> process;
+        {
+            const std::lock_guard lock(session->mutex);
+            process = std::move(session->process);
+        }
+        if (process) {
+            process->stop(std::chrono::milliseconds(500));
+        }
+    }
+}
+
+nlohmann::json SessionManager::list(const std::string& user_id) const {
+    nlohmann::json items = nlohmann::json::array();
+    std::vector<std::shared_ptr<Session>> sessions;
+    {
+        const std::lock_guard lock(m_mutex);
+        for (const auto& [id, session] : m_sessions) {
+            if (session->user_id == user_id) {
+                sessions.push_back(session);
+            }
+        }
+    }
+    for (const auto& session : sessions) {
+        const std::lock_guard lock(session->mutex);
+        const auto started =
+            std::chrono::duration_cast<std::chrono::milliseconds>(session->started.time_since_epoch()).count();
+        items.push_back({{"id", session->id},
+                         {"project_id", session->project_id},
+                         {"state", state_name(session->state)},
+                         {"engine_kind", session->kind},
+                         {"engine_id", session->link ? session->link->info().id : ""},
+                         {"engine_pid", session->process ? session->process->pid() : 0},
+                         {"tabs", session->tabs.size()},
+                         {"started_at_ms", started}});
+    }
+    return {{"items", items}};
+}
+
+} // namespace atelier::sessions

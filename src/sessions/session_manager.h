@@ -1,0 +1,110 @@
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/config.h"
+#include "core/timer_queue.h"
+#include "engines/engine_directory.h"
+#include "engines/launch_tokens.h"
+#include "sessions/session.h"
+#include "store/project_repos.h"
+#include "store/store.h"
+
+namespace atelier::sessions {
+
+struct SessionOptions {
+    std::chrono::milliseconds grace{30'000};
+    std::filesystem::path sessions_dir;
+    std::string hub_url; ///< the /ws/engine URL engines connect to
+    std::map<std::string, EngineKindConfig> kinds;
+    int max_attempts = 5;
+    std::chrono::milliseconds backoff_base{500};
+    std::chrono::milliseconds backoff_cap{10'000};
+    std::chrono::milliseconds save_timeout{60'000};
+    std::chrono::milliseconds stop_grace{3'000};
+};
+
+/// Joins a user's project to a live engine and any number of browser tabs (DESIGN §5): starts
+/// or re-attaches sessions, runs direct commands (validated, then saved and committed when they
+/// mutate), forwards registry/scene/frames to every tab, relaunches a lost engine with backoff
+/// from the last committed version, and ends sessions (save, commit, stop) on request, after the
+/// grace period, or at shutdown. Thread-safe.
+class SessionManager : public std::enable_shared_from_this<SessionManager> {
+public:
+    struct Deps {
+        store::Store& store;
+        const store::ProjectRepos& repos;
+        std::mutex& repo_writes;
+        engines::EngineDirectory& engines;
+        engines::LaunchTokens& tokens;
+        TimerQueue& timers;
+        EngineStarter start_engine;
+    };
+    SessionManager(Deps deps, SessionOptions options);
+
+    /// Subscribes to engine connections; call once after construction.
+    void attach();
+    /// The /ws/engine URL launched engines get (known once the port is bound).
+    void set_hub_url(std::string url);
+
+    using Tab = std::shared_ptr<net::WebSocketConnection>;
+    /// `session:start`: re-attach `session_id` when it is this user's live session of this
+    /// project, else start a new one. Replies `session:ready` or `session:status` to the tab.
+    void start(const std::string& user_id, const std::string& project_id, const std::string& session_id, const Tab& tab,
+               const std::string& re);
+    /// `command:send`: runs one tool on the session's engine (`session_id` may be empty: the
+    /// tab's session); replies `command:result`.
+    void command(const std::string& user_id, const std::string& session_id, const std::string& tool,
+                 const nlohmann::json& arguments, const Tab& tab, const std::string& re);
+    /// `viewport:camera`: passed to the engine (which coalesces).
+    void camera(const std::string& user_id, const std::string& session_id, const nlohmann::json& payload,
+                const Tab& tab);
+    /// `session:end`: save, commit, stop; every tab gets `session:status {state: ended}`.
+    void end(const std::string& user_id, const std::string& session_id, const Tab& tab);
+    /// A tab closed: when it was the last one, the grace period starts.
+    void detach(const Tab& tab);
+    /// Ends every session (hub shutdown), waiting at most `deadline` for saves.
+    void shutdown(std::chrono::milliseconds deadline);
+
+    /// GET /api/sessions: this user's live sessions.
+    [[nodiscard]] nlohmann::json list(const std::string& user_id) const;
+
+    /// Sends `{type, id, payload, re?}` to one tab.
+    static void send(const Tab& tab, const std::string& type, const nlohmann::json& payload,
+                     const std::string& re = {});
+    static void send_error(const Tab& tab, const Error& error, const std::string& re);
+
+private:
+    std::shared_ptr<Session> find(const std::string& user_id, const std::string& session_id) const;
+    /// `session_id` when given, else the session this tab started or attached to.
+    std::string session_for(const Tab& tab, const std::string& session_id) const;
+    Result<std::shared_ptr<Session>> create(const std::string& user_id, const store::Project& project);
+    Result<void> launch(const std::shared_ptr<Session>& session);
+    void on_engine(const std::shared_ptr<engines::EngineLink>& link);
+    /// session:ready to every tab, once per engine; false when it had already gone out.
+    bool announce_ready(const std::shared_ptr<Session>& session);
+    void on_engine_gone(const std::shared_ptr<Session>& session, std::uint64_t generation, const std::string& why);
+    void broadcast(const std::shared_ptr<Session>& session, const std::string& type, const nlohmann::json& payload);
+    void broadcast_frame(const std::shared_ptr<Session>& session, const std::string& frame);
+    void set_state(const std::shared_ptr<Session>& session, SessionState state, const std::string& detail = {});
+    nlohmann::json ready_payload(const std::shared_ptr<Session>& session) const;
+    /// project/save, then commit the working tree and record the version; `done` gets the revision.
+    void save_and_commit(const std::shared_ptr<Session>& session, const std::string& message,
+                         std::function<void(Result<std::string>)> done);
+    void finish(const std::shared_ptr<Session>& session, const std::string& why);
+
+    Deps m_deps;
+    SessionOptions m_options;
+    mutable std::mutex m_mutex;
+    std::map<std::string, std::shared_ptr<Session>> m_sessions;
+    std::map<std::uint64_t, std::string> m_tab_sessions; ///< tab connection id → session id
+};
+
+} // namespace atelier::sessions

@@ -266,6 +266,19 @@ std::vector<std::string> sandbox_arguments(const std::string& bwrap, const Launc
                                   "--unshare-ipc",
                                   "--unshare-uts",
                                   "--die-with-parent"};
+    // The private /tmp hides everything below the host's /tmp, including an engine installed or
+    // checked out there (a clone in /tmp running its own test engine): its top directory under
+    // /tmp stays visible, read-only.
+    if (!spec.command.empty() && spec.command.front().starts_with("/tmp/")) {
+        const std::filesystem::path program(spec.command.front());
+        auto part = program.begin();
+        std::filesystem::path top = *part++; // "/"
+        top /= *part++;                      // "tmp"
+        if (part != program.end()) {
+            top /= *part;
+            args.insert(args.end(), {"--ro-bind", top.string(), top.string()});
+        }
+    }
     for (const auto& hidden : spec.sandbox_hidden) {
         args.insert(args.end(), {"--tmpfs", hidden.string()});
     }

@@ -18,7 +18,7 @@ enum class FrameCodec : std::uint8_t {
 };
 
 /// The 16-byte header in front of every binary viewport frame, on both the engine and the browser
-/// WebSocket. Layout (all integers little-endian; docs/protocol-engine-codes.md):
+/// WebSocket. Layout (all integers little-endian; docs/protocol.md):
 ///
 ///   offset 0  u8[4] magic   "AVF1" (0x41 0x56 0x46 0x31): atelier viewport frame, layout 1
 ///   offset 4  u32   seq     frame number from the producer, increasing; wraps at 2^32

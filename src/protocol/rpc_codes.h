@@ -4,7 +4,7 @@
 
 #include "core/error.h"
 
-/// JSON-RPC 2.0 error codes of the engine protocol (docs/protocol-engine-codes.md).
+/// JSON-RPC 2.0 error codes of the engine protocol (docs/protocol.md).
 /// -32768..-32000 is reserved by JSON-RPC; the five standard codes come first, then ours, which
 /// use the "server error" range -32000..-32099 that the specification leaves to implementations.
 namespace atelier::protocol::rpc_code {

@@ -2,12 +2,13 @@
 
 The hub runs, with the project's working tree as the current directory::
 
-    blender -b --factory-startup --python engines/blender/bootstrap.py
+    blender -b --factory-startup --python engines/blender/bootstrap.py [-- OPTION...]
 
-with BLENDER_USER_SCRIPTS=engines/blender/scripts (our addons), ATELIER_HUB_URL,
-ATELIER_ENGINE_TOKEN, ATELIER_SESSION_ID, ATELIER_WORKDIR and optionally
-ATELIER_BLENDER_EXECUTE_PYTHON=1. Blender exits when this script returns, so it
-blocks in the router's loop until engine/shutdown.
+with ATELIER_HUB_URL, ATELIER_ENGINE_TOKEN, ATELIER_SESSION_ID and ATELIER_WORKDIR set, and
+BLENDER_USER_SCRIPTS optionally pointing at the addons (default: scripts/ beside this file).
+Options after ``--`` (the engine kind's config sets them in its command): ``--warmup`` renders
+one tiny Eevee frame before connecting; ``--execute-python`` enables router__execute_python.
+Blender exits when this script returns, so it blocks in the router's loop until engine/shutdown.
 """
 
 from __future__ import annotations
@@ -35,7 +36,9 @@ def main() -> int:
         print("[atelier error] could not enable the atelier_router addon", file=sys.stderr)
         return 2
     import atelier_router
-    return atelier_router.run()
+    # Blender leaves the arguments after "--" to the script: the engine kind's options.
+    options = sys.argv[sys.argv.index("--") + 1:] if "--" in sys.argv else []
+    return atelier_router.run(options)
 
 
 if __name__ == "__main__":

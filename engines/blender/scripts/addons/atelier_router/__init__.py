@@ -40,7 +40,9 @@ def unregister() -> None:
     pass
 
 
-def run() -> int:
-    """Serve the hub until shutdown; returns the process exit code."""
+def run(options: list[str] | None = None) -> int:
+    """Serve the hub until shutdown; returns the process exit code.
+
+    ``options`` are the engine kind's options (the command's arguments after ``--``)."""
     from .engine import run_from_environment
-    return run_from_environment()
+    return run_from_environment(options)

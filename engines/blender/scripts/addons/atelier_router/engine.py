@@ -53,20 +53,37 @@ class EngineConfig:
     give_up_after_s: float = 120.0
     addons: list[str] | None = None
     debug: bool = False
+    warmup: bool = False
 
     @classmethod
-    def from_environ(cls, env: Mapping[str, str]) -> "EngineConfig":
+    def from_environ(cls, env: Mapping[str, str], options: list[str] | None = None) -> "EngineConfig":
+        """From the hub's environment, plus the engine kind's options: the arguments after ``--``
+        in its command (``--execute-python``, ``--warmup``). Options exist because the hub
+        passes its own ``ATELIER_*`` settings to no engine, so a config file cannot set them."""
+        options = options or []
+        unknown = [option for option in options if option not in ENGINE_OPTIONS]
+        if unknown:
+            raise ValueError(f"unknown engine option(s) {' '.join(unknown)}; known: {' '.join(ENGINE_OPTIONS)}")
         addons = env.get("ATELIER_BLENDER_ADDONS")
         return cls(
             hub_url=env.get("ATELIER_HUB_URL") or None,
             token=env.get("ATELIER_ENGINE_TOKEN", ""),
             session_id=env.get("ATELIER_SESSION_ID", ""),
             workdir=os.path.abspath(env.get("ATELIER_WORKDIR") or os.getcwd()),
-            execute_python=env.get("ATELIER_BLENDER_EXECUTE_PYTHON", "") == "1",
+            execute_python=env.get("ATELIER_BLENDER_EXECUTE_PYTHON", "") == "1" or "--execute-python" in options,
             give_up_after_s=float(env.get("ATELIER_RECONNECT_GIVE_UP_S", "120")),
             addons=[a.strip() for a in addons.split(",") if a.strip()] if addons else None,
             debug=env.get("ATELIER_DEBUG", "") == "1",
+            warmup=env.get("ATELIER_WARMUP", "") == "1" or "--warmup" in options,
         )
+
+
+# Options of the engine kind's command, after `--`: blender -b ... --python bootstrap.py -- --warmup
+ENGINE_OPTIONS = {
+    "--execute-python": "enable router__execute_python (arbitrary Python; off by default)",
+    "--warmup": "render one tiny Eevee frame before connecting, so the user's first Eevee render is not the "
+                "slow one (for pooled engines, whose start-up nobody waits for)",
+}
 
 
 _current: "Engine | None" = None
@@ -158,6 +175,9 @@ class Engine:
         self.link = HubLink(self.config.hub_url, self.hello_params(), self._on_message, self._on_event,
                             ReconnectPolicy(give_up_after_s=self.config.give_up_after_s))
         self.link.set_tools_update(self.tools_update_text())
+        if self.config.warmup:
+            # Before connecting: a pooled engine is then warm by the time the hub can hand it out.
+            self._guard("warm-up", self.warmup)
         self.link.start()
         # The first Workbench render of a process costs ~1 s of shader setup; pay it while the
         # hello is in flight rather than on the user's first command.
@@ -420,7 +440,11 @@ def _patch_numpy() -> None:
         numpy.bool = bool  # type: ignore[attr-defined]
 
 
-def run_from_environment() -> int:
-    """Entry point of bootstrap.py."""
-    engine = Engine(EngineConfig.from_environ(os.environ))
-    return engine.run()
+def run_from_environment(options: list[str] | None = None) -> int:
+    """Entry point of bootstrap.py; ``options`` are the command's arguments after ``--``."""
+    try:
+        config = EngineConfig.from_environ(os.environ, options)
+    except ValueError as exc:
+        print(f"[atelier error] {exc}", file=sys.stderr, flush=True)
+        return 2
+    return Engine(config).run()

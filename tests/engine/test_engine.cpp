@@ -118,6 +118,7 @@ public:
 
     /// Runs the engine on a connected socket; `host` and `path` are those of the hub's URL.
     int run(const std::string& host, const std::string& path, const std::string& token) {
+        load_scene();
         beast::error_code error;
         m_ws.handshake(host, path, error);
         if (error) {

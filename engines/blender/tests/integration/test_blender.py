@@ -66,8 +66,8 @@ class EngineRequestsTheHubDoesNotSendYet(unittest.TestCase):
 
     Everything a browser can do goes through the real hub in test_hub.py. This class keeps the
     engine-protocol requests the hub does not send today (``viewport/configure``,
-    ``engine/warmup``), frames the hub would never send (malformed JSON-RPC), and the
-    ``--warmup`` engine option.
+    ``project/open`` for pooled engines, ``engine/warmup``), frames the hub would never send
+    (malformed JSON-RPC), and the ``--warmup`` engine option.
     """
 
     loop: asyncio.AbstractEventLoop
@@ -140,11 +140,37 @@ class EngineRequestsTheHubDoesNotSendYet(unittest.TestCase):
         reply = self.await_(self.hub.request("viewport/configure", {"width": 8, "height": 8}))
         self.assertEqual(reply["error"]["code"], protocol.INVALID_PARAMS)
 
-    def test_4_engine_warmup_request_renders_eevee(self) -> None:
+    def test_4_project_open_hands_the_engine_another_working_tree(self) -> None:
+        async def call(tool: str, arguments: dict) -> dict:
+            return await self.hub.request("tools/call", {"tool": tool, "arguments": arguments, "call_id": tool})
+
+        async def scenario(other: str) -> tuple[dict, dict, dict, dict]:
+            await call("modeling__add_primitive", {"shape": "torus", "name": "Keep", "location": [1, 2, 3]})
+            await self.hub.request("project/save")
+            changes = len(self.hub.notifications_named("scene/changed"))
+            fresh = await self.hub.request("project/open", {"workdir": other, "session_id": "session-2"})
+            changed = await self.hub.wait_for(lambda h: h.notifications_named("scene/changed")[changes:])
+            missing = await call("scene__object_info", {"name": "Keep"})
+            back = await self.hub.request("project/open", {"workdir": self.workdir})
+            kept = await call("scene__object_info", {"name": "Keep"})
+            return fresh, changed[0], missing, {"back": back, "kept": kept}
+
+        other = os.path.join(self.root, "other")
+        os.makedirs(other)
+        fresh, changed, missing, rest = self.await_(scenario(other))
+        self.assertEqual((fresh["result"]["workdir"], fresh["result"]["opened"]), (other, None))
+        self.assertNotIn("Keep", [o["name"] for o in changed["params"]["summary"]["objects"]])
+        self.assertEqual(missing["error"]["code"], protocol.TOOL_FAILED)
+        self.assertEqual(rest["back"]["result"]["opened"], "scene.blend")
+        self.assertEqual(rest["kept"]["result"]["data"]["location"], [1.0, 2.0, 3.0])
+        reply = self.await_(self.hub.request("project/open", {"workdir": os.path.join(self.root, "nowhere")}))
+        self.assertEqual(reply["error"]["code"], protocol.INVALID_PARAMS)
+
+    def test_5_engine_warmup_request_renders_eevee(self) -> None:
         reply = self.await_(self.hub.request("engine/warmup", timeout=120))
         self.assertGreater(reply["result"]["ms"], 0)
 
-    def test_5_shutdown_ends_the_process_cleanly(self) -> None:
+    def test_6_shutdown_ends_the_process_cleanly(self) -> None:
         reply = self.await_(self.hub.request("engine/shutdown"))
         self.assertEqual(reply["result"], {})
         self.assertEqual(self.await_(asyncio.wait_for(self.process.wait(), 30)), 0)

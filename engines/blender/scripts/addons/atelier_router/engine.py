@@ -9,7 +9,6 @@ and coalesces ``viewport/camera`` requests.
 
 from __future__ import annotations
 
-import json
 import os
 import queue
 import sys
@@ -118,6 +117,7 @@ class Engine:
         for method, handler in {
             "tools/call": self._rpc_tools_call,
             "project/save": self._rpc_project_save,
+            "project/open": self._rpc_project_open,
             "viewport/configure": self._rpc_viewport_configure,
             "engine/warmup": self._rpc_warmup,
             "engine/shutdown": self._rpc_shutdown,
@@ -396,6 +396,46 @@ class Engine:
             if os.path.exists(leftover):
                 os.remove(leftover)
         return {"files": ["scene.blend", "scene.glb"], "ms": round((time.perf_counter() - started) * 1000, 1)}
+
+    def open_workdir(self, workdir: str, session_id: str | None = None) -> dict[str, Any]:
+        """Make ``workdir`` the project: open its scene.blend, or start from the factory scene.
+
+        This is how a pooled engine, launched before any session existed, is handed a session's
+        working tree (the hub's ``project/open``)."""
+        started = time.perf_counter()
+        workdir = os.path.abspath(workdir)
+        if not os.path.isdir(workdir):
+            raise RpcError(INVALID_PARAMS, f"project/open: {workdir} is not a directory")
+        self.config.workdir = workdir
+        if session_id is not None:
+            self.config.session_id = session_id
+        os.chdir(workdir)
+        blend = os.path.join(workdir, "scene.blend")
+        if os.path.isfile(blend):
+            self.open_project(blend)
+        else:
+            # Keeps enabled addons (checked on 3.4); a fresh engine is in this state already.
+            bpy.ops.wm.read_homefile(use_factory_startup=True, load_ui=False)
+            bpy.ops.ed.undo_push(message="atelier: new project")
+        self.preview.view = type(self.preview.view)()  # a new project starts with the framing view
+        summary = scene_summary()
+        self._after_reply.append(lambda: self._announce_change(summary))
+        return {"workdir": workdir, "opened": "scene.blend" if os.path.isfile(blend) else None,
+                "ms": round((time.perf_counter() - started) * 1000, 1)}
+
+    def _rpc_project_open(self, message: Message) -> dict[str, Any]:
+        params = params_object(message)
+        workdir = params.get("workdir")
+        session_id = params.get("session_id")
+        if not isinstance(workdir, str) or not workdir:
+            raise RpcError(INVALID_PARAMS, "project/open needs {workdir: string, session_id?: string}")
+        try:
+            return self.open_workdir(workdir, session_id if isinstance(session_id, str) else None)
+        except RpcError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            raise RpcError(protocol.TOOL_FAILED, f"opening {workdir} failed: {exc}",
+                           {"traceback": traceback.format_exc()}) from None
 
     def _rpc_project_save(self, message: Message) -> dict[str, Any]:
         try:

@@ -14,7 +14,7 @@ build_packages=(
     libgtest-dev libgmock-dev libbenchmark-dev
 )
 engine_packages=(blender python3-websockets python3-numpy bubblewrap)
-test_packages=(procps curl postgresql ffmpeg)
+test_packages=(procps curl postgresql ffmpeg chromium)
 
 want=("${build_packages[@]}")
 case "${1:-build}" in

@@ -11,17 +11,23 @@ const KINDS: { kind: ProjectKind; label: string; hint: string }[] = [
   { kind: 'remotion', label: 'Remotion', hint: 'video' },
 ];
 
+/// The segmented choice for an engine kind of the hub's config other than the two built-in ones
+/// (`[engines.<kind>]`: any program that speaks the engine protocol).
+const OTHER = 'other';
+
 export function CreateProjectForm({ on_create, on_cancel }: Props) {
   const [name, set_name] = useState('');
   const [kind, set_kind] = useState<ProjectKind>('blender');
+  const [other_kind, set_other_kind] = useState('');
   const [busy, set_busy] = useState(false);
+  const chosen = kind === OTHER ? other_kind.trim() : kind;
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    if (!name.trim()) return;
+    if (!name.trim() || !chosen) return;
     set_busy(true);
     try {
-      await on_create(name.trim(), kind);
+      await on_create(name.trim(), chosen);
     } catch {
       // The page shows the error; keep the form so the user can fix the name.
     } finally {
@@ -58,9 +64,26 @@ export function CreateProjectForm({ on_create, on_cancel }: Props) {
               {option.label}
             </button>
           ))}
+          <button type="button" aria-pressed={kind === OTHER} onClick={() => set_kind(OTHER)} title="another engine kind of this hub's config">
+            Other…
+          </button>
         </div>
       </div>
-      <button type="submit" className="primary" disabled={busy || !name.trim()}>
+      {kind === OTHER && (
+        <label>
+          <div className="field-label">Engine kind</div>
+          <input
+            value={other_kind}
+            onChange={(event) => set_other_kind(event.target.value)}
+            placeholder="as in [engines.<kind>]"
+            spellCheck={false}
+            autoFocus
+            maxLength={64}
+            style={{ width: 180 }}
+          />
+        </label>
+      )}
+      <button type="submit" className="primary" disabled={busy || !name.trim() || !chosen}>
         {busy ? 'Creating…' : 'Create'}
       </button>
       <button type="button" className="ghost" onClick={on_cancel}>

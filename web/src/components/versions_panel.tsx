@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { hub, type Version } from '../api/projects';
+import { short_rev } from '../lib/format';
 import { ConfirmDialog } from './confirm_dialog';
 import { ErrorNotice } from './error_notice';
 import { VersionItem } from './version_item';
@@ -9,9 +10,11 @@ interface Props {
   kind?: string | undefined;
   /// Changes whenever a version may have been created; the list reloads.
   tick: number;
+  /// Restores `rev` (and restarts the engine from it); rejects when the restore failed.
+  on_restore: (rev: string, label: string) => Promise<void>;
 }
 
-export function VersionsPanel({ project_id, kind, tick }: Props) {
+export function VersionsPanel({ project_id, kind, tick, on_restore }: Props) {
   const [versions, set_versions] = useState<Version[] | null>(null);
   const [error, set_error] = useState<{ error: unknown; action: string } | null>(null);
   const [restoring, set_restoring] = useState<Version | null>(null);
@@ -33,7 +36,7 @@ export function VersionsPanel({ project_id, kind, tick }: Props) {
     if (!restoring) return;
     set_busy(true);
     try {
-      await hub.restore_version(project_id, restoring.rev);
+      await on_restore(restoring.rev, restoring.message || short_rev(restoring.rev));
       set_restoring(null);
       load();
     } catch (failure) {
@@ -62,8 +65,8 @@ export function VersionsPanel({ project_id, kind, tick }: Props) {
       )}
       {restoring && (
         <ConfirmDialog title="Restore this version?" confirm_label="Restore" busy={busy} on_confirm={restore} on_cancel={() => set_restoring(null)}>
-          The project goes back to “{restoring.message || restoring.rev}”. Nothing is lost: the restore is saved as a new
-          version, so you can return to the current state from the list.
+          The project goes back to “{restoring.message || short_rev(restoring.rev)}” and the engine restarts from it.
+          Nothing is lost: the restore is saved as a new version, so you can return to the current state from the list.
         </ConfirmDialog>
       )}
     </div>

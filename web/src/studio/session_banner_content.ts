@@ -13,7 +13,10 @@ export interface BannerContent {
 /// What to tell the user about the connection and the engine, or null when all is well.
 /// `elapsed_ms`: time since the client started waiting to reconnect.
 export function banner_for(view: SessionView, elapsed_ms: number): BannerContent | null {
-  const { connection, status, fatal } = view;
+  const { connection, status, fatal, restoring } = view;
+  if (restoring !== undefined && connection.kind === 'open') {
+    return { tone: 'info', busy: true, title: `Restoring “${restoring}”…`, detail: 'the engine restarts from that version' };
+  }
   if (fatal) return { tone: 'error', busy: false, title: 'The session could not start', detail: `${fatal.message} (${fatal.code})`, retry: 'Try again' };
   if (connection.kind === 'waiting') {
     const seconds = Math.max(0, Math.ceil((connection.delay_ms - elapsed_ms) / 1000));

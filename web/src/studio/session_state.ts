@@ -50,6 +50,8 @@ export interface SessionView {
   version_tick: number;
   /// The hub refused the session itself (unknown project, engine kind not configured, …).
   fatal?: ErrorBody;
+  /// A version is being restored: the session ends and a new one starts from it (its label).
+  restoring?: string;
 }
 
 export const initial_session_view: SessionView = {
@@ -66,7 +68,9 @@ export type SessionAction =
   | { type: 'message'; message: Envelope; now: number; session_start_id?: string }
   | { type: 'command_sent'; id: string; tool: string; now: number }
   | { type: 'command_failed'; id: string; error: ErrorBody; now: number }
-  | { type: 'dismiss_command'; id: string };
+  | { type: 'dismiss_command'; id: string }
+  | { type: 'restoring'; label: string }
+  | { type: 'restore_done' };
 
 const MAX_COMMANDS = 20;
 
@@ -119,6 +123,12 @@ export function session_reducer(view: SessionView, action: SessionAction): Sessi
       );
     case 'dismiss_command':
       return { ...view, commands: view.commands.filter((run) => run.id !== action.id) };
+    case 'restoring':
+      return { ...view, restoring: action.label };
+    case 'restore_done': {
+      const { restoring: _done, ...rest } = view;
+      return rest;
+    }
     case 'message':
       return on_message(view, action.message, action.now, action.session_start_id);
   }
@@ -130,7 +140,8 @@ function on_message(view: SessionView, message: Envelope, now: number, session_s
     case 'session:ready': {
       const p = payload as unknown as SessionReadyPayload;
       const engine = engine_label(p.engine);
-      const { fatal: _cleared, ...rest } = view;
+      // A new session is ready: a restore that was waiting for it is over.
+      const { fatal: _cleared, restoring: _restored, ...rest } = view;
       return {
         ...rest,
         session_id: p.session_id ?? view.session_id,
@@ -142,7 +153,8 @@ function on_message(view: SessionView, message: Envelope, now: number, session_s
     }
     case 'session:status': {
       const p = payload as unknown as SessionStatusPayload;
-      return { ...view, status: p };
+      const session_id = typeof payload.session_id === 'string' ? payload.session_id : view.session_id;
+      return { ...view, status: p, ...(session_id ? { session_id } : {}) };
     }
     case 'registry:updated': {
       const p = payload as unknown as RegistryUpdatedPayload;

@@ -5,12 +5,15 @@ import { chat_reducer, initial_chat_state } from '../chat/chat_state';
 import type { ErrorBody, SessionReadyPayload, ViewportCameraPayload } from '../protocol/messages';
 import { browser_socket_url, ProtocolClient, ProtocolError } from '../protocol/protocol_client';
 import { forget_session_id, load_session_id, save_session_id } from '../lib/session_store';
+import { restore_with_session } from './restore';
 import { initial_session_view, session_reducer } from './session_state';
 
 /// Error codes with which the hub says a stored session id is gone (grace period over, hub restarted).
 const STALE_SESSION_CODES = new Set(['session_not_found', 'session_ended', 'session_expired', 'not_found']);
 
 const COMMAND_TIMEOUT_MS = 120_000;
+/// How long a restore waits for the old session to save and end before it goes on anyway.
+const SESSION_END_TIMEOUT_MS = 60_000;
 
 /// Wires one project's studio to the hub: a ProtocolClient on /ws/browser that (re-)attaches with
 /// `session:start`, and the two pure reducers that turn hub messages into what the panels show.
@@ -36,7 +39,9 @@ export function use_studio(project_id: string) {
       }),
       client.on_message((message) => {
         const now = Date.now();
-        if (message.type === 'session:ready') {
+        if (message.type === 'session:ready' || message.type === 'session:status') {
+          // Saved as soon as the hub names it (session:status "starting" does): a refresh while the
+          // engine starts re-attaches instead of launching a second one.
           const payload = message.payload as SessionReadyPayload | undefined;
           if (payload?.session_id) save_session_id(project_id, payload.session_id);
         }
@@ -123,7 +128,49 @@ export function use_studio(project_id: string) {
 
   const dismiss_command = useCallback((id: string) => dispatch_view({ type: 'dismiss_command', id }), []);
 
-  return { view, chat, client, send_message, cancel_turn, run_command, send_camera, retry, end_session, dismiss_command };
+  const live = useRef(false);
+  live.current = view.session_id !== undefined && !['ended', 'lost'].includes(String(view.status.state));
+
+  /// Restores a version and restarts the engine from it (see studio/restore.ts for why).
+  const restore_version = useCallback(
+    async (rev: string, label: string) => {
+      dispatch_view({ type: 'restoring', label });
+      try {
+        await restore_with_session(rev, {
+          end_session: () => {
+            if (!live.current) return Promise.resolve();
+            const ended = new Promise<void>((resolve, reject) => {
+              const timer = setTimeout(() => {
+                off();
+                reject(new Error('the session did not end in time'));
+              }, SESSION_END_TIMEOUT_MS);
+              const off = client.on_message((message) => {
+                const state = (message.payload as { state?: string } | undefined)?.state;
+                if (message.type === 'session:status' && (state === 'ended' || state === 'lost')) {
+                  clearTimeout(timer);
+                  off();
+                  resolve();
+                }
+              });
+            });
+            client.send('session:end', {});
+            return ended;
+          },
+          restore: (target) => hub.restore_version(project_id, target),
+          start_session: () => {
+            forget_session_id(project_id);
+            start_session();
+          },
+        });
+      } catch (error) {
+        dispatch_view({ type: 'restore_done' });
+        throw error;
+      }
+    },
+    [client, project_id, start_session],
+  );
+
+  return { view, chat, client, send_message, cancel_turn, run_command, send_camera, retry, end_session, dismiss_command, restore_version };
 }
 
 export type Studio = ReturnType<typeof use_studio>;

@@ -111,6 +111,16 @@ describe('the studio with the C++ test engine', () => {
     first_session = list[0];
   });
 
+  it('says clearly that chat needs a model when none is configured', async () => {
+    const composer = page.getByPlaceholder('Describe what you want…');
+    await composer.fill('make a red cube');
+    await composer.press('Enter');
+    const notice = page.getByRole('note').filter({ hasText: 'Chat needs a model' });
+    await notice.waitFor();
+    await shot('no-model');
+    await expect(notice.textContent()).resolves.toMatch(/model|agent/i);
+  });
+
   it('runs a tool through its generated form and the viewport changes', async () => {
     const before = await canvas_samples(page);
     const form = await open_tool('create_object');

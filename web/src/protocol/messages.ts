@@ -174,7 +174,7 @@ export const NO_MODEL_CODES: ReadonlySet<string> = new Set(['no_model', 'no_prov
 /// `unavailable` when its message is about the model or provider (it is also used for other things).
 export function is_no_model_error(error: { code: string; message?: string }): boolean {
   if (NO_MODEL_CODES.has(error.code)) return true;
-  return error.code === 'unavailable' && /model|provider|api key/i.test(error.message ?? '');
+  return error.code === 'unavailable' && /model|provider|api key|without an agent/i.test(error.message ?? '');
 }
 
 // JSON Schema (draft-7 subset the hub emits).

@@ -34,7 +34,7 @@ export function ViewportOverlay({ renderer, info }: Props) {
         {info.width}×{info.height} {info.codec}
       </span>
       <span>{sample.fps} fps</span>
-      <span className={stale ? 'stale' : undefined}>{sample.age !== undefined ? format_age(sample.age) : '—'} old</span>
+      {sample.age !== undefined && <span className={stale ? 'stale' : undefined}>{format_age(sample.age)} old</span>}
     </div>
   );
 }

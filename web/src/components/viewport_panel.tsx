@@ -26,11 +26,10 @@ export function ViewportPanel({ project_id, client, preview, scene_summary, on_c
           <Viewport project_id={project_id} client={client} on_camera={on_camera} />
         )}
       </div>
-      {scene_summary && (
-        <div className="scene-summary" title={scene_summary}>
-          {scene_summary}
-        </div>
-      )}
+      {/* Always there, so the picture does not jump when the first summary arrives. */}
+      <div className="scene-summary" title={scene_summary}>
+        {scene_summary ?? <span aria-hidden="true">&nbsp;</span>}
+      </div>
     </section>
   );
 }

@@ -55,6 +55,8 @@ export interface SessionReadyPayload {
   tools?: ToolDescriptor[];
   /// How the session previews: a viewport of binary frames (Blender) or a URL (Remotion player).
   preview?: { kind?: string; url?: string; width?: number; height?: number } | null;
+  /// True when the tab re-attached to a running session (a refresh or a reconnect).
+  resumed?: boolean;
 }
 
 export type SessionState =

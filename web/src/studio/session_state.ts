@@ -10,6 +10,7 @@ import type {
   ToolDescriptor,
 } from '../protocol/messages';
 import type { ConnectionState } from '../protocol/protocol_client';
+import { summary_line } from './scene_summary';
 
 /// Everything the studio knows about its session besides the chat, from hub messages. Pure.
 
@@ -161,8 +162,8 @@ function on_message(view: SessionView, message: Envelope, now: number, session_s
       return Array.isArray(p.tools) ? { ...view, tools: p.tools } : view;
     }
     case 'scene:updated': {
-      const summary = payload.summary;
-      return typeof summary === 'string' ? { ...view, scene_summary: summary } : view;
+      const line = summary_line(payload.summary);
+      return line ? { ...view, scene_summary: line } : view;
     }
     case 'version:created':
       return { ...view, version_tick: view.version_tick + 1 };

@@ -12,6 +12,7 @@ import { initial_session_view, session_reducer } from './session_state';
 const STALE_SESSION_CODES = new Set(['session_not_found', 'session_ended', 'session_expired', 'not_found']);
 
 const COMMAND_TIMEOUT_MS = 120_000;
+const ASK_FOR_FRAME: ViewportCameraPayload = { action: 'orbit', dx: 0, dy: 0, delta: 0 };
 /// How long a restore waits for the old session to save and end before it goes on anyway.
 const SESSION_END_TIMEOUT_MS = 60_000;
 
@@ -44,6 +45,11 @@ export function use_studio(project_id: string) {
           // engine starts re-attaches instead of launching a second one.
           const payload = message.payload as SessionReadyPayload | undefined;
           if (payload?.session_id) save_session_id(project_id, payload.session_id);
+          if (message.type === 'session:ready' && payload?.resumed) {
+            // The hub does not replay the last frame to a tab that re-attaches (a refresh): a
+            // camera move of zero makes the engine draw the current view once.
+            client.send('viewport:camera', ASK_FOR_FRAME, { queue: false });
+          }
         }
         if (message.type === 'error' && message.re && message.re === session_start_id.current) {
           const code = String((message.payload as ErrorBody | undefined)?.code ?? '');

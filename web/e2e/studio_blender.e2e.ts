@@ -1,0 +1,130 @@
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { samples_changed } from './browser';
+import { StudioDriver, type SessionInfo } from './studio';
+
+/// The studio with real Blender (engines/blender, headless): the first frame, a primitive added
+/// through its generated form, an orbit by dragging the viewport, a refresh into the same
+/// session, the versions with their .blend/.glb downloads, a restore, the delete. Screenshots go
+/// to <artifacts>/blender/. Skipped only where `blender` is not installed (like the Blender
+/// engine's own integration tests); CI installs it (scripts/deps.sh test).
+
+const BLENDER = process.env.ATELIER_BLENDER ?? 'blender';
+
+function blender_installed(): boolean {
+  try {
+    execFileSync(BLENDER, ['--version'], { stdio: 'ignore', timeout: 60_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const bootstrap = resolve(import.meta.dirname, '..', '..', 'engines', 'blender', 'bootstrap.py');
+const config = `[engines.blender]\ncommand = [${[BLENDER, '-b', '--factory-startup', '--python', bootstrap].map((part) => JSON.stringify(part)).join(', ')}]\n`;
+
+let studio: StudioDriver;
+let project_id = '';
+let first_session: SessionInfo | undefined;
+let before_orbit: number[] = [];
+
+describe.skipIf(!blender_installed())('the studio with Blender', () => {
+  beforeAll(async () => {
+    studio = await StudioDriver.start('blender', config);
+  });
+
+  afterAll(async () => {
+    const code = await studio?.stop();
+    expect(code, studio?.hub.log()).toBe(0);
+  });
+
+  it('creates a Blender project and shows its first frame', async () => {
+    await studio.sign_in();
+    project_id = await studio.create_project('Blender island', 'blender');
+    await studio.wait_for_ready();
+    // The engine sends a frame as soon as it is connected.
+    await studio.page.locator('.viewport .overlay').waitFor({ timeout: 60_000 });
+    await studio.shot('first-frame');
+    const list = await studio.sessions();
+    expect(list).toHaveLength(1);
+    first_session = list[0];
+    expect(first_session!.engine_pid).toBeGreaterThan(0);
+  });
+
+  it('adds a monkey through the generated form and the viewport changes', async () => {
+    const before = await studio.canvas();
+    const form = await studio.open_tool('modeling__add_primitive');
+    // enum → select, vector3 → x/y/z, float with min/max, colour → picker + hex field.
+    await form.getByRole('combobox').first().selectOption({ label: 'monkey' });
+    await form.getByLabel(/^name/i).fill('Suzanne');
+    await form.getByRole('spinbutton', { name: 'Location x' }).fill('2.5'); // beside the default cube
+    await form.getByPlaceholder('#RRGGBB').fill('#e04a3a');
+    await expect(studio.run(form)).resolves.toContain('Suzanne');
+    await expect.poll(async () => samples_changed(before, await studio.canvas()), { timeout: 60_000 }).toBeGreaterThan(0);
+    await studio.shot('monkey-added');
+  });
+
+  it('orbits the view by dragging the viewport', async () => {
+    const page = studio.page;
+    before_orbit = await studio.canvas();
+    const box = (await page.locator('.viewport canvas').boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 + 160, box.y + box.height / 2 + 40, { steps: 8 });
+    await page.mouse.up();
+    await expect.poll(async () => samples_changed(before_orbit, await studio.canvas()), { timeout: 60_000 }).toBeGreaterThan(0);
+    await studio.shot('orbited');
+  });
+
+  it('keeps the same Blender process across a page refresh', async () => {
+    await studio.page.reload();
+    await studio.wait_for_ready();
+    // The re-attached page asks for the current view (a zero camera move) and gets a frame.
+    await studio.page.locator('.viewport .overlay').waitFor({ timeout: 60_000 });
+    await studio.shot('after-refresh');
+    const list = await studio.sessions();
+    expect(list).toHaveLength(1);
+    expect(list[0]!.id).toBe(first_session!.id);
+    expect(list[0]!.engine_pid).toBe(first_session!.engine_pid);
+  });
+
+  it('lists the version with its files, and restoring brings back the earlier scene', async () => {
+    const page = studio.page;
+    await page.getByRole('tab', { name: /versions/ }).click();
+    const items = page.locator('.version-list > li');
+    await items.first().waitFor();
+    await expect(items.nth(0).locator('.version-msg').textContent()).resolves.toContain('add_primitive');
+    // The .glb of that version downloads (the page's own cookie, the link the user clicks).
+    const glb = items.nth(0).getByRole('link', { name: /scene\.glb/ });
+    const response = await page.request.get(new URL((await glb.getAttribute('href'))!, studio.hub.url).toString());
+    expect(response.status()).toBe(200);
+    expect((await response.body()).subarray(0, 4).toString()).toBe('glTF');
+    await studio.shot('versions');
+
+    const count = await items.count();
+    await items.nth(count - 1).getByRole('button', { name: 'Restore' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Restore' }).click();
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    // The restore is the newest version (the session's end may have saved one just before it).
+    await expect.poll(() => items.first().locator('.version-msg').textContent(), { timeout: 60_000 }).toMatch(/^Restore/);
+    await studio.wait_for_ready();
+    await page.locator('.viewport .overlay').waitFor({ timeout: 60_000 });
+    await studio.shot('restored');
+
+    const form = await studio.open_tool('scene__list_objects');
+    await expect(studio.run(form)).resolves.not.toContain('Suzanne');
+  });
+
+  it('deletes the project', async () => {
+    const page = studio.page;
+    await page.getByRole('link', { name: 'atelier' }).click();
+    const card = page.getByRole('article').filter({ hasText: 'Blender island' });
+    await card.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete project' }).click();
+    await page.getByRole('heading', { name: 'No projects yet' }).waitFor();
+    const { status } = await studio.hub.api('GET', `/api/projects/${project_id}`);
+    expect(status).toBe(404);
+    expect(studio.problems).toEqual([]);
+  });
+});

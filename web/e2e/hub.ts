@@ -13,6 +13,10 @@ export interface HubOptions {
   log_file: string;
   /// Extra command-line arguments.
   args?: string[];
+  /// Serve this data dir (a restart on the same data) instead of a fresh one; the caller owns it.
+  data_dir?: string;
+  /// Listen on this port (a restart on the same address); default: any free port.
+  port?: number;
 }
 
 export class Hub {
@@ -25,6 +29,7 @@ export class Hub {
     readonly token: string,
     readonly data_dir: string,
     private readonly log_file: string,
+    private readonly owns_data_dir: boolean,
   ) {
     this.exited = new Promise((done) => {
       if (child.exitCode !== null) done(child.exitCode);
@@ -51,7 +56,7 @@ export class Hub {
 
   /// Starts the hub and resolves once it printed its sign-in link.
   static async start(options: HubOptions): Promise<Hub> {
-    const data_dir = mkdtempSync(join(tmpdir(), 'atelier-e2e-'));
+    const data_dir = options.data_dir ?? mkdtempSync(join(tmpdir(), 'atelier-e2e-'));
     const config = join(data_dir, 'atelier.toml');
     writeFileSync(config, options.config);
     const web_root = resolve(import.meta.dirname, '..', 'dist');
@@ -60,10 +65,10 @@ export class Hub {
     delete env.ATELIER_TOKEN; // the hub generates its own token in the fresh data dir
     const child = spawn(
       Hub.binary(),
-      ['serve', '--port', '0', '--data-dir', data_dir, '--config', config, '--web-root', web_root, '--threads', '2', ...(options.args ?? [])],
+      ['serve', '--port', String(options.port ?? 0), '--data-dir', data_dir, '--config', config, '--web-root', web_root, '--threads', '2', ...(options.args ?? [])],
       { env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    const log = createWriteStream(options.log_file);
+    const log = createWriteStream(options.log_file, { flags: 'a' });
     child.stderr!.pipe(log);
     const link = await new Promise<string>((done, fail) => {
       let out = '';
@@ -80,7 +85,7 @@ export class Hub {
       child.once('error', fail);
     });
     const url = new URL(link);
-    return new Hub(child, url.origin, url.searchParams.get('token') ?? '', data_dir, options.log_file);
+    return new Hub(child, url.origin, url.searchParams.get('token') ?? '', data_dir, options.log_file, options.data_dir === undefined);
   }
 
   /// An authenticated REST call from the test itself (not from the page).
@@ -98,7 +103,12 @@ export class Hub {
     return existsSync(this.log_file) ? readFileSync(this.log_file, 'utf8') : '';
   }
 
+  get port(): number {
+    return Number(new URL(this.url).port);
+  }
+
   /// SIGTERM (the hub saves and ends its sessions), then the exit code; SIGKILL if it hangs.
+  /// Removes the data dir unless the caller passed it in.
   async stop(): Promise<number> {
     if (this.exit_code === null) {
       this.child.kill('SIGTERM');
@@ -106,7 +116,7 @@ export class Hub {
       await this.exited;
       clearTimeout(timer);
     }
-    rmSync(this.data_dir, { recursive: true, force: true });
+    if (this.owns_data_dir) rmSync(this.data_dir, { recursive: true, force: true });
     return this.exited;
   }
 }

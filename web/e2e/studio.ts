@@ -22,15 +22,16 @@ export class StudioDriver {
   private step = 0;
 
   private constructor(
-    readonly hub: Hub,
+    public hub: Hub,
     readonly artifacts: string,
   ) {}
 
-  static async start(name: string, config: string): Promise<StudioDriver> {
+  /// `data_dir`: serve this one (the caller removes it), so the hub can be restarted on it.
+  static async start(name: string, config: string, data_dir?: string): Promise<StudioDriver> {
     const artifacts = join(artifacts_dir(), name);
     rmSync(artifacts, { recursive: true, force: true }); // only this run's screenshots
     mkdirSync(artifacts, { recursive: true });
-    const hub = await Hub.start({ config, log_file: join(artifacts, 'hub.log') });
+    const hub = await Hub.start({ config, log_file: join(artifacts, 'hub.log'), ...(data_dir ? { data_dir } : {}) });
     const driver = new StudioDriver(hub, artifacts);
     try {
       driver.browser = await launch_chromium();
@@ -63,6 +64,26 @@ export class StudioDriver {
   async shot(name: string): Promise<void> {
     this.step += 1;
     await this.page.screenshot({ path: join(this.artifacts, `${String(this.step).padStart(2, '0')}-${name}.png`) });
+  }
+
+  /// Records the text of every session banner the page shows, from now on, in the page itself
+  /// (a MutationObserver), so a banner that is up for a moment is not missed; read with banners().
+  async record_banners(): Promise<void> {
+    await this.page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { __banners: string[] }).__banners = seen;
+      const note = () => {
+        const banner = document.querySelector('.banner');
+        const text = banner?.textContent ?? '';
+        if (text && seen[seen.length - 1] !== text) seen.push(text);
+      };
+      new MutationObserver(note).observe(document.body, { subtree: true, childList: true, characterData: true });
+      note();
+    });
+  }
+
+  banners(): Promise<string[]> {
+    return this.page.evaluate(() => (window as unknown as { __banners?: string[] }).__banners ?? []);
   }
 
   async sessions(): Promise<SessionInfo[]> {

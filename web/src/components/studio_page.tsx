@@ -41,7 +41,7 @@ export function StudioPage({ project_id, health, on_unauthorized }: Props) {
   const { view } = studio;
   return (
     <div className="app">
-      <TopBar health={health}>
+      <TopBar health={health} down={view.connection.kind === 'waiting'}>
         <span className="crumb">
           <span aria-hidden="true">/</span>
           <span className="crumb-name">{project?.name ?? '…'}</span>
@@ -69,7 +69,7 @@ export function StudioPage({ project_id, health, on_unauthorized }: Props) {
       ) : (
         <main className="studio">
           <ChatPanel chat={studio.chat} on_send={studio.send_message} on_cancel={studio.cancel_turn} />
-          <ViewportPanel project_id={project_id} client={studio.client} preview={view.preview} scene_summary={view.scene_summary} on_camera={studio.send_camera}>
+          <ViewportPanel project_id={project_id} client={studio.client} preview={view.preview} scene_summary={view.scene_summary} on_camera={studio.send_camera} state={String(view.status.state)}>
             <SessionBanner view={view} on_retry={studio.retry} />
           </ViewportPanel>
           <SidePanel project_id={project_id} kind={project?.kind} studio={studio} />

@@ -10,6 +10,8 @@ interface Props {
   project_id: string;
   client: ProtocolClient;
   on_camera: (payload: ViewportCameraPayload) => void;
+  /// What to say while there is no picture.
+  placeholder?: string;
 }
 
 const THUMBNAIL_EVERY_MS = 5000;
@@ -17,7 +19,7 @@ const KEY_STEP_PX = 24;
 
 /// Drag = orbit, right-drag or Shift+drag = pan, wheel = zoom; arrows orbit (Shift+arrows pan),
 /// + and − zoom when the viewport has focus.
-export function Viewport({ project_id, client, on_camera }: Props) {
+export function Viewport({ project_id, client, on_camera, placeholder = 'Waiting for the first frame…' }: Props) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const renderer = useRef<FrameRenderer | null>(null);
   const coalescer = useRef<CameraCoalescer | null>(null);
@@ -126,7 +128,7 @@ export function Viewport({ project_id, client, on_camera }: Props) {
       {!info && (
         <div className="viewport-empty">
           <div className="grid-floor" aria-hidden="true" />
-          <div>Waiting for the first frame…</div>
+          <div>{placeholder}</div>
         </div>
       )}
       <ViewportOverlay renderer={renderer} info={info} />

@@ -9,13 +9,15 @@ interface Props {
   preview: SessionReadyPayload['preview'];
   scene_summary?: string | undefined;
   on_camera: (payload: ViewportCameraPayload) => void;
+  /// The session's state (session:status), for what the empty viewport says.
+  state?: string | undefined;
   /// Shown over the picture (the session banner), so it never shifts the layout.
   children?: ReactNode;
 }
 
 /// The live picture: streamed frames (Blender), or the engine's own preview page when the session
 /// announces a preview URL (the Remotion player).
-export function ViewportPanel({ project_id, client, preview, scene_summary, on_camera, children }: Props) {
+export function ViewportPanel({ project_id, client, preview, scene_summary, on_camera, state, children }: Props) {
   return (
     <section className="panel viewport-panel" aria-label="Viewport">
       {children}
@@ -23,7 +25,7 @@ export function ViewportPanel({ project_id, client, preview, scene_summary, on_c
         {preview?.url ? (
           <iframe src={preview.url} title="Preview" />
         ) : (
-          <Viewport project_id={project_id} client={client} on_camera={on_camera} />
+          <Viewport project_id={project_id} client={client} on_camera={on_camera} placeholder={placeholder_for(state)} />
         )}
       </div>
       {/* Always there, so the picture does not jump when the first summary arrives. */}
@@ -32,4 +34,10 @@ export function ViewportPanel({ project_id, client, preview, scene_summary, on_c
       </div>
     </section>
   );
+}
+
+function placeholder_for(state: string | undefined): string {
+  if (state === 'lost' || state === 'ended') return 'No engine is running';
+  if (state === 'ready' || state === 'busy') return 'Waiting for the first frame…';
+  return 'The engine is starting…';
 }

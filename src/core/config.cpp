@@ -310,7 +310,23 @@ Result<std::string> toml_value_text(const OptionSpec& spec, std::string_view ori
     return wrong_type("unknown");
 }
 
+// "{config_dir}" in an engine kind's command or template stands for the directory of the config
+// file, so a file kept beside the engines it names works from any clone or install location
+// (engines run with the session's working tree as cwd, where relative paths mean nothing).
+std::string expand_config_dir(std::string text, const std::string& config_dir) {
+    static constexpr std::string_view kPlaceholder = "{config_dir}";
+    for (auto at = text.find(kPlaceholder); at != std::string::npos;
+         at = text.find(kPlaceholder, at + config_dir.size())) {
+        text.replace(at, kPlaceholder.size(), config_dir);
+    }
+    return text;
+}
+
 Result<EngineKindConfig> parse_engine_kind(const std::string& name, const toml::table& table, const std::string& file) {
+    std::error_code absolute_error;
+    const auto absolute = std::filesystem::absolute(std::filesystem::path(file), absolute_error);
+    const std::string config_dir =
+        (absolute_error ? std::filesystem::path(file) : absolute).lexically_normal().parent_path().string();
     EngineKindConfig kind;
     const auto error = [&](std::string_view key, std::string_view reason) {
         return fail(ErrorCode::InvalidConfig, fmt::format("config: engines.{}.{} ({}): {}", name, key, file, reason));
@@ -327,7 +343,7 @@ Result<EngineKindConfig> parse_engine_kind(const std::string& name, const toml::
                 if (text == nullptr) {
                     return error(key_text, "must be a non-empty array of strings");
                 }
-                kind.command.push_back(text->get());
+                kind.command.push_back(expand_config_dir(text->get(), config_dir));
             }
         } else if (key_text == "pool") {
             const auto* value = node.as_integer();
@@ -346,7 +362,7 @@ Result<EngineKindConfig> parse_engine_kind(const std::string& name, const toml::
             if (value == nullptr) {
                 return error(key_text, "must be a directory path");
             }
-            kind.template_dir = value->get();
+            kind.template_dir = expand_config_dir(value->get(), config_dir);
         } else {
             return error(key_text, "unknown key (known: command, pool, sandbox, template)");
         }

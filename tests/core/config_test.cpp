@@ -130,6 +130,19 @@ TEST(Config, ReadsEngineKinds) {
     EXPECT_TRUE(config->engines["blender"].sandbox);
 }
 
+TEST(Config, ConfigDirInAnEngineKindIsTheConfigFilesDirectory) {
+    TempDir dir;
+    ConfigSources sources;
+    sources.file = write_file(dir, "[engines.blender]\ncommand = [\"blender\", \"--python\", "
+                                   "\"{config_dir}/../engines/bootstrap.py\"]\ntemplate = \"{config_dir}/t\"\n");
+    auto config = load_config(sources);
+    ASSERT_TRUE(config) << config.error().message;
+    const auto& kind = config->engines["blender"];
+    EXPECT_EQ(kind.command,
+              (std::vector<std::string>{"blender", "--python", dir.path().string() + "/../engines/bootstrap.py"}));
+    EXPECT_EQ(kind.template_dir, dir.path().string() + "/t");
+}
+
 TEST(Config, RejectsEngineKindWithoutCommand) {
     TempDir dir;
     ConfigSources sources;

@@ -5,13 +5,15 @@
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 ARGS ?=
+# The studio's default configuration: the engine kinds (Blender, pool 1). `make run CONFIG=my.toml`.
+CONFIG ?= config/atelier.toml
 
 .PHONY: run test bench build-release build-asan format-check format clean
 
 run: build-release
 	@scripts/deps.sh run
 	@scripts/web.sh build
-	./build/release/atelier serve $(ARGS)
+	./build/release/atelier serve --config $(CONFIG) $(ARGS)
 
 test:
 	@scripts/deps.sh test

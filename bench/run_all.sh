@@ -94,3 +94,11 @@ done <"$work/calls"
 echo
 echo "# Argument validation in the hub (10-parameter tool), Google Benchmark"
 "$build/bench/validation_bench" --benchmark_min_time=0.2 2>/dev/null | grep -E "^(Validate|Parse)"
+
+echo
+# Blender through the same kind of hub, against the C++ test engine as the floor (DESIGN §8, §10).
+if command -v blender >/dev/null 2>&1; then
+    /usr/bin/python3 "$root/bench/blender_bench.py" --binary "$build/atelier" --test-engine "$build/atelier_test_engine"
+else
+    echo "# Blender: not installed (scripts/deps.sh run installs it); its figures are skipped"
+fi

@@ -59,6 +59,7 @@ class BlenderThroughTheHub(unittest.TestCase):
         cls.root = tempfile.mkdtemp(prefix="atelier-blender-hub-")
         scripts = paths.make_scripts_dir(os.path.join(cls.root, "scripts"),
                                          [os.path.join(paths.FIXTURES_DIR, "addons")])
+        paths.install_documented_example(os.path.join(scripts, "addons"))
         cls.hub = HubUnderTest(cls.root, blender_command(), extra_args=["--session-grace", "5"],
                                env={"BLENDER_USER_SCRIPTS": scripts})
         try:
@@ -137,7 +138,7 @@ class BlenderThroughTheHub(unittest.TestCase):
 
         engine = self.engine()
         self.assertEqual(engine["kind"], "blender")
-        self.assertEqual({a["id"] for a in engine["addons"]}, set(FIRST_PARTY_ADDONS))
+        self.assertEqual({a["id"] for a in engine["addons"]}, {*FIRST_PARTY_ADDONS, "stairs"})
         errors = str(engine["manifest_errors"])
         self.assertIn("broken", errors)
         self.assertIn("/ai_integration/tools/0/parameters/0/type", errors)
@@ -160,6 +161,14 @@ class BlenderThroughTheHub(unittest.TestCase):
         info = self.command("scene__object_info", {"name": "HubCube"})
         self.assertFalse(info["ok"], info)
 
+    def test_02b_the_worked_example_of_docs_blender_md_is_callable(self) -> None:
+        self.assertIn("stairs__add_stairs", {tool["name"] for tool in self.ready["tools"]})
+        _, summary, _ = self.mutate("stairs__add_stairs", {"steps": 3, "location": [0, -4, 0], "color": "#C08040"})
+        self.assertIn("Stairs step 3", object_names(summary))
+        refused = self.command("stairs__add_stairs", {"steps": 0})
+        self.assertFalse(refused["ok"], refused)  # below the manifest's min: the hub refuses it
+        self.ok("router__undo")
+
     def test_03_material_and_world_tools_change_what_the_frame_shows(self) -> None:
         _, _, plain = self.mutate("modeling__add_primitive", {"shape": "cube", "name": "Painted", "size": 2,
                                                                     "location": [0, 3, 1]})
@@ -168,7 +177,7 @@ class BlenderThroughTheHub(unittest.TestCase):
         self.assertTrue(painted["material"], painted)
         _, _, blue_world = self.mutate("lighting__set_world", {"color": "#1030D0", "strength": 1.0})
         with open(os.path.join(self.root, "frame-painted-blue-world.jpg"), "wb") as handle:
-            handle.write(blue_world)
+            handle.write(blue_world)  # ATELIER_KEEP_TEST_DIRS=1 keeps it, to look at
         before, after, world = pixel_stats(plain), pixel_stats(red), pixel_stats(blue_world)
         sys.stderr.write(f"\n  frames: plain {before}, red cube {after}, blue world {world}\n")
         # A red cube raises red against green; a blue world raises blue against red.
@@ -261,12 +270,18 @@ class BlenderThroughTheHub(unittest.TestCase):
         self.assertEqual([p["done"] for p in progress], list(range(1, 14)))
         self.assertEqual(progress[-1]["total"], 13)
 
-    def test_08_a_killed_blender_is_relaunched_and_restored_from_the_last_version(self) -> None:
+    def test_08_a_blender_killed_mid_call_is_relaunched_and_restored_from_the_last_version(self) -> None:
         self.ok("scene__transform_object", {"name": "Painted", "location": [1, 2, 0.5]})
         before = self.hub.session(self.session_id)
         self.assertGreater(before["engine_pid"], 0, before)
         messages = len(self.tab.messages)
+        render_id = self.await_(self.tab.send("command:send", {"tool": "render__render_animation", "arguments": {
+            "engine": "workbench", "width": 32, "height": 18, "frame_start": 1, "frame_end": 250}}))
+        self.await_(self.tab.next_of_type("render:progress", messages, 120))
         os.kill(before["engine_pid"], signal.SIGKILL)
+        failed = self.await_(self.tab.reply(render_id, timeout=60))["payload"]
+        self.assertFalse(failed["ok"], failed)
+        self.assertEqual(failed["error"]["code"], "engine_lost", failed)
         status = self.await_(self.tab.next_of_type("session:status", messages, 60,
                                                    lambda m: m["payload"]["state"] == "reconnecting"))
         self.assertEqual(status["payload"]["attempt"], 1)
@@ -307,6 +322,34 @@ class BlenderThroughTheHub(unittest.TestCase):
                                    text=True, timeout=120)
         self.assertEqual(completed.returncode, 3, completed.stdout[-3000:])
         self.assertIn("refused engine/hello", completed.stdout)
+
+
+class TheDefaultConfig(unittest.TestCase):
+    """config/atelier.toml, what `make run` serves with, gives a working Blender session."""
+
+    def test_make_run_config_gives_a_working_blender_session(self) -> None:
+        async def scenario(hub: HubUnderTest) -> tuple[dict[str, Any], dict[str, Any], str]:
+            tab = await BrowserTab.open(hub)
+            try:
+                ready = await tab.start_session(hub.create_project("default config"))
+                result = await tab.command("modeling__add_primitive", {"shape": "monkey", "name": "Suzanne"})
+                # The command's version is committed; the warm-up ran before the engine connected.
+                return ready, result, hub.engine_log(ready["session_id"])
+            finally:
+                await tab.close()
+
+        with tempfile.TemporaryDirectory(prefix="atelier-default-config-") as root:
+            hub = HubUnderTest(root, None, config_path=paths.DEFAULT_CONFIG)
+            hub.start()
+            try:
+                ready, result, log = asyncio.run(scenario(hub))
+            finally:
+                code = hub.stop()
+            self.assertEqual(code, 0, hub.log()[-4000:])
+        self.assertEqual(ready["engine"]["kind"], "blender")
+        self.assertTrue(result.get("ok"), result)
+        self.assertTrue(result.get("version"), result)
+        self.assertIn("warm-up render took", log)
 
 
 if __name__ == "__main__":

@@ -59,11 +59,14 @@ def toml_string(text: str) -> str:
 class HubUnderTest:
     """``atelier serve`` with one engine kind; ``start()`` returns when it listens."""
 
-    def __init__(self, root: str, command: list[str], kind: str = "blender", pool: int = 0,
-                 extra_args: list[str] | None = None, env: dict[str, str] | None = None) -> None:
+    def __init__(self, root: str, command: list[str] | None, kind: str = "blender", pool: int = 0,
+                 extra_args: list[str] | None = None, env: dict[str, str] | None = None,
+                 config_path: str | None = None) -> None:
+        """``command``: the engine kind's command, written to a fresh config; or None and
+        ``config_path``: serve with that config file as it is."""
         self.root = root
         self.data_dir = os.path.join(root, "data")
-        self.config_path = os.path.join(root, "atelier.toml")
+        self.config_path = config_path or os.path.join(root, "atelier.toml")
         self.kind = kind
         self.command = command
         self.pool = pool
@@ -85,10 +88,11 @@ class HubUnderTest:
     def start(self, timeout: float = 60) -> None:
         binary = hub_binary()
         os.makedirs(self.data_dir, exist_ok=True)
-        with open(self.config_path, "w", encoding="utf-8") as config:
-            config.write(f"[engines.{self.kind}]\n"
-                         f"command = [{', '.join(toml_string(part) for part in self.command)}]\n"
-                         f"pool = {self.pool}\n")
+        if self.command is not None:
+            with open(self.config_path, "w", encoding="utf-8") as config:
+                config.write(f"[engines.{self.kind}]\n"
+                             f"command = [{', '.join(toml_string(part) for part in self.command)}]\n"
+                             f"pool = {self.pool}\n")
         created = subprocess.run([binary, "token", "create", "--user", "alice", "--label", "blender tests",
                                   "--data-dir", self.data_dir], env=self._environment(),
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
@@ -178,6 +182,14 @@ class HubUnderTest:
 
     def workdir(self, session_id: str) -> str:
         return os.path.join(self.data_dir, "sessions", session_id, "work")
+
+    def engine_log(self, session_id: str) -> str:
+        try:
+            with open(os.path.join(self.data_dir, "sessions", session_id, "engine.log"), encoding="utf-8",
+                      errors="replace") as log:
+                return log.read()
+        except OSError:
+            return ""
 
 
 class BrowserTab:

@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "agent/agent.h"
+#include "agent/agent_config.h"
 #include "app/engine_starter.h"
 #include "app/routes.h"
 #include "app/store_setup.h"
@@ -113,6 +115,20 @@ int serve(const Config& config) {
                                        make_engine_starter(config.engine_socket, config.data_dir)},
         session_options);
     app.sessions->attach();
+    // The agent answers message:send; without a model it tells the user how to configure one.
+    auto hub_agent = std::make_shared<agent::Agent>(
+        *app.store, agent::agent_options(config, [](const std::string& name) -> std::optional<std::string> {
+            const char* value = std::getenv(name.c_str());
+            return value != nullptr ? std::optional<std::string>(value) : std::nullopt;
+        }));
+    hub_agent->set_sessions(app.sessions);
+    app.sessions->set_agent(hub_agent);
+    if (hub_agent->has_model()) {
+        spdlog::info("agent: {} model {}{}", config.model_provider, config.model_name,
+                     config.model_base_url.empty() ? "" : " at " + config.model_base_url);
+    } else {
+        spdlog::info("agent: no model configured; natural-language turns are off");
+    }
 
     auto server = net::Server::create(
         server_options(config), build_routes(app),
@@ -147,6 +163,7 @@ int serve(const Config& config) {
     if (stopper.joinable()) {
         stopper.join();
     }
+    hub_agent->shutdown(); // turns were cancelled with their sessions; wait for their threads
     // No deadline may fire into what is being torn down.
     app.timers.reset();
     spdlog::info("stopped");

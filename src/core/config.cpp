@@ -88,6 +88,42 @@ const std::vector<OptionSpec> kOptions{
      "Unix socket engines reach the hub on (sandboxed ones have no network); default <data_dir>/engine.sock when "
      "an engine kind has sandbox = true",
      &Config::engine_socket},
+    {"model.provider",
+     "model-provider",
+     "ATELIER_MODEL_PROVIDER",
+     OptionType::Choice,
+     "The agent's model API: anthropic (Messages API) or openai (Chat Completions: OpenAI, llama.cpp server, "
+     "Ollama /v1, vLLM); none turns natural-language turns off",
+     &Config::model_provider,
+     0,
+     0,
+     {"none", "anthropic", "openai"}},
+    {"model.model", "model", "ATELIER_MODEL", OptionType::String,
+     "Model name as the provider knows it, e.g. claude-sonnet-4-5 or qwen2.5:7b", &Config::model_name},
+    {"model.base_url", "model-base-url", "ATELIER_MODEL_BASE_URL", OptionType::String,
+     "Base URL of the model API; default https://api.anthropic.com or https://api.openai.com/v1 "
+     "(e.g. http://127.0.0.1:8080/v1 for llama.cpp, http://127.0.0.1:11434/v1 for Ollama)",
+     &Config::model_base_url},
+    {"model.api_key_env", "model-api-key-env", "ATELIER_MODEL_API_KEY_ENV", OptionType::String,
+     "Name of the environment variable that holds the API key; default ANTHROPIC_API_KEY or OPENAI_API_KEY",
+     &Config::model_api_key_env},
+    {"model.max_tokens", "model-max-tokens", "ATELIER_MODEL_MAX_TOKENS", OptionType::Integer,
+     "Most tokens the model may write per reply", &Config::model_max_tokens, 1, 1'000'000},
+    {"model.temperature", "model-temperature", "ATELIER_MODEL_TEMPERATURE", OptionType::Number,
+     "Sampling temperature; unset (or below 0) leaves the provider's default", &Config::model_temperature, 0, 2},
+    {"model.timeout_s", "model-timeout", "ATELIER_MODEL_TIMEOUT", OptionType::Seconds,
+     "Seconds a model stream may stay silent before the request fails (and is retried)", &Config::model_timeout_s, 1,
+     3600},
+    {"model.retries", "model-retries", "ATELIER_MODEL_RETRIES", OptionType::Integer,
+     "Retries of a model request after 408/409/429/5xx/529 or a connection error", &Config::model_retries, 0, 10},
+    {"agent.max_steps", "agent-max-steps", "ATELIER_AGENT_MAX_STEPS", OptionType::Integer,
+     "Model requests per agent turn before the turn stops", &Config::agent_max_steps, 1, 1000},
+    {"agent.tool_retries", "agent-tool-retries", "ATELIER_AGENT_TOOL_RETRIES", OptionType::Integer,
+     "Failed calls of one tool in a row the model may retry before the turn ends", &Config::agent_tool_retries, 0, 100},
+    {"agent.context_tokens", "agent-context-tokens", "ATELIER_AGENT_CONTEXT_TOKENS", OptionType::Integer,
+     "Transcript budget sent to the model, in tokens (about 4 characters each); older tool results are summarised "
+     "first, then the oldest exchanges dropped",
+     &Config::agent_context_tokens, 1000, 10'000'000},
 };
 
 std::string type_name(OptionType type) {
@@ -100,6 +136,8 @@ std::string type_name(OptionType type) {
         return "a size in bytes (e.g. 1048576, 512K, 8M)";
     case OptionType::Seconds:
         return "a number of seconds";
+    case OptionType::Number:
+        return "a number";
     case OptionType::Boolean:
         return "true or false";
     case OptionType::Choice:
@@ -224,7 +262,8 @@ Result<void> apply_text(Config& config, const OptionSpec& spec, std::string_view
         config.*std::get<std::int64_t Config::*>(spec.field) = *value;
         return {};
     }
-    case OptionType::Seconds: {
+    case OptionType::Seconds:
+    case OptionType::Number: {
         const auto value = parse_seconds(text);
         if (!value) {
             return invalid();
@@ -294,6 +333,7 @@ Result<std::string> toml_value_text(const OptionSpec& spec, std::string_view ori
         }
         return wrong_type(toml_type_name(node));
     case OptionType::Seconds:
+    case OptionType::Number:
         if (const auto* value = node.as_integer()) {
             return std::to_string(value->get());
         }

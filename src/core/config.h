@@ -45,11 +45,22 @@ struct Config {
     double session_grace_s = 30;
     std::int64_t engine_max_attempts = 5;
     bool bench_endpoints = false;
-    std::string engine_socket; // empty: <data_dir>/engine.sock when an engine kind is sandboxed, else none
+    std::string engine_socket;           // empty: <data_dir>/engine.sock when an engine kind is sandboxed, else none
+    std::string model_provider = "none"; // "none", "anthropic" or "openai"
+    std::string model_name;
+    std::string model_base_url;    // empty: the provider's public API
+    std::string model_api_key_env; // empty: ANTHROPIC_API_KEY or OPENAI_API_KEY, by provider
+    std::int64_t model_max_tokens = 4096;
+    double model_temperature = -1; // below 0: the provider's default
+    double model_timeout_s = 300;
+    std::int64_t model_retries = 2;
+    std::int64_t agent_max_steps = 24;
+    std::int64_t agent_tool_retries = 2;
+    std::int64_t agent_context_tokens = 100'000;
     std::map<std::string, EngineKindConfig> engines;
 };
 
-enum class OptionType { String, Integer, Bytes, Seconds, Boolean, Choice };
+enum class OptionType { String, Integer, Bytes, Seconds, Number, Boolean, Choice };
 
 /// Declares one option once; the TOML key, the flag, the environment variable, `--help` and the
 /// docs all come from this table (config.cpp).

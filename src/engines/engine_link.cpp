@@ -323,6 +323,11 @@ std::size_t EngineLink::in_flight() const {
     return m_pending.size();
 }
 
+nlohmann::json EngineLink::scene() const {
+    const std::lock_guard lock(m_mutex);
+    return m_scene;
+}
+
 nlohmann::json EngineLink::describe() const {
     const auto snapshot = m_registry.snapshot();
     nlohmann::json errors = nlohmann::json::array();

@@ -99,6 +99,8 @@ public:
     /// The last lines the engine logged or the hub logged about it.
     [[nodiscard]] std::vector<std::string> log_tail() const;
     [[nodiscard]] std::size_t in_flight() const;
+    /// The summary of the engine's last `scene/changed` (null before the first).
+    [[nodiscard]] nlohmann::json scene() const;
 
 private:
     struct Pending {

@@ -60,14 +60,17 @@ void BrowserHandler::on_text(const std::shared_ptr<net::WebSocketConnection>& co
         return SessionManager::send(connection, "ack", nlohmann::json::object(), re);
     }
     if (type == "message:send") {
-        return SessionManager::send_error(
-            connection,
-            Error{ErrorCode::Unavailable,
-                  "no model is configured: natural-language turns need [model] provider, model and api_key_env in "
-                  "the hub's config; direct tool commands work without one"},
-            re);
+        auto text = required_string(payload, "text");
+        if (!text) {
+            return SessionManager::send_error(connection, text.error(), re);
+        }
+        return m_sessions->message(user, optional_string(payload, "session_id"), *text,
+                                   payload.value("attachments", nlohmann::json::array()), connection, re);
     }
-    if (type == "agent:cancel" || type == "preview:error") {
+    if (type == "agent:cancel") {
+        return m_sessions->cancel_turn(user, optional_string(payload, "session_id"), connection, re);
+    }
+    if (type == "preview:error") {
         return SessionManager::send(connection, "ack", nlohmann::json::object(), re);
     }
     SessionManager::send_error(

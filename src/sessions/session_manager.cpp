@@ -634,6 +634,9 @@ void SessionManager::finish(const std::shared_ptr<Session>& session, const std::
         m_deps.timers.cancel(session->grace_timer);
     }
     set_state(session, SessionState::Ending, why);
+    if (auto agent = agent_handler()) {
+        agent->session_ending(session); // a running turn stops before the final save
+    }
     std::weak_ptr<SessionManager> weak_self = weak_from_this();
     save_and_commit(session, "session end", [weak_self, session, why](Result<std::string> /*revision*/) {
         auto self = weak_self.lock();
@@ -763,6 +766,52 @@ nlohmann::json SessionManager::list(const std::string& user_id) const {
                          {"started_at_ms", started}});
     }
     return {{"items", items}};
+}
+
+void SessionManager::set_agent(std::shared_ptr<AgentHandler> agent) {
+    const std::lock_guard lock(m_mutex);
+    m_agent = std::move(agent);
+}
+
+std::shared_ptr<AgentHandler> SessionManager::agent_handler() const {
+    const std::lock_guard lock(m_mutex);
+    return m_agent;
+}
+
+void SessionManager::message(const std::string& user_id, const std::string& session_id, const std::string& text,
+                             const nlohmann::json& attachments, const Tab& tab, const std::string& re) {
+    auto session = find(user_id, session_for(tab, session_id));
+    if (!session) {
+        return send_error(tab,
+                          Error{ErrorCode::NotFound, session_id.empty() ? "send session:start first"
+                                                                        : fmt::format("no session {}", session_id)},
+                          re);
+    }
+    auto agent = agent_handler();
+    if (!agent) {
+        return send_error(tab, Error{ErrorCode::Unavailable, "this hub runs without an agent"}, re);
+    }
+    agent->message(session, text, attachments, tab, re);
+}
+
+void SessionManager::cancel_turn(const std::string& user_id, const std::string& session_id, const Tab& tab,
+                                 const std::string& re) {
+    auto session = find(user_id, session_for(tab, session_id));
+    auto agent = agent_handler();
+    if (!session || !agent) {
+        return send(tab, "ack", {{"cancelled", false}}, re);
+    }
+    agent->cancel(session, tab, re);
+}
+
+void SessionManager::publish(const std::shared_ptr<Session>& session, const std::string& type,
+                             const nlohmann::json& payload) {
+    broadcast(session, type, payload);
+}
+
+void SessionManager::commit_turn(const std::shared_ptr<Session>& session, const std::string& message,
+                                 std::function<void(Result<std::string>)> done) {
+    save_and_commit(session, message, std::move(done));
 }
 
 } // namespace atelier::sessions

@@ -13,6 +13,7 @@
 #include "core/timer_queue.h"
 #include "engines/engine_directory.h"
 #include "engines/launch_tokens.h"
+#include "sessions/agent_handler.h"
 #include "sessions/session.h"
 #include "store/project_repos.h"
 #include "store/store.h"
@@ -73,6 +74,21 @@ public:
     /// Ends every session (hub shutdown), waiting at most `deadline` for saves.
     void shutdown(std::chrono::milliseconds deadline);
 
+    /// The agent that answers `message:send` and `agent:cancel` (set once, before serving).
+    void set_agent(std::shared_ptr<AgentHandler> agent);
+    /// `message:send`: a user turn for the session's agent (`session_id` may be empty: the tab's
+    /// session). Without an agent the tab gets an `error`.
+    void message(const std::string& user_id, const std::string& session_id, const std::string& text,
+                 const nlohmann::json& attachments, const Tab& tab, const std::string& re);
+    /// `agent:cancel`: stops the session's running turn and drops its queued ones.
+    void cancel_turn(const std::string& user_id, const std::string& session_id, const Tab& tab, const std::string& re);
+    /// For the agent: `{type, payload}` to every tab of the session.
+    void publish(const std::shared_ptr<Session>& session, const std::string& type, const nlohmann::json& payload);
+    /// For the agent: project/save, commit with `message`, record the version; `done` gets the
+    /// revision (see save_and_commit).
+    void commit_turn(const std::shared_ptr<Session>& session, const std::string& message,
+                     std::function<void(Result<std::string>)> done);
+
     /// GET /api/sessions: this user's live sessions.
     [[nodiscard]] nlohmann::json list(const std::string& user_id) const;
 
@@ -83,6 +99,7 @@ public:
 
 private:
     std::shared_ptr<Session> find(const std::string& user_id, const std::string& session_id) const;
+    std::shared_ptr<AgentHandler> agent_handler() const;
     /// `session_id` when given, else the session this tab started or attached to.
     std::string session_for(const Tab& tab, const std::string& session_id) const;
     Result<std::shared_ptr<Session>> create(const std::string& user_id, const store::Project& project);
@@ -105,6 +122,7 @@ private:
     mutable std::mutex m_mutex;
     std::map<std::string, std::shared_ptr<Session>> m_sessions;
     std::map<std::uint64_t, std::string> m_tab_sessions; ///< tab connection id → session id
+    std::shared_ptr<AgentHandler> m_agent;               ///< set before serving; null: no agent
 };
 
 } // namespace atelier::sessions

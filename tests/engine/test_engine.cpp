@@ -15,6 +15,7 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
@@ -109,12 +110,31 @@ std::string solid_png(int width, int height, std::array<unsigned char, 3> rgb) {
     return png;
 }
 
+json read_manifests(const std::filesystem::path& dir) {
+    std::set<std::filesystem::path> files;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+        if (entry.path().extension() == ".json") {
+            files.insert(entry.path());
+        }
+    }
+    json manifests = json::array();
+    for (const auto& file : files) {
+        std::ifstream stream(file);
+        // Unparsable files are sent as they are (as a string) so the hub reports them.
+        std::string text((std::istreambuf_iterator<char>(stream)), std::istreambuf_iterator<char>());
+        auto parsed = json::parse(text, nullptr, false);
+        manifests.push_back(parsed.is_discarded() ? json(text) : parsed);
+    }
+    return manifests;
+}
+
 // The same engine over TCP (ATELIER_HUB_URL) or a Unix socket (ATELIER_HUB_SOCKET, as in a sandbox).
 template <class Socket> class TestEngine : public std::enable_shared_from_this<TestEngine<Socket>> {
 public:
-    TestEngine(asio::io_context& io, Socket socket, json manifests, std::string kind, int protocol)
-        : m_io(io), m_ws(std::move(socket)), m_manifests(std::move(manifests)), m_kind(std::move(kind)),
-          m_protocol(protocol) {}
+    TestEngine(asio::io_context& io, Socket socket, std::filesystem::path manifests_dir, std::string kind, int protocol)
+        : m_io(io), m_ws(std::move(socket)), m_manifests(read_manifests(manifests_dir)),
+          m_manifests_dir(std::move(manifests_dir)), m_kind(std::move(kind)), m_protocol(protocol),
+          m_reload(io, SIGHUP) {}
 
     /// Runs the engine on a connected socket; `host` and `path` are those of the hub's URL.
     int run(const std::string& host, const std::string& path, const std::string& token) {
@@ -136,6 +156,9 @@ public:
                     {"protocol", m_protocol},
                     {"instructions", "A test engine: objects live in memory."}}}});
         read();
+        // SIGHUP: read the manifests folder again and send the new registry (tests change tools
+        // mid-session this way).
+        m_reload.async_wait([self = this->shared_from_this()](beast::error_code error, int) { self->reload(error); });
         m_io.run();
         return m_exit_code;
     }
@@ -344,6 +367,15 @@ private:
         send_raw(std::move(frame), false);
     }
 
+    void reload(beast::error_code error) {
+        if (error) {
+            return;
+        }
+        m_manifests = read_manifests(m_manifests_dir);
+        send({{"jsonrpc", "2.0"}, {"method", "tools/update"}, {"params", {{"addons", m_manifests}}}});
+        m_reload.async_wait([self = this->shared_from_this()](beast::error_code next, int) { self->reload(next); });
+    }
+
     void cancel(const std::string& call_id) {
         if (const auto it = m_sleeps.find(call_id); it != m_sleeps.end()) {
             it->second.first->cancel();
@@ -357,12 +389,14 @@ private:
     beast::flat_buffer m_buffer;
     std::deque<std::pair<std::string, bool>> m_outbox;
     json m_manifests;
+    std::filesystem::path m_manifests_dir;
     std::string m_kind;
     int m_protocol;
     int m_exit_code = 0;
     std::uint32_t m_frame_seq = 0;
     std::map<std::string, std::pair<std::string, json>> m_objects;
     std::map<std::string, std::pair<std::shared_ptr<asio::steady_timer>, json>> m_sleeps;
+    asio::signal_set m_reload;
 };
 
 } // namespace
@@ -387,20 +421,6 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "test engine: ATELIER_HUB_URL and ATELIER_ENGINE_TOKEN must be set\n");
         return 2;
     }
-    std::set<std::filesystem::path> files;
-    for (const auto& entry : std::filesystem::directory_iterator(manifests_dir)) {
-        if (entry.path().extension() == ".json") {
-            files.insert(entry.path());
-        }
-    }
-    json manifests = json::array();
-    for (const auto& file : files) {
-        std::ifstream stream(file);
-        // Unparsable files are sent as they are (as a string) so the hub reports them.
-        std::string text((std::istreambuf_iterator<char>(stream)), std::istreambuf_iterator<char>());
-        auto parsed = json::parse(text, nullptr, false);
-        manifests.push_back(parsed.is_discarded() ? json(text) : parsed);
-    }
     // ws://host:port/path
     const std::string hub_url = url;
     const auto rest = hub_url.substr(hub_url.find("//") + 2);
@@ -416,8 +436,8 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "test engine: cannot connect to %s: %s\n", socket_path, error.message().c_str());
             return 2;
         }
-        auto engine = std::make_shared<TestEngine<local_stream::socket>>(io, std::move(socket), std::move(manifests),
-                                                                         kind, protocol);
+        auto engine =
+            std::make_shared<TestEngine<local_stream::socket>>(io, std::move(socket), manifests_dir, kind, protocol);
         return engine->run(host_port, path, token);
     }
     const auto colon = host_port.rfind(':');
@@ -431,7 +451,6 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "test engine: cannot connect to %s: %s\n", url, error.message().c_str());
         return 2;
     }
-    auto engine =
-        std::make_shared<TestEngine<tcp::socket>>(io, std::move(socket), std::move(manifests), kind, protocol);
+    auto engine = std::make_shared<TestEngine<tcp::socket>>(io, std::move(socket), manifests_dir, kind, protocol);
     return engine->run(host_port, path, token);
 }

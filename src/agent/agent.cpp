@@ -1,0 +1,563 @@
+#include "agent/agent.h"
+
+#include <future>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "agent/agent_config.h"
+#include "agent/prompt.h"
+#include "core/ids.h"
+#include "registry/validation_error.h"
+
+namespace atelier::agent {
+namespace {
+
+std::string short_id(const std::string& id) {
+    return id.substr(0, 8);
+}
+
+std::string clip(const std::string& text, std::size_t limit) {
+    return text.size() <= limit ? text : text.substr(0, limit) + "…";
+}
+
+nlohmann::json error_json(const Error& error) {
+    return {{"code", error_code_name(error.code)}, {"message", error.message}};
+}
+
+// The engine's content blocks ({type: text|image, ...}) as transcript blocks.
+std::vector<Block> content_blocks(const engines::ToolCallResult& result) {
+    std::vector<Block> blocks;
+    bool has_text = false;
+    if (result.content.is_array()) {
+        for (const auto& item : result.content) {
+            if (!item.is_object()) {
+                continue;
+            }
+            const std::string type = item.value("type", "");
+            if (type == "text") {
+                blocks.push_back(Block::text_block(item.value("text", "")));
+                has_text = true;
+            } else if (type == "image" && item.contains("data") && item["data"].is_string()) {
+                blocks.push_back(
+                    Block::image_block(item.value("mimeType", item.value("media_type", "image/png")), item["data"]));
+            }
+        }
+    }
+    if (!has_text && !result.data.is_null()) {
+        blocks.insert(blocks.begin(), Block::text_block(clip(result.data.dump(), 20'000)));
+    }
+    if (blocks.empty()) {
+        blocks.push_back(Block::text_block("done"));
+    }
+    return blocks;
+}
+
+} // namespace
+
+/// What one turn knows while it runs (on the conversation's thread).
+struct Agent::TurnState {
+    const Turn& turn;
+    net::CancelSignal& cancel;
+    std::shared_ptr<sessions::SessionManager> sessions;
+    std::shared_ptr<sessions::Session> session;
+    std::shared_ptr<engines::EngineLink> link;
+    std::shared_ptr<const registry::RegistrySnapshot> snapshot;
+    int step = 0;
+    int calls = 0;
+    Usage usage;
+    std::map<std::string, int> failures; ///< failed calls in a row, per tool
+    bool mutated = false;
+    bool cancelled = false;
+    std::optional<Error> error;
+    nlohmann::json actions = nlohmann::json::array();
+
+    void publish(const std::string& type, nlohmann::json payload) const {
+        payload["turn_id"] = turn.id;
+        sessions->publish(session, type, payload);
+    }
+};
+
+Agent::Agent(store::Store& store, AgentOptions options) : m_store(store), m_options(std::move(options)) {
+    if (m_options.model) {
+        if (auto format = make_wire_format(m_options.model->provider)) {
+            m_client = std::make_unique<ModelClient>(*m_options.model, std::move(format), m_options.retry);
+        } else {
+            m_options.not_configured = fmt::format("unknown provider '{}'", m_options.model->provider);
+        }
+    }
+}
+
+Agent::~Agent() {
+    shutdown();
+}
+
+void Agent::set_sessions(std::weak_ptr<sessions::SessionManager> sessions) {
+    m_sessions = std::move(sessions);
+}
+
+std::shared_ptr<Agent::Conversation> Agent::conversation_for(const std::shared_ptr<sessions::Session>& session) {
+    const std::lock_guard lock(m_mutex);
+    if (m_stopping) {
+        return nullptr;
+    }
+    auto& conversation = m_conversations[session->id];
+    if (!conversation) {
+        conversation = std::make_shared<Conversation>();
+        conversation->session = session;
+    }
+    return conversation;
+}
+
+void Agent::message(const std::shared_ptr<sessions::Session>& session, const std::string& text,
+                    const nlohmann::json& attachments, const Tab& tab, const std::string& re) {
+    if (!m_client) {
+        return sessions::SessionManager::send_error(
+            tab, Error{ErrorCode::Unavailable, no_model_message(m_options.not_configured)}, re);
+    }
+    auto conversation = conversation_for(session);
+    if (!conversation) {
+        return sessions::SessionManager::send_error(tab, Error{ErrorCode::Unavailable, "the hub is shutting down"}, re);
+    }
+    Turn turn{new_uuid(), text, attachments.is_array() ? attachments : nlohmann::json::array(), tab, re};
+    std::size_t position = 0;
+    {
+        const std::lock_guard lock(conversation->mutex);
+        if (conversation->ending) {
+            return sessions::SessionManager::send_error(
+                tab, Error{ErrorCode::Unavailable, "the session is ending; start a new one"}, re);
+        }
+        position = conversation->queue.size() + (conversation->running ? 1 : 0);
+        conversation->queue.push_back(turn);
+        if (!conversation->running) {
+            conversation->running = true;
+            if (conversation->worker.joinable()) {
+                conversation->worker.join(); // it has finished: `running` went false as its last step
+            }
+            // The thread refers to the agent by `this`: shutdown(), which the destructor runs, joins it.
+            conversation->worker = std::thread([this, conversation] { work(conversation); });
+        }
+    }
+    sessions::SessionManager::send(tab, "ack", {{"turn_id", turn.id}, {"queued", position}}, re);
+}
+
+bool Agent::stop(const std::shared_ptr<Conversation>& conversation, bool ending) {
+    std::deque<Turn> dropped;
+    std::shared_ptr<net::CancelSignal> cancel;
+    {
+        const std::lock_guard lock(conversation->mutex);
+        conversation->ending = conversation->ending || ending;
+        dropped.swap(conversation->queue);
+        cancel = conversation->cancel;
+    }
+    if (auto sessions = m_sessions.lock()) {
+        for (const auto& turn : dropped) {
+            sessions->publish(conversation->session, "agent:complete",
+                              {{"turn_id", turn.id}, {"ok", false}, {"cancelled", true}, {"steps", 0}});
+        }
+    }
+    if (cancel) {
+        cancel->cancel();
+    }
+    return cancel != nullptr || !dropped.empty();
+}
+
+void Agent::cancel(const std::shared_ptr<sessions::Session>& session, const Tab& tab, const std::string& re) {
+    std::shared_ptr<Conversation> conversation;
+    {
+        const std::lock_guard lock(m_mutex);
+        if (const auto it = m_conversations.find(session->id); it != m_conversations.end()) {
+            conversation = it->second;
+        }
+    }
+    const bool stopped = conversation && stop(conversation, false);
+    sessions::SessionManager::send(tab, "ack", {{"cancelled", stopped}}, re);
+}
+
+void Agent::session_ending(const std::shared_ptr<sessions::Session>& session) {
+    std::shared_ptr<Conversation> conversation;
+    {
+        const std::lock_guard lock(m_mutex);
+        const auto it = m_conversations.find(session->id);
+        if (it == m_conversations.end()) {
+            return;
+        }
+        conversation = it->second;
+        m_conversations.erase(it);
+        m_retired.push_back(conversation);
+    }
+    stop(conversation, true);
+}
+
+void Agent::shutdown() {
+    std::vector<std::shared_ptr<Conversation>> all;
+    {
+        const std::lock_guard lock(m_mutex);
+        m_stopping = true;
+        for (auto& [id, conversation] : m_conversations) {
+            all.push_back(conversation);
+        }
+        all.insert(all.end(), m_retired.begin(), m_retired.end());
+        m_conversations.clear();
+        m_retired.clear();
+    }
+    for (const auto& conversation : all) {
+        stop(conversation, true);
+    }
+    for (const auto& conversation : all) {
+        std::thread worker;
+        {
+            const std::lock_guard lock(conversation->mutex);
+            worker = std::move(conversation->worker);
+        }
+        if (worker.joinable()) {
+            worker.join();
+        }
+    }
+}
+
+void Agent::work(const std::shared_ptr<Conversation>& conversation) {
+    for (;;) {
+        Turn turn;
+        std::shared_ptr<net::CancelSignal> cancel;
+        {
+            const std::lock_guard lock(conversation->mutex);
+            if (conversation->queue.empty()) {
+                conversation->running = false;
+                conversation->cancel.reset();
+                return;
+            }
+            turn = std::move(conversation->queue.front());
+            conversation->queue.pop_front();
+            cancel = std::make_shared<net::CancelSignal>();
+            conversation->cancel = cancel;
+            if (conversation->ending) {
+                cancel->cancel();
+            }
+        }
+        try {
+            run_turn(*conversation, turn, *cancel);
+        } catch (const std::exception& error) {
+            // Last resort: a turn must never take the hub down.
+            spdlog::error("agent: turn {} failed: {}", short_id(turn.id), error.what());
+            sessions::SessionManager::send_error(turn.tab, Error{ErrorCode::Internal, error.what()}, turn.re);
+        }
+    }
+}
+
+void Agent::run_turn(Conversation& conversation, const Turn& turn, net::CancelSignal& cancel) {
+    const auto started = std::chrono::steady_clock::now();
+    auto sessions = m_sessions.lock();
+    if (!sessions) {
+        return;
+    }
+    const auto& session = conversation.session;
+    TurnState state{turn, cancel, sessions, session, nullptr, nullptr};
+
+    if (!conversation.transcript) {
+        Transcript loaded;
+        if (auto stored = m_store.load_transcript(session->user_id, session->project_id)) {
+            auto parsed = transcript_from_json(nlohmann::json::parse(stored->turns, nullptr, false));
+            if (parsed) {
+                loaded = std::move(*parsed);
+            } else {
+                spdlog::warn("agent: project {}: stored transcript unreadable ({}); starting afresh",
+                             short_id(session->project_id), parsed.error().message);
+            }
+        }
+        conversation.transcript = std::move(loaded);
+    }
+    auto& transcript = *conversation.transcript;
+    const auto project = m_store.get_project(session->user_id, session->project_id);
+    const std::string project_name = project ? project->name : session->project_id;
+
+    Message prompt{Role::User, {Block::text_block(turn.text)}};
+    for (const auto& attachment : turn.attachments) {
+        if (attachment.is_object() && attachment.value("type", "") == "image" && attachment.contains("data") &&
+            attachment["data"].is_string()) {
+            prompt.content.push_back(
+                Block::image_block(attachment.value("media_type", "image/png"), attachment["data"].get<std::string>()));
+        }
+    }
+    transcript.push_back(std::move(prompt));
+    (void)m_store.add_message(session->user_id, session->project_id, store::NewMessage{"user", turn.text, "[]"});
+    spdlog::info("agent: session {} turn {}: {}", short_id(session->id), short_id(turn.id), clip(turn.text, 80));
+
+    std::string final_text;
+    std::string stop_reason;
+    for (;;) {
+        if (cancel.cancelled()) {
+            state.cancelled = true;
+            break;
+        }
+        if (state.step >= m_options.max_steps) {
+            state.error = Error{ErrorCode::Unavailable,
+                                fmt::format("the turn stopped after {} steps, the limit per turn (agent.max_steps); "
+                                            "ask again to continue",
+                                            m_options.max_steps)};
+            break;
+        }
+        {
+            const std::lock_guard lock(session->mutex);
+            state.link = session->link;
+        }
+        if (!state.link) {
+            state.error = Error{ErrorCode::Unavailable, "the engine is not connected right now; try again when the "
+                                                        "session is ready"};
+            break;
+        }
+        // Rebuilt every step: a tool added or a scene changed mid-turn is seen by the next request.
+        state.snapshot = state.link->tools().snapshot();
+        ModelRequest request{
+            build_system_prompt({project_name, state.link->info().kind, state.link->info().instructions, state.snapshot,
+                                 state.link->scene()}),
+            trim_transcript(transcript, m_options.context_chars), tool_definitions(*state.snapshot)};
+        ++state.step;
+        auto reply = m_client->complete(
+            request,
+            [&state](std::string_view delta) {
+                state.publish("agent:message", {{"delta", delta}});
+            },
+            [&state](const RetryNotice& notice) {
+                state.publish("agent:retry", {{"kind", "model"},
+                                              {"attempt", notice.attempt},
+                                              {"max_attempts", notice.max_attempts},
+                                              {"delay_ms", notice.delay.count()},
+                                              {"reason", notice.reason},
+                                              {"status", notice.status}});
+            },
+            cancel);
+        if (!reply) {
+            if (reply.error().code == ErrorCode::Cancelled) {
+                state.cancelled = true;
+            } else {
+                state.error = reply.error();
+            }
+            break;
+        }
+        state.usage.input_tokens += reply->usage.input_tokens;
+        state.usage.output_tokens += reply->usage.output_tokens;
+        stop_reason = reply->stop_reason;
+        if (reply->message.content.empty()) {
+            reply->message.content.push_back(Block::text_block("(no answer)"));
+        }
+        const auto text = reply->message.text();
+        if (!text.empty()) {
+            final_text += (final_text.empty() ? "" : "\n") + text;
+        }
+        transcript.push_back(reply->message);
+        if (reply->message.tool_uses().empty()) {
+            break; // the model answered without asking for tools: the turn is done
+        }
+        Message results{Role::User, {}};
+        run_tools(state, transcript.back(), results);
+        transcript.push_back(std::move(results));
+        if (state.cancelled || state.error) {
+            break;
+        }
+    }
+    // The transcript keeps alternating user / assistant whatever happened.
+    if (transcript.back().role == Role::User) {
+        const std::string note = state.cancelled ? "[the user cancelled this turn]"
+                                 : state.error   ? "[the turn ended: " + state.error->message + "]"
+                                                 : "[no answer]";
+        transcript.push_back(Message{Role::Assistant, {Block::text_block(note)}});
+    }
+    transcript = trim_transcript(std::move(transcript), m_options.context_chars);
+    if (auto saved = m_store.save_transcript(session->user_id, session->project_id, to_json(transcript).dump());
+        !saved) {
+        spdlog::warn("agent: project {}: transcript not saved: {}", short_id(session->project_id),
+                     saved.error().message);
+    }
+    (void)m_store.add_message(session->user_id, session->project_id,
+                              store::NewMessage{"assistant", final_text, state.actions.dump()});
+
+    // The engine changed something: save it as a version named after the prompt.
+    nlohmann::json version = nullptr;
+    if (state.mutated) {
+        auto done = std::make_shared<std::promise<Result<std::string>>>();
+        auto future = done->get_future();
+        sessions->commit_turn(session, turn.text,
+                              [done](Result<std::string> revision) { done->set_value(std::move(revision)); });
+        // Wait for the save, unless the session ends meanwhile (its own final save commits then).
+        const auto deadline = std::chrono::steady_clock::now() + m_options.commit_timeout;
+        const auto ending = [&conversation] {
+            const std::lock_guard lock(conversation.mutex);
+            return conversation.ending;
+        };
+        while (future.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready &&
+               std::chrono::steady_clock::now() < deadline && !ending()) {
+        }
+        if (future.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+            auto revision = future.get();
+            if (revision) {
+                version = *revision;
+            } else if (!state.error) {
+                state.error =
+                    Error{revision.error().code, "the turn's changes were not saved: " + revision.error().message};
+            }
+        } else if (!state.error && !ending()) {
+            state.error = Error{ErrorCode::Timeout, "saving the turn's changes did not finish in time"};
+        }
+    }
+    const auto duration =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    nlohmann::json complete{
+        {"ok", !state.error && !state.cancelled},
+        {"cancelled", state.cancelled},
+        {"version", version},
+        {"usage", {{"input_tokens", state.usage.input_tokens}, {"output_tokens", state.usage.output_tokens}}},
+        {"steps", state.step},
+        {"tool_calls", state.calls},
+        {"duration_ms", duration.count()},
+        {"stop_reason", stop_reason}};
+    if (state.error) {
+        complete["error"] = error_json(*state.error);
+    }
+    state.publish("agent:complete", complete);
+    if (state.error) {
+        sessions::SessionManager::send_error(turn.tab, *state.error, turn.re);
+    }
+    spdlog::info("agent: session {} turn {}: {} in {} step(s), {} ms", short_id(session->id), short_id(turn.id),
+                 state.cancelled ? "cancelled"
+                 : state.error   ? "failed: " + state.error->message
+                                 : "done",
+                 state.step, duration.count());
+}
+
+void Agent::run_tools(TurnState& state, const Message& reply, Message& results) {
+    bool stopped = false;
+    for (const auto* use : reply.tool_uses()) {
+        const auto& name = use->tool_name;
+        if (stopped || state.cancel.cancelled()) {
+            state.cancelled = state.cancelled || state.cancel.cancelled();
+            results.content.push_back(
+                Block::tool_result(use->tool_id, name,
+                                   {Block::text_block(state.cancelled ? "not run: the user cancelled the turn"
+                                                                      : "not run: the turn ended")},
+                                   true));
+            continue;
+        }
+        ++state.calls;
+        state.publish("agent:tool_call",
+                      {{"call_id", use->tool_id},
+                       {"tool", name},
+                       {"arguments", use->raw_input.empty() ? use->input : nlohmann::json(use->raw_input)},
+                       {"step", state.step}});
+        nlohmann::json action{{"tool", name}, {"arguments", use->input}};
+
+        // Refused in the hub, before the engine: the model gets every problem and may try again.
+        std::string refusal;
+        nlohmann::json errors = nlohmann::json::array();
+        const auto tool = state.snapshot->find(name);
+        if (!use->raw_input.empty()) {
+            refusal = fmt::format("The arguments of {} are not valid JSON ({}). Send one JSON object that matches the "
+                                  "tool's input schema; fix the arguments and try again.",
+                                  name, clip(use->raw_input, 300));
+            errors.push_back({{"pointer", ""}, {"message", "not a valid JSON object"}});
+        } else if (!tool) {
+            std::string names;
+            for (const auto& valid : state.snapshot->tool_names()) {
+                names += (names.empty() ? "" : ", ") + valid;
+            }
+            refusal = fmt::format("There is no tool named '{}'. Valid tools are: {}. Call one of these names exactly.",
+                                  name, names.empty() ? "(none yet)" : names);
+            errors.push_back({{"pointer", ""}, {"message", fmt::format("unknown tool '{}'", name)}});
+        } else if (const auto problems = tool->validate(use->input); !problems.empty()) {
+            refusal = fmt::format("Invalid arguments for {}:\n{}\nFix the arguments and try again.", name,
+                                  registry::describe(problems));
+            errors = registry::to_json(problems);
+        }
+
+        std::optional<Error> failure;
+        Block result;
+        if (!refusal.empty()) {
+            failure = Error{ErrorCode::InvalidArgument, refusal, errors.dump()};
+            result = Block::tool_result(use->tool_id, name, {Block::text_block(refusal)}, true);
+            state.publish("agent:tool_result",
+                          {{"call_id", use->tool_id},
+                           {"tool", name},
+                           {"ok", false},
+                           {"is_error", true},
+                           {"error", {{"code", "invalid_argument"}, {"message", refusal}, {"details", errors}}}});
+        } else {
+            const auto call_id = fmt::format("{}-{}", short_id(state.turn.id), state.calls);
+            auto done = std::make_shared<std::promise<Result<engines::ToolCallResult>>>();
+            auto future = done->get_future();
+            auto link = state.link;
+            const auto cancel_id = state.cancel.on_cancel([link, call_id] { link->cancel(call_id); });
+            if (state.cancel.cancelled()) {
+                done->set_value(fail(ErrorCode::Cancelled, "cancelled by the user"));
+            } else {
+                link->call(
+                    name, use->input,
+                    [done](Result<engines::ToolCallResult> outcome) { done->set_value(std::move(outcome)); }, call_id);
+                if (state.cancel.cancelled()) {
+                    link->cancel(call_id); // raised between the check and the call
+                }
+            }
+            auto outcome = future.get();
+            state.cancel.remove(cancel_id);
+            if (outcome) {
+                state.failures[name] = 0;
+                state.mutated = state.mutated || outcome->mutates;
+                result = Block::tool_result(use->tool_id, name, content_blocks(*outcome), false);
+                state.publish("agent:tool_result", {{"call_id", use->tool_id},
+                                                    {"tool", name},
+                                                    {"ok", true},
+                                                    {"is_error", false},
+                                                    {"content", outcome->content},
+                                                    {"data", outcome->data},
+                                                    {"duration_ms", outcome->duration_ms}});
+                action["ok"] = true;
+            } else {
+                failure = outcome.error();
+                std::string text = failure->message;
+                if (!failure->details.empty()) {
+                    const auto details = nlohmann::json::parse(failure->details, nullptr, false);
+                    if (details.is_object() && details.contains("traceback") && details["traceback"].is_string()) {
+                        text += "\n" + clip(details["traceback"].get<std::string>(), 2000);
+                    }
+                }
+                result = Block::tool_result(use->tool_id, name, {Block::text_block(text)}, true);
+                state.publish("agent:tool_result", {{"call_id", use->tool_id},
+                                                    {"tool", name},
+                                                    {"ok", false},
+                                                    {"is_error", true},
+                                                    {"error", error_json(*failure)}});
+            }
+        }
+        results.content.push_back(std::move(result));
+        if (!failure) {
+            state.actions.push_back(std::move(action));
+            continue;
+        }
+        action["ok"] = false;
+        action["error"] = failure->message;
+        state.actions.push_back(std::move(action));
+        if (failure->code == ErrorCode::Cancelled && state.cancel.cancelled()) {
+            state.cancelled = true;
+            stopped = true;
+            continue;
+        }
+        const int failed = ++state.failures[name];
+        if (failed > m_options.tool_retry_budget) {
+            state.error = Error{ErrorCode::InvalidArgument,
+                                fmt::format("{} failed {} times in a row, more than the retry budget of {} "
+                                            "(agent.tool_retries); last error: {}",
+                                            name, failed, m_options.tool_retry_budget, clip(failure->message, 500))};
+            stopped = true;
+            continue;
+        }
+        if (!refusal.empty()) {
+            state.publish("agent:retry", {{"kind", "tool"},
+                                          {"tool", name},
+                                          {"errors", errors},
+                                          {"attempt", failed},
+                                          {"max_attempts", m_options.tool_retry_budget},
+                                          {"reason", clip(refusal, 500)}});
+        }
+    }
+}
+
+} // namespace atelier::agent

@@ -1,0 +1,98 @@
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "agent/model_client.h"
+#include "agent/transcript.h"
+#include "sessions/agent_handler.h"
+#include "sessions/session_manager.h"
+#include "store/store.h"
+
+namespace atelier::agent {
+
+/// Everything the agent is told by the config (see agent_config.h).
+struct AgentOptions {
+    std::optional<ModelSettings> model; ///< nullopt: no model configured
+    std::string not_configured;         ///< why not, for the user, when `model` is nullopt
+    RetryPolicy retry;
+    std::chrono::milliseconds model_timeout{300'000}; ///< longest silence of a model stream
+    int max_steps = 24;                               ///< model requests per turn
+    int tool_retry_budget = 2;                        ///< failed calls of one tool in a row before the turn ends
+    std::size_t context_chars = 400'000;              ///< transcript budget sent to the model (≈ 4 chars per token)
+    std::chrono::milliseconds commit_timeout{120'000};
+};
+
+/// The hub's agent (DESIGN §6): turns each `message:send` into model requests and tool calls on
+/// the session's engine, streams every step to the session's tabs, keeps the project's
+/// transcript in the store, and after a turn that changed something saves and commits a
+/// version whose message is the prompt. Turns of one session run one at a time, in order, on
+/// a thread of their own; `agent:cancel` stops the running one at once (the model stream is
+/// closed, the engine call cancelled) and drops the queued ones. Thread-safe.
+class Agent final : public sessions::AgentHandler {
+public:
+    Agent(store::Store& store, AgentOptions options);
+    ~Agent() override;
+    Agent(const Agent&) = delete;
+    Agent& operator=(const Agent&) = delete;
+
+    /// Call once, before serving.
+    void set_sessions(std::weak_ptr<sessions::SessionManager> sessions);
+    [[nodiscard]] bool has_model() const { return m_client != nullptr; }
+
+    void message(const std::shared_ptr<sessions::Session>& session, const std::string& text,
+                 const nlohmann::json& attachments, const Tab& tab, const std::string& re) override;
+    void cancel(const std::shared_ptr<sessions::Session>& session, const Tab& tab, const std::string& re) override;
+    void session_ending(const std::shared_ptr<sessions::Session>& session) override;
+
+    /// Cancels every turn and waits for their threads (hub shutdown).
+    void shutdown();
+
+private:
+    struct Turn {
+        std::string id;
+        std::string text;
+        nlohmann::json attachments;
+        Tab tab;
+        std::string re;
+    };
+    struct Conversation {
+        std::shared_ptr<sessions::Session> session;
+        std::mutex mutex; ///< guards the members below
+        std::deque<Turn> queue;
+        std::shared_ptr<net::CancelSignal> cancel; ///< of the running turn
+        bool running = false;
+        bool ending = false;
+        std::thread worker;
+        std::optional<Transcript> transcript; ///< loaded from the store by the first turn
+    };
+    struct TurnState;
+
+    std::shared_ptr<Conversation> conversation_for(const std::shared_ptr<sessions::Session>& session);
+    void work(const std::shared_ptr<Conversation>& conversation);
+    void run_turn(Conversation& conversation, const Turn& turn, net::CancelSignal& cancel);
+    void run_tools(TurnState& state, const Message& reply, Message& results);
+    /// Stops the running turn and drops the queued ones (told to the tabs as cancelled turns).
+    bool stop(const std::shared_ptr<Conversation>& conversation, bool ending);
+
+    store::Store& m_store;
+    AgentOptions m_options;
+    std::unique_ptr<ModelClient> m_client;
+    std::weak_ptr<sessions::SessionManager> m_sessions;
+
+    std::mutex m_mutex;                                                   ///< guards the members below
+    std::map<std::string, std::shared_ptr<Conversation>> m_conversations; ///< by session id
+    std::vector<std::shared_ptr<Conversation>> m_retired;                 ///< ended sessions, joined at shutdown
+    bool m_stopping = false;
+};
+
+} // namespace atelier::agent

@@ -1,0 +1,50 @@
+#include "agent/retry_policy.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
+namespace atelier::agent {
+namespace {
+
+std::optional<double> number(const std::string& text) {
+    if (text.empty()) {
+        return std::nullopt;
+    }
+    char* end = nullptr;
+    const double value = std::strtod(text.c_str(), &end);
+    if (end != text.c_str() + text.size() || !std::isfinite(value) || value < 0) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+} // namespace
+
+bool retryable_status(int status) {
+    return status == 408 || status == 409 || status == 429 || (status >= 500 && status <= 599);
+}
+
+std::optional<std::chrono::milliseconds> retry_after(const std::map<std::string, std::string>& headers) {
+    if (const auto it = headers.find("retry-after-ms"); it != headers.end()) {
+        if (const auto value = number(it->second)) {
+            return std::chrono::milliseconds(static_cast<std::int64_t>(*value));
+        }
+    }
+    if (const auto it = headers.find("retry-after"); it != headers.end()) {
+        // An HTTP date is allowed too; servers of model APIs send seconds, so a date is ignored.
+        if (const auto value = number(it->second)) {
+            return std::chrono::milliseconds(static_cast<std::int64_t>(*value * 1000));
+        }
+    }
+    return std::nullopt;
+}
+
+std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int retry, double random01) {
+    const double raw = static_cast<double>(policy.base.count()) * std::pow(2.0, std::clamp(retry, 0, 30));
+    const double capped = std::min(raw, static_cast<double>(policy.cap.count()));
+    const double jittered = capped / 2 + capped / 2 * std::clamp(random01, 0.0, 1.0);
+    return std::chrono::milliseconds(static_cast<std::int64_t>(jittered));
+}
+
+} // namespace atelier::agent

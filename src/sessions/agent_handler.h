@@ -1,0 +1,30 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "net/websocket.h"
+#include "sessions/session.h"
+
+namespace atelier::sessions {
+
+/// What sessions hand to the agent (src/agent implements it; sessions never include agent
+/// headers). Calls arrive on network threads and must not block: a turn runs elsewhere.
+class AgentHandler {
+public:
+    virtual ~AgentHandler() = default;
+    using Tab = std::shared_ptr<net::WebSocketConnection>;
+
+    /// `message:send` for `session` (it exists and is the user's). Replies and turn events go to
+    /// the tab (`re`) and to every tab of the session.
+    virtual void message(const std::shared_ptr<Session>& session, const std::string& text,
+                         const nlohmann::json& attachments, const Tab& tab, const std::string& re) = 0;
+    /// `agent:cancel`: stop the running turn at once and drop the queued ones.
+    virtual void cancel(const std::shared_ptr<Session>& session, const Tab& tab, const std::string& re) = 0;
+    /// The session is ending (before its final save): stop its turns.
+    virtual void session_ending(const std::shared_ptr<Session>& session) = 0;
+};
+
+} // namespace atelier::sessions

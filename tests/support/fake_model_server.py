@@ -1,0 +1,209 @@
+#!/usr/bin/python3
+"""A fake model server for tests — never a product default.
+
+Speaks both wire protocols the hub's agent uses, streaming included:
+  POST .../v1/messages        Anthropic Messages API (SSE: message_start, content_block_*, message_delta,
+                              message_stop, ping, error)
+  POST .../chat/completions   OpenAI-compatible Chat Completions (SSE chunks, tool_calls deltas, [DONE])
+Each model request takes the next scripted reply (provider-neutral JSON) and renders it in the
+protocol of the path it arrived on. Control endpoints:
+  POST /_script    {"replies": [...]} replaces the script and forgets the recorded requests
+  GET  /_requests  every model request received so far: [{"path", "headers", "body"}]
+A reply is an object with any of:
+  "text": "..."                          streamed in small pieces
+  "tool_calls": [{"name", "arguments"} | {"name", "raw_arguments": "not json"}, "id"?]
+  "status": 429, "headers": {...}, "error": {"type", "message"}   an HTTP error instead of a stream
+  "error_event": {"type", "message"}     an error event after the 200 (after "text", if any)
+  "stall_ms": N                          pause N ms after the first text piece (to cancel mid-stream)
+  "reuse_index_zero": true               (OpenAI) every tool call at index 0, told apart by id
+  "usage": {"input_tokens", "output_tokens"}
+When the script runs out, the reply is the text "(script exhausted)".
+Run: fake_model_server.py [--port N] [--script FILE]; prints "fake model listening on PORT".
+"""
+
+import argparse
+import json
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+LOCK = threading.Lock()
+STATE = {"replies": [], "requests": [], "next": 0}
+
+
+def pieces(text, size=4):
+    return [text[i:i + size] for i in range(0, len(text), size)] or []
+
+
+def next_reply():
+    with LOCK:
+        if STATE["next"] < len(STATE["replies"]):
+            reply = STATE["replies"][STATE["next"]]
+        else:
+            reply = {"text": "(script exhausted)"}
+        STATE["next"] += 1
+        return reply
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format, *args):  # noqa: A002 - quiet by default
+        pass
+
+    def send_json(self, status, body, headers=None):
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, str(value))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        if self.path == "/_requests":
+            with LOCK:
+                return self.send_json(200, STATE["requests"])
+        self.send_json(404, {"error": {"type": "not_found_error", "message": "no such path"}})
+
+    def do_POST(self):
+        length = int(self.headers.get("content-length", "0"))
+        raw = self.rfile.read(length)
+        if self.path == "/_script":
+            script = json.loads(raw)
+            with LOCK:
+                STATE["replies"] = script.get("replies", [])
+                STATE["requests"] = []
+                STATE["next"] = 0
+            return self.send_json(200, {"ok": True})
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            return self.send_json(400, {"error": {"type": "invalid_request_error", "message": "body is not JSON"}})
+        with LOCK:
+            STATE["requests"].append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
+                                      "body": body})
+        reply = next_reply()
+        if "status" in reply:
+            error = reply.get("error", {"type": "api_error", "message": f"scripted {reply['status']}"})
+            return self.send_json(reply["status"], {"type": "error", "error": error}, reply.get("headers"))
+        if self.path.endswith("/v1/messages") or self.path.endswith("/messages"):
+            return self.stream(reply, self.anthropic_events(reply))
+        if self.path.endswith("/chat/completions"):
+            return self.stream(reply, self.openai_events(reply))
+        self.send_json(404, {"error": {"type": "not_found_error", "message": f"no model API at {self.path}"}})
+
+    def stream(self, reply, events):
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.send_header("transfer-encoding", "chunked")
+        self.send_header("connection", "close")
+        self.end_headers()
+        try:
+            for item in events:
+                if isinstance(item, (int, float)):
+                    time.sleep(item / 1000)
+                    continue
+                data = item.encode()
+                self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+                self.wfile.flush()
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client went away (a cancelled turn)
+        self.close_connection = True
+
+    @staticmethod
+    def sse(event, data):
+        prefix = f"event: {event}\n" if event else ""
+        return f"{prefix}data: {json.dumps(data) if not isinstance(data, str) else data}\n\n"
+
+    def anthropic_events(self, reply):
+        usage = reply.get("usage", {"input_tokens": 10, "output_tokens": 5})
+        yield self.sse("message_start", {"type": "message_start", "message": {
+            "id": "msg_fake", "type": "message", "role": "assistant", "content": [], "model": "fake",
+            "stop_reason": None, "usage": {"input_tokens": usage["input_tokens"], "output_tokens": 1}}})
+        yield self.sse("ping", {"type": "ping"})
+        index = 0
+        text = reply.get("text", "")
+        if text:
+            yield self.sse("content_block_start", {"type": "content_block_start", "index": index,
+                                                   "content_block": {"type": "text", "text": ""}})
+            for n, piece in enumerate(pieces(text)):
+                yield self.sse("content_block_delta", {"type": "content_block_delta", "index": index,
+                                                       "delta": {"type": "text_delta", "text": piece}})
+                if n == 0 and reply.get("stall_ms"):
+                    yield reply["stall_ms"]
+            yield self.sse("content_block_stop", {"type": "content_block_stop", "index": index})
+            index += 1
+        if "error_event" in reply:
+            yield self.sse("error", {"type": "error", "error": reply["error_event"]})
+            return
+        for n, call in enumerate(reply.get("tool_calls", [])):
+            call_id = call.get("id", f"toolu_{STATE['next']}_{n}")
+            yield self.sse("content_block_start", {"type": "content_block_start", "index": index, "content_block": {
+                "type": "tool_use", "id": call_id, "name": call["name"], "input": {}}})
+            arguments = call["raw_arguments"] if "raw_arguments" in call else json.dumps(call.get("arguments", {}))
+            for piece in pieces(arguments, 7):
+                yield self.sse("content_block_delta", {"type": "content_block_delta", "index": index,
+                                                       "delta": {"type": "input_json_delta", "partial_json": piece}})
+            yield self.sse("content_block_stop", {"type": "content_block_stop", "index": index})
+            index += 1
+        stop = "tool_use" if reply.get("tool_calls") else "end_turn"
+        yield self.sse("message_delta", {"type": "message_delta", "delta": {"stop_reason": stop},
+                                         "usage": {"output_tokens": usage["output_tokens"]}})
+        yield self.sse("message_stop", {"type": "message_stop"})
+
+    def openai_events(self, reply):
+        usage = reply.get("usage", {"input_tokens": 10, "output_tokens": 5})
+
+        def chunk(delta, finish=None):
+            return self.sse(None, {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "model": "fake",
+                                   "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
+
+        yield chunk({"role": "assistant", "content": ""})
+        text = reply.get("text", "")
+        for n, piece in enumerate(pieces(text)):
+            yield chunk({"content": piece})
+            if n == 0 and reply.get("stall_ms"):
+                yield reply["stall_ms"]
+        if "error_event" in reply:
+            yield self.sse(None, {"error": reply["error_event"]})
+            return
+        calls = reply.get("tool_calls", [])
+        for n, call in enumerate(calls):
+            index = 0 if reply.get("reuse_index_zero") else n
+            call_id = call.get("id", f"call_{STATE['next']}_{n}")
+            arguments = call["raw_arguments"] if "raw_arguments" in call else json.dumps(call.get("arguments", {}))
+            yield chunk({"tool_calls": [{"index": index, "id": call_id, "type": "function",
+                                         "function": {"name": call["name"], "arguments": ""}}]})
+            for piece in pieces(arguments, 7):
+                yield chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
+        yield chunk({}, "tool_calls" if calls else "stop")
+        yield self.sse(None, {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "choices": [],
+                              "usage": {"prompt_tokens": usage["input_tokens"],
+                                        "completion_tokens": usage["output_tokens"]}})
+        yield self.sse(None, "[DONE]")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--script")
+    args = parser.parse_args()
+    if args.script:
+        with open(args.script) as file:
+            STATE["replies"] = json.load(file).get("replies", [])
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    server.daemon_threads = True
+    print(f"fake model listening on {server.server_address[1]}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -19,6 +19,7 @@ Run with Debian's Python (python3-websockets, python3-numpy) and ffmpeg installe
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
 import shutil
 import signal
@@ -168,6 +169,28 @@ class BlenderThroughTheHub(unittest.TestCase):
         refused = self.command("stairs__add_stairs", {"steps": 0})
         self.assertFalse(refused["ok"], refused)  # below the manifest's min: the hub refuses it
         self.ok("router__undo")
+
+    def test_02c_disabling_and_enabling_an_addon_updates_every_tabs_registry(self) -> None:
+        def animation_tools(message: dict[str, Any]) -> list[str]:
+            return [t["name"] for t in message["payload"]["tools"] if t["name"].startswith("animation__")]
+
+        messages = len(self.tab.messages)
+        self.ok("router__disable_addon", {"addon": "animation"})
+        update = self.await_(self.tab.next_of_type("registry:updated", messages, 60))
+        self.assertEqual(animation_tools(update), [])
+        self.assertIn("modeling__add_primitive", [t["name"] for t in update["payload"]["tools"]])
+        gone = self.command("animation__turntable", {})
+        self.assertFalse(gone["ok"], gone)  # the hub no longer knows the tool
+        messages = len(self.tab.messages)
+        self.ok("router__enable_addon", {"addon": "animation"})
+        update = self.await_(self.tab.next_of_type("registry:updated", messages, 60))
+        self.assertIn("animation__turntable", animation_tools(update))
+
+    def test_02d_a_screenshot_returns_the_viewport_image_to_the_caller(self) -> None:
+        shot = self.ok("router__screenshot", {"width": 320, "height": 180})
+        image = next(block for block in shot["content"] if block["type"] == "image")
+        self.assertEqual(image["mimeType"], "image/jpeg")
+        self.assertEqual(jpeg_size(base64.b64decode(image["data"])), (320, 180))
 
     def test_03_material_and_world_tools_change_what_the_frame_shows(self) -> None:
         _, _, plain = self.mutate("modeling__add_primitive", {"shape": "cube", "name": "Painted", "size": 2,

@@ -120,6 +120,9 @@ describe.skipIf(!blender_installed())('the studio with Blender', () => {
     const page = studio.page;
     await page.getByRole('link', { name: 'atelier' }).click();
     const card = page.getByRole('article').filter({ hasText: 'Blender island' });
+    // Its thumbnail is the last frame the studio showed.
+    await card.locator('.thumb img').waitFor();
+    await studio.shot('projects-with-thumbnail');
     await card.getByRole('button', { name: 'Delete' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Delete project' }).click();
     await page.getByRole('heading', { name: 'No projects yet' }).waitFor();

@@ -99,10 +99,23 @@ describe('the studio with the C++ test engine', () => {
     await studio.shot('restored-scene-listed');
   });
 
-  it('deletes the project from the projects page', async () => {
+  it('renames the project on the projects page', async () => {
     const page = studio.page;
     await page.getByRole('link', { name: 'atelier' }).click();
     const card = page.getByRole('article').filter({ hasText: 'E2E scene' });
+    await card.getByRole('button', { name: 'Rename' }).click();
+    // In edit mode the name is the input's value (the one card being edited), no longer its text.
+    const form = page.locator('.rename-form');
+    await form.getByRole('textbox', { name: 'Project name' }).fill('E2E scene, renamed');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('article').filter({ hasText: 'E2E scene, renamed' }).locator('.project-name').waitFor();
+    const { body } = await studio.hub.api<{ name: string }>('GET', `/api/projects/${project_id}`);
+    expect(body.name).toBe('E2E scene, renamed');
+  });
+
+  it('deletes the project from the projects page', async () => {
+    const page = studio.page;
+    const card = page.getByRole('article').filter({ hasText: 'E2E scene, renamed' });
     await card.waitFor();
     await card.getByRole('button', { name: 'Delete' }).click();
     await studio.shot('delete-confirm');

@@ -73,6 +73,16 @@ describe('FrameStats', () => {
     expect(stats.accept(0)).toBe(true);
     expect(stats.dropped).toBe(1);
   });
+
+  it('after a reset accepts a new engine that counts from 1 again', () => {
+    const stats = new FrameStats();
+    stats.accept(12);
+    stats.record(100);
+    expect(stats.accept(1)).toBe(false); // a small step back is a late frame …
+    stats.reset(); // … unless a new session's engine draws
+    expect(stats.accept(1)).toBe(true);
+    expect(stats.age_ms(200)).toBeUndefined();
+  });
 });
 
 describe('group_tools', () => {

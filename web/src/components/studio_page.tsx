@@ -69,7 +69,7 @@ export function StudioPage({ project_id, health, on_unauthorized }: Props) {
       ) : (
         <main className="studio">
           <ChatPanel chat={studio.chat} on_send={studio.send_message} on_cancel={studio.cancel_turn} />
-          <ViewportPanel project_id={project_id} client={studio.client} preview={view.preview} scene_summary={view.scene_summary} on_camera={studio.send_camera} state={String(view.status.state)}>
+          <ViewportPanel project_id={project_id} client={studio.client} preview={view.preview} scene_summary={view.scene_summary} on_camera={studio.send_camera} state={String(view.status.state)} session_id={view.session_id}>
             <SessionBanner view={view} on_retry={studio.retry} />
           </ViewportPanel>
           <SidePanel project_id={project_id} kind={project?.kind} studio={studio} />

@@ -12,6 +12,8 @@ interface Props {
   on_camera: (payload: ViewportCameraPayload) => void;
   /// What to say while there is no picture.
   placeholder?: string;
+  /// The session whose engine draws; when it changes, the old picture goes.
+  session_id?: string | undefined;
 }
 
 const THUMBNAIL_EVERY_MS = 5000;
@@ -19,7 +21,7 @@ const KEY_STEP_PX = 24;
 
 /// Drag = orbit, right-drag or Shift+drag = pan, wheel = zoom; arrows orbit (Shift+arrows pan),
 /// + and − zoom when the viewport has focus.
-export function Viewport({ project_id, client, on_camera, placeholder = 'Waiting for the first frame…' }: Props) {
+export function Viewport({ project_id, client, on_camera, placeholder = 'Waiting for the first frame…', session_id }: Props) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const renderer = useRef<FrameRenderer | null>(null);
   const coalescer = useRef<CameraCoalescer | null>(null);
@@ -49,6 +51,17 @@ export function Viewport({ project_id, client, on_camera, placeholder = 'Waiting
       renderer.current = null;
     };
   }, [client, project_id]);
+
+  const shown_session = useRef(session_id);
+  useEffect(() => {
+    if (shown_session.current === session_id) return;
+    const first = shown_session.current === undefined;
+    shown_session.current = session_id;
+    // The first session of the page keeps what it has; a later one is another engine.
+    if (first || session_id === undefined) return;
+    renderer.current?.clear();
+    set_info(undefined);
+  }, [session_id]);
 
   useEffect(() => {
     const camera = new CameraCoalescer(on_camera);

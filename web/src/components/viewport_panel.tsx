@@ -11,13 +11,14 @@ interface Props {
   on_camera: (payload: ViewportCameraPayload) => void;
   /// The session's state (session:status), for what the empty viewport says.
   state?: string | undefined;
+  session_id?: string | undefined;
   /// Shown over the picture (the session banner), so it never shifts the layout.
   children?: ReactNode;
 }
 
 /// The live picture: streamed frames (Blender), or the engine's own preview page when the session
 /// announces a preview URL (the Remotion player).
-export function ViewportPanel({ project_id, client, preview, scene_summary, on_camera, state, children }: Props) {
+export function ViewportPanel({ project_id, client, preview, scene_summary, on_camera, state, session_id, children }: Props) {
   return (
     <section className="panel viewport-panel" aria-label="Viewport">
       {children}
@@ -25,7 +26,7 @@ export function ViewportPanel({ project_id, client, preview, scene_summary, on_c
         {preview?.url ? (
           <iframe src={preview.url} title="Preview" />
         ) : (
-          <Viewport project_id={project_id} client={client} on_camera={on_camera} placeholder={placeholder_for(state)} />
+          <Viewport project_id={project_id} client={client} on_camera={on_camera} placeholder={placeholder_for(state)} session_id={session_id} />
         )}
       </div>
       {/* Always there, so the picture does not jump when the first summary arrives. */}

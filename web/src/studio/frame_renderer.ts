@@ -86,6 +86,17 @@ export class FrameRenderer {
     context.drawImage(bitmap, (width - w) / 2, (height - h) / 2, w, h);
   }
 
+  /// Drops the picture and the frame counters: another engine (a new session) draws from now on,
+  /// and until it does, the old engine's picture would be a lie.
+  clear(): void {
+    this.bitmap?.close();
+    this.bitmap = null;
+    this.waiting = null;
+    this.info = undefined;
+    this.stats.reset();
+    this.draw();
+  }
+
   /// A small JPEG of the current frame, for the projects list.
   thumbnail(width = 320): string | undefined {
     const bitmap = this.bitmap;

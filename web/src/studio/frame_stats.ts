@@ -15,6 +15,12 @@ export class FrameStats {
     return true;
   }
 
+  /// Forgets everything: the next frame is accepted whatever its seq (a new engine counts from 1).
+  reset(): void {
+    this.times = [];
+    this.last_seq = undefined;
+  }
+
   record(now: number): void {
     this.times.push(now);
     const cutoff = now - 1000;

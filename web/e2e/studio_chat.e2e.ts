@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { samples_changed } from './browser';
+import { FakeModel } from './fake_model';
+import { Hub } from './hub';
+import { StudioDriver } from './studio';
+
+/// A chat turn end to end: the hub's agent talks to the fake model server (OpenAI-compatible
+/// streaming), which asks for a tool; the page streams the text, shows the tool card, the viewport
+/// changes and a version appears. Screenshots go to <artifacts>/chat/. Skipped only while the
+/// fake model server (tests/support/fake_model_server.py, the agent's fixture) is not in the tree.
+
+let studio: StudioDriver;
+let model: FakeModel;
+
+describe.skipIf(!FakeModel.available())('a chat turn with the fake model server', () => {
+  beforeAll(async () => {
+    model = await FakeModel.start();
+    studio = await StudioDriver.start(
+      'chat',
+      `[engines.test]\ncommand = [${JSON.stringify(Hub.test_engine())}]\n\n[model]\nprovider = "openai"\nmodel = "fake"\nbase_url = ${JSON.stringify(`${model.url}/v1`)}\n`,
+    );
+  });
+
+  afterAll(async () => {
+    const code = await studio?.stop();
+    model?.stop();
+    expect(code, studio?.hub.log()).toBe(0);
+  });
+
+  it('streams the answer, shows the tool call and its effect', async () => {
+    await model.script([
+      { text: 'Adding a cube for you.', tool_calls: [{ name: 'scene__create_object', arguments: { name: 'chatcube' } }] },
+      { text: 'Done: the scene now has chatcube.' },
+    ]);
+    await studio.sign_in();
+    await studio.create_project('Chatty', 'test');
+    await studio.wait_for_ready();
+    const before = await studio.canvas();
+    const page = studio.page;
+    const composer = page.getByPlaceholder('Describe what you want…');
+    await composer.fill('add a cube called chatcube');
+    await composer.press('Enter');
+
+    const log = page.locator('.chat-log');
+    await log.getByText('Done: the scene now has chatcube.').waitFor({ timeout: 60_000 });
+    const card = log.locator('.tool-card').filter({ hasText: 'create_object' });
+    await expect(card.getAttribute('class')).resolves.toContain('ok');
+    await expect(card.textContent()).resolves.toContain('chatcube');
+    await expect(log.textContent()).resolves.toContain('Adding a cube for you.');
+    await expect.poll(async () => samples_changed(before, await studio.canvas()), { timeout: 30_000 }).toBeGreaterThan(0);
+    await studio.shot('turn-done');
+
+    // The turn is a version, with the prompt as its message.
+    await page.getByRole('tab', { name: /versions/ }).click();
+    await expect.poll(() => page.locator('.version-list > li').first().locator('.version-msg').textContent(), { timeout: 30_000 }).toContain('add a cube');
+    await studio.shot('turn-version');
+    expect(await model.requests()).toHaveLength(2);
+    expect(studio.problems).toEqual([]);
+  });
+});

@@ -88,3 +88,38 @@ describe('banner_for', () => {
     expect(banner_for(waiting, 4000)?.title).toBe('Connection to the hub lost — reconnecting…');
   });
 });
+
+describe('render jobs', () => {
+  const progress = (done: number, total: number) => ({ type: 'message', now: 0, message: { type: 'render:progress', payload: { call_id: 'call-7', done, total } } }) as SessionAction;
+
+  it('reads the engine shape {call_id, done, total} as a job with frames', () => {
+    const view = run([progress(2, 6)]);
+    expect(view.renders).toEqual([expect.objectContaining({ job_id: 'call-7', frame: 2, total_frames: 6, state: 'running' })]);
+    expect(view.renders[0]!.progress).toBeCloseTo(2 / 6);
+  });
+
+  it('is done when done meets total, and the tool result gives it its output at that version', () => {
+    const view = run([
+      { type: 'command_sent', id: 'c1', tool: 'render__render_animation', now: 0 },
+      progress(6, 6),
+      { type: 'message', now: 5, message: { type: 'command:result', re: 'c1', payload: { ok: true, data: { path: 'renders/animation.mp4' }, version: 'abc123' } } },
+    ]);
+    expect(view.renders).toEqual([expect.objectContaining({ job_id: 'call-7', state: 'done', progress: 1, output: 'renders/animation.mp4', rev: 'abc123' })]);
+  });
+
+  it('makes a finished job of a render result that came without progress', () => {
+    const view = run([
+      { type: 'command_sent', id: 'c1', tool: 'render__render_still', now: 0 },
+      { type: 'message', now: 5, message: { type: 'command:result', re: 'c1', payload: { ok: true, data: { path: 'renders/still.png' } } } },
+    ]);
+    expect(view.renders).toEqual([expect.objectContaining({ label: 'still.png', state: 'done', output: 'renders/still.png' })]);
+  });
+
+  it('ignores results that are not renders', () => {
+    const view = run([
+      { type: 'command_sent', id: 'c1', tool: 'export', now: 0 },
+      { type: 'message', now: 5, message: { type: 'command:result', re: 'c1', payload: { ok: true, data: { path: 'exports/scene.glb' } } } },
+    ]);
+    expect(view.renders).toEqual([]);
+  });
+});

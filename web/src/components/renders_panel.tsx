@@ -14,7 +14,11 @@ export function RendersPanel({ project_id, jobs }: Props) {
     <div>
       {jobs.map((job) => {
         const percent = Math.round(job.progress * 100);
-        const link = job.url ?? (job.output ? file_url(project_id, job.output) : undefined);
+        // renders/ is kept out of the project's commits (DESIGN §7), so the files API cannot serve
+        // it; until the hub serves a session's renders, name the file instead of a dead link.
+        // TODO(#8): link renders/ outputs once the hub has a route for them.
+        const served = job.output !== undefined && !job.output.startsWith('renders/');
+        const link = job.url ?? (served ? file_url(project_id, job.output!, job.rev) : undefined);
         return (
           <div className="render-job" key={job.job_id}>
             <div className="row">
@@ -41,6 +45,11 @@ export function RendersPanel({ project_id, jobs }: Props) {
                 <a href={link} download>
                   ↓ {job.output ?? 'output'}
                 </a>
+              )}
+              {job.state === 'done' && !link && job.output && (
+                <span className="mono" title="in the session's working tree; the hub does not serve renders/ for download yet">
+                  {job.output}
+                </span>
               )}
             </div>
             {job.message && <div className={job.state === 'failed' ? 'tool-error' : 'faint'} style={{ fontSize: 12 }}>{job.message}</div>}

@@ -33,6 +33,8 @@ export interface RenderJob {
   frame?: number;
   total_frames?: number;
   output?: string;
+  /// The version the output was committed in (its download link pins it).
+  rev?: string;
   url?: string;
   message?: string;
 }
@@ -83,6 +85,35 @@ function engine_label(engine: SessionReadyPayload['engine']): string | undefined
 
 function update_command(view: SessionView, id: string, patch: (run: CommandRun) => CommandRun): SessionView {
   return { ...view, commands: view.commands.map((run) => (run.id === id ? patch(run) : run)) };
+}
+
+/// The engines' own shape of render/progress, `{call_id, done, total}` (the Blender engine), read as
+/// a job `call_id` at frame `done` of `total`; done when they meet.
+function normalize_progress(raw: Record<string, unknown>): RenderProgressPayload | undefined {
+  const job_id = typeof raw.job_id === 'string' ? raw.job_id : typeof raw.call_id === 'string' ? raw.call_id : undefined;
+  if (!job_id) return undefined;
+  const p = { ...(raw as unknown as RenderProgressPayload), job_id };
+  if (p.frame === undefined && typeof raw.done === 'number') p.frame = raw.done;
+  if (p.total_frames === undefined && typeof raw.total === 'number') p.total_frames = raw.total;
+  if (p.state === undefined && p.progress === undefined && p.frame !== undefined && p.total_frames) {
+    p.state = p.frame >= p.total_frames ? 'done' : 'running';
+  }
+  return p;
+}
+
+/// A tool result that names a file under renders/ (`data.path`) is a render's output: it goes to
+/// the newest job without an output (its progress came before the result), or becomes a job.
+function attach_output(jobs: RenderJob[], path: string, rev: string | undefined, tool: string): RenderJob[] {
+  const target = jobs.find((job) => job.output === undefined && job.state !== 'failed');
+  const name = path.split('/').pop() ?? path;
+  const done = (job: RenderJob): RenderJob => ({ ...job, label: name, state: 'done', progress: 1, output: path, ...(rev ? { rev } : {}) });
+  if (target) return jobs.map((job) => (job === target ? done(job) : job));
+  return [done({ job_id: `${tool}:${path}:${rev ?? ''}`, label: name, progress: 1, state: 'done' }), ...jobs];
+}
+
+function render_path(data: unknown): string | undefined {
+  const path = data && typeof data === 'object' ? (data as { path?: unknown }).path : undefined;
+  return typeof path === 'string' && path.startsWith('renders/') ? path : undefined;
 }
 
 function render_update(jobs: RenderJob[], p: RenderProgressPayload): RenderJob[] {
@@ -170,8 +201,8 @@ function on_message(view: SessionView, message: Envelope, now: number, session_s
     case 'agent:complete':
       return payload.version ? { ...view, version_tick: view.version_tick + 1 } : view;
     case 'render:progress': {
-      const p = payload as unknown as RenderProgressPayload;
-      return typeof p.job_id === 'string' ? { ...view, renders: render_update(view.renders, p) } : view;
+      const p = normalize_progress(payload);
+      return p ? { ...view, renders: render_update(view.renders, p) } : view;
     }
     case 'command:result': {
       if (!message.re) return view;
@@ -185,7 +216,14 @@ function on_message(view: SessionView, message: Envelope, now: number, session_s
         ...(p.error ? { error: p.error } : {}),
         duration_ms: p.duration_ms ?? now - run.started_at,
       }));
-      return p.version ? { ...next, version_tick: next.version_tick + 1 } : next;
+      const output = failed ? undefined : render_path(p.data);
+      const tool = view.commands.find((run) => run.id === message.re)?.tool ?? 'render';
+      const rendered = output ? { ...next, renders: attach_output(next.renders, output, p.version ?? undefined, tool) } : next;
+      return p.version ? { ...rendered, version_tick: rendered.version_tick + 1 } : rendered;
+    }
+    case 'agent:tool_result': {
+      const output = payload.is_error === true || payload.ok === false ? undefined : render_path(payload.data);
+      return output ? { ...view, renders: attach_output(view.renders, output, undefined, String(payload.call_id ?? 'render')) } : view;
     }
     case 'error': {
       const body = payload as unknown as ErrorBody;

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
@@ -48,6 +48,17 @@ export class StudioDriver {
       if (message.type() === 'error') driver.problems.push(`console: ${message.text()}`);
     });
     page.on('pageerror', (error) => driver.problems.push(`page error: ${String(error)}`));
+    // Every text frame of the page's WebSockets, for reading a failure afterwards.
+    const frames = createWriteStream(join(artifacts, 'ws.log'));
+    page.on('websocket', (socket) => {
+      socket.on('framesent', (frame) => {
+        if (typeof frame.payload === 'string') frames.write(`→ ${frame.payload}\n`);
+      });
+      socket.on('framereceived', (frame) => {
+        frames.write(typeof frame.payload === 'string' ? `← ${frame.payload}\n` : `← [binary ${frame.payload.length} bytes]\n`);
+      });
+      socket.on('close', () => frames.write('-- closed\n'));
+    });
     page.on('response', (response) => {
       if (response.status() >= 400) driver.problems.push(`${response.status()} ${response.request().method()} ${response.url()}`);
     });

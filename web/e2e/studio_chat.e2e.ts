@@ -57,4 +57,29 @@ describe.skipIf(!FakeModel.available())('a chat turn with the fake model server'
     expect(await model.requests()).toHaveLength(2);
     expect(studio.problems).toEqual([]);
   });
+
+  it('queues a message sent during a turn and cancels the turn with Esc', async () => {
+    // The model writes a few characters, then stalls: the turn stays open until cancelled.
+    await model.script([{ text: 'Thinking it over, slowly', stall_ms: 60_000 }, { text: 'Second answer.' }]);
+    const page = studio.page;
+    await page.getByRole('tab', { name: /tools/ }).click();
+    // (its placeholder changes while a turn runs)
+    const composer = page.getByRole('region', { name: 'Chat' }).getByRole('textbox');
+    await composer.fill('take your time');
+    await composer.press('Enter');
+    const log = page.locator('.chat-log');
+    await log.getByText('Thin', { exact: false }).last().waitFor();
+    await composer.fill('and then this');
+    await composer.press('Enter');
+    await log.locator('.msg.user').filter({ hasText: 'and then this' }).getByText('queued').waitFor();
+    await studio.shot('turn-running-one-queued');
+    await expect(page.getByRole('region', { name: 'Chat' }).getByRole('button', { name: 'Cancel', exact: true }).isEnabled()).resolves.toBe(true);
+    await composer.press('Escape');
+    await log.locator('.turn-end').filter({ hasText: 'cancelled' }).waitFor({ timeout: 60_000 });
+    // The cancel dropped the queued message too: it says so, and it never became a turn.
+    await log.locator('.msg.user').filter({ hasText: 'and then this' }).getByText('cancelled before it ran').waitFor();
+    await studio.shot('turn-cancelled');
+    await expect(log.locator('.turn-end').count()).resolves.toBe(2); // the first turn's and this one's
+    expect(studio.problems).toEqual([]);
+  });
 });

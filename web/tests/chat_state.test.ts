@@ -65,6 +65,30 @@ describe('chat_reducer', () => {
     expect(state.active).toBeUndefined();
   });
 
+  it('a cancel that drops the queue ends each turn by its id, the running one last', () => {
+    // What the hub sends (seen in the e2e): an ack with a turn id per message, then on agent:cancel
+    // agent:complete for the queued turn first, then for the running one.
+    const state = run([
+      { type: 'user_sent', id: 'u1', text: 'slow' },
+      { type: 'turn_assigned', id: 'u1', turn_id: 'T1' },
+      { type: 'delta', text: 'Thin' },
+      { type: 'user_sent', id: 'u2', text: 'later' },
+      { type: 'turn_assigned', id: 'u2', turn_id: 'T2' },
+      { type: 'cancel_requested' },
+      { type: 'complete', payload: { cancelled: true, turn_id: 'T2' } },
+      { type: 'complete', payload: { cancelled: true, turn_id: 'T1' } },
+    ]);
+    expect(state.entries.map((e) => (e.kind === 'user' ? `${e.text}:${e.status}` : e.kind))).toEqual([
+      'slow:done',
+      'assistant',
+      'later:cancelled',
+      'turn_end',
+    ]);
+    expect(state.entries.filter((e) => e.kind === 'turn_end')).toEqual([expect.objectContaining({ cancelled: true })]);
+    expect(state.turn).toBe('idle');
+    expect(state.queue).toEqual([]);
+  });
+
   it('records the version and whether the turn was cancelled', () => {
     const state = run([
       { type: 'user_sent', id: 'u1', text: 'go' },
@@ -152,6 +176,12 @@ describe('chat_action_for', () => {
     expect(chat_action_for({ type: 'agent:message', payload: { delta: 'hi' } }, 0, mine)).toEqual({ type: 'delta', text: 'hi' });
     expect(chat_action_for({ type: 'agent:complete', payload: { version: 'v' } }, 0, mine)).toEqual({ type: 'complete', payload: { version: 'v' } });
     expect(chat_action_for({ type: 'scene:updated', payload: {} }, 0, mine)).toBeNull();
+  });
+
+  it("takes the turn id from the hub's ack of a chat message, not of other requests", () => {
+    expect(chat_action_for({ type: 'ack', re: 'u1', payload: { queued: 1, turn_id: 'T9' } }, 0, mine)).toEqual({ type: 'turn_assigned', id: 'u1', turn_id: 'T9' });
+    expect(chat_action_for({ type: 'ack', re: 'other', payload: { turn_id: 'T9' } }, 0, mine)).toBeNull();
+    expect(chat_action_for({ type: 'ack', re: 'u1', payload: {} }, 0, mine)).toBeNull();
   });
 
   it('takes errors that answer a chat message or concern the model, not others', () => {

@@ -23,6 +23,11 @@ export function chat_action_for(message: Envelope, now: number, is_chat_request:
       return { type: 'tool_result', payload: payload as unknown as AgentToolResultPayload, now };
     case 'agent:retry':
       return { type: 'retry', payload: payload as AgentRetryPayload };
+    case 'ack': {
+      // The hub's answer to message:send names the turn it became.
+      const turn_id = payload.turn_id;
+      return message.re && is_chat_request(message.re) && typeof turn_id === 'string' ? { type: 'turn_assigned', id: message.re, turn_id } : null;
+    }
     case 'agent:complete':
       return { type: 'complete', payload: payload as AgentCompletePayload };
     case 'error': {

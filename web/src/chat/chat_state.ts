@@ -13,7 +13,8 @@ import { is_no_model_error } from '../protocol/messages';
 /// becomes a card that its result completes, and user turns queue while a turn runs — the hub
 /// runs one turn at a time and takes queued messages in order, and so does this model of it.
 
-export type UserStatus = 'queued' | 'active' | 'done' | 'failed';
+/// `cancelled`: a queued message that a cancel dropped before it ran.
+export type UserStatus = 'queued' | 'active' | 'done' | 'failed' | 'cancelled';
 
 export interface UserEntry {
   kind: 'user';
@@ -83,10 +84,13 @@ export interface ChatState {
   active?: string;
   /// Set when the hub says that natural-language turns need a model provider.
   no_model?: { code: string; message: string };
+  /// The hub's turn id of each user message (from its `ack`), so that an `agent:complete` ends
+  /// the right turn: a cancel ends the running turn and every queued one, each with its own.
+  turns: Record<string, string>;
   next_key: number;
 }
 
-export const initial_chat_state: ChatState = { entries: [], turn: 'idle', queue: [], next_key: 1 };
+export const initial_chat_state: ChatState = { entries: [], turn: 'idle', queue: [], turns: {}, next_key: 1 };
 
 export interface HistoryMessage {
   role: string;
@@ -95,6 +99,7 @@ export interface HistoryMessage {
 
 export type ChatAction =
   | { type: 'user_sent'; id: string; text: string }
+  | { type: 'turn_assigned'; id: string; turn_id: string }
   | { type: 'delta'; text: string }
   | { type: 'tool_call'; payload: AgentToolCallPayload; now: number }
   | { type: 'tool_result'; payload: AgentToolResultPayload; now: number }
@@ -225,9 +230,16 @@ export function chat_reducer(state: ChatState, action: ChatAction): ChatState {
       };
       return { ...state, next_key, entries: [...finish_streaming(state.entries), entry] };
     }
+    case 'turn_assigned':
+      return { ...state, turns: { ...state.turns, [action.turn_id]: action.id } };
     case 'complete': {
-      const [id, next_key] = key(state, 'e');
       const p = action.payload;
+      const owner = p.turn_id ? state.turns[p.turn_id] : undefined;
+      if (owner && owner !== state.active && state.queue.includes(owner)) {
+        // A queued turn that ended before it ran (a cancel drops the queue): the running turn goes on.
+        return { ...state, entries: set_user_status(state.entries, owner, 'cancelled'), queue: state.queue.filter((q) => q !== owner) };
+      }
+      const [id, next_key] = key(state, 'e');
       const version = version_label(p.version);
       const entry: TurnEndEntry = {
         kind: 'turn_end',

@@ -14,6 +14,7 @@ export function ChatEntryView({ entry }: Props) {
           {entry.text}
           {entry.status === 'queued' && <span className="msg-status">queued</span>}
           {entry.status === 'failed' && <span className="msg-status">not sent{entry.error ? `: ${entry.error}` : ''}</span>}
+          {entry.status === 'cancelled' && <span className="msg-status">cancelled before it ran</span>}
         </div>
       );
     case 'assistant':

@@ -129,6 +129,8 @@ export interface AgentCompletePayload {
   usage?: { input_tokens?: number; output_tokens?: number } & Record<string, unknown>;
   cancelled?: boolean;
   stop_reason?: string;
+  /// The turn this ends (the hub's `ack` of `message:send` named it).
+  turn_id?: string;
 }
 
 export interface CommandResultPayload {

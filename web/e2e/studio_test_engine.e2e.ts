@@ -63,6 +63,12 @@ describe('the studio with the C++ test engine', () => {
     await expect.poll(async () => samples_changed(before, await studio.canvas()), { timeout: 30_000 }).toBeGreaterThan(0);
     await studio.page.locator('.viewport .overlay').waitFor();
     await studio.shot('tool-ran');
+    // Smaller screens, for the eye: a small laptop and a tablet-sized window.
+    for (const [width, height] of [[1280, 720], [1024, 700]] as const) {
+      await studio.page.setViewportSize({ width, height });
+      await studio.shot(`tool-ran-${width}x${height}`);
+    }
+    await studio.page.setViewportSize({ width: 1366, height: 768 });
   });
 
   it('keeps the session across a page refresh', async () => {

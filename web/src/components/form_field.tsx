@@ -21,7 +21,9 @@ export function FormField({ field, value, error, on_change }: Props) {
   const hint_id = `${id}-hint`;
   const bounds = bounds_hint(field);
   const text = typeof value === 'string' ? value : '';
-  const described = field.description || bounds || error ? hint_id : undefined;
+  // A description that only repeats the label ("Shape" under "Shape") is noise.
+  const description = field.description && field.description.trim().toLowerCase() !== field.label.trim().toLowerCase() ? field.description : undefined;
+  const described = description || bounds || error ? hint_id : undefined;
   const common = { id, 'aria-invalid': error ? true : undefined, 'aria-describedby': described, 'aria-required': field.required || undefined };
 
   let input;
@@ -122,9 +124,9 @@ export function FormField({ field, value, error, on_change }: Props) {
         {bounds && <span className="faint">{bounds}</span>}
       </label>
       {input}
-      {(error || field.description) && (
+      {(error || description) && (
         <div id={hint_id} className={error ? 'field-error' : 'hint'}>
-          {error ?? field.description}
+          {error ?? description}
         </div>
       )}
     </div>

@@ -58,6 +58,20 @@ describe.skipIf(!FakeModel.available())('a chat turn with the fake model server'
     expect(studio.problems).toEqual([]);
   });
 
+  it('shows a retry after the model answered 429, then the answer', async () => {
+    await model.script([
+      { status: 429, headers: { 'retry-after': '0' }, error: { type: 'rate_limit_error', message: 'slow down' } },
+      { text: 'Answered after a retry.' },
+    ]);
+    const composer = studio.page.getByRole('region', { name: 'Chat' }).getByRole('textbox');
+    await composer.fill('are you there?');
+    await composer.press('Enter');
+    const log = studio.page.locator('.chat-log');
+    await log.getByText('Answered after a retry.').waitFor({ timeout: 60_000 });
+    await expect(log.locator('.retry-line').last().textContent()).resolves.toMatch(/429|slow down|retry/i);
+    await studio.shot('model-retried');
+  });
+
   it('queues a message sent during a turn and cancels the turn with Esc', async () => {
     // The model writes a few characters, then stalls: the turn stays open until cancelled.
     await model.script([{ text: 'Thinking it over, slowly', stall_ms: 60_000 }, { text: 'Second answer.' }]);
@@ -79,7 +93,7 @@ describe.skipIf(!FakeModel.available())('a chat turn with the fake model server'
     // The cancel dropped the queued message too: it says so, and it never became a turn.
     await log.locator('.msg.user').filter({ hasText: 'and then this' }).getByText('cancelled before it ran').waitFor();
     await studio.shot('turn-cancelled');
-    await expect(log.locator('.turn-end').count()).resolves.toBe(2); // the first turn's and this one's
+    await expect(log.locator('.turn-end').count()).resolves.toBe(3); // the earlier turns' and this one's
     expect(studio.problems).toEqual([]);
   });
 });

@@ -33,7 +33,7 @@ export function ChatEntryView({ entry }: Props) {
           <span>
             Retrying the model
             {entry.attempt !== undefined ? ` (attempt ${entry.attempt}${entry.max_attempts ? ` of ${entry.max_attempts}` : ''})` : ''}
-            {entry.delay_ms !== undefined ? ` in ${format_duration(entry.delay_ms)}` : ''} — {entry.reason}
+            {entry.delay_ms ? ` in ${format_duration(entry.delay_ms)}` : ''} — {entry.reason}
           </span>
         </div>
       );

@@ -65,7 +65,7 @@ describe.skipIf(!blender_installed())('the studio with Blender', () => {
     await studio.shot('monkey-added');
   });
 
-  it('orbits the view by dragging the viewport', async () => {
+  it('orbits the view by dragging the viewport and zooms with the wheel', async () => {
     const page = studio.page;
     before_orbit = await studio.canvas();
     const box = (await page.locator('.viewport canvas').boundingBox())!;
@@ -75,6 +75,11 @@ describe.skipIf(!blender_installed())('the studio with Blender', () => {
     await page.mouse.up();
     await expect.poll(async () => samples_changed(before_orbit, await studio.canvas()), { timeout: 60_000 }).toBeGreaterThan(0);
     await studio.shot('orbited');
+    // The wheel zooms (sent as viewport:camera zoom, coalesced per animation frame).
+    const before_zoom = await studio.canvas();
+    await page.mouse.wheel(0, -400);
+    await expect.poll(async () => samples_changed(before_zoom, await studio.canvas()), { timeout: 60_000 }).toBeGreaterThan(0);
+    await studio.shot('zoomed');
   });
 
   it('keeps the same Blender process across a page refresh', async () => {

@@ -227,6 +227,7 @@ def main() -> int:
     parser.add_argument("--orbit-seconds", type=float, default=4)
     parser.add_argument("--pool-settle", type=float, default=8)
     args = parser.parse_args()
+    args.binary, args.test_engine = os.path.abspath(args.binary), os.path.abspath(args.test_engine)
     os.environ["ATELIER_BINARY"] = args.binary
     return asyncio.run(main_async(args))
 

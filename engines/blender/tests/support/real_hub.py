@@ -301,5 +301,13 @@ class BrowserTab:
             return first["payload"]
         if first["type"] == "error":
             raise AssertionError(f"session:start failed: {first['payload']}")
-        ready = await self.next_of_type("session:ready", since, timeout)
+        def ready_or_lost(tab: "BrowserTab") -> dict[str, Any] | None:
+            for message in tab.messages[since:]:
+                if message.get("type") == "session:ready" or (
+                        message.get("type") == "session:status" and message["payload"].get("state") == "lost"):
+                    return message
+            return None
+        ready = await self.wait_for(ready_or_lost, timeout, "session:ready")
+        if ready["type"] != "session:ready":
+            raise AssertionError(f"the session was lost before it was ready: {ready['payload']}")
         return ready["payload"]

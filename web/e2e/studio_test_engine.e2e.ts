@@ -32,9 +32,11 @@ describe('the studio with the C++ test engine', () => {
   });
 
   it('creates a project of the test kind and opens its studio', async () => {
+    await studio.record_banners(); // the studio opens in this document (client-side navigation)
     project_id = await studio.create_project('E2E scene', 'test');
     await studio.wait_for_ready();
     await studio.shot('studio-ready');
+    expect(await studio.banners()).toContainEqual(expect.stringContaining('Starting the engine'));
     const list = await studio.sessions();
     expect(list).toHaveLength(1);
     expect(list[0]!.project_id).toBe(project_id);

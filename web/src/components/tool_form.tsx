@@ -41,9 +41,11 @@ export function ToolForm({ tool, runs, on_run, on_dismiss }: Props) {
         <button type="submit" className="primary small">
           {running ? 'Run again' : 'Run'}
         </button>
-        <button type="button" className="ghost small" onClick={() => { set_values(initial_values(fields)); set_errors({}); }}>
-          Reset
-        </button>
+        {fields.length > 0 && (
+          <button type="button" className="ghost small" onClick={() => { set_values(initial_values(fields)); set_errors({}); }}>
+            Reset
+          </button>
+        )}
         {running && <span className="spinner" aria-label="running" />}
         {tool.mutates === false && <span className="badge">read-only</span>}
       </div>

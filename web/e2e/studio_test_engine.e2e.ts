@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { samples_changed } from './browser';
 import { Hub } from './hub';
@@ -21,6 +22,18 @@ describe('the studio with the C++ test engine', () => {
     const code = await studio?.stop();
     // A clean exit: sessions saved, nothing leaked (ASan) — checked last so screenshots exist.
     expect(code, studio?.hub.log()).toBe(0);
+  });
+
+  it('asks for a token without one, and says when it is wrong', async () => {
+    const page = studio.page;
+    await page.goto(studio.hub.url);
+    const token = page.getByLabel('Access token');
+    await token.fill('not-the-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'not valid' }).waitFor();
+    await studio.shot('sign-in-wrong-token');
+    // The page's own check of the token answered 401: expected, not a problem of the app.
+    studio.problems.splice(0);
   });
 
   it('signs in with the token link and shows the empty projects page', async () => {
@@ -119,6 +132,22 @@ describe('the studio with the C++ test engine', () => {
     await page.getByRole('article').filter({ hasText: 'E2E scene, renamed' }).locator('.project-name').waitFor();
     const { body } = await studio.hub.api<{ name: string }>('GET', `/api/projects/${project_id}`);
     expect(body.name).toBe('E2E scene, renamed');
+  });
+
+  it("signs another user in with their own token, who does not see this user's projects", async () => {
+    const { status, body } = await studio.hub.api<{ token: string }>('POST', '/api/tokens', { user: 'alice', label: 'e2e' });
+    expect(status).toBe(201);
+    const context = await studio.page.context().browser()!.newContext({ viewport: { width: 1366, height: 768 } });
+    try {
+      const page = await context.newPage();
+      await page.goto(studio.hub.url);
+      await page.getByLabel('Access token').fill(body.token);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { name: 'No projects yet' }).waitFor();
+      await page.screenshot({ path: join(studio.artifacts, 'other-user-signed-in.png') });
+    } finally {
+      await context.close();
+    }
   });
 
   it('deletes the project from the projects page', async () => {

@@ -162,6 +162,33 @@ describe('chat_reducer', () => {
     expect(state.entries.map((e) => (e.kind === 'assistant' ? e.text : ''))).toEqual(['abc', 'def']);
   });
 
+  it("shows a stored turn's tool actions as finished cards before its text", () => {
+    const state = run([
+      {
+        type: 'history',
+        messages: [
+          { role: 'user', text: 'add a cube' },
+          {
+            role: 'assistant',
+            text: 'Done.',
+            tool_actions: [
+              { tool: 'scene__create_object', arguments: { name: 'c' }, ok: true },
+              { tool: 'scene__delete_object', arguments: { name: 'x' }, ok: false, error: 'no object named x' },
+            ],
+          },
+        ],
+      },
+    ]);
+    expect(state.entries.map((e) => (e.kind === 'tool' ? `${e.tool}:${e.status}` : e.kind))).toEqual([
+      'user',
+      'scene__create_object:ok',
+      'scene__delete_object:error',
+      'assistant',
+    ]);
+    const failed = state.entries[2];
+    expect(failed?.kind === 'tool' && failed.error?.message).toBe('no object named x');
+  });
+
   it('loads history only into an empty transcript', () => {
     const state = run([{ type: 'history', messages: [{ role: 'user', text: 'a' }, { role: 'assistant', text: 'b' }, { role: 'tool', text: 'c' }] }]);
     expect(state.entries.map((e) => e.kind)).toEqual(['user', 'assistant']);

@@ -105,6 +105,14 @@ export const hub = {
     list_of(await api<unknown>('GET', `/api/projects/${enc(id)}/messages`), 'messages').map((m) => ({
       role: str(m.role) ?? 'user',
       text: str(m.text) ?? str(m.content) ?? '',
+      tool_actions: (Array.isArray(m.tool_actions) ? (m.tool_actions as Raw[]) : [])
+        .filter((a) => typeof a.tool === 'string')
+        .map((a) => ({
+          tool: a.tool as string,
+          ...(a.arguments && typeof a.arguments === 'object' ? { arguments: a.arguments as Record<string, unknown> } : {}),
+          ...(typeof a.ok === 'boolean' ? { ok: a.ok } : {}),
+          ...(typeof a.error === 'string' ? { error: a.error } : {}),
+        })),
     })),
 };
 

@@ -92,9 +92,18 @@ export interface ChatState {
 
 export const initial_chat_state: ChatState = { entries: [], turn: 'idle', queue: [], turns: {}, next_key: 1 };
 
+export interface HistoryAction {
+  tool: string;
+  arguments?: Record<string, unknown>;
+  ok?: boolean;
+  error?: string;
+}
+
 export interface HistoryMessage {
   role: string;
   text: string;
+  /// What the agent did in that message (the hub's `tool_actions`), shown as finished tool cards.
+  tool_actions?: HistoryAction[];
 }
 
 export type ChatAction =
@@ -291,7 +300,22 @@ export function chat_reducer(state: ChatState, action: ChatAction): ChatState {
         if (!message.text) continue;
         const id = `h${next_key++}`;
         if (message.role === 'user') entries.push({ kind: 'user', id, text: message.text, status: 'done' });
-        else if (message.role === 'assistant') entries.push({ kind: 'assistant', id, text: message.text, streaming: false });
+        else if (message.role === 'assistant') {
+          for (const [index, action] of (message.tool_actions ?? []).entries()) {
+            entries.push({
+              kind: 'tool',
+              id: `${id}t${index}`,
+              call_id: `${id}t${index}`,
+              tool: action.tool,
+              arguments: action.arguments ?? {},
+              status: action.ok === false ? 'error' : 'ok',
+              content: [],
+              ...(action.ok === false ? { error: { code: 'error', message: action.error ?? 'failed' } } : {}),
+              started_at: 0,
+            });
+          }
+          entries.push({ kind: 'assistant', id, text: message.text, streaming: false });
+        }
       }
       return { ...state, entries, next_key };
     }

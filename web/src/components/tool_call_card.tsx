@@ -17,6 +17,9 @@ const STATUS_LABEL: Record<ToolEntry['status'], string> = {
 export function ToolCallCard({ entry }: Props) {
   const { addon, tool } = split_tool_name(entry.tool);
   const has_args = Object.keys(entry.arguments).length > 0;
+  const args_line = compact_json(entry.arguments, 120);
+  // The full arguments on request only when the line above had to cut them.
+  const args_cut = args_line.endsWith('…');
   return (
     <div className={`tool-card ${entry.status}`}>
       <div className="tool-head">
@@ -25,9 +28,9 @@ export function ToolCallCard({ entry }: Props) {
         {addon !== 'other' && <span className="tool-addon">{addon}</span>}
         <span className="tool-duration">{entry.status === 'running' ? '…' : format_duration(entry.duration_ms)}</span>
       </div>
-      {has_args && <div className="tool-args">{compact_json(entry.arguments, 120)}</div>}
-      {(entry.status !== 'running' || has_args) && (
-        <ToolOutput content={entry.content} error={entry.error} arguments={has_args ? entry.arguments : undefined} />
+      {has_args && <div className="tool-args">{args_line}</div>}
+      {(entry.status !== 'running' || args_cut) && (
+        <ToolOutput content={entry.content} error={entry.error} arguments={args_cut ? entry.arguments : undefined} />
       )}
     </div>
   );

@@ -86,6 +86,26 @@ describe('the studio with the C++ test engine', () => {
     await studio.page.setViewportSize({ width: 1366, height: 768 });
   });
 
+  it('runs a tool with the keyboard alone', async () => {
+    const page = studio.page;
+    await page.getByRole('tab', { name: /tools/ }).click();
+    const search = page.getByRole('searchbox', { name: 'Search tools' });
+    await search.focus();
+    await page.keyboard.type('echo');
+    await page.keyboard.press('Tab'); // the group's summary
+    await page.keyboard.press('Tab'); // the tool
+    await expect(page.evaluate(() => document.activeElement?.textContent ?? '')).resolves.toMatch(/^echo/);
+    await page.keyboard.press('Enter');
+    const form = page.getByRole('form', { name: 'Run basics__echo' });
+    await form.waitFor();
+    await page.keyboard.press('Tab'); // the form's first field
+    await page.keyboard.type('typed, not clicked');
+    await page.keyboard.press('Enter');
+    await expect(form.locator('.tool-card:not(.running)').textContent()).resolves.toContain('typed, not clicked');
+    await studio.shot('keyboard-echo');
+    await search.fill('');
+  });
+
   it('keeps the session across a page refresh', async () => {
     await studio.page.reload();
     await studio.wait_for_ready();

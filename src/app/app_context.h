@@ -12,6 +12,7 @@
 #include "core/config.h"
 #include "core/metrics.h"
 #include "core/timer_queue.h"
+#include "core/worker.h"
 #include "engines/engine_directory.h"
 #include "engines/launch_tokens.h"
 #include "sessions/session_manager.h"
@@ -34,6 +35,8 @@ struct AppContext {
     std::unique_ptr<api::ApiContext> api;
     /// Deadlines (call timeouts, handshakes); stopped first at shutdown, before what it calls into.
     std::unique_ptr<TimerQueue> timers;
+    /// Slow background work (checkouts, commits, engine launches and stops), in order.
+    std::unique_ptr<Worker> worker;
     /// One-time tokens that engines present in engine/hello.
     std::unique_ptr<engines::LaunchTokens> launch_tokens;
     /// The connected engines (/ws/engine).

@@ -49,6 +49,7 @@ net::Router build_routes(AppContext& app) {
         .websocket("/ws/browser", Access::Authenticated, std::make_shared<sessions::BrowserHandler>(app.sessions))
         .add("GET",    "/api/sessions",                         Access::Authenticated, [&app](HttpRequest& r) { return api::json_response(200, app.sessions->list(r.subject)); })
         .add("GET",    "/api/engines",                          Access::Authenticated, [engines](HttpRequest& r) { return engines.list(r); })
+        .add("GET",    "/api/engines/pool",                     Access::Authenticated, [&app](HttpRequest&) { return api::json_response(200, {{"kinds", app.sessions->pool_status()}}); })
         .add("POST",   "/api/engines/launch-tokens",            Access::Authenticated, [engines](HttpRequest& r) { return engines.issue_launch_token(r); })
         .add("GET",    "/api/engines/{id}/tools",               Access::Authenticated, [engines](HttpRequest& r) { return engines.tools(r); })
         .add("POST",   "/api/engines/{id}/call",                Access::Authenticated, [engines](HttpRequest& r, net::HttpResponder respond) { engines.call(r, std::move(respond)); })

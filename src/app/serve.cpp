@@ -98,6 +98,7 @@ int serve(const Config& config) {
     });
 
     app.timers = std::make_unique<TimerQueue>();
+    app.worker = std::make_unique<Worker>("atelier-worker");
     app.launch_tokens = std::make_unique<engines::LaunchTokens>();
     app.engines = std::make_shared<engines::EngineDirectory>(
         *app.launch_tokens, *app.timers,
@@ -111,7 +112,7 @@ int serve(const Config& config) {
     session_options.max_attempts = static_cast<int>(config.engine_max_attempts);
     app.sessions = std::make_shared<sessions::SessionManager>(
         sessions::SessionManager::Deps{*app.store, app.api->repos(), app.api->repo_writes(), *app.engines,
-                                       *app.launch_tokens, *app.timers,
+                                       *app.launch_tokens, *app.timers, *app.worker,
                                        make_engine_starter(config.engine_socket, config.data_dir)},
         session_options);
     app.sessions->attach();
@@ -140,6 +141,7 @@ int serve(const Config& config) {
     const auto drain = to_milliseconds(config.shutdown_drain_s);
     app.sessions->set_hub_url(
         fmt::format("ws://{}:{}/ws/engine", config.host == "0.0.0.0" ? "127.0.0.1" : config.host, hub.port()));
+    app.sessions->start_pool();
     // Sessions save and stop their engines first (that needs the network threads), then the
     // server drains; both within the drain time.
     std::thread stopper;
@@ -164,7 +166,8 @@ int serve(const Config& config) {
         stopper.join();
     }
     hub_agent->shutdown(); // turns were cancelled with their sessions; wait for their threads
-    // No deadline may fire into what is being torn down.
+    // Nothing queued may run, and no deadline fire, into what is being torn down.
+    app.worker->stop();
     app.timers.reset();
     spdlog::info("stopped");
     return 0;

@@ -43,6 +43,7 @@ struct Session {
     std::chrono::system_clock::time_point started = std::chrono::system_clock::now();
     std::uint64_t generation = 0; ///< bumps per launch, so a stale exit/disconnect is ignored
     bool ready_sent = false;      ///< session:ready went out for the current engine
+    bool opening = false;         ///< a warm engine is opening the project: session:ready waits
 };
 
 } // namespace atelier::sessions

@@ -128,6 +128,38 @@ void SessionManager::set_hub_url(std::string url) {
     m_options.hub_url = std::move(url);
 }
 
+void SessionManager::start_pool() {
+    EnginePool::Options options;
+    for (const auto& [kind, config] : m_options.kinds) {
+        if (config.pool > 0) {
+            options.sizes[kind] = static_cast<int>(config.pool);
+        }
+    }
+    if (options.sizes.empty()) {
+        return;
+    }
+    options.dir = m_options.sessions_dir;
+    options.max_failures = m_options.max_attempts;
+    options.backoff_base = m_options.backoff_base;
+    options.backoff_cap = m_options.backoff_cap;
+    options.stop_grace = m_options.stop_grace;
+    std::weak_ptr<SessionManager> weak_self = weak_from_this();
+    auto launch = [weak_self](const std::string& kind, const std::string& id, const std::filesystem::path& workdir,
+                              const std::filesystem::path& log_file) -> Result<std::unique_ptr<RunningEngine>> {
+        auto self = weak_self.lock();
+        if (!self) {
+            return fail(ErrorCode::Unavailable, "the hub is shutting down");
+        }
+        return self->m_deps.start_engine(self->launch_request(kind, id, workdir, log_file));
+    };
+    m_pool = std::make_shared<EnginePool>(std::move(options), std::move(launch), m_deps.worker, m_deps.timers);
+    m_pool->fill();
+}
+
+nlohmann::json SessionManager::pool_status() const {
+    return m_pool ? m_pool->status() : nlohmann::json::object();
+}
+
 void SessionManager::send(const Tab& tab, const std::string& type, const nlohmann::json& payload,
                           const std::string& re) {
     protocol::BrowserEnvelope envelope{type, new_uuid(), payload, std::nullopt};
@@ -231,6 +263,20 @@ void SessionManager::set_state(const std::shared_ptr<Session>& session, SessionS
 
 void SessionManager::start(const std::string& user_id, const std::string& project_id, const std::string& session_id,
                            const Tab& tab, const std::string& re) {
+    // A start may check out a large project and start a process: never on a network thread.
+    std::weak_ptr<SessionManager> weak_self = weak_from_this();
+    const bool posted = m_deps.worker.post([weak_self, user_id, project_id, session_id, tab, re] {
+        if (auto self = weak_self.lock()) {
+            self->start_now(user_id, project_id, session_id, tab, re);
+        }
+    });
+    if (!posted) {
+        send_error(tab, Error{ErrorCode::Unavailable, "the hub is shutting down"}, re);
+    }
+}
+
+void SessionManager::start_now(const std::string& user_id, const std::string& project_id, const std::string& session_id,
+                               const Tab& tab, const std::string& re) {
     auto project = m_deps.store.get_project(user_id, project_id);
     if (!project) {
         return send_error(tab, project.error(), re);
@@ -276,8 +322,15 @@ void SessionManager::start(const std::string& user_id, const std::string& projec
         }
         detail = fmt::format("session {} is over; a new session was started", session_id);
     }
-    auto created = create(user_id, *project);
+    std::optional<PooledEngine> pooled;
+    if (m_pool) {
+        pooled = m_pool->take(project->kind);
+    }
+    auto created = create(user_id, *project, pooled ? &*pooled : nullptr);
     if (!created) {
+        if (pooled) {
+            pooled->process->stop(m_options.stop_grace);
+        }
         return send_error(tab, created.error(), re);
     }
     auto session = *created;
@@ -292,14 +345,20 @@ void SessionManager::start(const std::string& user_id, const std::string& projec
     send(tab, "session:status",
          {{"state", "starting"},
           {"session_id", session->id},
-          {"detail", detail.empty() ? "launching the engine" : detail}},
+          {"detail", !detail.empty() ? detail
+                     : pooled        ? "opening the project in a warm engine"
+                                     : "launching the engine"}},
          re);
+    if (pooled) {
+        return adopt(session, std::move(*pooled));
+    }
     if (auto launched = launch(session); !launched) {
         set_state(session, SessionState::Lost, launched.error().message);
     }
 }
 
-Result<std::shared_ptr<Session>> SessionManager::create(const std::string& user_id, const store::Project& project) {
+Result<std::shared_ptr<Session>> SessionManager::create(const std::string& user_id, const store::Project& project,
+                                                        const PooledEngine* pooled) {
     const auto kind = m_options.kinds.find(project.kind);
     if (kind == m_options.kinds.end()) {
         return fail(ErrorCode::Unavailable,
@@ -312,8 +371,8 @@ Result<std::shared_ptr<Session>> SessionManager::create(const std::string& user_
     session->project_id = project.id;
     session->kind = project.kind;
     const auto dir = m_options.sessions_dir / session->id;
-    session->workdir = dir / "work";
-    session->log_file = dir / "engine.log";
+    session->workdir = pooled ? pooled->workdir : dir / "work";
+    session->log_file = pooled ? pooled->log_file : dir / "engine.log";
     std::error_code error;
     std::filesystem::create_directories(session->workdir, error);
     if (error) {
@@ -338,45 +397,98 @@ Result<std::shared_ptr<Session>> SessionManager::create(const std::string& user_
     return session;
 }
 
-Result<void> SessionManager::launch(const std::shared_ptr<Session>& session) {
-    const auto& kind = m_options.kinds.at(session->kind);
+EngineLaunch SessionManager::launch_request(const std::string& kind, const std::string& owner,
+                                            const std::filesystem::path& workdir,
+                                            const std::filesystem::path& log_file) {
+    const auto& config = m_options.kinds.at(kind);
     EngineLaunch request;
-    request.kind = session->kind;
-    request.command = kind.command;
-    request.sandbox = kind.sandbox;
-    request.workdir = session->workdir;
-    request.log_file = session->log_file;
+    request.kind = kind;
+    request.command = config.command;
+    request.sandbox = config.sandbox;
+    request.workdir = workdir;
+    request.log_file = log_file;
     std::string hub_url;
     {
         const std::lock_guard lock(m_mutex);
         hub_url = m_options.hub_url;
     }
     request.env = {{"ATELIER_HUB_URL", hub_url},
-                   {"ATELIER_ENGINE_TOKEN", m_deps.tokens.issue({session->kind, session->id})},
-                   {"ATELIER_SESSION_ID", session->id},
-                   {"ATELIER_WORKDIR", session->workdir.string()}};
-    auto process = m_deps.start_engine(request);
+                   {"ATELIER_ENGINE_TOKEN", m_deps.tokens.issue({kind, owner})},
+                   {"ATELIER_SESSION_ID", owner},
+                   {"ATELIER_WORKDIR", workdir.string()}};
+    return request;
+}
+
+Result<void> SessionManager::launch(const std::shared_ptr<Session>& session) {
+    auto process = m_deps.start_engine(launch_request(session->kind, session->id, session->workdir, session->log_file));
     if (!process) {
         return fail(process.error());
     }
     std::uint64_t generation = 0;
+    RunningEngine* running = process->get();
     {
         const std::lock_guard lock(session->mutex);
         generation = ++session->generation;
         session->process = std::move(*process);
-        session->process->on_exit([weak_self = weak_from_this(), weak = std::weak_ptr<Session>(session),
-                                   generation](const std::string& status) {
+    }
+    watch_exit(session, *running, generation);
+    return {};
+}
+
+void SessionManager::watch_exit(const std::shared_ptr<Session>& session, RunningEngine& process,
+                                std::uint64_t generation) {
+    // Outside the session's lock: the callback runs at once when the process has already exited.
+    process.on_exit(
+        [weak_self = weak_from_this(), weak = std::weak_ptr<Session>(session), generation](const std::string& status) {
             auto self = weak_self.lock();
             auto alive = weak.lock();
             if (self && alive) {
                 self->on_engine_gone(alive, generation, "the engine process exited (" + status + ")");
             }
         });
+}
+
+void SessionManager::adopt(const std::shared_ptr<Session>& session, PooledEngine pooled) {
+    const auto link = pooled.link;
+    spdlog::info("session {} (project {}): took warm engine {} (pid {})", short_id(session->id),
+                 short_id(session->project_id), short_id(link->info().id), pooled.process->pid());
+    std::uint64_t generation = 0;
+    RunningEngine* running = pooled.process.get();
+    {
+        const std::lock_guard lock(session->mutex);
+        generation = ++session->generation;
+        session->process = std::move(pooled.process);
+        session->opening = true; // session:ready waits for project/open
     }
-    return {};
+    watch_exit(session, *running, generation);
+    // Bound before the open, so the scene and frame the engine sends on opening reach the tabs.
+    bind_link(session, link);
+    std::weak_ptr<SessionManager> weak_self = weak_from_this();
+    link->request(
+        "project/open",
+        {{"workdir", session->workdir.string()}, {"session_id", session->id}, {"project_id", session->project_id}},
+        m_options.open_timeout, [weak_self, session, generation](const Result<nlohmann::json>& opened) {
+            auto self = weak_self.lock();
+            if (!self) {
+                return;
+            }
+            {
+                const std::lock_guard lock(session->mutex);
+                session->opening = false;
+            }
+            if (!opened) {
+                // Relaunched cold from the same tree, like any lost engine.
+                return self->on_engine_gone(session, generation,
+                                            "the warm engine could not open the project: " + opened.error().message);
+            }
+            self->announce_ready(session);
+        });
 }
 
 void SessionManager::on_engine(const std::shared_ptr<engines::EngineLink>& link) {
+    if (m_pool && m_pool->on_connected(link)) {
+        return;
+    }
     std::shared_ptr<Session> session;
     {
         const std::lock_guard lock(m_mutex);
@@ -386,6 +498,11 @@ void SessionManager::on_engine(const std::shared_ptr<engines::EngineLink>& link)
         }
         session = it->second;
     }
+    bind_link(session, link);
+}
+
+void SessionManager::bind_link(const std::shared_ptr<Session>& session,
+                               const std::shared_ptr<engines::EngineLink>& link) {
     std::weak_ptr<SessionManager> weak_self = weak_from_this();
     auto send_fn = [weak_self](const std::shared_ptr<Session>& s, const std::string& type, const nlohmann::json& p) {
         if (auto self = weak_self.lock()) {
@@ -403,22 +520,23 @@ void SessionManager::on_engine(const std::shared_ptr<engines::EngineLink>& link)
         }
     };
     std::uint64_t generation = 0;
+    std::shared_ptr<engines::EngineObserver> added;
     {
         const std::lock_guard lock(session->mutex);
         generation = session->generation;
         session->link = link;
         session->ready_sent = false;
-        session->observer =
-            std::make_shared<SessionObserver>(weak_self, session, generation, send_fn, frame_fn, gone_fn);
-    }
-    // session:ready carries the tools, so it waits for the engine's first tools/update (which
-    // engines send right after their hello).
-    std::static_pointer_cast<SessionObserver>(session->observer)->m_ready =
-        [weak_self](const std::shared_ptr<Session>& s) {
+        auto observer = std::make_shared<SessionObserver>(weak_self, session, generation, send_fn, frame_fn, gone_fn);
+        // session:ready carries the tools, so it waits for the engine's first tools/update (which
+        // engines send right after their hello).
+        observer->m_ready = [weak_self](const std::shared_ptr<Session>& s) {
             auto self = weak_self.lock();
             return self && self->announce_ready(s);
         };
-    link->add_observer(session->observer);
+        session->observer = observer;
+        added = observer;
+    }
+    link->add_observer(added);
     if (link->tools().version() > 0) {
         announce_ready(session);
     }
@@ -428,7 +546,7 @@ bool SessionManager::announce_ready(const std::shared_ptr<Session>& session) {
     std::string engine_id;
     {
         const std::lock_guard lock(session->mutex);
-        if (session->ready_sent || !session->link) {
+        if (session->ready_sent || !session->link || session->opening) {
             return false;
         }
         session->ready_sent = true;
@@ -460,6 +578,18 @@ void SessionManager::on_engine_gone(const std::shared_ptr<Session>& session, std
         attempt = ++session->attempt;
         old_process = std::move(session->process);
     }
+    // Stopping waits for the process: on the worker, never on the network or monitor thread.
+    std::weak_ptr<SessionManager> weak_self = weak_from_this();
+    m_deps.worker.post(
+        [weak_self, session, attempt, why, old = std::shared_ptr<RunningEngine>(std::move(old_process))] {
+            if (auto self = weak_self.lock()) {
+                self->retry_or_lose(session, attempt, why, old.get());
+            }
+        });
+}
+
+void SessionManager::retry_or_lose(const std::shared_ptr<Session>& session, int attempt, const std::string& why,
+                                   RunningEngine* old_process) {
     std::string tail = old_process ? old_process->log_tail() : "";
     if (old_process) {
         old_process->stop(m_options.stop_grace);
@@ -476,26 +606,34 @@ void SessionManager::on_engine_gone(const std::shared_ptr<Session>& session, std
     m_deps.timers.schedule(delay, [weak_self, weak] {
         auto self = weak_self.lock();
         auto alive = weak.lock();
-        if (!self || !alive) {
-            return;
-        }
-        {
-            const std::lock_guard lock(alive->mutex);
-            if (alive->state != SessionState::Reconnecting) {
-                return;
-            }
-        }
-        // Restore from the last committed version: uncommitted changes died with the engine.
-        auto repo = self->m_deps.repos.open(alive->project_id);
-        Result<void> restored = repo ? repo->checkout("HEAD", alive->workdir) : Result<void>(fail(repo.error()));
-        if (!restored) {
-            return self->set_state(alive, SessionState::Lost,
-                                   "cannot restore the working tree: " + restored.error().message);
-        }
-        if (auto launched = self->launch(alive); !launched) {
-            self->on_engine_gone(alive, alive->generation, launched.error().message);
+        if (self && alive) {
+            self->m_deps.worker.post([self, alive] { self->relaunch(alive); });
         }
     });
+}
+
+void SessionManager::relaunch(const std::shared_ptr<Session>& session) {
+    std::uint64_t generation = 0;
+    {
+        const std::lock_guard lock(session->mutex);
+        if (session->state != SessionState::Reconnecting) {
+            return;
+        }
+        generation = session->generation;
+    }
+    // Restore from the last committed version: uncommitted changes died with the engine.
+    Result<void> restored = fail(ErrorCode::Internal, "not restored");
+    {
+        const std::lock_guard writes(m_deps.repo_writes);
+        auto repo = m_deps.repos.open(session->project_id);
+        restored = repo ? repo->checkout("HEAD", session->workdir) : Result<void>(fail(repo.error()));
+    }
+    if (!restored) {
+        return set_state(session, SessionState::Lost, "cannot restore the working tree: " + restored.error().message);
+    }
+    if (auto launched = launch(session); !launched) {
+        on_engine_gone(session, generation, launched.error().message);
+    }
 }
 
 void SessionManager::command(const std::string& user_id, const std::string& session_id, const std::string& tool,
@@ -568,7 +706,7 @@ void SessionManager::save_and_commit(const std::shared_ptr<Session>& session, co
     }
     std::weak_ptr<SessionManager> weak_self = weak_from_this();
     link->request("project/save", nlohmann::json::object(), m_options.save_timeout,
-                  [weak_self, session, message, done = std::move(done)](Result<nlohmann::json> saved) {
+                  [weak_self, session, message, done = std::move(done)](const Result<nlohmann::json>& saved) {
                       auto self = weak_self.lock();
                       if (!self) {
                           return;
@@ -577,30 +715,35 @@ void SessionManager::save_and_commit(const std::shared_ptr<Session>& session, co
                           spdlog::warn("session {}: save failed: {}", short_id(session->id), saved.error().message);
                           return done(fail(saved.error()));
                       }
-                      auto user = self->m_deps.store.get_user(session->user_id);
-                      const store::CommitAuthor author{user ? user->name : std::string("atelier"),
-                                                       session->user_id + "@atelier.local"};
-                      Result<store::CommitOutcome> outcome = fail(ErrorCode::Internal, "not committed");
-                      {
-                          const std::lock_guard writes(self->m_deps.repo_writes);
-                          auto repo = self->m_deps.repos.open(session->project_id);
-                          outcome = repo ? repo->commit(session->workdir, author, message)
-                                         : Result<store::CommitOutcome>(fail(repo.error()));
-                      }
-                      if (!outcome) {
-                          return done(fail(outcome.error()));
-                      }
-                      if (outcome->created) {
-                          (void)self->m_deps.store.add_version(
-                              session->user_id, session->project_id,
-                              store::NewVersion{outcome->revision, message, author.name});
-                          spdlog::info("session {} (project {}): version {} ({})", short_id(session->id),
-                                       short_id(session->project_id), outcome->revision.substr(0, 10), message);
-                          self->broadcast(session, "version:created",
-                                          {{"rev", outcome->revision}, {"message", message}, {"author", author.name}});
-                      }
-                      done(outcome->revision);
+                      // A commit of a large tree takes seconds: on the worker, not this network thread.
+                      self->m_deps.worker.post(
+                          [self, session, message, done] { self->commit(session, message, done); });
                   });
+}
+
+void SessionManager::commit(const std::shared_ptr<Session>& session, const std::string& message,
+                            const std::function<void(Result<std::string>)>& done) {
+    auto user = m_deps.store.get_user(session->user_id);
+    const store::CommitAuthor author{user ? user->name : std::string("atelier"), session->user_id + "@atelier.local"};
+    Result<store::CommitOutcome> outcome = fail(ErrorCode::Internal, "not committed");
+    {
+        const std::lock_guard writes(m_deps.repo_writes);
+        auto repo = m_deps.repos.open(session->project_id);
+        outcome =
+            repo ? repo->commit(session->workdir, author, message) : Result<store::CommitOutcome>(fail(repo.error()));
+    }
+    if (!outcome) {
+        return done(fail(outcome.error()));
+    }
+    if (outcome->created) {
+        (void)m_deps.store.add_version(session->user_id, session->project_id,
+                                       store::NewVersion{outcome->revision, message, author.name});
+        spdlog::info("session {} (project {}): version {} ({})", short_id(session->id), short_id(session->project_id),
+                     outcome->revision.substr(0, 10), message);
+        broadcast(session, "version:created",
+                  {{"rev", outcome->revision}, {"message", message}, {"author", author.name}});
+    }
+    done(outcome->revision);
 }
 
 void SessionManager::camera(const std::string& user_id, const std::string& session_id, const nlohmann::json& payload,
@@ -638,11 +781,29 @@ void SessionManager::finish(const std::shared_ptr<Session>& session, const std::
         agent->session_ending(session); // a running turn stops before the final save
     }
     std::weak_ptr<SessionManager> weak_self = weak_from_this();
-    save_and_commit(session, "session end", [weak_self, session, why](Result<std::string> /*revision*/) {
+    save_and_commit(session, "session end", [weak_self, session, why](const Result<std::string>& /*revision*/) {
         auto self = weak_self.lock();
         if (!self) {
             return;
         }
+        if (!self->m_deps.worker.on_worker()) {
+            // Stopping the engine waits for it: on the worker. Inline only if the worker is gone.
+            auto stop = [weak_self, session, why] {
+                if (auto again = weak_self.lock()) {
+                    again->stop_session(session, why);
+                }
+            };
+            if (self->m_deps.worker.post(stop)) {
+                return;
+            }
+        }
+        self->stop_session(session, why);
+    });
+}
+
+void SessionManager::stop_session(const std::shared_ptr<Session>& session, const std::string& why) {
+    auto* self = this;
+    {
         std::unique_ptr<RunningEngine> process;
         std::shared_ptr<engines::EngineLink> link;
         {
@@ -661,7 +822,7 @@ void SessionManager::finish(const std::shared_ptr<Session>& session, const std::
         self->set_state(session, SessionState::Ended, why);
         const std::lock_guard lock(self->m_mutex);
         self->m_sessions.erase(session->id);
-    });
+    }
 }
 
 void SessionManager::detach(const Tab& tab) {
@@ -708,6 +869,9 @@ void SessionManager::detach(const Tab& tab) {
 }
 
 void SessionManager::shutdown(std::chrono::milliseconds deadline) {
+    if (m_pool) {
+        m_pool->shutdown();
+    }
     std::vector<std::shared_ptr<Session>> sessions;
     {
         const std::lock_guard lock(m_mutex);

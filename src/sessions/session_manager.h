@@ -11,9 +11,11 @@
 
 #include "core/config.h"
 #include "core/timer_queue.h"
+#include "core/worker.h"
 #include "engines/engine_directory.h"
 #include "engines/launch_tokens.h"
 #include "sessions/agent_handler.h"
+#include "sessions/engine_pool.h"
 #include "sessions/session.h"
 #include "store/project_repos.h"
 #include "store/store.h"
@@ -29,6 +31,7 @@ struct SessionOptions {
     std::chrono::milliseconds backoff_base{500};
     std::chrono::milliseconds backoff_cap{10'000};
     std::chrono::milliseconds save_timeout{60'000};
+    std::chrono::milliseconds open_timeout{60'000}; ///< project/open of a pooled engine
     std::chrono::milliseconds stop_grace{3'000};
 };
 
@@ -46,6 +49,8 @@ public:
         engines::EngineDirectory& engines;
         engines::LaunchTokens& tokens;
         TimerQueue& timers;
+        /// Slow work (checkouts, commits, launches, stops) runs here, never on a network thread.
+        Worker& worker;
         EngineStarter start_engine;
     };
     SessionManager(Deps deps, SessionOptions options);
@@ -54,6 +59,10 @@ public:
     void attach();
     /// The /ws/engine URL launched engines get (known once the port is bound).
     void set_hub_url(std::string url);
+    /// Starts the warm pools of the kinds with `pool > 0`; call once the hub URL is known.
+    void start_pool();
+    /// Per kind: size, idle, starting, failures.
+    [[nodiscard]] nlohmann::json pool_status() const;
 
     using Tab = std::shared_ptr<net::WebSocketConnection>;
     /// `session:start`: re-attach `session_id` when it is this user's live session of this
@@ -102,9 +111,28 @@ private:
     std::shared_ptr<AgentHandler> agent_handler() const;
     /// `session_id` when given, else the session this tab started or attached to.
     std::string session_for(const Tab& tab, const std::string& session_id) const;
-    Result<std::shared_ptr<Session>> create(const std::string& user_id, const store::Project& project);
+    void start_now(const std::string& user_id, const std::string& project_id, const std::string& session_id,
+                   const Tab& tab, const std::string& re);
+    /// A session row and its working tree (`pooled`'s directory when given, else a new one),
+    /// checked out from the project's current version.
+    Result<std::shared_ptr<Session>> create(const std::string& user_id, const store::Project& project,
+                                            const PooledEngine* pooled);
+    /// Environment and command of one engine of `kind` whose launch token names `owner`.
+    EngineLaunch launch_request(const std::string& kind, const std::string& owner, const std::filesystem::path& workdir,
+                                const std::filesystem::path& log_file);
     Result<void> launch(const std::shared_ptr<Session>& session);
+    /// Hands a pooled engine the session's tree (`project/open`), then binds it; launches a
+    /// fresh engine instead when the pooled one cannot open it.
+    void adopt(const std::shared_ptr<Session>& session, PooledEngine pooled);
+    /// Watches `process` for the session's current generation.
+    void watch_exit(const std::shared_ptr<Session>& session, RunningEngine& process, std::uint64_t generation);
     void on_engine(const std::shared_ptr<engines::EngineLink>& link);
+    /// Makes `link` the session's engine: observers, then session:ready once its tools are known.
+    void bind_link(const std::shared_ptr<Session>& session, const std::shared_ptr<engines::EngineLink>& link);
+    /// After an engine was lost: stop what is left of it, then relaunch later or give up (`lost`).
+    void retry_or_lose(const std::shared_ptr<Session>& session, int attempt, const std::string& why,
+                       RunningEngine* old_process);
+    void relaunch(const std::shared_ptr<Session>& session);
     /// session:ready to every tab, once per engine; false when it had already gone out.
     bool announce_ready(const std::shared_ptr<Session>& session);
     void on_engine_gone(const std::shared_ptr<Session>& session, std::uint64_t generation, const std::string& why);
@@ -115,7 +143,12 @@ private:
     /// project/save, then commit the working tree and record the version; `done` gets the revision.
     void save_and_commit(const std::shared_ptr<Session>& session, const std::string& message,
                          std::function<void(Result<std::string>)> done);
+    /// The commit half of save_and_commit (on the worker).
+    void commit(const std::shared_ptr<Session>& session, const std::string& message,
+                const std::function<void(Result<std::string>)>& done);
     void finish(const std::shared_ptr<Session>& session, const std::string& why);
+    /// After the final save: engine/shutdown, stop the process, mark ended (on the worker).
+    void stop_session(const std::shared_ptr<Session>& session, const std::string& why);
 
     Deps m_deps;
     SessionOptions m_options;
@@ -123,6 +156,7 @@ private:
     std::map<std::string, std::shared_ptr<Session>> m_sessions;
     std::map<std::uint64_t, std::string> m_tab_sessions; ///< tab connection id → session id
     std::shared_ptr<AgentHandler> m_agent;               ///< set before serving; null: no agent
+    std::shared_ptr<EnginePool> m_pool;
 };
 
 } // namespace atelier::sessions

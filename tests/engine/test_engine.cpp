@@ -1,9 +1,17 @@
 // A minimal engine for tests and benchmarks (see README.md): one thread, Asio/Beast async, all
 // state in memory. Exit codes: 0 after engine/shutdown or the hub closing, 2 bad setup, 3 hello refused.
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <array>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -158,7 +166,8 @@ public:
         read();
         // SIGHUP: read the manifests folder again and send the new registry (tests change tools
         // mid-session this way).
-        m_reload.async_wait([self = this->shared_from_this()](beast::error_code error, int) { self->reload(error); });
+        m_reload.async_wait(
+            [self = this->shared_from_this()](beast::error_code signal_error, int) { self->reload(signal_error); });
         m_io.run();
         return m_exit_code;
     }
@@ -233,6 +242,20 @@ private:
             // The scene lives in scene.json in the working tree, so versions and restores show.
             std::ofstream("scene.json") << scene_summary().dump(2) << "\n";
             return reply(id, {{"files", json::array({"scene.json"})}});
+        }
+        if (method == "project/open") {
+            // A warm-pool engine gets its session's tree: the hub checked it out into our cwd.
+            const auto workdir = params.value("workdir", "");
+            std::error_code error;
+            if (workdir.empty() || !std::filesystem::is_directory(workdir, error)) {
+                return this->error(id, -32602, "project/open: '" + workdir + "' is not a directory", nullptr);
+            }
+            std::filesystem::current_path(workdir, error);
+            m_objects.clear();
+            load_scene();
+            reply(id, {{"opened", workdir}});
+            send({{"jsonrpc", "2.0"}, {"method", "scene/changed"}, {"params", {{"summary", scene_summary()}}}});
+            return send_frame();
         }
         if (method == "engine/shutdown") {
             reply(id, json::object());
@@ -312,6 +335,9 @@ private:
             return reply(id, {{"content",
                                json::array({{{"type", "image"}, {"mimeType", "image/png"}, {"data", base64(png)}}})}});
         }
+        if (tool == "probe") {
+            return reply(id, {{"content", text_content("probed")}, {"data", probe(arguments)}});
+        }
         if (tool == "create_object") {
             const std::string name = arguments.value("name", "");
             if (m_objects.contains(name)) {
@@ -331,6 +357,36 @@ private:
             return reply(id, {{"content", text_content(scene_summary().dump())}, {"data", scene_summary()}});
         }
         error(id, -32005, "the test engine has no tool '" + tool + "'", nullptr);
+    }
+
+    // What a sandbox must forbid: writing a file at `write_path`, a TCP connection to `connect_port`.
+    static json probe(const json& arguments) {
+        json result = json::object();
+        const std::string path = arguments.value("write_path", "");
+        if (!path.empty()) {
+            const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+            result["wrote"] = fd >= 0;
+            result["write_error"] = fd >= 0 ? "" : std::strerror(errno);
+            if (fd >= 0) {
+                ::close(fd);
+            }
+        }
+        const int port = arguments.value("connect_port", 0);
+        if (port > 0) {
+            const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            sockaddr_in address{};
+            address.sin_family = AF_INET;
+            address.sin_port = htons(static_cast<std::uint16_t>(port));
+            address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            const bool connected =
+                fd >= 0 && ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
+            result["connected"] = connected;
+            result["connect_error"] = connected ? "" : std::strerror(errno);
+            if (fd >= 0) {
+                ::close(fd);
+            }
+        }
+        return result;
     }
 
     // At start, the scene of the version the hub checked out (if any).

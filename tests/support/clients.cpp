@@ -2,6 +2,8 @@
 
 #include <sys/socket.h>
 
+#include <deque>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
@@ -95,10 +97,30 @@ std::string raw_exchange(std::uint16_t port, const std::string& raw) {
     return out;
 }
 
+// Reads run as one outstanding async_read whose messages queue up in `inbox`; read() runs the
+// io_context until a message is there or the timeout passes. (A blocking read with SO_RCVTIMEO
+// never times out: Asio's synchronous receive polls again on EAGAIN.)
 struct WsClient::Impl {
     asio::io_context io;
     websocket::stream<tcp::socket> ws{io};
     beast::flat_buffer buffer;
+    std::deque<WsClient::Message> inbox;
+    bool reading = false;
+    beast::error_code failure;
+
+    void read_next() {
+        reading = true;
+        ws.async_read(buffer, [this](beast::error_code error, std::size_t) {
+            if (error) {
+                reading = false;
+                failure = error;
+                return;
+            }
+            inbox.push_back({ws.got_text(), beast::buffers_to_string(buffer.data())});
+            buffer.clear();
+            read_next();
+        });
+    }
 };
 
 WsClient::WsClient(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
@@ -148,22 +170,30 @@ bool WsClient::send_binary(const std::string& message) {
 }
 
 std::optional<WsClient::Message> WsClient::read(std::chrono::milliseconds timeout) {
-    if (m_closed) {
-        return std::nullopt;
-    }
-    set_receive_timeout(m_impl->ws.next_layer(), timeout);
-    beast::error_code error;
-    m_impl->buffer.clear();
-    m_impl->ws.read(m_impl->buffer, error);
-    if (error) {
-        m_closed = true;
-        if (error == websocket::error::closed) {
-            m_close_code = m_impl->ws.reason().code;
-            m_close_reason = std::string(m_impl->ws.reason().reason.c_str());
+    auto& impl = *m_impl;
+    if (impl.inbox.empty() && !m_closed) {
+        if (!impl.reading && !impl.failure) {
+            impl.read_next();
         }
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        impl.io.restart();
+        while (impl.inbox.empty() && impl.reading && std::chrono::steady_clock::now() < deadline) {
+            impl.io.run_one_until(deadline);
+        }
+        if (impl.inbox.empty() && impl.failure) {
+            m_closed = true;
+            if (impl.failure == websocket::error::closed) {
+                m_close_code = impl.ws.reason().code;
+                m_close_reason = std::string(impl.ws.reason().reason.c_str());
+            }
+        }
+    }
+    if (impl.inbox.empty()) {
         return std::nullopt;
     }
-    return Message{m_impl->ws.got_text(), beast::buffers_to_string(m_impl->buffer.data())};
+    auto message = std::move(impl.inbox.front());
+    impl.inbox.pop_front();
+    return message;
 }
 
 void WsClient::close() {
@@ -171,7 +201,14 @@ void WsClient::close() {
         return;
     }
     beast::error_code error;
-    m_impl->ws.close(websocket::close_code::normal, error);
+    if (m_impl->reading) {
+        // A read is outstanding: close asynchronously, and let that read see the server's close.
+        m_impl->ws.async_close(websocket::close_code::normal, [](beast::error_code) {});
+        m_impl->io.restart();
+        m_impl->io.run_for(std::chrono::seconds(5));
+    } else {
+        m_impl->ws.close(websocket::close_code::normal, error);
+    }
     m_closed = true;
 }
 

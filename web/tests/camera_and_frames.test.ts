@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CameraCoalescer, type FrameScheduler } from '../src/protocol/camera_coalescer';
 import type { ViewportCameraPayload } from '../src/protocol/messages';
 import { FrameStats } from '../src/studio/frame_stats';
+import { frame_request } from '../src/studio/frame_request';
 import { group_tools } from '../src/studio/tool_groups';
 
 class ManualFrames implements FrameScheduler {
@@ -105,5 +106,12 @@ describe('group_tools', () => {
     expect(group_tools(tools, 'mesh add').flatMap((g) => g.tools.map((t) => t.name))).toEqual(['scene_basics__add_primitive']);
     expect(group_tools(tools, 'RENDER').flatMap((g) => g.tools.map((t) => t.name))).toEqual(['render__still']);
     expect(group_tools(tools, 'nothing-like-this')).toEqual([]);
+  });
+});
+
+describe('frame_request', () => {
+  it("keeps a camera the user moved, and the engine's own framing otherwise", () => {
+    expect(frame_request(true)).toEqual({ action: 'orbit', dx: 0, dy: 0, delta: 0 });
+    expect(frame_request(false)).toEqual({ action: 'reset', dx: 0, dy: 0, delta: 0 });
   });
 });

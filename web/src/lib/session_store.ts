@@ -53,3 +53,22 @@ export function forget_thumbnail(project_id: string): void {
     // See save_thumbnail.
   }
 }
+
+/// Whether the user moved the camera in a session (a refresh must not undo their view).
+const moved_key = (session_id: string) => `atelier.camera_moved.${session_id}`;
+
+export function mark_camera_moved(session_id: string): void {
+  try {
+    window.sessionStorage.setItem(moved_key(session_id), '1');
+  } catch {
+    // See save_session_id.
+  }
+}
+
+export function camera_moved(session_id: string): boolean {
+  try {
+    return window.sessionStorage.getItem(moved_key(session_id)) === '1';
+  } catch {
+    return false;
+  }
+}

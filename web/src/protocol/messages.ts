@@ -32,7 +32,8 @@ export type CameraAction = 'orbit' | 'pan' | 'zoom';
 /// Orbit and pan carry pixel deltas of the pointer; zoom carries `delta`, positive = closer,
 /// in wheel "notches" (one notch ≈ 1.0). Several pointer moves inside one animation frame are summed.
 export interface ViewportCameraPayload {
-  action: CameraAction;
+  /// `reset`: back to the engine's own framing of every object (no deltas).
+  action: CameraAction | 'reset';
   dx: number;
   dy: number;
   delta: number;

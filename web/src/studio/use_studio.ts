@@ -4,7 +4,8 @@ import { chat_action_for } from '../chat/chat_events';
 import { chat_reducer, initial_chat_state } from '../chat/chat_state';
 import type { ErrorBody, SessionReadyPayload, ViewportCameraPayload } from '../protocol/messages';
 import { browser_socket_url, ProtocolClient, ProtocolError } from '../protocol/protocol_client';
-import { forget_session_id, load_session_id, save_session_id } from '../lib/session_store';
+import { camera_moved, forget_session_id, load_session_id, mark_camera_moved, save_session_id } from '../lib/session_store';
+import { frame_request } from './frame_request';
 import { restore_with_session } from './restore';
 import { initial_session_view, session_reducer } from './session_state';
 
@@ -12,7 +13,6 @@ import { initial_session_view, session_reducer } from './session_state';
 const STALE_SESSION_CODES = new Set(['session_not_found', 'session_ended', 'session_expired', 'not_found']);
 
 const COMMAND_TIMEOUT_MS = 120_000;
-const ASK_FOR_FRAME: ViewportCameraPayload = { action: 'orbit', dx: 0, dy: 0, delta: 0 };
 /// How long a restore waits for the old session to save and end before it goes on anyway.
 const SESSION_END_TIMEOUT_MS = 60_000;
 
@@ -45,10 +45,9 @@ export function use_studio(project_id: string) {
           // engine starts re-attaches instead of launching a second one.
           const payload = message.payload as SessionReadyPayload | undefined;
           if (payload?.session_id) save_session_id(project_id, payload.session_id);
-          if (message.type === 'session:ready' && payload?.resumed) {
-            // The hub does not replay the last frame to a tab that re-attaches (a refresh): a
-            // camera move of zero makes the engine draw the current view once.
-            client.send('viewport:camera', ASK_FOR_FRAME, { queue: false });
+          if (message.type === 'session:ready' && payload?.resumed && payload.session_id) {
+            // The hub does not replay the last frame to a tab that re-attaches (a refresh).
+            client.send('viewport:camera', frame_request(camera_moved(payload.session_id)), { queue: false });
           }
         }
         if (message.type === 'error' && message.re && message.re === session_start_id.current) {
@@ -117,8 +116,12 @@ export function use_studio(project_id: string) {
   );
 
   const send_camera = useCallback(
-    (payload: ViewportCameraPayload) => client.send('viewport:camera', payload, { queue: false }),
-    [client],
+    (payload: ViewportCameraPayload) => {
+      const session_id = load_session_id(project_id);
+      if (session_id) mark_camera_moved(session_id);
+      return client.send('viewport:camera', payload, { queue: false });
+    },
+    [client, project_id],
   );
 
   /// The banner's retry: reconnect at once if the socket is down, else ask for the session again.

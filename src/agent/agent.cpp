@@ -67,6 +67,7 @@ struct Agent::TurnState {
     int calls = 0;
     Usage usage;
     std::map<std::string, int> failures; ///< failed calls in a row, per tool
+    nlohmann::json scene;                ///< the scene a tool reported this turn (newer than the link's, which may lag)
     bool mutated = false;
     bool cancelled = false;
     std::optional<Error> error;
@@ -109,11 +110,17 @@ std::shared_ptr<Agent::Conversation> Agent::conversation_for(const std::shared_p
     return conversation;
 }
 
+std::optional<Error> Agent::unavailable() const {
+    if (m_client) {
+        return std::nullopt;
+    }
+    return Error{ErrorCode::Unavailable, no_model_message(m_options.not_configured)};
+}
+
 void Agent::message(const std::shared_ptr<sessions::Session>& session, const std::string& text,
                     const nlohmann::json& attachments, const Tab& tab, const std::string& re) {
-    if (!m_client) {
-        return sessions::SessionManager::send_error(
-            tab, Error{ErrorCode::Unavailable, no_model_message(m_options.not_configured)}, re);
+    if (auto why = unavailable()) {
+        return sessions::SessionManager::send_error(tab, *why, re);
     }
     auto conversation = conversation_for(session);
     if (!conversation) {
@@ -310,7 +317,7 @@ void Agent::run_turn(Conversation& conversation, const Turn& turn, net::CancelSi
         state.snapshot = state.link->tools().snapshot();
         ModelRequest request{
             build_system_prompt({project_name, state.link->info().kind, state.link->info().instructions, state.snapshot,
-                                 state.link->scene()}),
+                                 state.scene.is_null() ? state.link->scene() : state.scene}),
             trim_transcript(transcript, m_options.context_chars), tool_definitions(*state.snapshot)};
         ++state.step;
         auto reply = m_client->complete(
@@ -501,6 +508,9 @@ void Agent::run_tools(TurnState& state, const Message& reply, Message& results) 
             if (outcome) {
                 state.failures[name] = 0;
                 state.mutated = state.mutated || outcome->mutates;
+                if (!outcome->scene.is_null()) {
+                    state.scene = outcome->scene;
+                }
                 result = Block::tool_result(use->tool_id, name, content_blocks(*outcome), false);
                 state.publish("agent:tool_result", {{"call_id", use->tool_id},
                                                     {"tool", name},

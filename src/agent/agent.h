@@ -49,6 +49,7 @@ public:
     void set_sessions(std::weak_ptr<sessions::SessionManager> sessions);
     [[nodiscard]] bool has_model() const { return m_client != nullptr; }
 
+    [[nodiscard]] std::optional<Error> unavailable() const override;
     void message(const std::shared_ptr<sessions::Session>& session, const std::string& text,
                  const nlohmann::json& attachments, const Tab& tab, const std::string& re) override;
     void cancel(const std::shared_ptr<sessions::Session>& session, const Tab& tab, const std::string& re) override;

@@ -45,7 +45,7 @@ AgentOptions agent_options(const Config& config, const EnvironmentLookup& enviro
 
 std::string no_model_message(const std::string& reason) {
     return fmt::format(
-        "No model is configured{}{}, so natural-language turns are off; direct tool commands, forms and history "
+        "no model is configured{}{}, so natural-language turns are off; direct tool commands, forms and history "
         "still work. To turn the agent on, set [model] in the hub's config file — provider = \"anthropic\" or "
         "\"openai\", model, and api_key_env naming the environment variable with the key (default "
         "ANTHROPIC_API_KEY or OPENAI_API_KEY) — or the variables ATELIER_MODEL_PROVIDER, ATELIER_MODEL, "

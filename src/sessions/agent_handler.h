@@ -1,10 +1,12 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "core/error.h"
 #include "net/websocket.h"
 #include "sessions/session.h"
 
@@ -17,6 +19,9 @@ public:
     virtual ~AgentHandler() = default;
     using Tab = std::shared_ptr<net::WebSocketConnection>;
 
+    /// Why turns cannot run at all (no model configured), or nullopt when they can. Checked
+    /// before anything else, so the answer is the same with or without a session.
+    [[nodiscard]] virtual std::optional<Error> unavailable() const = 0;
     /// `message:send` for `session` (it exists and is the user's). Replies and turn events go to
     /// the tab (`re`) and to every tab of the session.
     virtual void message(const std::shared_ptr<Session>& session, const std::string& text,

@@ -944,16 +944,19 @@ std::shared_ptr<AgentHandler> SessionManager::agent_handler() const {
 
 void SessionManager::message(const std::string& user_id, const std::string& session_id, const std::string& text,
                              const nlohmann::json& attachments, const Tab& tab, const std::string& re) {
+    auto agent = agent_handler();
+    if (!agent) {
+        return send_error(tab, Error{ErrorCode::Unavailable, "this hub runs without an agent"}, re);
+    }
+    if (auto why = agent->unavailable()) {
+        return send_error(tab, *why, re);
+    }
     auto session = find(user_id, session_for(tab, session_id));
     if (!session) {
         return send_error(tab,
                           Error{ErrorCode::NotFound, session_id.empty() ? "send session:start first"
                                                                         : fmt::format("no session {}", session_id)},
                           re);
-    }
-    auto agent = agent_handler();
-    if (!agent) {
-        return send_error(tab, Error{ErrorCode::Unavailable, "this hub runs without an agent"}, re);
     }
     agent->message(session, text, attachments, tab, re);
 }

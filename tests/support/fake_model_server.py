@@ -8,7 +8,8 @@ Speaks both wire protocols the hub's agent uses, streaming included:
 Each model request takes the next scripted reply (provider-neutral JSON) and renders it in the
 protocol of the path it arrived on. Control endpoints:
   POST /_script    {"replies": [...]} replaces the script and forgets the recorded requests
-  GET  /_requests  every model request received so far: [{"path", "headers", "body"}]
+  GET  /_requests  every model request received so far: [{"path", "headers", "body", "served_ms"}]
+                   (served_ms: from the body read to the last byte written, for benchmarks)
 A reply is an object with any of:
   "text": "..."                          streamed in small pieces
   "tool_calls": [{"name", "arguments"} | {"name", "raw_arguments": "not json"}, "id"?]
@@ -48,6 +49,7 @@ def next_reply():
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # stream pieces leave at once, as a real provider's do
 
     def log_message(self, format, *args):  # noqa: A002 - quiet by default
         pass
@@ -82,10 +84,17 @@ class Handler(BaseHTTPRequestHandler):
             body = json.loads(raw)
         except ValueError:
             return self.send_json(400, {"error": {"type": "invalid_request_error", "message": "body is not JSON"}})
+        started = time.monotonic()
+        record = {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body,
+                  "served_ms": None}
         with LOCK:
-            STATE["requests"].append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
-                                      "body": body})
-        reply = next_reply()
+            STATE["requests"].append(record)
+        try:
+            self.answer(next_reply())
+        finally:
+            record["served_ms"] = (time.monotonic() - started) * 1000
+
+    def answer(self, reply):
         if "status" in reply:
             error = reply.get("error", {"type": "api_error", "message": f"scripted {reply['status']}"})
             return self.send_json(reply["status"], {"type": "error", "error": error}, reply.get("headers"))

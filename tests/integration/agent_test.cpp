@@ -1,0 +1,530 @@
+// The agent end to end: the real hub, the C++ test engine and the fake model server
+// (tests/support/fake_model_server.py), driven over /ws/browser. Every scenario runs once per
+// provider wire format.
+
+#include <signal.h>
+
+#include <deque>
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "clients.h"
+#include "fake_model.h"
+#include "hub_process.h"
+
+namespace atelier::testing {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+/// One browser tab: sends envelopes, reads until a message of a given type arrives.
+class Tab {
+public:
+    Tab(const HubProcess& hub) {
+        auto connection = WsClient::connect(hub.port(), "/ws/browser", {{"Authorization", hub.bearer()}});
+        EXPECT_NE(connection.client, nullptr) << connection.status << " " << connection.error;
+        m_client = std::move(connection.client);
+    }
+
+    std::string send(const std::string& type, const json& payload) {
+        const std::string id = "m" + std::to_string(++m_next);
+        m_client->send_text(json{{"type", type}, {"id", id}, {"payload", payload}}.dump());
+        return id;
+    }
+
+    /// The next message of `type` (earlier ones of other types stay available); null on timeout.
+    json next(const std::string& type, std::chrono::seconds timeout = std::chrono::seconds(60)) {
+        for (auto it = m_pending.begin(); it != m_pending.end(); ++it) {
+            if ((*it)["type"] == type) {
+                auto found = std::move(*it);
+                m_pending.erase(it);
+                return found;
+            }
+        }
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (std::chrono::steady_clock::now() < deadline) {
+            auto message = m_client->read(
+                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
+            if (!message) {
+                return nullptr;
+            }
+            if (!message->is_text) {
+                continue;
+            }
+            auto parsed = json::parse(message->data);
+            seen.push_back(parsed);
+            if (parsed["type"] == type) {
+                return parsed;
+            }
+            m_pending.push_back(parsed);
+        }
+        return nullptr;
+    }
+
+    /// Everything of `type` seen so far.
+    std::vector<json> all(const std::string& type) const {
+        std::vector<json> out;
+        for (const auto& message : seen) {
+            if (message["type"] == type) {
+                out.push_back(message);
+            }
+        }
+        return out;
+    }
+
+    /// The concatenated `agent:message` deltas seen so far.
+    std::string streamed() const {
+        std::string text;
+        for (const auto& message : all("agent:message")) {
+            text += message["payload"]["delta"].get<std::string>();
+        }
+        return text;
+    }
+
+    std::vector<json> seen;
+
+private:
+    std::unique_ptr<WsClient> m_client;
+    std::deque<json> m_pending;
+    int m_next = 0;
+};
+
+json tool_call(const std::string& name, const json& arguments) {
+    return {{"name", name}, {"arguments", arguments}};
+}
+
+class AgentTest : public ::testing::TestWithParam<std::string> {
+protected:
+    void SetUp() override {
+        std::string error;
+        model = FakeModelServer::start(&error);
+        ASSERT_NE(model, nullptr) << error;
+        fs::create_directories(manifests());
+        for (const auto& entry : fs::directory_iterator(fs::path(ATELIER_SOURCE_DIR) / "tests/engine/manifests")) {
+            fs::copy_file(entry.path(), manifests() / entry.path().filename());
+        }
+    }
+
+    fs::path manifests() const { return config_dir.path() / "manifests"; }
+
+    void start_hub(std::vector<std::string> extra = {}, bool with_model = true) {
+        const auto file = config_dir.path() / "atelier.toml";
+        std::ofstream out(file);
+        out << "[engines.test]\ncommand = [\"" << test_engine_binary() << "\", \"--manifests\", \""
+            << manifests().string() << "\"]\n";
+        if (with_model) {
+            out << "[model]\nprovider = \"" << GetParam() << "\"\nmodel = \"fake-model\"\nbase_url = \""
+                << model->base_url() << (GetParam() == "openai" ? "/v1" : "") << "\"\n";
+        }
+        out.close();
+        std::vector<std::string> args{"--config", file.string(), "--session-grace", "1"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        hub = HubProcess::start({.args = args});
+        ASSERT_NE(hub, nullptr);
+    }
+
+    std::map<std::string, std::string> auth() const { return {{"Authorization", hub->bearer()}}; }
+
+    std::string create_project() {
+        const auto response =
+            http_request(hub->port(), "POST", "/api/projects", auth(), json{{"name", "demo"}, {"kind", "test"}}.dump());
+        EXPECT_EQ(response.status, 201) << response.body;
+        return json::parse(response.body)["id"];
+    }
+
+    json start_session(Tab& on, const std::string& project_id) {
+        on.send("session:start", {{"project_id", project_id}});
+        auto ready = on.next("session:ready");
+        EXPECT_FALSE(ready.is_null()) << json(on.seen).dump() << hub->log();
+        return ready.is_null() ? json() : ready["payload"];
+    }
+
+    /// A hub with a project and one tab whose session is ready.
+    void ready_session(std::vector<std::string> extra = {}) {
+        start_hub(std::move(extra));
+        project = create_project();
+        tab = std::make_unique<Tab>(*hub);
+        ASSERT_FALSE(start_session(*tab, project).is_null());
+    }
+
+    /// message:send, then the turn's agent:complete payload (null on timeout).
+    json turn(const std::string& text) {
+        tab->send("message:send", {{"text", text}});
+        auto complete = tab->next("agent:complete");
+        EXPECT_FALSE(complete.is_null()) << json(tab->seen).dump(1) << hub->log();
+        return complete.is_null() ? json() : complete["payload"];
+    }
+
+    /// The text of every tool result the model was sent in `request`, in either wire format.
+    std::string tool_results_text(const json& request) const {
+        std::string text;
+        for (const auto& message : request["body"]["messages"]) {
+            if (message["role"] == "tool") {
+                text += message["content"].get<std::string>() + "\n";
+            }
+            if (message["content"].is_array()) {
+                for (const auto& block : message["content"]) {
+                    if (block.value("type", "") == "tool_result") {
+                        for (const auto& inner : block["content"]) {
+                            text += inner.value("text", "") + "\n";
+                        }
+                    }
+                }
+            }
+        }
+        return text;
+    }
+
+    std::vector<std::string> tool_names(const json& request) const {
+        std::vector<std::string> names;
+        for (const auto& tool : request["body"]["tools"]) {
+            names.push_back(tool.contains("function") ? tool["function"]["name"] : tool["name"]);
+        }
+        return names;
+    }
+
+    TempDir config_dir;
+    std::unique_ptr<FakeModelServer> model;
+    std::unique_ptr<HubProcess> hub;
+    std::unique_ptr<Tab> tab;
+    std::string project;
+};
+
+TEST_P(AgentTest, AMultiStepTurnStreamsTextRunsToolsAndCommitsAVersion) {
+    ready_session();
+    ASSERT_TRUE(model->script(
+        {{"replies",
+          {{{"text", "Adding a cube."}, {"tool_calls", {tool_call("scene__create_object", {{"name", "cube"}})}}},
+           {{"text", "Listing."}, {"tool_calls", {tool_call("scene__list_objects", json::object())}}},
+           {{"text", "There is one cube now."}}}}}));
+    const auto complete = turn("add a cube");
+    ASSERT_FALSE(complete.is_null());
+    EXPECT_EQ(complete["ok"], true) << complete.dump();
+    EXPECT_EQ(complete["steps"], 3);
+    EXPECT_EQ(complete["usage"]["input_tokens"], 30);
+    EXPECT_EQ(complete["usage"]["output_tokens"], 15);
+    ASSERT_TRUE(complete["version"].is_string()) << complete.dump();
+    EXPECT_EQ(tab->streamed(), "Adding a cube.Listing.There is one cube now.");
+
+    const auto calls = tab->all("agent:tool_call");
+    ASSERT_EQ(calls.size(), 2U);
+    EXPECT_EQ(calls[0]["payload"]["tool"], "scene__create_object");
+    EXPECT_EQ(calls[0]["payload"]["arguments"], json({{"name", "cube"}}));
+    const auto results = tab->all("agent:tool_result");
+    ASSERT_EQ(results.size(), 2U);
+    EXPECT_EQ(results[0]["payload"]["ok"], true);
+    EXPECT_EQ(results[1]["payload"]["data"]["objects"][0]["name"], "cube");
+
+    const auto version = tab->next("version:created");
+    ASSERT_FALSE(version.is_null());
+    EXPECT_EQ(version["payload"]["message"], "add a cube");
+    EXPECT_EQ(version["payload"]["rev"], complete["version"]);
+
+    const auto requests = model->requests();
+    ASSERT_EQ(requests.size(), 3U);
+    const auto& system =
+        GetParam() == "anthropic" ? requests[0]["body"]["system"] : requests[0]["body"]["messages"][0]["content"];
+    EXPECT_NE(system.get<std::string>().find("\"demo\""), std::string::npos) << system;
+    EXPECT_NE(system.get<std::string>().find("A test engine: objects live in memory."), std::string::npos);
+    EXPECT_NE(system.get<std::string>().find("Create, list and delete named objects."), std::string::npos);
+    // The scene summary from scene/changed is in the prompt of the step after the change.
+    const auto& later =
+        GetParam() == "anthropic" ? requests[1]["body"]["system"] : requests[1]["body"]["messages"][0]["content"];
+    EXPECT_NE(later.get<std::string>().find("\"cube\""), std::string::npos) << later;
+    EXPECT_NE(tool_results_text(requests[2]).find("cube"), std::string::npos);
+
+    // Both sides of the conversation are project messages, with the tool actions.
+    const auto messages =
+        json::parse(http_request(hub->port(), "GET", "/api/projects/" + project + "/messages", auth()).body)["items"];
+    ASSERT_EQ(messages.size(), 2U) << messages.dump();
+    EXPECT_EQ(messages[0]["role"], "user");
+    EXPECT_EQ(messages[0]["content"], "add a cube");
+    EXPECT_EQ(messages[1]["role"], "assistant");
+    EXPECT_NE(messages[1]["content"].get<std::string>().find("There is one cube now."), std::string::npos);
+}
+
+TEST_P(AgentTest, InvalidArgumentsAreRefusedInTheHubAndTheCorrectedCallRuns) {
+    ready_session();
+    ASSERT_TRUE(
+        model->script({{"replies",
+                        {{{"tool_calls", {tool_call("scene__create_object", {{"name", 5}, {"shape", "blob"}})}}},
+                         {{"tool_calls", {tool_call("scene__create_object", {{"name", "cube"}})}}},
+                         {{"text", "Done."}}}}}));
+    const auto complete = turn("add a cube");
+    EXPECT_EQ(complete["ok"], true) << complete.dump();
+    const auto retries = tab->all("agent:retry");
+    ASSERT_EQ(retries.size(), 1U);
+    EXPECT_EQ(retries[0]["payload"]["tool"], "scene__create_object");
+    EXPECT_EQ(retries[0]["payload"]["errors"].size(), 2U) << retries[0].dump(); // both problems at once
+    const auto requests = model->requests();
+    ASSERT_EQ(requests.size(), 3U);
+    const auto refusal = tool_results_text(requests[1]);
+    EXPECT_NE(refusal.find("/name"), std::string::npos) << refusal;
+    EXPECT_NE(refusal.find("/shape"), std::string::npos) << refusal;
+    EXPECT_NE(refusal.find("Fix the arguments and try again"), std::string::npos) << refusal;
+    EXPECT_TRUE(complete["version"].is_string());
+}
+
+TEST_P(AgentTest, AToolThatKeepsFailingEndsTheTurnWithAClearError) {
+    ready_session();
+    const json bad = {{"tool_calls", {tool_call("basics__add", {{"a", "one"}})}}};
+    ASSERT_TRUE(model->script({{"replies", {bad, bad, bad, {{"text", "never asked"}}}}}));
+    const auto complete = turn("add things");
+    EXPECT_EQ(complete["ok"], false);
+    EXPECT_NE(complete["error"]["message"].get<std::string>().find("retry budget"), std::string::npos)
+        << complete.dump();
+    EXPECT_EQ(model->requests().size(), 3U);
+    const auto error = tab->next("error");
+    ASSERT_FALSE(error.is_null());
+    EXPECT_NE(error["payload"]["message"].get<std::string>().find("basics__add"), std::string::npos);
+}
+
+TEST_P(AgentTest, OverloadAndRateLimitsAreRetriedButAnUnauthorizedKeyIsNot) {
+    ready_session();
+    ASSERT_TRUE(model->script({{"replies",
+                                {{{"status", 429}, {"headers", {{"retry-after", "0"}}}},
+                                 {{"status", 529}, {"headers", {{"retry-after-ms", "10"}}}},
+                                 {{"text", "Hello."}}}}}));
+    auto complete = turn("hi");
+    EXPECT_EQ(complete["ok"], true) << complete.dump();
+    const auto retries = tab->all("agent:retry");
+    ASSERT_EQ(retries.size(), 2U);
+    EXPECT_EQ(retries[0]["payload"]["status"], 429);
+    EXPECT_EQ(retries[1]["payload"]["status"], 529);
+    EXPECT_EQ(retries[1]["payload"]["delay_ms"], 10);
+
+    ASSERT_TRUE(model->script(
+        {{"replies",
+          {{{"status", 401}, {"error", {{"type", "authentication_error"}, {"message", "invalid x-api-key"}}}},
+           {{"text", "never"}}}}}));
+    complete = turn("again");
+    EXPECT_EQ(complete["ok"], false);
+    EXPECT_NE(complete["error"]["message"].get<std::string>().find("invalid x-api-key"), std::string::npos)
+        << complete.dump();
+    EXPECT_EQ(model->requests().size(), 1U);
+}
+
+TEST_P(AgentTest, AnErrorEventMidStreamIsRetried) {
+    ready_session();
+    ASSERT_TRUE(model->script(
+        {{"replies",
+          {{{"text", "Half a sen"}, {"error_event", {{"type", "overloaded_error"}, {"message", "Overloaded"}}}},
+           {{"text", "A whole sentence."}}}}}));
+    const auto complete = turn("talk");
+    EXPECT_EQ(complete["ok"], true) << complete.dump();
+    EXPECT_EQ(tab->all("agent:retry").size(), 1U);
+    EXPECT_NE(tab->streamed().find("A whole sentence."), std::string::npos);
+}
+
+TEST_P(AgentTest, MalformedToolJsonAndUnknownToolsGoBackToTheModel) {
+    ready_session();
+    ASSERT_TRUE(model->script({{"replies",
+                                {{{"tool_calls", {{{"name", "basics__echo"}, {"raw_arguments", "{\"text\": \"hi"}}}}},
+                                 {{"tool_calls", {tool_call("scene__explode", json::object())}}},
+                                 {{"tool_calls", {tool_call("basics__echo", {{"text", "hi"}})}}},
+                                 {{"text", "Echoed."}}}}}));
+    const auto complete = turn("echo hi");
+    EXPECT_EQ(complete["ok"], true) << complete.dump();
+    const auto requests = model->requests();
+    ASSERT_EQ(requests.size(), 4U);
+    EXPECT_NE(tool_results_text(requests[1]).find("not valid JSON"), std::string::npos)
+        << tool_results_text(requests[1]);
+    const auto unknown = tool_results_text(requests[2]);
+    EXPECT_NE(unknown.find("no tool named 'scene__explode'"), std::string::npos) << unknown;
+    EXPECT_NE(unknown.find("scene__create_object"), std::string::npos) << unknown;
+    EXPECT_NE(unknown.find("basics__echo"), std::string::npos) << unknown;
+}
+
+TEST_P(AgentTest, CancelMidStreamStopsTheTurnAndTheConversationGoesOn) {
+    ready_session();
+    ASSERT_TRUE(model->script({{"replies",
+                                {{{"text", "I will think about this for a long while"}, {"stall_ms", 120'000}},
+                                 {{"text", "Hello again."}}}}}));
+    tab->send("message:send", {{"text", "think"}});
+    ASSERT_FALSE(tab->next("agent:message").is_null());
+    tab->send("agent:cancel", json::object());
+    const auto complete = tab->next("agent:complete");
+    ASSERT_FALSE(complete.is_null());
+    EXPECT_EQ(complete["payload"]["cancelled"], true) << complete.dump();
+    // Only the text before the stall was streamed: the stream was closed, not waited out.
+    EXPECT_EQ(tab->streamed(), "I wi");
+
+    const auto next = turn("hello");
+    EXPECT_EQ(next["ok"], true) << next.dump();
+    const auto requests = model->requests();
+    ASSERT_EQ(requests.size(), 2U);
+    // The transcript stayed consistent: roles alternate and the cancelled turn is recorded.
+    std::string previous;
+    const auto& messages = requests[1]["body"]["messages"];
+    for (const auto& message : messages) {
+        if (message["role"] == "system") {
+            continue;
+        }
+        EXPECT_NE(message["role"], previous) << messages.dump(1);
+        previous = message["role"];
+    }
+    EXPECT_NE(messages.dump().find("cancelled"), std::string::npos) << messages.dump(1);
+}
+
+TEST_P(AgentTest, CancelDuringAToolCallCancelsTheEngineCall) {
+    ready_session();
+    ASSERT_TRUE(model->script({{"replies", {{{"tool_calls", {tool_call("basics__sleep", {{"ms", 120'000}})}}}}}}));
+    tab->send("message:send", {{"text", "wait a long time"}});
+    ASSERT_FALSE(tab->next("agent:tool_call").is_null());
+    tab->send("agent:cancel", json::object());
+    const auto complete = tab->next("agent:complete");
+    ASSERT_FALSE(complete.is_null());
+    EXPECT_EQ(complete["payload"]["cancelled"], true) << complete.dump();
+    const auto result = tab->next("agent:tool_result");
+    ASSERT_FALSE(result.is_null());
+    EXPECT_EQ(result["payload"]["error"]["code"], "cancelled") << result.dump();
+    EXPECT_EQ(model->requests().size(), 1U);
+}
+
+TEST_P(AgentTest, ATurnStopsAtTheStepLimit) {
+    ready_session({"--agent-max-steps", "2"});
+    const json echo = {{"tool_calls", {tool_call("basics__echo", {{"text", "again"}})}}};
+    ASSERT_TRUE(model->script({{"replies", {echo, echo, echo}}}));
+    const auto complete = turn("loop");
+    EXPECT_EQ(complete["ok"], false);
+    EXPECT_EQ(complete["steps"], 2);
+    EXPECT_NE(complete["error"]["message"].get<std::string>().find("2 steps"), std::string::npos) << complete.dump();
+    EXPECT_EQ(model->requests().size(), 2U);
+}
+
+TEST_P(AgentTest, AnImageFromAToolReachesTheNextModelRequest) {
+    ready_session();
+    ASSERT_TRUE(model->script(
+        {{"replies",
+          {{{"tool_calls", {tool_call("basics__image", {{"color", "#00ff00"}})}}}, {{"text", "It is green."}}}}}));
+    const auto complete = turn("show me");
+    EXPECT_EQ(complete["ok"], true) << complete.dump();
+    const auto requests = model->requests();
+    ASSERT_EQ(requests.size(), 2U);
+    std::string image;
+    for (const auto& message : requests[1]["body"]["messages"]) {
+        if (!message["content"].is_array()) {
+            continue;
+        }
+        for (const auto& block : message["content"]) {
+            if (block.value("type", "") == "tool_result") {
+                for (const auto& inner : block["content"]) {
+                    if (inner["type"] == "image") {
+                        EXPECT_EQ(inner["source"]["media_type"], "image/png");
+                        image = inner["source"]["data"];
+                    }
+                }
+            }
+            if (block.value("type", "") == "image_url") {
+                image = block["image_url"]["url"].get<std::string>();
+                EXPECT_EQ(image.rfind("data:image/png;base64,", 0), 0U);
+                image = image.substr(std::string("data:image/png;base64,").size());
+            }
+        }
+    }
+    // A PNG in base64 starts with "iVBOR".
+    EXPECT_EQ(image.rfind("iVBOR", 0), 0U) << requests[1]["body"]["messages"].dump(1).substr(0, 2000);
+}
+
+TEST_P(AgentTest, AToolAddedMidSessionIsOfferedInTheNextRequest) {
+    ready_session();
+    ASSERT_TRUE(model->script({{"replies", {{{"text", "one"}}, {{"text", "two"}}}}}));
+    EXPECT_EQ(turn("first")["ok"], true);
+    auto names = tool_names(model->requests()[0]);
+    EXPECT_EQ(std::count(names.begin(), names.end(), "extra__wave"), 0);
+
+    std::ofstream(manifests() / "extra.json") << R"({"addon_info": {"id": "extra", "name": "Extra", "version": "1.0.0"},
+        "ai_integration": {"agent_description": "Waves.", "tools": [{"name": "wave", "description": "Wave a hand",
+        "mutates": false, "parameters": []}]}})";
+    const auto sessions = json::parse(http_request(hub->port(), "GET", "/api/sessions", auth()).body)["items"];
+    ASSERT_EQ(sessions.size(), 1U);
+    ASSERT_EQ(::kill(sessions[0]["engine_pid"].get<pid_t>(), SIGHUP), 0);
+    ASSERT_FALSE(tab->next("registry:updated").is_null());
+
+    EXPECT_EQ(turn("second")["ok"], true);
+    const auto requests = model->requests();
+    ASSERT_EQ(requests.size(), 2U);
+    names = tool_names(requests[1]);
+    EXPECT_EQ(std::count(names.begin(), names.end(), "extra__wave"), 1) << requests[1]["body"]["tools"].dump();
+    const auto& system =
+        GetParam() == "anthropic" ? requests[1]["body"]["system"] : requests[1]["body"]["messages"][0]["content"];
+    EXPECT_NE(system.get<std::string>().find("Waves."), std::string::npos);
+}
+
+TEST_P(AgentTest, ASecondSessionOfTheProjectResumesTheConversation) {
+    ready_session();
+    ASSERT_TRUE(model->script({{"replies", {{{"text", "I will remember 42."}}}}}));
+    EXPECT_EQ(turn("remember the number 42")["ok"], true);
+    tab->send("session:end", json::object());
+    for (auto status = tab->next("session:status"); !status.is_null(); status = tab->next("session:status")) {
+        if (status["payload"]["state"] == "ended") {
+            break;
+        }
+    }
+
+    tab = std::make_unique<Tab>(*hub);
+    ASSERT_FALSE(start_session(*tab, project).is_null());
+    ASSERT_TRUE(model->script({{"replies", {{{"text", "It was 42."}}}}}));
+    EXPECT_EQ(turn("which number?")["ok"], true);
+    const auto requests = model->requests();
+    ASSERT_EQ(requests.size(), 1U);
+    const auto sent = requests[0]["body"]["messages"].dump();
+    EXPECT_NE(sent.find("remember the number 42"), std::string::npos) << sent;
+    EXPECT_NE(sent.find("I will remember 42."), std::string::npos) << sent;
+}
+
+TEST_P(AgentTest, TurnsFromSeveralMessagesRunInOrder) {
+    ready_session();
+    ASSERT_TRUE(model->script({{"replies",
+                                {{{"tool_calls", {tool_call("basics__sleep", {{"ms", 200}})}}},
+                                 {{"text", "first done"}},
+                                 {{"text", "second done"}}}}}));
+    tab->send("message:send", {{"text", "first"}});
+    tab->send("message:send", {{"text", "second"}});
+    const auto one = tab->next("agent:complete");
+    const auto two = tab->next("agent:complete");
+    ASSERT_FALSE(one.is_null());
+    ASSERT_FALSE(two.is_null());
+    EXPECT_EQ(one["payload"]["ok"], true);
+    EXPECT_EQ(two["payload"]["ok"], true);
+    EXPECT_NE(one["payload"]["turn_id"], two["payload"]["turn_id"]);
+    EXPECT_EQ(tab->streamed(), "first donesecond done");
+    const auto requests = model->requests();
+    ASSERT_EQ(requests.size(), 3U);
+    EXPECT_NE(requests[2]["body"]["messages"].dump().find("second"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(BothProviders, AgentTest, ::testing::Values("anthropic", "openai"),
+                         [](const auto& param_info) { return param_info.param; });
+
+class AgentWithoutModelTest : public AgentTest {};
+
+TEST_P(AgentWithoutModelTest, MessageSendExplainsHowToConfigureAModel) {
+    start_hub({}, false);
+    project = create_project();
+    tab = std::make_unique<Tab>(*hub);
+    ASSERT_FALSE(start_session(*tab, project).is_null());
+    tab->send("message:send", {{"text", "hello"}});
+    const auto error = tab->next("error");
+    ASSERT_FALSE(error.is_null());
+    const auto message = error["payload"]["message"].get<std::string>();
+    for (const auto* expected :
+         {"no model is configured", "[model]", "ATELIER_MODEL_PROVIDER", "api_key_env", "llama-server", "Ollama"}) {
+        EXPECT_NE(message.find(expected), std::string::npos) << expected << ": " << message;
+    }
+    // Everything else still works: a direct command.
+    tab->send("command:send", {{"tool", "basics__echo"}, {"arguments", {{"text", "still here"}}}});
+    const auto result = tab->next("command:result");
+    ASSERT_FALSE(result.is_null());
+    EXPECT_EQ(result["payload"]["ok"], true);
+}
+
+INSTANTIATE_TEST_SUITE_P(NoModel, AgentWithoutModelTest, ::testing::Values("none"),
+                         [](const auto& param_info) { return param_info.param; });
+
+} // namespace
+} // namespace atelier::testing

@@ -237,9 +237,20 @@ Result<void> send_and_read(asio::io_context& io, Stream& stream, beast::tcp_stre
 
 Result<void> connect_tcp(asio::io_context& io, beast::tcp_stream& stream, const Exchange& exchange,
                          const std::string& host, std::uint16_t port) {
+    beast::error_code error;
+    // A literal address needs no resolver (whose thread Asio would start and stop per request).
+    if (const auto address = asio::ip::make_address(host, error); !error) {
+        stream.expires_after(exchange.request.connect_timeout);
+        error = run_one(io, [&](auto handler) { stream.async_connect(tcp::endpoint(address, port), handler); });
+        if (error) {
+            return fail(io_error(exchange, fmt::format("connecting to {}:{}", host, port), error));
+        }
+        stream.socket().set_option(tcp::no_delay(true));
+        return {};
+    }
     tcp::resolver resolver(io);
     tcp::resolver::results_type endpoints;
-    auto error = run_one(io, [&](auto handler) {
+    error = run_one(io, [&](auto handler) {
         resolver.async_resolve(
             host, std::to_string(port),
             [&endpoints, handler](beast::error_code ec, tcp::resolver::results_type results) mutable {

@@ -9,7 +9,7 @@ Each model request takes the next scripted reply (provider-neutral JSON) and ren
 protocol of the path it arrived on. Control endpoints:
   POST /_script    {"replies": [...]} replaces the script and forgets the recorded requests
   GET  /_requests  every model request received so far: [{"path", "headers", "body", "served_ms"}]
-                   (served_ms: from the body read to the last byte written, for benchmarks)
+                   (served_ms: from taking the connection to writing the last byte, for benchmarks)
 A reply is an object with any of:
   "text": "..."                          streamed in small pieces
   "tool_calls": [{"name", "arguments"} | {"name", "raw_arguments": "not json"}, "id"?]
@@ -51,6 +51,10 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # stream pieces leave at once, as a real provider's do
 
+    def setup(self):
+        super().setup()
+        self.accepted = time.monotonic()  # the request's own time starts when its thread takes the connection
+
     def log_message(self, format, *args):  # noqa: A002 - quiet by default
         pass
 
@@ -84,7 +88,7 @@ class Handler(BaseHTTPRequestHandler):
             body = json.loads(raw)
         except ValueError:
             return self.send_json(400, {"error": {"type": "invalid_request_error", "message": "body is not JSON"}})
-        started = time.monotonic()
+        started = self.accepted
         record = {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body,
                   "served_ms": None}
         with LOCK:

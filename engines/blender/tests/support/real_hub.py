@@ -183,6 +183,14 @@ class HubUnderTest:
     def workdir(self, session_id: str) -> str:
         return os.path.join(self.data_dir, "sessions", session_id, "work")
 
+    def all_engine_logs(self) -> str:
+        """Every engine log of this hub: sessions' and pooled engines' (``sessions/pool-*``)."""
+        root = os.path.join(self.data_dir, "sessions")
+        logs = []
+        for name in sorted(os.listdir(root)) if os.path.isdir(root) else []:
+            logs.append(self.engine_log(name))
+        return "\n".join(logs)
+
     def engine_log(self, session_id: str) -> str:
         try:
             with open(os.path.join(self.data_dir, "sessions", session_id, "engine.log"), encoding="utf-8",

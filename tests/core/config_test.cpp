@@ -160,5 +160,37 @@ TEST(Config, EveryOptionHasFlagEnvironmentVariableAndHelp) {
     }
 }
 
+TEST(Config, ReadsTheModelAndAgentTables) {
+    TempDir dir;
+    ConfigSources sources;
+    sources.file = write_file(dir, "[model]\nprovider = \"openai\"\nmodel = \"qwen\"\n"
+                                   "base_url = \"http://127.0.0.1:8080/v1\"\ntemperature = 0.5\n"
+                                   "[agent]\nmax_steps = 7\n");
+    sources.environment = {{"ATELIER_AGENT_TOOL_RETRIES", "3"}};
+    auto config = load_config(sources);
+    ASSERT_TRUE(config) << config.error().message;
+    EXPECT_EQ(config->model_provider, "openai");
+    EXPECT_EQ(config->model_name, "qwen");
+    EXPECT_EQ(config->model_base_url, "http://127.0.0.1:8080/v1");
+    EXPECT_DOUBLE_EQ(config->model_temperature, 0.5);
+    EXPECT_EQ(config->agent_max_steps, 7);
+    EXPECT_EQ(config->agent_tool_retries, 3);
+    EXPECT_EQ(config->model_max_tokens, 4096);
+}
+
+TEST(Config, NoModelByDefaultAndATemperatureOutOfRangeIsRefused) {
+    auto defaults = load_config({});
+    ASSERT_TRUE(defaults);
+    EXPECT_EQ(defaults->model_provider, "none");
+    EXPECT_LT(defaults->model_temperature, 0); // the provider's default
+    ConfigSources sources;
+    sources.flags = {{"model.temperature", "3"}};
+    auto config = load_config(sources);
+    ASSERT_FALSE(config);
+    EXPECT_NE(config.error().message.find("model.temperature"), std::string::npos) << config.error().message;
+    sources.flags = {{"model.provider", "gemini"}};
+    EXPECT_FALSE(load_config(sources));
+}
+
 } // namespace
 } // namespace atelier

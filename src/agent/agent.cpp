@@ -98,6 +98,7 @@ void Agent::set_sessions(std::weak_ptr<sessions::SessionManager> sessions) {
 }
 
 std::shared_ptr<Agent::Conversation> Agent::conversation_for(const std::shared_ptr<sessions::Session>& session) {
+    reap_retired();
     const std::lock_guard lock(m_mutex);
     if (m_stopping) {
         return nullptr;
@@ -194,6 +195,27 @@ void Agent::session_ending(const std::shared_ptr<sessions::Session>& session) {
         m_retired.push_back(conversation);
     }
     stop(conversation, true);
+}
+
+void Agent::reap_retired() {
+    std::vector<std::thread> finished;
+    {
+        const std::lock_guard lock(m_mutex);
+        std::erase_if(m_retired, [&finished](const std::shared_ptr<Conversation>& conversation) {
+            const std::lock_guard inner(conversation->mutex);
+            if (conversation->running) {
+                return false;
+            }
+            if (conversation->worker.joinable()) {
+                finished.push_back(std::move(conversation->worker));
+            }
+            return true;
+        });
+    }
+    // These threads have set `running` to false as their last step: joining them is immediate.
+    for (auto& thread : finished) {
+        thread.join();
+    }
 }
 
 void Agent::shutdown() {

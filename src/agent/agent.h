@@ -84,6 +84,8 @@ private:
     void run_tools(TurnState& state, const Message& reply, Message& results);
     /// Stops the running turn and drops the queued ones (told to the tabs as cancelled turns).
     bool stop(const std::shared_ptr<Conversation>& conversation, bool ending);
+    /// Joins the threads of ended sessions whose last turn is over, and forgets those sessions.
+    void reap_retired();
 
     store::Store& m_store;
     AgentOptions m_options;

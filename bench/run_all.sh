@@ -96,6 +96,11 @@ echo "# Argument validation in the hub (10-parameter tool), Google Benchmark"
 "$build/bench/validation_bench" --benchmark_min_time=0.2 2>/dev/null | grep -E "^(Validate|Parse)"
 
 echo
+# Sessions (issue 5): session:ready cold vs warm pool, memory per idle browser WebSocket, 200
+# concurrent sessions with test engines (its own hub; see bench/session_bench.cpp).
+"$build/bench/session_bench" --hub "$build/atelier"
+
+echo
 # Blender through the same kind of hub, against the C++ test engine as the floor (DESIGN §8, §10).
 if command -v blender >/dev/null 2>&1; then
     /usr/bin/python3 "$root/bench/blender_bench.py" --binary "$build/atelier" --test-engine "$build/atelier_test_engine"

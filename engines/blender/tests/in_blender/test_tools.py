@@ -260,6 +260,14 @@ class Renders(unittest.TestCase):
         self.assertEqual([(p["done"], p["total"]) for p in progress], [(1, 5), (2, 5), (3, 5), (4, 5), (5, 5)])
         self.assertEqual({p["call_id"] for p in progress}, {"r1"})
 
+    def test_an_eevee_animation_leaves_no_light_cache_behind(self) -> None:
+        # The world lighting is baked once for the frames (not once per frame) and freed after.
+        self.assertTrue(bpy.context.scene.eevee.gi_cache_info.startswith("No light cache"))
+        result = call("render__render_animation", engine="eevee", samples=1, width=32, height=18, frame_start=1,
+                      frame_end=2, fps=12, filename="eevee.mp4")
+        self.assertEqual(result["data"]["frames"], 2)
+        self.assertTrue(bpy.context.scene.eevee.gi_cache_info.startswith("No light cache"))
+
     def test_cancel_stops_an_animation_between_frames(self) -> None:
         current = engine()
         original_notify = current.notify

@@ -59,6 +59,25 @@ def _render_settings(engine: str, samples: int, width: int, height: int, camera:
         yield current
 
 
+@contextlib.contextmanager
+def _world_lighting_baked_once(current: bpy.types.Scene) -> Iterator[None]:
+    """Eevee (3.x to 4.1) bakes the world lighting probe again for every frame it renders when the
+    scene has no light cache: ~2.5 s of each frame on 2 cores, against ~0.1 s for the frame itself
+    at preview sizes. An animation bakes it once before its frames and frees it afterwards, so the
+    document keeps no cache it did not have (an animated world colour is then seen as at the start)."""
+    baking = (current.render.engine == "BLENDER_EEVEE" and hasattr(bpy.ops.scene, "light_cache_bake")
+              # Blender's own wording for "no cache" (the RNA has no boolean for it).
+              and current.eevee.gi_cache_info.startswith("No light cache"))
+    if not baking:
+        yield
+        return
+    bpy.ops.scene.light_cache_bake()
+    try:
+        yield
+    finally:
+        bpy.ops.scene.light_cache_free()
+
+
 def _thumbnail(path: str, width: int, height: int) -> ImageContent:
     """A JPEG no larger than THUMBNAIL_MAX for the model to look at."""
     image = bpy.data.images.load(path, check_existing=False)
@@ -144,7 +163,8 @@ def render_animation(ctx: ToolContext, engine: str = "eevee", samples: int = 8, 
     original_frame = current.frame_current
     try:
         frames: list[str] = []
-        with _render_settings(engine, samples, width, height, camera) as rendering:
+        with _render_settings(engine, samples, width, height, camera) as rendering, \
+                _world_lighting_baked_once(rendering):
             for index, frame in enumerate(range(start, end + 1)):
                 ctx.check_cancelled()  # between frames: $/cancel stops a long render here
                 rendering.frame_set(frame)

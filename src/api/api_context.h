@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -36,6 +37,11 @@ public:
     [[nodiscard]] std::string kind_list() const;
     /// The template directory of `kind`, or nothing (the project starts empty).
     [[nodiscard]] std::optional<std::filesystem::path> template_of(std::string_view kind) const;
+
+    /// Told after a version was restored / a project deleted, so that live sessions follow
+    /// (the app connects them to the session manager; empty in tests of this module alone).
+    std::function<void(const std::string& user_id, const std::string& project_id)> on_restored;
+    std::function<void(const std::string& user_id, const std::string& project_id)> on_deleted;
 
 private:
     store::Store& m_store;

@@ -82,6 +82,9 @@ Result<net::HttpResponse> remove(ApiContext& api, const net::HttpRequest& reques
         std::lock_guard lock(api.repo_writes());
         ATELIER_TRY(api.repos().remove(id));
     }
+    if (api.on_deleted) {
+        api.on_deleted(request.subject, id);
+    }
     net::HttpResponse response;
     response.status = 204;
     return response;

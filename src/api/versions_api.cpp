@@ -56,6 +56,9 @@ Result<net::HttpResponse> restore(ApiContext& api, const net::HttpRequest& reque
     const store::RepoVersion commit = ATELIER_TRY(repo.version(restored));
     const store::Version version =
         ATELIER_TRY(api.store().add_version(user.id, id, {restored, commit.message, user.name}));
+    if (api.on_restored) {
+        api.on_restored(user.id, id);
+    }
     return json_response(201, to_json(version, commit.changes));
 }
 

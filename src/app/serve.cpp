@@ -116,6 +116,13 @@ int serve(const Config& config) {
                                        make_engine_starter(config.engine_socket, config.data_dir)},
         session_options);
     app.sessions->attach();
+    // Live sessions follow what REST does to their project.
+    app.api->on_restored = [&app](const std::string& user, const std::string& project) {
+        app.sessions->project_restored(user, project);
+    };
+    app.api->on_deleted = [&app](const std::string& user, const std::string& project) {
+        app.sessions->project_deleted(user, project);
+    };
     // The agent answers message:send; without a model it tells the user how to configure one.
     auto hub_agent = std::make_shared<agent::Agent>(
         *app.store, agent::agent_options(config, [](const std::string& name) -> std::optional<std::string> {

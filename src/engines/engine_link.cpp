@@ -68,6 +68,9 @@ std::string EngineLink::call(const std::string& provider_name, const nlohmann::j
     }
     const auto started = std::chrono::steady_clock::now();
     const bool mutates = tool->spec.mutates;
+    if (mutates) {
+        ++m_mutating_calls;
+    }
     const auto timeout = tool->spec.timeout_s ? seconds_to_ms(*tool->spec.timeout_s) : m_default_timeout;
     Pending pending;
     pending.method = "tools/call";

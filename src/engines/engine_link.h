@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -69,6 +70,9 @@ public:
     EngineLink& operator=(const EngineLink&) = delete;
 
     [[nodiscard]] const EngineInfo& info() const { return m_info; }
+    /// Mutating tool calls sent so far (whatever their outcome): the engine's state may differ
+    /// from the last save when this moved.
+    [[nodiscard]] std::uint64_t mutating_calls() const { return m_mutating_calls.load(); }
     [[nodiscard]] registry::Registry& tools() { return m_registry; }
 
     /// Runs tool `provider_name`. Invalid arguments and unknown tools fail at once (InvalidArgument
@@ -127,6 +131,7 @@ private:
 
     mutable std::mutex m_mutex;
     std::int64_t m_next_id = 1;
+    std::atomic<std::uint64_t> m_mutating_calls{0};
     std::map<std::int64_t, Pending> m_pending;
     std::map<std::string, std::int64_t> m_calls; ///< call id → request id
     std::deque<std::string> m_log;

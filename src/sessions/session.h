@@ -43,7 +43,11 @@ struct Session {
     std::chrono::system_clock::time_point started = std::chrono::system_clock::now();
     std::uint64_t generation = 0; ///< bumps per launch, so a stale exit/disconnect is ignored
     bool ready_sent = false;      ///< session:ready went out for the current engine
-    bool opening = false;         ///< a warm engine is opening the project: session:ready waits
+    bool opening = false;
+    std::uint64_t saved_calls = 0; ///< the link's mutating_calls() at the last successful save
+    nlohmann::json last_scene;     ///< the latest scene/changed, for tabs that attach later
+    std::string last_frame; ///< the latest viewport frame, likewise         ///< a warm engine is opening the project:
+                            ///< session:ready waits
 };
 
 } // namespace atelier::sessions

@@ -78,6 +78,10 @@ public:
             return;
         }
         if (method == "scene/changed") {
+            {
+                const std::lock_guard lock(session->mutex);
+                session->last_scene = params;
+            }
             m_send(session, "scene:updated", params);
         } else if (method == "render/progress") {
             m_send(session, "render:progress", params);
@@ -236,6 +240,7 @@ void SessionManager::broadcast(const std::shared_ptr<Session>& session, const st
 
 void SessionManager::broadcast_frame(const std::shared_ptr<Session>& session, const std::string& frame) {
     const std::lock_guard lock(session->mutex);
+    session->last_frame = frame;
     for (const auto& [id, weak] : session->tabs) {
         if (auto tab = weak.lock()) {
             tab->send_binary(frame); // latest-wins per tab: a slow tab skips frames
@@ -315,7 +320,8 @@ void SessionManager::start_now(const std::string& user_id, const std::string& pr
             if (link && state == SessionState::Ready) {
                 auto payload = ready_payload(existing);
                 payload["resumed"] = true;
-                return send(tab, "session:ready", payload, re);
+                send(tab, "session:ready", payload, re);
+                return replay(existing, tab);
             }
             return send(tab, "session:status",
                         {{"state", state_name(state)}, {"session_id", existing->id}, {"detail", "re-attached"}}, re);
@@ -596,7 +602,8 @@ void SessionManager::retry_or_lose(const std::shared_ptr<Session>& session, int 
     }
     if (attempt > m_options.max_attempts) {
         return set_state(session, SessionState::Lost,
-                         fmt::format("the engine failed {} times; last: {}{}{}", m_options.max_attempts, why,
+                         fmt::format("the engine failed {} time{}; last: {}{}{}", m_options.max_attempts,
+                                     m_options.max_attempts == 1 ? "" : "s", why,
                                      tail.empty() ? "" : "; engine log: ", tail));
     }
     set_state(session, SessionState::Reconnecting, why);
@@ -704,6 +711,15 @@ void SessionManager::save_and_commit(const std::shared_ptr<Session>& session, co
     if (!link) {
         return done(fail(ErrorCode::EngineLost, "no engine to save"));
     }
+    // What this save covers: the mutating calls sent so far (see finish()).
+    const auto covered = link->mutating_calls();
+    done = [session, covered, done = std::move(done)](Result<std::string> revision) {
+        if (revision) {
+            const std::lock_guard lock(session->mutex);
+            session->saved_calls = std::max(session->saved_calls, covered);
+        }
+        done(std::move(revision));
+    };
     std::weak_ptr<SessionManager> weak_self = weak_from_this();
     link->request("project/save", nlohmann::json::object(), m_options.save_timeout,
                   [weak_self, session, message, done = std::move(done)](const Result<nlohmann::json>& saved) {
@@ -746,6 +762,93 @@ void SessionManager::commit(const std::shared_ptr<Session>& session, const std::
     done(outcome->revision);
 }
 
+void SessionManager::replay(const std::shared_ptr<Session>& session, const Tab& tab) {
+    nlohmann::json scene;
+    std::string frame;
+    {
+        const std::lock_guard lock(session->mutex);
+        scene = session->last_scene;
+        frame = session->last_frame;
+    }
+    if (!scene.is_null()) {
+        send(tab, "scene:updated", scene);
+    }
+    if (!frame.empty()) {
+        tab->send_binary(frame);
+    }
+}
+
+std::vector<std::shared_ptr<Session>> SessionManager::sessions_of(const std::string& user_id,
+                                                                  const std::string& project_id) const {
+    std::vector<std::shared_ptr<Session>> found;
+    const std::lock_guard lock(m_mutex);
+    for (const auto& [id, session] : m_sessions) {
+        if (session->user_id == user_id && session->project_id == project_id) {
+            found.push_back(session);
+        }
+    }
+    return found;
+}
+
+void SessionManager::project_restored(const std::string& user_id, const std::string& project_id) {
+    for (const auto& session : sessions_of(user_id, project_id)) {
+        // The live engine still holds the old scene and would save it over the restore: check the
+        // restored version out into its tree and have it open that (on the worker: a checkout).
+        m_deps.worker.post([weak_self = weak_from_this(), session] {
+            auto self = weak_self.lock();
+            if (!self) {
+                return;
+            }
+            Result<void> restored = fail(ErrorCode::Internal, "not restored");
+            {
+                const std::lock_guard writes(self->m_deps.repo_writes);
+                auto repo = self->m_deps.repos.open(session->project_id);
+                restored = repo ? repo->checkout("HEAD", session->workdir) : Result<void>(fail(repo.error()));
+            }
+            std::shared_ptr<engines::EngineLink> link;
+            {
+                const std::lock_guard lock(session->mutex);
+                link = session->link;
+            }
+            if (!restored || !link) {
+                return; // a relaunch checks HEAD out anyway
+            }
+            spdlog::info("session {} (project {}): a version was restored; reopening it in the engine",
+                         short_id(session->id), short_id(session->project_id));
+            link->request(
+                "project/open",
+                {{"workdir", session->workdir.string()},
+                 {"session_id", session->id},
+                 {"project_id", session->project_id}},
+                self->m_options.open_timeout, [weak_self, session, link](const Result<nlohmann::json>& opened) {
+                    auto again = weak_self.lock();
+                    if (!again) {
+                        return;
+                    }
+                    if (opened) {
+                        const std::lock_guard lock(session->mutex);
+                        session->saved_calls = link->mutating_calls(); // it matches HEAD now
+                        return;
+                    }
+                    // An engine that cannot reopen is relaunched from HEAD, the restore.
+                    std::uint64_t generation = 0;
+                    {
+                        const std::lock_guard lock(session->mutex);
+                        generation = session->generation;
+                    }
+                    again->on_engine_gone(session, generation,
+                                          "the engine could not open the restored version: " + opened.error().message);
+                });
+        });
+    }
+}
+
+void SessionManager::project_deleted(const std::string& user_id, const std::string& project_id) {
+    for (const auto& session : sessions_of(user_id, project_id)) {
+        finish(session, "the project was deleted", false);
+    }
+}
+
 void SessionManager::camera(const std::string& user_id, const std::string& session_id, const nlohmann::json& payload,
                             const Tab& tab) {
     auto session = find(user_id, session_for(tab, session_id));
@@ -768,7 +871,7 @@ void SessionManager::end(const std::string& user_id, const std::string& session_
     }
 }
 
-void SessionManager::finish(const std::shared_ptr<Session>& session, const std::string& why) {
+void SessionManager::finish(const std::shared_ptr<Session>& session, const std::string& why, bool save) {
     {
         const std::lock_guard lock(session->mutex);
         if (session->state == SessionState::Ending || session->state == SessionState::Ended) {
@@ -781,7 +884,7 @@ void SessionManager::finish(const std::shared_ptr<Session>& session, const std::
         agent->session_ending(session); // a running turn stops before the final save
     }
     std::weak_ptr<SessionManager> weak_self = weak_from_this();
-    save_and_commit(session, "session end", [weak_self, session, why](const Result<std::string>& /*revision*/) {
+    auto after_save = [weak_self, session, why](const Result<std::string>& /*revision*/) {
         auto self = weak_self.lock();
         if (!self) {
             return;
@@ -798,7 +901,18 @@ void SessionManager::finish(const std::shared_ptr<Session>& session, const std::
             }
         }
         self->stop_session(session, why);
-    });
+    };
+    // Nothing changed since the last version (no mutating call since the last save, or the
+    // project is gone): no save, no empty "session end" version.
+    bool unchanged = !save;
+    {
+        const std::lock_guard lock(session->mutex);
+        unchanged = unchanged || !session->link || session->link->mutating_calls() == session->saved_calls;
+    }
+    if (unchanged) {
+        return after_save(std::string());
+    }
+    save_and_commit(session, "session end", std::move(after_save));
 }
 
 void SessionManager::stop_session(const std::shared_ptr<Session>& session, const std::string& why) {

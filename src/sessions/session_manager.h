@@ -80,6 +80,11 @@ public:
     void end(const std::string& user_id, const std::string& session_id, const Tab& tab);
     /// A tab closed: when it was the last one, the grace period starts.
     void detach(const Tab& tab);
+    /// A version of the project was restored (REST): its live sessions reopen it, so the engine's
+    /// next save cannot write the old scene over the restore.
+    void project_restored(const std::string& user_id, const std::string& project_id);
+    /// The project was deleted: its sessions end without saving.
+    void project_deleted(const std::string& user_id, const std::string& project_id);
     /// Ends every session (hub shutdown), waiting at most `deadline` for saves.
     void shutdown(std::chrono::milliseconds deadline);
 
@@ -146,7 +151,13 @@ private:
     /// The commit half of save_and_commit (on the worker).
     void commit(const std::shared_ptr<Session>& session, const std::string& message,
                 const std::function<void(Result<std::string>)>& done);
-    void finish(const std::shared_ptr<Session>& session, const std::string& why);
+    /// Ends a session: save + commit (when `save` and something changed since the last version),
+    /// then stop_session().
+    void finish(const std::shared_ptr<Session>& session, const std::string& why, bool save = true);
+    /// The latest scene summary and frame to a tab that (re-)attaches.
+    void replay(const std::shared_ptr<Session>& session, const Tab& tab);
+    [[nodiscard]] std::vector<std::shared_ptr<Session>> sessions_of(const std::string& user_id,
+                                                                    const std::string& project_id) const;
     /// After the final save: engine/shutdown, stop the process, mark ended (on the worker).
     void stop_session(const std::shared_ptr<Session>& session, const std::string& why);
 

@@ -1,0 +1,122 @@
+// Sessions following what happens to their project through REST, and what a re-attaching tab gets.
+
+#include <signal.h>
+
+#include <chrono>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "session_fixture.h"
+
+namespace atelier::testing {
+namespace {
+
+json objects_of(Tab& tab) {
+    tab.send("command:send", {{"tool", "scene__list_objects"}, {"arguments", json::object()}});
+    return tab.next("command:result")["payload"]["data"]["objects"];
+}
+
+std::string create_object(Tab& tab, const std::string& name) {
+    tab.send("command:send", {{"tool", "scene__create_object"}, {"arguments", {{"name", name}}}});
+    const auto result = tab.next("command:result");
+    EXPECT_EQ(result["payload"]["ok"], true) << result.dump();
+    return result["payload"].value("version", "");
+}
+
+TEST_F(SessionTest, RestoringAVersionReopensItInTheLiveEngine) {
+    start_test_hub();
+    const auto project = create_project(auth());
+    Tab tab(*hub, hub->bearer());
+    ASSERT_FALSE(start_session(tab, project).is_null());
+    const auto first = create_object(tab, "cube");
+    create_object(tab, "sphere");
+    ASSERT_EQ(objects_of(tab).size(), 2U);
+
+    const auto restored =
+        http_request(hub->port(), "POST", "/api/projects/" + project + "/versions/" + first + "/restore", auth());
+    ASSERT_EQ(restored.status, 201) << restored.body;
+    // The engine reopens the restored tree and announces it; its next save keeps the restore.
+    json scene = tab.next("scene:updated");
+    while (!scene.is_null() && scene["payload"]["summary"]["objects"].size() != 1) {
+        scene = tab.next("scene:updated"); // those of the two commands, then the reopened one
+    }
+    ASSERT_FALSE(scene.is_null()) << hub->log();
+    const auto objects = objects_of(tab);
+    ASSERT_EQ(objects.size(), 1U) << objects.dump();
+    EXPECT_EQ(objects[0]["name"], "cube");
+    create_object(tab, "torus");
+    const auto file = http_request(hub->port(), "GET", "/api/projects/" + project + "/files/scene.json", auth());
+    EXPECT_EQ(file.body.find("sphere"), std::string::npos) << file.body;
+    EXPECT_NE(file.body.find("torus"), std::string::npos) << file.body;
+}
+
+TEST_F(SessionTest, AReattachingTabGetsTheLatestSceneAndFrame) {
+    start_test_hub({"--session-grace", "30"});
+    const auto project = create_project(auth());
+    std::string session_id;
+    {
+        Tab tab(*hub, hub->bearer());
+        session_id = start_session(tab, project)["session_id"];
+        create_object(tab, "cube");
+    }
+    Tab again(*hub, hub->bearer());
+    ASSERT_EQ(start_session(again, project, session_id)["resumed"], true);
+    const auto scene = again.next("scene:updated");
+    ASSERT_FALSE(scene.is_null());
+    EXPECT_EQ(scene["payload"]["summary"]["objects"][0]["name"], "cube") << scene.dump();
+    (void)again.next("never-sent", std::chrono::seconds(1)); // collects the frame that follows
+    ASSERT_FALSE(again.frames.empty()) << "no frame replayed to the re-attached tab";
+    EXPECT_EQ(again.frames.front().substr(0, 4), "AVF1");
+}
+
+TEST_F(SessionTest, DeletingTheProjectEndsItsSessionAndStopsTheEngine) {
+    start_test_hub({"--session-grace", "30"});
+    const auto project = create_project(auth());
+    Tab tab(*hub, hub->bearer());
+    ASSERT_FALSE(start_session(tab, project).is_null());
+    const int pid = sessions()[0]["engine_pid"];
+    ASSERT_EQ(http_request(hub->port(), "DELETE", "/api/projects/" + project, auth()).status, 204);
+    json ended;
+    for (int i = 0; i < 10 && ended.is_null(); ++i) {
+        const auto status = tab.next("session:status");
+        ASSERT_FALSE(status.is_null()) << hub->log();
+        if (status["payload"]["state"] == "ended") {
+            ended = status;
+        }
+    }
+    EXPECT_EQ(ended["payload"]["detail"], "the project was deleted");
+    for (int i = 0; i < 500 && ::kill(pid, 0) == 0; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_NE(::kill(pid, 0), 0) << "the engine of a deleted project is still running";
+    EXPECT_TRUE(sessions().empty());
+}
+
+TEST_F(SessionTest, EndingASessionWithoutChangesAddsNoVersion) {
+    start_test_hub();
+    const auto project = create_project(auth());
+    const auto count = [&] {
+        return json::parse(
+                   http_request(hub->port(), "GET", "/api/projects/" + project + "/versions", auth()).body)["items"]
+            .size();
+    };
+    const auto before = count();
+    for (int round = 0; round < 2; ++round) {
+        Tab tab(*hub, hub->bearer());
+        ASSERT_FALSE(start_session(tab, project).is_null());
+        if (round == 1) {
+            create_object(tab, "cube"); // one version for the command, none for the end
+        }
+        tab.send("session:end", json::object());
+        ASSERT_FALSE(tab.next("ack").is_null());
+        for (int i = 0; i < 500 && !sessions().empty(); ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+    }
+    EXPECT_EQ(count(), before + 1);
+}
+
+} // namespace
+} // namespace atelier::testing

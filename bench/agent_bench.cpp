@@ -27,6 +27,7 @@
 #include "clients.h"
 #include "fake_model.h"
 #include "hub_process.h"
+#include "net/http_client.h"
 
 namespace {
 
@@ -193,9 +194,30 @@ int main(int argc, char** argv) {
         turn_total_ms.push_back(total);
         turn_overhead_ms.push_back(total - model_total - engine_total);
     }
+    // The floor: one model request straight from this process (fresh connection, as the hub
+    // makes them), minus the fake server's own time: loopback TCP, HTTP and Python's
+    // per-connection thread. The hub pays this once per step too.
+    std::vector<double> floor_ms;
+    for (int i = 0; i < 200; ++i) {
+        model->script({{"replies", {{{"text", "x"}}}}});
+        atelier::net::ClientRequest request;
+        request.url = model->base_url() + (options.provider == "openai" ? "/v1/chat/completions" : "/v1/messages");
+        request.headers = {{"content-type", "application/json"}};
+        request.body = json{{"model", "fake"}, {"messages", json::array()}}.dump();
+        const auto started = Clock::now();
+        const auto done = atelier::net::http_stream(
+            request, [](const atelier::net::ClientResponseHead&) {}, [](std::string_view) { return true; });
+        const auto elapsed = ms_since(started, Clock::now());
+        const auto served = model->requests();
+        if (done && !served.empty() && served[0]["served_ms"].is_number()) {
+            floor_ms.push_back(elapsed - served[0]["served_ms"].get<double>());
+        }
+    }
     std::printf("agent_bench provider=%s steps=%d turns=%d\n", options.provider.c_str(), options.steps, options.turns);
     std::printf("hub time per step: p50 %.3f ms, p99 %.3f ms (%zu steps)\n", percentile(step_ms, 0.5),
                 percentile(step_ms, 0.99), step_ms.size());
+    std::printf("floor (one request to the fake model, minus its own time): p50 %.3f ms, p99 %.3f ms\n",
+                percentile(floor_ms, 0.5), percentile(floor_ms, 0.99));
     std::printf("%d-step turn: hub overhead p50 %.2f ms (total p50 %.2f ms, of which model+engine %.2f ms)\n",
                 options.steps, percentile(turn_overhead_ms, 0.5), percentile(turn_total_ms, 0.5),
                 percentile(turn_total_ms, 0.5) - percentile(turn_overhead_ms, 0.5));

@@ -107,3 +107,10 @@ if command -v blender >/dev/null 2>&1; then
 else
     echo "# Blender: not installed (scripts/deps.sh run installs it); its figures are skipped"
 fi
+
+echo
+# The agent (issue 6): hub time per agent step, the model (the fake model server, answering at
+# once) and the engine excluded; see bench/agent_bench.cpp.
+for provider in anthropic openai; do
+    "$build/bench/agent_bench" --hub "$build/atelier" --provider "$provider" --turns 20
+done

@@ -457,7 +457,8 @@ class Engine:
             current.render.resolution_x, current.render.resolution_y = 64, 36
             current.render.resolution_percentage = 100
             current.eevee.taa_render_samples = 1
-            self.preview.render(64, 36, shading="rendered")
+            # The scene's own world probe size, as the user's renders will use it (not the preview's).
+            self.preview.render(64, 36, shading="rendered", world_probe=None)
         elapsed = round((time.perf_counter() - started) * 1000, 1)
         self.log("info", f"warm-up render took {elapsed} ms")
         return {"ms": elapsed}

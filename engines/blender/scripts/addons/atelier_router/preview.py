@@ -28,7 +28,7 @@ ORBIT_RADIANS_PER_PIXEL = 0.01
 PAN_PER_PIXEL = 0.0015  # times the view distance
 ZOOM_STEP = 0.9         # distance multiplier per unit of delta (positive delta zooms in)
 LENS_MM = 35.0
-PREVIEW_WORLD_PROBE = "64"  # px of Eevee's world cubemap in "rendered" previews and the warm-up
+PREVIEW_WORLD_PROBE = "64"  # px of Eevee's world cubemap in "rendered" previews
 SENSOR_MM = 36.0
 
 
@@ -159,7 +159,9 @@ class PreviewRenderer:
                 bpy.data.cameras.remove(data)
 
     def render(self, width: int | None = None, height: int | None = None,
-               shading: str | None = None) -> RenderedFrame:
+               shading: str | None = None, world_probe: str | None = PREVIEW_WORLD_PROBE) -> RenderedFrame:
+        """One frame. ``world_probe``: Eevee's world cubemap size for "rendered" frames (None: the
+        scene's own, as a real render uses it)."""
         current = scene()
         width = width or self.width
         height = height or self.height
@@ -186,11 +188,11 @@ class PreviewRenderer:
                     stack.enter_context(saved_attributes(current.eevee, ["taa_render_samples"]))
                     render.engine = eevee_engine_id()
                     current.eevee.taa_render_samples = 1
-                    if hasattr(current.eevee, "gi_cubemap_resolution"):
+                    if world_probe and hasattr(current.eevee, "gi_cubemap_resolution"):
                         # Every Eevee render bakes the world probe again: ~2.5 s at the default
                         # 512 px on 2 cores (llvmpipe), ~0.1 s at 64 px, which a preview can afford.
                         stack.enter_context(saved_attributes(current.eevee, ["gi_cubemap_resolution"]))
-                        current.eevee.gi_cubemap_resolution = PREVIEW_WORLD_PROBE
+                        current.eevee.gi_cubemap_resolution = world_probe
                 else:
                     # Solid previews show #RRGGBB colours as given; Filmic would wash them out.
                     stack.enter_context(saved_attributes(current.view_settings, ["view_transform", "look"]))

@@ -101,6 +101,27 @@ TEST_F(SessionTest, TwoTabsSeeTheSameEvents) {
     EXPECT_FALSE(scene_of(first).is_null());
 }
 
+// A tab that never reads must not slow the session down for the others: every broadcast to it
+// lands in its own bounded queue (and it is cut off with 1008 once that is full).
+TEST_F(SessionTest, ATabThatNeverReadsDoesNotStallTheOther) {
+    start_test_hub({"--ws-send-queue-bytes", "65536"});
+    const auto project = create_project(auth());
+    Tab reader(*hub, hub->bearer());
+    const auto session_id = start_session(reader, project)["session_id"].get<std::string>();
+    Tab stuck(*hub, hub->bearer());
+    start_session(stuck, project, session_id);
+    // Each scene:updated lists every object so far: ~1 MB of broadcasts in all, more than the
+    // stuck tab's socket buffers and its 64 KiB queue hold.
+    const std::string padding(600, 'x');
+    for (int i = 0; i < 60; ++i) {
+        reader.send("command:send",
+                    {{"tool", "scene__create_object"}, {"arguments", {{"name", padding + std::to_string(i)}}}});
+        const auto result = reader.next("command:result");
+        ASSERT_EQ(result["payload"]["ok"], true) << "command " << i << ": " << result.dump();
+    }
+    EXPECT_EQ(sessions()[0]["state"], "ready");
+}
+
 TEST_F(SessionTest, AnotherUserCannotAttachToMySession) {
     start_test_hub();
     const auto project = create_project(auth());

@@ -122,6 +122,22 @@ TEST_F(SessionTest, ATabThatNeverReadsDoesNotStallTheOther) {
     EXPECT_EQ(sessions()[0]["state"], "ready");
 }
 
+TEST_F(SessionTest, AnOversizedMessageClosesOnlyThatTabWith1009) {
+    start_test_hub({"--max-ws-text-bytes", "4096"});
+    const auto project = create_project(auth());
+    Tab tab(*hub, hub->bearer());
+    const auto session_id = start_session(tab, project)["session_id"].get<std::string>();
+    Tab other(*hub, hub->bearer());
+    start_session(other, project, session_id);
+    tab.send("command:send", {{"tool", "basics__echo"}, {"arguments", {{"text", std::string(8192, 'x')}}}});
+    EXPECT_TRUE(tab.next("command:result", std::chrono::seconds(10)).is_null());
+    EXPECT_TRUE(tab.client().closed());
+    EXPECT_EQ(tab.client().close_code(), 1009);
+    // The session and its other tab carry on.
+    other.send("command:send", {{"tool", "basics__echo"}, {"arguments", {{"text", "still here"}}}});
+    EXPECT_EQ(other.next("command:result")["payload"]["data"]["text"], "still here");
+}
+
 TEST_F(SessionTest, AnotherUserCannotAttachToMySession) {
     start_test_hub();
     const auto project = create_project(auth());

@@ -12,7 +12,8 @@ opens a ``/ws/browser`` tab like the web app and measures:
 - orbit frames/s: ``viewport:camera`` orbits, closed loop (next orbit when the frame is in)
   and open loop (60 requests/s; the engine coalesces what piles up);
 - ``session:start`` → ``session:ready``: cold (pool = 0, Blender launched on demand) and with
-  ``pool = 1`` (a warm engine, once the hub keeps one);
+  ``pool = 1`` and ``--warmup`` (a warm engine handed over with ``project/open``), each followed by
+  two Eevee stills (what the warm-up saves on the first one);
 - memory of one idle Blender session (RSS and PSS of the engine process).
 
 Run with Debian's Python (python3-websockets, python3-numpy):
@@ -42,8 +43,8 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
-def write_config(path: str, test_engine: str, pool: int) -> None:
-    blender = ", ".join(toml_string(part) for part in blender_command())
+def write_config(path: str, test_engine: str, pool: int, options: tuple[str, ...] = ()) -> None:
+    blender = ", ".join(toml_string(part) for part in blender_command() + (["--", *options] if options else []))
     with open(path, "w", encoding="utf-8") as config:
         config.write(f"[engines.blender]\ncommand = [{blender}]\npool = {pool}\n\n"
                      f"[engines.test]\ncommand = [{toml_string(test_engine)}]\npool = 0\n")
@@ -116,20 +117,37 @@ async def orbit_open_loop(tab: BrowserTab, seconds: float, rate: float = 60) -> 
     return (len(tab.frames) - count) / elapsed, sent
 
 
-async def session_ready_times(hub: HubUnderTest, project: str, rounds: int) -> tuple[list[float], int]:
+STILL = {"engine": "eevee", "samples": 4, "width": 320, "height": 180}
+
+
+async def timed_command(tab: BrowserTab, tool: str, arguments: dict[str, Any]) -> float:
+    started = time.perf_counter()
+    result = await tab.command(tool, arguments, timeout=300)
+    if not result.get("ok"):
+        raise RuntimeError(f"{tool} failed: {result}")
+    return time.perf_counter() - started
+
+
+async def session_ready_times(hub: HubUnderTest, name: str, rounds: int,
+                              stills: list[list[float]] | None = None, settle: float = 1.0) -> tuple[list[float], int]:
+    """session:start → session:ready per round, each in a new project (what a user who clicks
+    "new project" waits for); with ``stills``, also the first two Eevee stills."""
     times = []
     pid = 0
-    for _ in range(rounds):
+    for index in range(rounds):
+        project = hub.create_project(f"{name} {index}")
         tab = await BrowserTab.open(hub)
         started = time.perf_counter()
         ready = await tab.start_session(project)
         times.append(time.perf_counter() - started)
         pid = hub.session(ready["session_id"])["engine_pid"]
+        if stills is not None:
+            stills.append([await timed_command(tab, "render__render_still", STILL) for _ in range(2)])
         since = len(tab.messages)
         await tab.send("session:end", {"session_id": ready["session_id"]})
         await tab.next_of_type("session:status", since, 120, lambda m: m["payload"]["state"] == "ended")
         await tab.close()
-        await asyncio.sleep(1.0)  # let a pool (if any) refill before the next round
+        await asyncio.sleep(settle)  # let a pool (if any) refill (and warm up) before the next round
     return times, pid
 
 
@@ -144,8 +162,8 @@ async def main_async(args: argparse.Namespace) -> int:
         hub.env = {"BLENDER_USER_SCRIPTS": paths.SCRIPTS_DIR}
         hub.start()
         try:
-            blender_project = hub.create_project("bench")
-            cold, _ = await session_ready_times(hub, blender_project, args.rounds)
+            results["cold_stills"] = []
+            cold, _ = await session_ready_times(hub, "cold", args.rounds, results["cold_stills"])
             results["cold"] = cold
 
             tab = await BrowserTab.open(hub)
@@ -158,7 +176,7 @@ async def main_async(args: argparse.Namespace) -> int:
             await tab.close()
 
             tab = await BrowserTab.open(hub)
-            ready = await tab.start_session(blender_project)
+            ready = await tab.start_session(hub.create_project("bench"))
             await asyncio.sleep(2)
             results["memory_fresh"] = memory_of(hub.session(ready["session_id"])["engine_pid"])
             results["blender"], results["blender_engine"] = await round_trips(tab, "router__scene_summary", {},
@@ -174,13 +192,15 @@ async def main_async(args: argparse.Namespace) -> int:
 
         os.makedirs(os.path.join(root, "pool"))
         config = os.path.join(root, "pool", "atelier.toml")
-        write_config(config, args.test_engine, pool=1)
+        write_config(config, args.test_engine, pool=1, options=("--warmup",))
         hub = HubUnderTest(os.path.join(root, "pool"), None, config_path=config, extra_args=["--log-level", "warn"])
         hub.env = {"BLENDER_USER_SCRIPTS": paths.SCRIPTS_DIR}
         hub.start()
         try:
             await asyncio.sleep(args.pool_settle)  # time for the pool to launch its engine
-            results["pooled"], _ = await session_ready_times(hub, hub.create_project("pooled"), args.rounds)
+            results["pooled_stills"] = []
+            results["pooled"], _ = await session_ready_times(hub, "pooled", args.rounds,
+                                                             results["pooled_stills"], settle=args.pool_settle)
         finally:
             hub.stop()
 
@@ -208,7 +228,13 @@ async def main_async(args: argparse.Namespace) -> int:
     print(f"| session:start → session:ready, cold (s) | {statistics.median(cold):.2f} | {max(cold):.2f} (max) | | | "
           f"pool = 0, {len(cold)} rounds |")
     print(f"| session:start → session:ready, pool = 1 (s) | {statistics.median(pooled):.2f} | "
-          f"{max(pooled):.2f} (max) | | | {len(pooled)} rounds |")
+          f"{max(pooled):.2f} (max) | | | {len(pooled)} rounds, --warmup; ~{args.pool_settle:.0f} s between rounds "
+          f"for the refill |")
+    for label, stills in (("cold engine", results["cold_stills"]), ("pooled engine, --warmup", results["pooled_stills"])):
+        first = statistics.median(s[0] for s in stills)
+        second = statistics.median(s[1] for s in stills)
+        print(f"| first / second Eevee still after ready, {label} (s) | {first:.2f} | {second:.2f} | | | "
+              f"render__render_still 320×180, 4 samples |")
     fresh, memory = results["memory_fresh"], results["memory"]
     print(f"| idle Blender session memory (MiB) | RSS {fresh['rss']:.0f} | PSS {fresh['pss']:.0f} | | | "
           f"the engine process 2 s after session:ready |")
@@ -225,7 +251,8 @@ def main() -> int:
     parser.add_argument("--frames", type=int, default=30)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--orbit-seconds", type=float, default=4)
-    parser.add_argument("--pool-settle", type=float, default=8)
+    parser.add_argument("--pool-settle", type=float, default=15,
+                        help="seconds for the pool to launch and warm up an engine")
     args = parser.parse_args()
     args.binary, args.test_engine = os.path.abspath(args.binary), os.path.abspath(args.test_engine)
     os.environ["ATELIER_BINARY"] = args.binary

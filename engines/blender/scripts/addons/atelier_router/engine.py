@@ -107,6 +107,9 @@ class Engine:
         self.frame_seq = 0
         self.last_preview: RenderedFrame | None = None
         self.exit_code = 0
+        # The factory scene, untouched since start (no file opened, no mutating call): a pooled
+        # engine in this state keeps its scene, and what its warm-up compiled, on project/open.
+        self.pristine = False
         self._work: queue.Queue[tuple[str, Any]] = queue.Queue()
         self._camera_lock = threading.Lock()
         self._camera_pending: list[Message] = []
@@ -150,6 +153,7 @@ class Engine:
             self.open_project(blend)
         else:
             bpy.ops.ed.undo_push(message="atelier: start")
+            self.pristine = True
 
     def open_project(self, path: str) -> None:
         bpy.ops.wm.open_mainfile(filepath=path, load_ui=False)
@@ -300,6 +304,7 @@ class Engine:
         elapsed_ms = (time.perf_counter() - started) * 1000
         scene = None
         if spec.mutates:
+            self.pristine = False
             if not getattr(spec.handler, "atelier_no_undo_push", False):
                 bpy.ops.ed.undo_push(message=f"atelier: {name}")
             scene = scene_summary()
@@ -413,8 +418,10 @@ class Engine:
         blend = os.path.join(workdir, "scene.blend")
         if os.path.isfile(blend):
             self.open_project(blend)
-        else:
-            # Keeps enabled addons (checked on 3.4); a fresh engine is in this state already.
+            self.pristine = False
+        elif not self.pristine:
+            # Keeps enabled addons (checked on 3.4). Not for a pristine engine: reloading would
+            # throw away the shaders its warm-up compiled (the first Eevee render pays again).
             bpy.ops.wm.read_homefile(use_factory_startup=True, load_ui=False)
             bpy.ops.ed.undo_push(message="atelier: new project")
         self.preview.view = type(self.preview.view)()  # a new project starts with the framing view

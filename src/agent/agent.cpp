@@ -123,30 +123,35 @@ void Agent::message(const std::shared_ptr<sessions::Session>& session, const std
     if (auto why = unavailable()) {
         return sessions::SessionManager::send_error(tab, *why, re);
     }
+    {
+        const std::lock_guard lock(session->mutex);
+        if (session->state == sessions::SessionState::Ending || session->state == sessions::SessionState::Ended) {
+            return sessions::SessionManager::send_error(
+                tab, Error{ErrorCode::Unavailable, "the session is ending; start a new one"}, re);
+        }
+    }
     auto conversation = conversation_for(session);
     if (!conversation) {
         return sessions::SessionManager::send_error(tab, Error{ErrorCode::Unavailable, "the hub is shutting down"}, re);
     }
     Turn turn{new_uuid(), text, attachments.is_array() ? attachments : nlohmann::json::array(), tab, re};
-    std::size_t position = 0;
-    {
-        const std::lock_guard lock(conversation->mutex);
-        if (conversation->ending) {
-            return sessions::SessionManager::send_error(
-                tab, Error{ErrorCode::Unavailable, "the session is ending; start a new one"}, re);
-        }
-        position = conversation->queue.size() + (conversation->running ? 1 : 0);
-        conversation->queue.push_back(turn);
-        if (!conversation->running) {
-            conversation->running = true;
-            if (conversation->worker.joinable()) {
-                conversation->worker.join(); // it has finished: `running` went false as its last step
-            }
-            // The thread refers to the agent by `this`: shutdown(), which the destructor runs, joins it.
-            conversation->worker = std::thread([this, conversation] { work(conversation); });
-        }
+    const std::lock_guard lock(conversation->mutex);
+    if (conversation->ending) {
+        return sessions::SessionManager::send_error(
+            tab, Error{ErrorCode::Unavailable, "the session is ending; start a new one"}, re);
     }
+    // The ack goes out before the turn can start, so the tab knows the turn id before its events.
+    const std::size_t position = conversation->queue.size() + (conversation->turn_active ? 1 : 0);
     sessions::SessionManager::send(tab, "ack", {{"turn_id", turn.id}, {"queued", position}}, re);
+    conversation->queue.push_back(turn);
+    if (!conversation->running) {
+        conversation->running = true;
+        if (conversation->worker.joinable()) {
+            conversation->worker.join(); // it has finished: `running` went false as its last step
+        }
+        // The thread refers to the agent by `this`: shutdown(), which the destructor runs, joins it.
+        conversation->worker = std::thread([this, conversation] { work(conversation); });
+    }
 }
 
 bool Agent::stop(const std::shared_ptr<Conversation>& conversation, bool ending) {
@@ -260,6 +265,7 @@ void Agent::work(const std::shared_ptr<Conversation>& conversation) {
             conversation->queue.pop_front();
             cancel = std::make_shared<net::CancelSignal>();
             conversation->cancel = cancel;
+            conversation->turn_active = true;
             if (conversation->ending) {
                 cancel->cancel();
             }
@@ -271,6 +277,8 @@ void Agent::work(const std::shared_ptr<Conversation>& conversation) {
             spdlog::error("agent: turn {} failed: {}", short_id(turn.id), error.what());
             sessions::SessionManager::send_error(turn.tab, Error{ErrorCode::Internal, error.what()}, turn.re);
         }
+        const std::lock_guard lock(conversation->mutex);
+        conversation->turn_active = false;
     }
 }
 

@@ -71,7 +71,8 @@ private:
         std::mutex mutex; ///< guards the members below
         std::deque<Turn> queue;
         std::shared_ptr<net::CancelSignal> cancel; ///< of the running turn
-        bool running = false;
+        bool running = false;     ///< the worker thread is on (between turns too, until the queue is empty)
+        bool turn_active = false; ///< a turn was taken from the queue and has not finished
         bool ending = false;
         std::thread worker;
         std::optional<Transcript> transcript; ///< loaded from the store by the first turn

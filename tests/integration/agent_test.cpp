@@ -491,7 +491,14 @@ TEST_P(AgentTest, TurnsFromSeveralMessagesRunInOrder) {
     ASSERT_FALSE(two.is_null());
     EXPECT_EQ(one["payload"]["ok"], true);
     EXPECT_EQ(two["payload"]["ok"], true);
-    EXPECT_NE(one["payload"]["turn_id"], two["payload"]["turn_id"]);
+    const auto first_ack = tab->next("ack");
+    const auto second_ack = tab->next("ack");
+    ASSERT_FALSE(first_ack.is_null());
+    ASSERT_FALSE(second_ack.is_null());
+    EXPECT_EQ(first_ack["payload"]["queued"], 0);
+    EXPECT_EQ(second_ack["payload"]["queued"], 1); // behind the running one
+    EXPECT_EQ(one["payload"]["turn_id"], first_ack["payload"]["turn_id"]);
+    EXPECT_EQ(two["payload"]["turn_id"], second_ack["payload"]["turn_id"]);
     EXPECT_EQ(tab->streamed(), "first donesecond done");
     const auto requests = model->requests();
     ASSERT_EQ(requests.size(), 3U);

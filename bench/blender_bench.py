@@ -61,7 +61,8 @@ def memory_of(pid: int) -> dict[str, float]:
     return values
 
 
-async def round_trips(tab: BrowserTab, tool: str, arguments: dict[str, Any], count: int) -> tuple[list[float], list[float]]:
+async def round_trips(tab: BrowserTab, tool: str, arguments: dict[str, Any],
+                      count: int) -> tuple[list[float], list[float]]:
     """Browser round trips (ms), and the hub's own view of each call (hub → engine → hub, ms)."""
     times, engine_times = [], []
     for _ in range(10):  # warm-up
@@ -230,7 +231,8 @@ async def main_async(args: argparse.Namespace) -> int:
     print(f"| session:start → session:ready, pool = 1 (s) | {statistics.median(pooled):.2f} | "
           f"{max(pooled):.2f} (max) | | | {len(pooled)} rounds, --warmup; ~{args.pool_settle:.0f} s between rounds "
           f"for the refill |")
-    for label, stills in (("cold engine", results["cold_stills"]), ("pooled engine, --warmup", results["pooled_stills"])):
+    for label, stills in (("cold engine", results["cold_stills"]),
+                          ("pooled engine, --warmup", results["pooled_stills"])):
         first = statistics.median(s[0] for s in stills)
         second = statistics.median(s[1] for s in stills)
         print(f"| first / second Eevee still after ready, {label} (s) | {first:.2f} | {second:.2f} | | | "

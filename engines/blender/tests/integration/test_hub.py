@@ -152,7 +152,8 @@ class BlenderThroughTheHub(unittest.TestCase):
         self.assertIn("HubCube", result["content"][0]["text"])
         self.assertTrue(result["version"], result)  # saved and committed
         cube = next(o for o in summary["objects"] if o["name"] == "HubCube")
-        self.assertEqual((cube["type"], cube["location"], cube["dimensions"]), ("mesh", [0.0, 0.0, 1.0], [2.0, 2.0, 2.0]))
+        self.assertEqual((cube["type"], cube["location"], cube["dimensions"]),
+                         ("mesh", [0.0, 0.0, 1.0], [2.0, 2.0, 2.0]))
         self.assertEqual(jpeg_size(jpeg), (640, 360))
         with_cube = pixel_stats(jpeg)
 

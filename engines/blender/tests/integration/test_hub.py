@@ -318,12 +318,15 @@ class BlenderThroughTheHub(unittest.TestCase):
         self.assertEqual(info["data"]["location"], [1.0, 2.0, 0.5])
 
     def test_09_a_saved_scene_comes_back_in_a_new_session(self) -> None:
+        versions_before = self.hub.request("GET", f"/api/projects/{self.project_id}/versions")[1]["items"]
         messages = len(self.tab.messages)
         self.await_(self.tab.send("session:end", {"session_id": self.session_id}))
         self.await_(self.tab.next_of_type("session:status", messages, 120,
                                           lambda m: m["payload"]["state"] == "ended"))
         status, versions = self.hub.request("GET", f"/api/projects/{self.project_id}/versions")
         self.assertEqual(status, 200, versions)
+        # Nothing changed since the relaunch restored the last version: ending adds no version.
+        self.assertEqual(len(versions["items"]), len(versions_before))
         head = versions["items"][0]["rev"]
         status, glb = self.hub.request("GET", f"/api/projects/{self.project_id}/files/scene.glb?rev={head}")
         self.assertEqual(status, 200)

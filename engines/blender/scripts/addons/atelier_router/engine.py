@@ -110,6 +110,9 @@ class Engine:
         # The factory scene, untouched since start (no file opened, no mutating call): a pooled
         # engine in this state keeps its scene, and what its warm-up compiled, on project/open.
         self.pristine = False
+        # Whether the document differs from scene.blend in the working tree. A .blend is not
+        # byte-reproducible, so saving an unchanged scene would still give the hub a new version.
+        self.unsaved = True
         self._work: queue.Queue[tuple[str, Any]] = queue.Queue()
         self._camera_lock = threading.Lock()
         self._camera_pending: list[Message] = []
@@ -159,6 +162,7 @@ class Engine:
         bpy.ops.wm.open_mainfile(filepath=path, load_ui=False)
         # A file load resets the undo stack; undo needs a first step again (DESIGN §8).
         bpy.ops.ed.undo_push(message="atelier: open")
+        self.unsaved = not os.path.isfile(os.path.join(os.path.dirname(path), "scene.glb"))
         self.log("info", f"opened {path}")
 
     def hello_params(self) -> dict[str, Any]:
@@ -305,6 +309,7 @@ class Engine:
         scene = None
         if spec.mutates:
             self.pristine = False
+            self.unsaved = True
             if not getattr(spec.handler, "atelier_no_undo_push", False):
                 bpy.ops.ed.undo_push(message=f"atelier: {name}")
             scene = scene_summary()
@@ -394,12 +399,15 @@ class Engine:
         os.makedirs(workdir, exist_ok=True)
         blend = os.path.join(workdir, "scene.blend")
         glb = os.path.join(workdir, "scene.glb")
+        if not self.unsaved and os.path.isfile(blend) and os.path.isfile(glb):
+            return {"files": ["scene.blend", "scene.glb"], "ms": 0.0, "unchanged": True}
         self.preview.remove_camera()
         bpy.ops.wm.save_as_mainfile(filepath=blend, check_existing=False, compress=False)
         bpy.ops.export_scene.gltf(filepath=glb, export_format="GLB")
         for leftover in (blend + "1",):  # Blender's backup of the previous save
             if os.path.exists(leftover):
                 os.remove(leftover)
+        self.unsaved = False
         return {"files": ["scene.blend", "scene.glb"], "ms": round((time.perf_counter() - started) * 1000, 1)}
 
     def open_workdir(self, workdir: str, session_id: str | None = None) -> dict[str, Any]:
@@ -419,11 +427,13 @@ class Engine:
         if os.path.isfile(blend):
             self.open_project(blend)
             self.pristine = False
-        elif not self.pristine:
-            # Keeps enabled addons (checked on 3.4). Not for a pristine engine: reloading would
-            # throw away the shaders its warm-up compiled (the first Eevee render pays again).
-            bpy.ops.wm.read_homefile(use_factory_startup=True, load_ui=False)
-            bpy.ops.ed.undo_push(message="atelier: new project")
+        else:
+            self.unsaved = True
+            if not self.pristine:
+                # Keeps enabled addons (checked on 3.4). Not for a pristine engine: reloading would
+                # throw away the shaders its warm-up compiled (the first Eevee render pays again).
+                bpy.ops.wm.read_homefile(use_factory_startup=True, load_ui=False)
+                bpy.ops.ed.undo_push(message="atelier: new project")
         self.preview.view = type(self.preview.view)()  # a new project starts with the framing view
         summary = scene_summary()
         self._after_reply.append(lambda: self._announce_change(summary))

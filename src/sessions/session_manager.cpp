@@ -16,6 +16,12 @@ std::string short_id(const std::string& id) {
     return id.substr(0, 8);
 }
 
+/// A command for a session this user does not have (none yet, over, or another user's).
+Error no_session(const std::string& session_id) {
+    return Error{ErrorCode::NotFound,
+                 session_id.empty() ? "send session:start first" : fmt::format("no session {}", session_id)};
+}
+
 std::chrono::milliseconds backoff(int attempt, std::chrono::milliseconds base, std::chrono::milliseconds cap) {
     const auto raw = base.count() * (1LL << std::min(attempt - 1, 20));
     const auto capped = std::min<long long>(raw, cap.count());
@@ -385,13 +391,7 @@ Result<std::shared_ptr<Session>> SessionManager::create(const std::string& user_
         return fail(ErrorCode::Unavailable,
                     fmt::format("cannot create {}: {}", session->workdir.string(), error.message()));
     }
-    {
-        auto repo = m_deps.repos.open(project.id);
-        if (!repo) {
-            return fail(repo.error());
-        }
-        ATELIER_TRY(repo->checkout("HEAD", session->workdir));
-    }
+    ATELIER_TRY(checkout_head(*session));
     ATELIER_TRY(
         m_deps.store.create_session(user_id, store::NewSession{session->id, project.id, "starting", project.kind}));
     {
@@ -619,6 +619,15 @@ void SessionManager::retry_or_lose(const std::shared_ptr<Session>& session, int 
     });
 }
 
+Result<void> SessionManager::checkout_head(const Session& session) {
+    const std::lock_guard writes(m_deps.repo_writes);
+    auto repo = m_deps.repos.open(session.project_id);
+    if (!repo) {
+        return fail(repo.error());
+    }
+    return repo->checkout("HEAD", session.workdir);
+}
+
 void SessionManager::relaunch(const std::shared_ptr<Session>& session) {
     std::uint64_t generation = 0;
     {
@@ -629,12 +638,7 @@ void SessionManager::relaunch(const std::shared_ptr<Session>& session) {
         generation = session->generation;
     }
     // Restore from the last committed version: uncommitted changes died with the engine.
-    Result<void> restored = fail(ErrorCode::Internal, "not restored");
-    {
-        const std::lock_guard writes(m_deps.repo_writes);
-        auto repo = m_deps.repos.open(session->project_id);
-        restored = repo ? repo->checkout("HEAD", session->workdir) : Result<void>(fail(repo.error()));
-    }
+    const auto restored = checkout_head(*session);
     if (!restored) {
         return set_state(session, SessionState::Lost, "cannot restore the working tree: " + restored.error().message);
     }
@@ -647,10 +651,7 @@ void SessionManager::command(const std::string& user_id, const std::string& sess
                              const nlohmann::json& arguments, const Tab& tab, const std::string& re) {
     auto session = find(user_id, session_for(tab, session_id));
     if (!session) {
-        return send_error(tab,
-                          Error{ErrorCode::NotFound, session_id.empty() ? "send session:start first"
-                                                                        : fmt::format("no session {}", session_id)},
-                          re);
+        return send_error(tab, no_session(session_id), re);
     }
     std::shared_ptr<engines::EngineLink> link;
     {
@@ -799,12 +800,7 @@ void SessionManager::project_restored(const std::string& user_id, const std::str
             if (!self) {
                 return;
             }
-            Result<void> restored = fail(ErrorCode::Internal, "not restored");
-            {
-                const std::lock_guard writes(self->m_deps.repo_writes);
-                auto repo = self->m_deps.repos.open(session->project_id);
-                restored = repo ? repo->checkout("HEAD", session->workdir) : Result<void>(fail(repo.error()));
-            }
+            const auto restored = self->checkout_head(*session);
             std::shared_ptr<engines::EngineLink> link;
             {
                 const std::lock_guard lock(session->mutex);
@@ -1067,10 +1063,7 @@ void SessionManager::message(const std::string& user_id, const std::string& sess
     }
     auto session = find(user_id, session_for(tab, session_id));
     if (!session) {
-        return send_error(tab,
-                          Error{ErrorCode::NotFound, session_id.empty() ? "send session:start first"
-                                                                        : fmt::format("no session {}", session_id)},
-                          re);
+        return send_error(tab, no_session(session_id), re);
     }
     agent->message(session, text, attachments, tab, re);
 }

@@ -138,6 +138,8 @@ private:
     void retry_or_lose(const std::shared_ptr<Session>& session, int attempt, const std::string& why,
                        RunningEngine* old_process);
     void relaunch(const std::shared_ptr<Session>& session);
+    /// The project's current version into the session's working tree (serialised with commits).
+    Result<void> checkout_head(const Session& session);
     /// session:ready to every tab, once per engine; false when it had already gone out.
     bool announce_ready(const std::shared_ptr<Session>& session);
     void on_engine_gone(const std::shared_ptr<Session>& session, std::uint64_t generation, const std::string& why);

@@ -143,6 +143,20 @@ def _encode_mp4(frames: list[str], output: str, width: int, height: int, fps: in
         bpy.data.scenes.remove(encoder)
 
 
+FRAMES_PREFIX = "atelier-frames-"
+
+
+def _frames_dir() -> str:
+    """A temporary folder for an animation's frames, named after this process. Folders of
+    processes that no longer exist (an engine killed mid-render) are removed first."""
+    root = tempfile.gettempdir()
+    for name in os.listdir(root):
+        pid = name[len(FRAMES_PREFIX):].split("-", 1)[0]
+        if name.startswith(FRAMES_PREFIX) and pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+            shutil.rmtree(os.path.join(root, name), ignore_errors=True)
+    return tempfile.mkdtemp(prefix=f"{FRAMES_PREFIX}{os.getpid()}-")
+
+
 def render_animation(ctx: ToolContext, engine: str = "eevee", samples: int = 8, width: int = 1280,
                      height: int = 720, frame_start: int = 0, frame_end: int = 0, fps: int = 0,
                      filename: str = "animation.mp4", camera: str = "") -> ToolResult:
@@ -158,7 +172,7 @@ def render_animation(ctx: ToolContext, engine: str = "eevee", samples: int = 8, 
     width, height = width - width % 2, height - height % 2
     fps_value, fps_base = (fps, 1.0) if fps else (current.render.fps, current.render.fps_base)
     total = end - start + 1
-    frames_dir = tempfile.mkdtemp(prefix="atelier-frames-")
+    frames_dir = _frames_dir()
     started = time.perf_counter()
     original_frame = current.frame_current
     try:

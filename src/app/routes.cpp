@@ -10,6 +10,7 @@
 #include "api/versions_api.h"
 #include "app/bench_endpoints.h"
 #include "app/system_handlers.h"
+#include "mcp/mcp_server.h"
 #include "net/static_files.h"
 #include "sessions/browser_handler.h"
 
@@ -23,6 +24,7 @@ net::Router build_routes(AppContext& app) {
     auto static_files = std::make_shared<net::StaticFiles>(app.config.web_root);
     const api::EnginesApi engines{*app.engines, *app.launch_tokens};
     api::ApiContext& rest = *app.api;
+    auto mcp = std::make_shared<mcp::McpServer>(rest, app.sessions);
 
     // clang-format off
     router
@@ -54,6 +56,10 @@ net::Router build_routes(AppContext& app) {
         .add("GET",    "/api/engines/{id}/tools",               Access::Authenticated, [engines](HttpRequest& r) { return engines.tools(r); })
         .add("POST",   "/api/engines/{id}/call",                Access::Authenticated, [engines](HttpRequest& r, net::HttpResponder respond) { engines.call(r, std::move(respond)); })
         .add("DELETE", "/api/engines/{id}/calls/{call_id}",     Access::Authenticated, [engines](HttpRequest& r) { return engines.cancel(r); })
+        // MCP clients (DESIGN §4, docs/mcp.md): Streamable HTTP, the same tokens as the API.
+        .add("POST",   "/mcp",                                  Access::Authenticated, [mcp](HttpRequest& r, net::HttpResponder respond) { mcp->post(r, std::move(respond)); })
+        .add("GET",    "/mcp",                                  Access::Authenticated, [mcp](HttpRequest& r) { return mcp->get(r); })
+        .add("DELETE", "/mcp",                                  Access::Authenticated, [mcp](HttpRequest& r) { return mcp->remove(r); })
         .fallback(Access::Public, [static_files](HttpRequest& request) { return static_files->serve(request); });
 
     if (app.config.bench_endpoints) {

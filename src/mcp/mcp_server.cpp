@@ -1,0 +1,195 @@
+#include "mcp/mcp_server.h"
+
+#include <exception>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "core/ids.h"
+#include "mcp/json_rpc.h"
+#include "mcp/virtual_tab.h"
+
+namespace atelier::mcp {
+namespace {
+
+/// More live MCP sessions than any local use needs; past it `initialize` is refused, so a client
+/// that never sends DELETE cannot grow the hub's memory without bound.
+constexpr std::size_t kMaxSessions = 1024;
+
+// Origin, when a client sends it, must name the host the request was sent to: a web page on
+// another origin must not drive the hub through the user's browser (DNS rebinding).
+bool origin_allowed(const net::HttpRequest& request) {
+    const std::string_view origin = request.header("Origin");
+    if (origin.empty()) {
+        return true;
+    }
+    const std::string_view host = request.header("Host");
+    return origin == fmt::format("http://{}", host) || origin == fmt::format("https://{}", host);
+}
+
+net::HttpResponse forbidden_origin() {
+    return rpc_error(403, nullptr, kInvalidRequest, "Forbidden: the Origin header is not this hub's origin");
+}
+
+bool valid_id(const nlohmann::json& message) {
+    const auto found = message.find("id");
+    return found != message.end() && (found->is_string() || found->is_number_integer());
+}
+
+} // namespace
+
+McpServer::McpServer(api::ApiContext& api, std::shared_ptr<sessions::SessionManager> sessions)
+    : m_api(api), m_sessions(std::move(sessions)) {}
+
+McpServer::~McpServer() = default;
+
+Result<std::shared_ptr<McpServer::Session>> McpServer::admit(const net::HttpRequest& request) const {
+    const std::string_view version = request.header("MCP-Protocol-Version");
+    if (!version.empty() && !supported_protocol_version(version)) {
+        return fail(ErrorCode::InvalidArgument,
+                    fmt::format("Bad Request: unsupported MCP-Protocol-Version \"{}\" (supported: {})", version,
+                                fmt::join(kProtocolVersions, ", ")));
+    }
+    const std::string session_id(request.header("Mcp-Session-Id"));
+    if (session_id.empty()) {
+        return fail(ErrorCode::InvalidArgument, "Bad Request: the Mcp-Session-Id header is missing (initialize first)");
+    }
+    const std::lock_guard lock(m_mutex);
+    const auto found = m_by_id.find(session_id);
+    // Another user's session answers exactly like an unknown one.
+    if (found == m_by_id.end() || found->second->subject != request.subject) {
+        return fail(ErrorCode::NotFound, "Not Found: no such MCP session (initialize a new one)");
+    }
+    return found->second;
+}
+
+void McpServer::post(net::HttpRequest& request, net::HttpResponder respond) {
+    nlohmann::json id = nullptr;
+    try {
+        if (!origin_allowed(request)) {
+            return respond.send(forbidden_origin());
+        }
+        auto message = nlohmann::json::parse(request.body, nullptr, false);
+        if (message.is_discarded()) {
+            return respond.send(rpc_error(400, nullptr, kParseError, "Parse error: the body is not JSON"));
+        }
+        if (!message.is_object()) {
+            return respond.send(rpc_error(400, nullptr, kInvalidRequest,
+                                          "Invalid Request: one JSON-RPC message per POST (no batches)"));
+        }
+        const bool has_id = valid_id(message);
+        if (has_id) {
+            id = message["id"];
+        }
+        if (message.value("jsonrpc", "") != "2.0" || (message.contains("id") && !has_id)) {
+            return respond.send(rpc_error(400, id, kInvalidRequest, "Invalid Request: not a JSON-RPC 2.0 message"));
+        }
+        const auto method_field = message.find("method");
+        if (method_field == message.end()) {
+            // A response to a server request; this server sends none, so there is nothing to match.
+            if (has_id && (message.contains("result") || message.contains("error"))) {
+                return respond.send(net::HttpResponse{.status = 202});
+            }
+            return respond.send(rpc_error(400, id, kInvalidRequest, "Invalid Request: no method"));
+        }
+        if (!method_field->is_string()) {
+            return respond.send(rpc_error(400, id, kInvalidRequest, "Invalid Request: method is not a string"));
+        }
+        const std::string method = *method_field;
+        if (method == "initialize") {
+            if (!has_id) {
+                return respond.send(rpc_error(400, nullptr, kInvalidRequest, "initialize must be a request"));
+            }
+            return respond.send(initialize(request, message));
+        }
+        auto session = admit(request);
+        if (!session) {
+            return respond.send(
+                rpc_error(http_status(session.error().code), id, kInvalidRequest, session.error().message));
+        }
+        if (!has_id) {
+            // notifications/initialized, notifications/cancelled, ...: nothing to answer.
+            return respond.send(net::HttpResponse{.status = 202});
+        }
+        const nlohmann::json params = message.value("params", nlohmann::json::object());
+        if (!params.is_object()) {
+            return respond.send(rpc_error(200, id, kInvalidParams, "Invalid params: params must be an object"));
+        }
+        if (method == "ping") {
+            return respond.send(rpc_result(id, nlohmann::json::object()));
+        }
+        if (method == "tools/list") {
+            return respond.send(rpc_result(id, {{"tools", list_tools(**session)}}));
+        }
+        if (method == "tools/call") {
+            return call_tool(*session, id, params, std::move(respond));
+        }
+        return respond.send(rpc_error(200, id, kMethodNotFound, fmt::format("Method not found: {}", method)));
+    } catch (const std::exception& error) {
+        // Reached only before the responder was handed on (call_tool does not throw).
+        spdlog::error("mcp: {} {}: {}", request.method, request.path, error.what());
+        respond.send(rpc_error(500, id, kInternalError, "Internal error"));
+    }
+}
+
+net::HttpResponse McpServer::initialize(const net::HttpRequest& request, const nlohmann::json& message) {
+    const nlohmann::json& id = message["id"];
+    const nlohmann::json params = message.value("params", nlohmann::json::object());
+    if (!params.is_object()) {
+        return rpc_error(200, id, kInvalidParams, "Invalid params: params must be an object");
+    }
+    const std::string requested =
+        params.contains("protocolVersion") && params["protocolVersion"].is_string() ? params["protocolVersion"] : "";
+    const std::string version = supported_protocol_version(requested) ? requested : std::string(kProtocolVersions[0]);
+
+    auto session = std::make_shared<Session>();
+    session->id = new_uuid();
+    session->subject = request.subject;
+    session->protocol_version = version;
+    {
+        const std::lock_guard lock(m_mutex);
+        if (m_by_id.size() >= kMaxSessions) {
+            return rpc_error(503, id, kInternalError, "too many MCP sessions; end some with DELETE /mcp");
+        }
+        m_by_id[session->id] = session;
+    }
+    const nlohmann::json result{
+        {"protocolVersion", version},
+        {"capabilities", {{"tools", {{"listChanged", false}}}}},
+        {"serverInfo", {{"name", "atelier"}, {"title", "atelier hub"}, {"version", ATELIER_VERSION}}},
+        {"instructions",
+         "atelier joins your projects to live engines. Call list_projects or create_project, then open_project: "
+         "the project's engine tools appear in tools/list (call it again after opening). get_viewport returns "
+         "the latest viewport image. Every change an engine tool makes is committed as a version."}};
+    auto response = rpc_result(id, result);
+    response.headers.set("Mcp-Session-Id", session->id);
+    return response;
+}
+
+net::HttpResponse McpServer::get(const net::HttpRequest& request) const {
+    if (!origin_allowed(request)) {
+        return forbidden_origin();
+    }
+    auto response = rpc_error(405, nullptr, kInvalidRequest, "Method Not Allowed: this server offers no GET stream");
+    response.headers.set("Allow", "POST, DELETE");
+    return response;
+}
+
+net::HttpResponse McpServer::remove(const net::HttpRequest& request) {
+    if (!origin_allowed(request)) {
+        return forbidden_origin();
+    }
+    auto session = admit(request);
+    if (!session) {
+        return rpc_error(http_status(session.error().code), nullptr, kInvalidRequest, session.error().message);
+    }
+    {
+        const std::lock_guard lock(m_mutex);
+        m_by_id.erase((*session)->id);
+    }
+    detach(**session);
+    return net::HttpResponse{.status = 204};
+}
+
+} // namespace atelier::mcp

@@ -141,6 +141,32 @@ TEST_F(McpTest, AClientOpensAProjectCallsAnEngineToolAndGetsTheViewport) {
     EXPECT_EQ(post(headers(session), {{"jsonrpc", "2.0"}, {"id", 99}, {"method", "ping"}}).status, 404);
 }
 
+TEST_F(McpTest, ABrowserTabOnTheSameSessionSeesTheClientsChangesAndFrames) {
+    start_test_hub();
+    const std::string project = create_project(auth());
+    Tab tab(*hub, hub->bearer());
+    const auto ready = start_session(tab, project);
+    ASSERT_FALSE(ready.is_null());
+    tab.frames.clear();
+
+    const std::string session = initialize();
+    const auto opened = call(session, "open_project", {{"project_id", project}});
+    ASSERT_FALSE(opened["result"].value("isError", false)) << opened.dump();
+    EXPECT_EQ(opened["result"]["structuredContent"]["session_id"], ready["session_id"]) << "joins the live session";
+
+    const auto result = call(session, "scene__create_object", {{"name", "seen"}});
+    ASSERT_FALSE(result["result"].value("isError", false)) << result.dump();
+    const auto created = tab.next("version:created");
+    ASSERT_FALSE(created.is_null());
+    EXPECT_NE(created["payload"]["message"].get<std::string>().find("scene__create_object"), std::string::npos);
+    // Frames may follow the version; reading for a type that never comes collects them.
+    for (int attempt = 0; attempt < 10 && tab.frames.empty(); ++attempt) {
+        (void)tab.next("no-such-type", std::chrono::seconds(1));
+    }
+    ASSERT_FALSE(tab.frames.empty());
+    EXPECT_EQ(tab.frames.back().substr(0, 4), "AVF1");
+}
+
 TEST_F(McpTest, InvalidArgumentsComeBackAsAnErrorResultWithEveryError) {
     start_test_hub();
     const std::string session = initialize();

@@ -117,9 +117,9 @@ json command_result(const json& envelope) {
     }
     if (payload.contains("version")) {
         content.push_back(
-            {{"type", "text"}, {"text", fmt::format("Committed as version {}.", payload["version"].dump())}});
+            {{"type", "text"}, {"text", fmt::format("Committed as version {}.", payload.value("version", ""))}});
     } else if (payload.contains("save_error")) {
-        content.push_back({{"type", "text"}, {"text", "The change was not saved: " + payload["save_error"].dump()}});
+        content.push_back({{"type", "text"}, {"text", "The change was not saved: " + payload.value("save_error", "")}});
     }
     if (content.empty()) {
         content.push_back({{"type", "text"}, {"text", "done"}});

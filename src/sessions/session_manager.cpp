@@ -292,6 +292,10 @@ void SessionManager::start_now(const std::string& user_id, const std::string& pr
     if (!project) {
         return send_error(tab, project.error(), re);
     }
+    // A tab watches one session: starting another leaves the previous one (its grace may begin).
+    if (const auto previous = session_for(tab, {}); !previous.empty() && previous != session_id) {
+        detach(tab);
+    }
     std::string detail;
     if (!session_id.empty()) {
         auto existing = find(user_id, session_id);

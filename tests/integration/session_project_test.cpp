@@ -33,16 +33,17 @@ TEST_F(SessionTest, RestoringAVersionReopensItInTheLiveEngine) {
     const auto first = create_object(tab, "cube");
     create_object(tab, "sphere");
     ASSERT_EQ(objects_of(tab).size(), 2U);
+    for (int i = 0; i < 2; ++i) {
+        ASSERT_FALSE(tab.next("scene:updated").is_null()); // those of the two commands
+    }
 
     const auto restored =
         http_request(hub->port(), "POST", "/api/projects/" + project + "/versions/" + first + "/restore", auth());
     ASSERT_EQ(restored.status, 201) << restored.body;
     // The engine reopens the restored tree and announces it; its next save keeps the restore.
-    json scene = tab.next("scene:updated");
-    while (!scene.is_null() && scene["payload"]["summary"]["objects"].size() != 1) {
-        scene = tab.next("scene:updated"); // those of the two commands, then the reopened one
-    }
+    const auto scene = tab.next("scene:updated");
     ASSERT_FALSE(scene.is_null()) << hub->log();
+    EXPECT_EQ(scene["payload"]["summary"]["objects"].size(), 1U) << scene.dump();
     const auto objects = objects_of(tab);
     ASSERT_EQ(objects.size(), 1U) << objects.dump();
     EXPECT_EQ(objects[0]["name"], "cube");

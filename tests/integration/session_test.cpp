@@ -76,6 +76,22 @@ TEST_F(SessionTest, RefreshReattachesToTheSameEngineProcess) {
     EXPECT_EQ(sessions().size(), 1U);
 }
 
+TEST_F(SessionTest, StartingAnotherProjectLeavesThePreviousSession) {
+    start_test_hub({"--session-grace", "30"});
+    const auto first = create_project(auth());
+    const auto second = create_project(auth());
+    Tab tab(*hub, hub->bearer());
+    const auto left = start_session(tab, first)["session_id"].get<std::string>();
+    const auto joined = start_session(tab, second)["session_id"].get<std::string>();
+    ASSERT_NE(left, joined);
+    for (const auto& session : sessions()) {
+        EXPECT_EQ(session["tabs"], session["id"] == joined ? 1 : 0) << session.dump();
+        if (session["id"] == left) {
+            EXPECT_EQ(session["state"], "detached");
+        }
+    }
+}
+
 TEST_F(SessionTest, TwoTabsSeeTheSameEvents) {
     start_test_hub();
     const auto project = create_project(auth());

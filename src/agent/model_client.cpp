@@ -75,14 +75,15 @@ ModelResult<ModelReply> ModelClient::attempt(const net::ClientRequest& http,
         }
         return true;
     };
-    auto outcome = net::http_stream(
+    auto outcome = m_http.stream(
         http, [&](const net::ClientResponseHead& received) { head = received; },
         [&](std::string_view bytes) {
             if (head.status != 200) {
                 error_body.append(bytes.substr(0, kErrorBodyLimit - std::min(kErrorBodyLimit, error_body.size())));
                 return error_body.size() < kErrorBodyLimit;
             }
-            return feed(parser.feed(bytes)) && !decoder->done();
+            // Read to the end of the body even after the last event, so the connection can be kept.
+            return feed(parser.feed(bytes));
         },
         &cancel);
     if (cancel.cancelled()) {

@@ -49,6 +49,8 @@ private:
     ModelSettings m_settings;
     std::unique_ptr<WireFormat> m_format;
     RetryPolicy m_policy;
+    /// Keeps the provider's connection (and its TLS session) open from one step to the next.
+    mutable net::HttpClient m_http;
 };
 
 /// Waits `delay` unless `cancel` is raised first; false when it was.

@@ -179,8 +179,17 @@ Error io_error(const Exchange& exchange, std::string_view stage, const beast::er
 }
 
 // Sends the request and streams the response on an established stream (plain or TLS).
+// What one exchange left behind: whether a response head arrived (a failure before it on a reused
+// connection means the server had closed it: try a fresh one) and whether the connection may
+// serve another request.
+struct ExchangeState {
+    bool got_head = false;
+    bool reusable = false;
+};
+
 template <class Stream>
-Result<void> send_and_read(asio::io_context& io, Stream& stream, beast::tcp_stream& lowest, const Exchange& exchange) {
+Result<void> send_and_read(asio::io_context& io, Stream& stream, beast::tcp_stream& lowest, beast::flat_buffer& buffer,
+                           const Exchange& exchange, ExchangeState& state) {
     http::request<http::string_body> message{http::string_to_verb(exchange.request.method), exchange.url.target, 11};
     const bool default_port = exchange.url.port == (exchange.url.is_https() ? 443 : 80);
     message.set(http::field::host,
@@ -197,13 +206,13 @@ Result<void> send_and_read(asio::io_context& io, Stream& stream, beast::tcp_stre
         return fail(io_error(exchange, "sending the request", error));
     }
 
-    beast::flat_buffer buffer;
     http::response_parser<http::buffer_body> parser;
     parser.body_limit(boost::none);
     lowest.expires_after(exchange.request.read_timeout);
     if (auto error = run_one(io, [&](auto handler) { http::async_read_header(stream, buffer, parser, handler); })) {
         return fail(io_error(exchange, "reading the response head", error));
     }
+    state.got_head = true;
     ClientResponseHead head;
     head.status = static_cast<int>(parser.get().result_int());
     for (const auto& field : parser.get()) {
@@ -226,12 +235,13 @@ Result<void> send_and_read(asio::io_context& io, Stream& stream, beast::tcp_stre
         }
         const auto got = chunk.size() - parser.get().body().size;
         if (got > 0 && !exchange.on_body(std::string_view(chunk.data(), got))) {
-            return {};
+            return {}; // stopped early: the rest of the body is unread, so the connection is not reused
         }
         if (error) {
             return fail(io_error(exchange, "reading the response body", error));
         }
     }
+    state.reusable = parser.keep_alive();
     return {};
 }
 
@@ -306,23 +316,72 @@ std::optional<Url> https_proxy_for(const std::string& host) {
     return parsed ? std::optional<Url>(*parsed) : std::nullopt;
 }
 
-Result<void> http_stream(const ClientRequest& request, const std::function<void(const ClientResponseHead&)>& on_head,
-                         const std::function<bool(std::string_view)>& on_body, CancelSignal* cancel) {
-    const auto url = ATELIER_TRY(Url::parse(request.url));
-    const Exchange exchange{request, url, on_head, on_body, cancel};
+struct HttpClient::Connection {
+    std::string key; ///< scheme://host:port
     asio::io_context io;
-    beast::tcp_stream tcp_stream(io);
+    beast::tcp_stream tcp{io};
+    beast::flat_buffer buffer;
+    std::unique_ptr<ssl::context> tls_context;
+    std::unique_ptr<beast::ssl_stream<beast::tcp_stream&>> tls;
+    std::chrono::steady_clock::time_point idle_since;
+};
+
+namespace {
+
+constexpr auto kIdleLimit = std::chrono::seconds(30);
+
+std::string connection_key(const Url& url) {
+    return fmt::format("{}://{}:{}", url.scheme, url.host, url.port);
+}
+
+// Connects (through an HTTPS proxy tunnel when one applies) and, for https, shakes hands.
+Result<void> open_connection(HttpClient::Connection& connection, const Exchange& exchange) {
+    const auto& url = exchange.url;
+    if (!url.is_https()) {
+        return connect_tcp(connection.io, connection.tcp, exchange, url.host, url.port);
+    }
+    if (const auto proxy = https_proxy_for(url.host)) {
+        ATELIER_TRY(connect_tcp(connection.io, connection.tcp, exchange, proxy->host, proxy->port));
+        ATELIER_TRY(open_tunnel(connection.io, connection.tcp, exchange));
+    } else {
+        ATELIER_TRY(connect_tcp(connection.io, connection.tcp, exchange, url.host, url.port));
+    }
+    connection.tls_context = std::make_unique<ssl::context>(ssl::context::tls_client);
+    beast::error_code error;
+    connection.tls_context->set_default_verify_paths(error);
+    if (error) {
+        return fail(ErrorCode::Unavailable, "cannot load the system CA certificates: " + error.message());
+    }
+    connection.tls_context->set_verify_mode(ssl::verify_peer);
+    connection.tls = std::make_unique<beast::ssl_stream<beast::tcp_stream&>>(connection.tcp, *connection.tls_context);
+    if (!SSL_set_tlsext_host_name(connection.tls->native_handle(), url.host.c_str())) {
+        return fail(ErrorCode::Unavailable, fmt::format("{}: cannot set the TLS server name", url.host));
+    }
+    connection.tls->set_verify_callback(ssl::host_name_verification(url.host));
+    connection.tcp.expires_after(exchange.request.connect_timeout);
+    error = run_one(connection.io,
+                    [&](auto handler) { connection.tls->async_handshake(ssl::stream_base::client, handler); });
+    if (error) {
+        return fail(io_error(exchange, "the TLS handshake", error));
+    }
+    return {};
+}
+
+// Runs `work` (connecting, or one request) on `connection`, interruptible by `cancel`: a cancel
+// closes the socket from the canceller's thread, through the connection's own io_context.
+template <class Work>
+Result<void> cancellable(HttpClient::Connection& connection, const Exchange& exchange, Work&& work) {
     CancelSignal::HandlerId cancel_id = 0;
-    if (cancel != nullptr) {
-        cancel_id = cancel->on_cancel([&io, &tcp_stream] {
-            asio::post(io, [&tcp_stream] {
+    if (exchange.cancel != nullptr) {
+        cancel_id = exchange.cancel->on_cancel([&connection] {
+            asio::post(connection.io, [&connection] {
                 beast::error_code ignored;
-                tcp_stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-                tcp_stream.socket().close(ignored);
+                connection.tcp.socket().shutdown(tcp::socket::shutdown_both, ignored);
+                connection.tcp.socket().close(ignored);
             });
         });
     }
-    // The handler refers to locals: it must be gone before they are.
+    // The handler refers to the connection: it must be gone before the connection may be.
     struct Unregister {
         CancelSignal* signal;
         CancelSignal::HandlerId id;
@@ -331,40 +390,85 @@ Result<void> http_stream(const ClientRequest& request, const std::function<void(
                 signal->remove(id);
             }
         }
-    } unregister{cancel, cancel_id};
+    } unregister{exchange.cancel, cancel_id};
+    if (exchange.cancel != nullptr && exchange.cancel->cancelled()) {
+        return fail(ErrorCode::Cancelled, "the request was cancelled");
+    }
+    return std::forward<Work>(work)();
+}
+
+Result<void> exchange_on(HttpClient::Connection& connection, const Exchange& exchange, ExchangeState& state) {
+    return cancellable(connection, exchange, [&]() -> Result<void> {
+        if (connection.tls) {
+            return send_and_read(connection.io, *connection.tls, connection.tcp, connection.buffer, exchange, state);
+        }
+        return send_and_read(connection.io, connection.tcp, connection.tcp, connection.buffer, exchange, state);
+    });
+}
+
+} // namespace
+
+HttpClient::HttpClient() = default;
+HttpClient::~HttpClient() = default;
+
+std::unique_ptr<HttpClient::Connection> HttpClient::take_idle(const std::string& key) {
+    const std::lock_guard lock(m_mutex);
+    const auto now = std::chrono::steady_clock::now();
+    std::erase_if(m_idle, [now](const auto& entry) { return now - entry.second->idle_since > kIdleLimit; });
+    const auto it = m_idle.find(key);
+    if (it == m_idle.end()) {
+        return nullptr;
+    }
+    auto connection = std::move(it->second);
+    m_idle.erase(it);
+    return connection;
+}
+
+void HttpClient::put_idle(std::unique_ptr<Connection> connection) {
+    connection->idle_since = std::chrono::steady_clock::now();
+    const std::lock_guard lock(m_mutex);
+    m_idle.emplace(connection->key, std::move(connection));
+}
+
+Result<void> HttpClient::stream(const ClientRequest& request,
+                                const std::function<void(const ClientResponseHead&)>& on_head,
+                                const std::function<bool(std::string_view)>& on_body, CancelSignal* cancel) {
+    const auto url = ATELIER_TRY(Url::parse(request.url));
+    const Exchange exchange{request, url, on_head, on_body, cancel};
     if (cancel != nullptr && cancel->cancelled()) {
         return fail(ErrorCode::Cancelled, "the request was cancelled");
     }
+    const auto key = connection_key(url);
+    auto connection = take_idle(key);
+    for (;;) {
+        const bool reused = connection != nullptr;
+        if (!reused) {
+            connection = std::make_unique<Connection>();
+            connection->key = key;
+            ATELIER_TRY(cancellable(*connection, exchange, [&] { return open_connection(*connection, exchange); }));
+        }
+        ExchangeState state;
+        auto outcome = exchange_on(*connection, exchange, state);
+        if (outcome) {
+            if (state.reusable) {
+                put_idle(std::move(connection));
+            }
+            return outcome;
+        }
+        // A kept-alive connection the server has closed meanwhile fails before any answer:
+        // the request did not reach it, so it goes again on a new connection.
+        const bool cancelled = cancel != nullptr && cancel->cancelled();
+        if (!reused || state.got_head || cancelled) {
+            return outcome;
+        }
+        connection.reset();
+    }
+}
 
-    if (!url.is_https()) {
-        ATELIER_TRY(connect_tcp(io, tcp_stream, exchange, url.host, url.port));
-        return send_and_read(io, tcp_stream, tcp_stream, exchange);
-    }
-
-    if (const auto proxy = https_proxy_for(url.host)) {
-        ATELIER_TRY(connect_tcp(io, tcp_stream, exchange, proxy->host, proxy->port));
-        ATELIER_TRY(open_tunnel(io, tcp_stream, exchange));
-    } else {
-        ATELIER_TRY(connect_tcp(io, tcp_stream, exchange, url.host, url.port));
-    }
-    ssl::context context(ssl::context::tls_client);
-    beast::error_code error;
-    context.set_default_verify_paths(error);
-    if (error) {
-        return fail(ErrorCode::Unavailable, "cannot load the system CA certificates: " + error.message());
-    }
-    context.set_verify_mode(ssl::verify_peer);
-    beast::ssl_stream<beast::tcp_stream&> tls(tcp_stream, context);
-    if (!SSL_set_tlsext_host_name(tls.native_handle(), url.host.c_str())) {
-        return fail(ErrorCode::Unavailable, fmt::format("{}: cannot set the TLS server name", url.host));
-    }
-    tls.set_verify_callback(ssl::host_name_verification(url.host));
-    tcp_stream.expires_after(request.connect_timeout);
-    error = run_one(io, [&](auto handler) { tls.async_handshake(ssl::stream_base::client, handler); });
-    if (error) {
-        return fail(io_error(exchange, "the TLS handshake", error));
-    }
-    return send_and_read(io, tls, tcp_stream, exchange);
+Result<void> http_stream(const ClientRequest& request, const std::function<void(const ClientResponseHead&)>& on_head,
+                         const std::function<bool(std::string_view)>& on_body, CancelSignal* cancel) {
+    HttpClient client;
+    return client.stream(request, on_head, on_body, cancel);
 }
 
 } // namespace atelier::net

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -64,6 +65,34 @@ struct ClientResponseHead {
 
 /// `https_proxy`/`HTTPS_PROXY` for this host, honouring `no_proxy`/`NO_PROXY`; nullopt: direct.
 [[nodiscard]] std::optional<Url> https_proxy_for(const std::string& host);
+
+/// Sends HTTP/1.1 requests and keeps their connections open for the next request to the same
+/// scheme://host:port (keep-alive; connections idle over 30 s are dropped), so a TLS handshake
+/// is paid once per connection, not once per request. A request on a kept connection that the
+/// server has closed meanwhile goes again on a new one. Thread-safe: each connection serves one
+/// request at a time; requests from many threads at once each get their own.
+class HttpClient {
+public:
+    HttpClient();
+    ~HttpClient();
+    HttpClient(const HttpClient&) = delete;
+    HttpClient& operator=(const HttpClient&) = delete;
+
+    /// As http_stream below, on a kept connection when there is one.
+    [[nodiscard]] Result<void> stream(const ClientRequest& request,
+                                      const std::function<void(const ClientResponseHead&)>& on_head,
+                                      const std::function<bool(std::string_view)>& on_body,
+                                      CancelSignal* cancel = nullptr);
+
+    struct Connection; ///< in http_client.cpp
+
+private:
+    std::unique_ptr<Connection> take_idle(const std::string& key);
+    void put_idle(std::unique_ptr<Connection> connection);
+
+    std::mutex m_mutex;
+    std::multimap<std::string, std::unique_ptr<Connection>> m_idle;
+};
 
 /// One HTTP/1.1 request over a fresh connection: plain TCP for http://, TLS (OpenSSL, the system
 /// CA store, host name verification, SNI) for https:// — through an HTTPS_PROXY CONNECT tunnel

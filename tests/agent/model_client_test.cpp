@@ -81,6 +81,31 @@ TEST_P(ModelClientTest, StreamsTextAndToolCalls) {
     }
 }
 
+TEST_P(ModelClientTest, KeepsTheConnectionFromOneRequestToTheNext) {
+    ASSERT_TRUE(server->script({{"replies", json::array({{{"text", "one"}}, {{"status", 429}}, {{"text", "two"}}})}}));
+    const auto model = client();
+    ASSERT_TRUE(ask(model));
+    ASSERT_TRUE(ask(model)); // a 429 and its retry
+    const auto requests = server->requests();
+    ASSERT_EQ(requests.size(), 3U);
+    EXPECT_EQ(requests[0]["client_port"], requests[1]["client_port"]);
+    EXPECT_EQ(requests[1]["client_port"], requests[2]["client_port"]);
+}
+
+TEST_P(ModelClientTest, AKeptConnectionTheServerClosedIsReplacedWithoutARetry) {
+    ASSERT_TRUE(server->script({{"replies", json::array({{{"text", "one"}, {"close", true}}, {{"text", "two"}}})}}));
+    const auto model = client();
+    ASSERT_TRUE(ask(model));
+    std::vector<RetryNotice> retries;
+    const auto reply = ask(model, &retries);
+    ASSERT_TRUE(reply) << reply.error().message;
+    EXPECT_EQ(reply->message.text(), "two");
+    EXPECT_TRUE(retries.empty());
+    const auto requests = server->requests();
+    ASSERT_EQ(requests.size(), 2U);
+    EXPECT_NE(requests[0]["client_port"], requests[1]["client_port"]);
+}
+
 TEST_P(ModelClientTest, RetriesA429HonouringRetryAfterThenA529) {
     ASSERT_TRUE(server->script(
         {{"replies",

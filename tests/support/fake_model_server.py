@@ -9,7 +9,8 @@ Each model request takes the next scripted reply (provider-neutral JSON) and ren
 protocol of the path it arrived on. Control endpoints:
   POST /_script    {"replies": [...]} replaces the script and forgets the recorded requests
   GET  /_requests  every model request received so far: [{"path", "headers", "body", "served_ms"}]
-                   (served_ms: from taking the connection to writing the last byte, for benchmarks)
+                   (served_ms: from the request line to the last byte written, for benchmarks)
+                   and "client_port" (requests on one kept-alive connection share it)
 A reply is an object with any of:
   "text": "..."                          streamed in small pieces
   "tool_calls": [{"name", "arguments"} | {"name", "raw_arguments": "not json"}, "id"?]
@@ -18,6 +19,7 @@ A reply is an object with any of:
   "stall_ms": N                          pause N ms after the first text piece (to cancel mid-stream)
   "reuse_index_zero": true               (OpenAI) every tool call at index 0, told apart by id
   "usage": {"input_tokens", "output_tokens"}
+  "close": true                          close the connection after the reply, unannounced
 When the script runs out, the reply is the text "(script exhausted)".
 Run: fake_model_server.py [--port N] [--script FILE]; prints "fake model listening on PORT".
 """
@@ -51,9 +53,11 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # stream pieces leave at once, as a real provider's do
 
-    def setup(self):
-        super().setup()
-        self.accepted = time.monotonic()  # the request's own time starts when its thread takes the connection
+    def parse_request(self):
+        # A request's own time starts once its request line arrived (connections are kept alive,
+        # so the time before that is the client's idle time, or its new connection).
+        self.started = time.monotonic()
+        return super().parse_request()
 
     def log_message(self, format, *args):  # noqa: A002 - quiet by default
         pass
@@ -88,9 +92,9 @@ class Handler(BaseHTTPRequestHandler):
             body = json.loads(raw)
         except ValueError:
             return self.send_json(400, {"error": {"type": "invalid_request_error", "message": "body is not JSON"}})
-        started = self.accepted
+        started = self.started
         record = {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body,
-                  "served_ms": None}
+                  "served_ms": None, "client_port": self.client_address[1]}
         with LOCK:
             STATE["requests"].append(record)
         try:
@@ -112,7 +116,6 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("content-type", "text/event-stream")
         self.send_header("transfer-encoding", "chunked")
-        self.send_header("connection", "close")
         self.end_headers()
         try:
             for item in events:
@@ -125,8 +128,9 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
-            pass  # the client went away (a cancelled turn)
-        self.close_connection = True
+            self.close_connection = True  # the client went away (a cancelled turn)
+        if reply.get("close"):
+            self.close_connection = True  # without telling the client, as an idle timeout would
 
     @staticmethod
     def sse(event, data):

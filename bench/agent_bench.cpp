@@ -5,7 +5,7 @@
 // for `basics__echo`, the last one answers in text. Per step, the hub's time is the interval
 // between two consecutive `agent:tool_call` events at the browser, minus the engine's part (the
 // hub-measured `duration_ms` of the tool call in between) and minus the model's part (the fake
-// server's own `served_ms`, from reading the request body to writing the last byte). What is left
+// server's own `served_ms`, from its request line to writing the last byte). What is left
 // is the hub: prompt and request building, the HTTP connection, SSE parsing, validation, dispatch,
 // the transcript, the events — and the loopback hops, which a real deployment pays as well.
 //
@@ -194,10 +194,11 @@ int main(int argc, char** argv) {
         turn_total_ms.push_back(total);
         turn_overhead_ms.push_back(total - model_total - engine_total);
     }
-    // The floor: one model request straight from this process (fresh connection, as the hub
-    // makes them), minus the fake server's own time: loopback TCP, HTTP and Python's
-    // per-connection thread. The hub pays this once per step too.
+    // The floor: one model request straight from this process over a kept-alive connection (as
+    // the hub makes them), minus the fake server's own time: loopback TCP and HTTP. The hub pays
+    // this once per step too.
     std::vector<double> floor_ms;
+    atelier::net::HttpClient http;
     for (int i = 0; i < 200; ++i) {
         model->script({{"replies", {{{"text", "x"}}}}});
         atelier::net::ClientRequest request;
@@ -205,7 +206,7 @@ int main(int argc, char** argv) {
         request.headers = {{"content-type", "application/json"}};
         request.body = json{{"model", "fake"}, {"messages", json::array()}}.dump();
         const auto started = Clock::now();
-        const auto done = atelier::net::http_stream(
+        const auto done = http.stream(
             request, [](const atelier::net::ClientResponseHead&) {}, [](std::string_view) { return true; });
         const auto elapsed = ms_since(started, Clock::now());
         const auto served = model->requests();

@@ -4,94 +4,20 @@
 
 #include <signal.h>
 
-#include <deque>
 #include <filesystem>
 #include <fstream>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "clients.h"
 #include "fake_model.h"
-#include "hub_process.h"
+#include "session_fixture.h"
 
 namespace atelier::testing {
 namespace {
 
 using nlohmann::json;
 namespace fs = std::filesystem;
-
-/// One browser tab: sends envelopes, reads until a message of a given type arrives.
-class Tab {
-public:
-    Tab(const HubProcess& hub) {
-        auto connection = WsClient::connect(hub.port(), "/ws/browser", {{"Authorization", hub.bearer()}});
-        EXPECT_NE(connection.client, nullptr) << connection.status << " " << connection.error;
-        m_client = std::move(connection.client);
-    }
-
-    std::string send(const std::string& type, const json& payload) {
-        const std::string id = "m" + std::to_string(++m_next);
-        m_client->send_text(json{{"type", type}, {"id", id}, {"payload", payload}}.dump());
-        return id;
-    }
-
-    /// The next message of `type` (earlier ones of other types stay available); null on timeout.
-    json next(const std::string& type, std::chrono::seconds timeout = std::chrono::seconds(60)) {
-        for (auto it = m_pending.begin(); it != m_pending.end(); ++it) {
-            if ((*it)["type"] == type) {
-                auto found = std::move(*it);
-                m_pending.erase(it);
-                return found;
-            }
-        }
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
-        while (std::chrono::steady_clock::now() < deadline) {
-            auto message = m_client->read(
-                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
-            if (!message) {
-                return nullptr;
-            }
-            if (!message->is_text) {
-                continue;
-            }
-            auto parsed = json::parse(message->data);
-            seen.push_back(parsed);
-            if (parsed["type"] == type) {
-                return parsed;
-            }
-            m_pending.push_back(parsed);
-        }
-        return nullptr;
-    }
-
-    /// Everything of `type` seen so far.
-    std::vector<json> all(const std::string& type) const {
-        std::vector<json> out;
-        for (const auto& message : seen) {
-            if (message["type"] == type) {
-                out.push_back(message);
-            }
-        }
-        return out;
-    }
-
-    /// The concatenated `agent:message` deltas seen so far.
-    std::string streamed() const {
-        std::string text;
-        for (const auto& message : all("agent:message")) {
-            text += message["payload"]["delta"].get<std::string>();
-        }
-        return text;
-    }
-
-    std::vector<json> seen;
-
-private:
-    std::unique_ptr<WsClient> m_client;
-    std::deque<json> m_pending;
-    int m_next = 0;
-};
 
 json tool_call(const std::string& name, const json& arguments) {
     return {{"name", name}, {"arguments", arguments}};

@@ -24,6 +24,7 @@ using nlohmann::json;
 /// One browser tab on /ws/browser: sends envelopes, reads until a given type arrives.
 class Tab {
 public:
+    explicit Tab(const HubProcess& hub) : Tab(hub, hub.bearer()) {}
     Tab(const HubProcess& hub, const std::string& bearer) {
         auto connection = WsClient::connect(hub.port(), "/ws/browser", {{"Authorization", bearer}});
         EXPECT_NE(connection.client, nullptr) << connection.status << " " << connection.error;
@@ -37,7 +38,7 @@ public:
     }
 
     /// The next text message of `type` (others are kept in `seen`); null json on timeout.
-    json next(const std::string& type, std::chrono::seconds timeout = std::chrono::seconds(30)) {
+    json next(const std::string& type, std::chrono::seconds timeout = std::chrono::seconds(60)) {
         for (auto it = m_pending.begin(); it != m_pending.end(); ++it) {
             if ((*it)["type"] == type) {
                 auto found = std::move(*it);
@@ -64,6 +65,26 @@ public:
             m_pending.push_back(parsed);
         }
         return nullptr;
+    }
+
+    /// Everything of `type` seen so far.
+    [[nodiscard]] std::vector<json> all(const std::string& type) const {
+        std::vector<json> out;
+        for (const auto& message : seen) {
+            if (message["type"] == type) {
+                out.push_back(message);
+            }
+        }
+        return out;
+    }
+
+    /// The concatenated `agent:message` deltas seen so far.
+    [[nodiscard]] std::string streamed() const {
+        std::string text;
+        for (const auto& message : all("agent:message")) {
+            text += message["payload"]["delta"].get<std::string>();
+        }
+        return text;
     }
 
     WsClient& client() { return *m_client; }

@@ -28,6 +28,7 @@
 #include "fake_model.h"
 #include "hub_process.h"
 #include "net/http_client.h"
+#include "percentile.h"
 
 namespace {
 
@@ -37,14 +38,7 @@ using atelier::testing::FakeModelServer;
 using atelier::testing::HubProcess;
 using atelier::testing::WsClient;
 
-double percentile(std::vector<double> values, double p) {
-    if (values.empty()) {
-        return 0;
-    }
-    std::sort(values.begin(), values.end());
-    const auto index = static_cast<std::size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
-    return values[std::min(index, values.size() - 1)];
-}
+using atelier::bench::percentile;
 
 double ms_since(Clock::time_point from, Clock::time_point to) {
     return std::chrono::duration<double, std::milli>(to - from).count();

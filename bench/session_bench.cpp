@@ -35,6 +35,7 @@
 
 #include "clients.h"
 #include "hub_process.h"
+#include "percentile.h"
 
 namespace {
 
@@ -43,13 +44,7 @@ using Clock = std::chrono::steady_clock;
 using atelier::testing::HubProcess;
 using atelier::testing::WsClient;
 
-double percentile(std::vector<double> values, double p) {
-    if (values.empty()) {
-        return 0;
-    }
-    std::sort(values.begin(), values.end());
-    return values[std::min(values.size() - 1, static_cast<std::size_t>(p * static_cast<double>(values.size())))];
-}
+using atelier::bench::percentile;
 
 double ms_since(Clock::time_point start) {
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();

@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "percentile.h"
 #include "store/project_repos.h"
 #include "store/store.h"
 
@@ -60,11 +61,7 @@ double ms_since(Clock::time_point start) {
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-double percentile(std::vector<double> values, double fraction) {
-    std::sort(values.begin(), values.end());
-    const auto index = static_cast<std::size_t>(fraction * static_cast<double>(values.size() - 1));
-    return values[index];
-}
+using atelier::bench::percentile;
 
 fs::path scratch_dir(const fs::path& parent, const char* name) {
     std::string pattern = (parent / (std::string(name) + "-XXXXXX")).string();

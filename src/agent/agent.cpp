@@ -270,12 +270,19 @@ void Agent::work(const std::shared_ptr<Conversation>& conversation) {
                 cancel->cancel();
             }
         }
+        auto sessions = m_sessions.lock();
+        if (sessions) {
+            sessions->set_busy(conversation->session, true);
+        }
         try {
             run_turn(*conversation, turn, *cancel);
         } catch (const std::exception& error) {
             // Last resort: a turn must never take the hub down.
             spdlog::error("agent: turn {} failed: {}", short_id(turn.id), error.what());
             sessions::SessionManager::send_error(turn.tab, Error{ErrorCode::Internal, error.what()}, turn.re);
+        }
+        if (sessions) {
+            sessions->set_busy(conversation->session, false);
         }
         const std::lock_guard lock(conversation->mutex);
         conversation->turn_active = false;

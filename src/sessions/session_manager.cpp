@@ -327,7 +327,7 @@ void SessionManager::start_now(const std::string& user_id, const std::string& pr
                 state = existing->state;
                 link = existing->link;
             }
-            if (link && state == SessionState::Ready) {
+            if (link && (state == SessionState::Ready || state == SessionState::Busy)) {
                 auto payload = ready_payload(existing);
                 payload["resumed"] = true;
                 send(tab, "session:ready", payload, re);
@@ -767,6 +767,21 @@ void SessionManager::commit(const std::shared_ptr<Session>& session, const std::
     done(outcome->revision);
 }
 
+void SessionManager::set_busy(const std::shared_ptr<Session>& session, bool busy) {
+    SessionState next = SessionState::Busy;
+    {
+        const std::lock_guard lock(session->mutex);
+        const auto state = session->state;
+        if (busy ? (state != SessionState::Ready && state != SessionState::Detached) : state != SessionState::Busy) {
+            return; // starting, reconnecting, lost or ending: that state says more
+        }
+        if (!busy) {
+            next = session->tabs.empty() ? SessionState::Detached : SessionState::Ready;
+        }
+    }
+    set_state(session, next, busy ? "an agent turn is running" : "");
+}
+
 void SessionManager::replay(const std::shared_ptr<Session>& session, const Tab& tab) {
     nlohmann::json scene;
     std::string frame;
@@ -961,7 +976,7 @@ void SessionManager::detach(const Tab& tab) {
     if (!session->tabs.empty() || session->state == SessionState::Ending || session->state == SessionState::Ended) {
         return;
     }
-    if (session->state == SessionState::Ready) {
+    if (session->state == SessionState::Ready) { // a busy session stays busy; its turn ends it
         session->state = SessionState::Detached;
     }
     spdlog::info("session {} (project {}): last tab left, ending in {} ms unless one returns", short_id(session->id),

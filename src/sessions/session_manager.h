@@ -103,6 +103,9 @@ public:
     void commit_turn(const std::shared_ptr<Session>& session, const std::string& message,
                      std::function<void(Result<std::string>)> done);
 
+    /// For the agent: `busy` while a turn runs (shown to every tab), then back to ready/detached.
+    void set_busy(const std::shared_ptr<Session>& session, bool busy);
+
     /// GET /api/sessions: this user's live sessions.
     [[nodiscard]] nlohmann::json list(const std::string& user_id) const;
 

@@ -135,6 +135,16 @@ TEST_P(AgentTest, AMultiStepTurnStreamsTextRunsToolsAndCommitsAVersion) {
     EXPECT_EQ(complete["usage"]["output_tokens"], 15);
     ASSERT_TRUE(complete["version"].is_string()) << complete.dump();
     EXPECT_EQ(tab->streamed(), "Adding a cube.Listing.There is one cube now.");
+    // The session is busy while the turn runs, and ready again after it.
+    bool busy = false;
+    bool ready_again = false;
+    for (auto status = tab->next("session:status", std::chrono::seconds(10)); !status.is_null() && !ready_again;
+         status = tab->next("session:status", std::chrono::seconds(10))) {
+        busy = busy || status["payload"]["state"] == "busy";
+        ready_again = busy && status["payload"]["state"] == "ready";
+    }
+    EXPECT_TRUE(busy);
+    EXPECT_TRUE(ready_again);
 
     const auto calls = tab->all("agent:tool_call");
     ASSERT_EQ(calls.size(), 2U);

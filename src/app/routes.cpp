@@ -24,7 +24,10 @@ net::Router build_routes(AppContext& app) {
     auto static_files = std::make_shared<net::StaticFiles>(app.config.web_root);
     const api::EnginesApi engines{*app.engines, *app.launch_tokens};
     api::ApiContext& rest = *app.api;
-    auto mcp = std::make_shared<mcp::McpServer>(rest, app.sessions);
+    auto mcp = std::make_shared<mcp::McpServer>(
+        rest, app.sessions, *app.timers,
+        std::chrono::milliseconds(static_cast<std::int64_t>(app.config.mcp_idle_timeout_s * 1000)));
+    mcp->start();
 
     // clang-format off
     router

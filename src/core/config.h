@@ -43,6 +43,7 @@ struct Config {
     double engine_call_timeout_s = 60;
     double engine_hello_timeout_s = 10;
     double session_grace_s = 30;
+    double mcp_idle_timeout_s = 3600;
     std::int64_t engine_max_attempts = 5;
     bool bench_endpoints = false;
     std::string engine_socket;           // empty: <data_dir>/engine.sock when an engine kind is sandboxed, else none

@@ -1,6 +1,8 @@
 #include "mcp/mcp_server.h"
 
+#include <algorithm>
 #include <exception>
+#include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -39,8 +41,39 @@ bool valid_id(const nlohmann::json& message) {
 
 } // namespace
 
-McpServer::McpServer(api::ApiContext& api, std::shared_ptr<sessions::SessionManager> sessions)
-    : m_api(api), m_sessions(std::move(sessions)) {}
+McpServer::McpServer(api::ApiContext& api, std::shared_ptr<sessions::SessionManager> sessions, TimerQueue& timers,
+                     std::chrono::milliseconds idle)
+    : m_api(api), m_timers(timers), m_idle(idle), m_sessions(std::move(sessions)) {}
+
+void McpServer::start() {
+    const auto every = std::clamp(m_idle / 4, std::chrono::milliseconds(50), std::chrono::milliseconds(60'000));
+    m_timers.schedule(every, [weak = weak_from_this()] {
+        if (auto self = weak.lock()) {
+            self->sweep();
+        }
+    });
+}
+
+void McpServer::sweep() {
+    std::vector<std::shared_ptr<Session>> expired;
+    {
+        const std::lock_guard lock(m_mutex);
+        const auto now = std::chrono::steady_clock::now();
+        for (auto it = m_by_id.begin(); it != m_by_id.end();) {
+            if (now - it->second->last_used > m_idle) {
+                expired.push_back(it->second);
+                it = m_by_id.erase(it);
+            } else {
+                ++it;
+            }
+        }
+    }
+    for (const auto& session : expired) {
+        spdlog::info("mcp session {}: idle for {} s, ended", session->id.substr(0, 8), m_idle.count() / 1000);
+        detach(*session); // a client that never says DELETE does not hold its hub session forever
+    }
+    start();
+}
 
 McpServer::~McpServer() = default;
 
@@ -61,6 +94,7 @@ Result<std::shared_ptr<McpServer::Session>> McpServer::admit(const net::HttpRequ
     if (found == m_by_id.end() || found->second->subject != request.subject) {
         return fail(ErrorCode::NotFound, "Not Found: no such MCP session (initialize a new one)");
     }
+    found->second->last_used = std::chrono::steady_clock::now();
     return found->second;
 }
 
@@ -147,6 +181,7 @@ net::HttpResponse McpServer::initialize(const net::HttpRequest& request, const n
     session->id = new_uuid();
     session->subject = request.subject;
     session->protocol_version = version;
+    session->last_used = std::chrono::steady_clock::now();
     {
         const std::lock_guard lock(m_mutex);
         if (m_by_id.size() >= kMaxSessions) {

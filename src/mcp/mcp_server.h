@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -8,6 +9,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "api/api_context.h"
+#include "core/timer_queue.h"
 #include "net/http_types.h"
 #include "net/router.h"
 #include "sessions/session_manager.h"
@@ -23,7 +25,11 @@ class VirtualTab;
 /// Thread-safe: handlers run on any network thread, replies arrive from the session manager.
 class McpServer : public std::enable_shared_from_this<McpServer> {
 public:
-    McpServer(api::ApiContext& api, std::shared_ptr<sessions::SessionManager> sessions);
+    /// MCP sessions without a request for `idle` end (checked every idle/4, at least every minute).
+    McpServer(api::ApiContext& api, std::shared_ptr<sessions::SessionManager> sessions, TimerQueue& timers,
+              std::chrono::milliseconds idle);
+    /// Starts the idle sweep; call once after construction.
+    void start();
     ~McpServer();
     McpServer(const McpServer&) = delete;
     McpServer& operator=(const McpServer&) = delete;
@@ -41,7 +47,8 @@ public:
         std::string subject;
         std::string protocol_version;
         std::mutex mutex;
-        std::shared_ptr<VirtualTab> tab; ///< guarded by `mutex`; null while no project is open
+        std::shared_ptr<VirtualTab> tab;                 ///< guarded by `mutex`; null while no project is open
+        std::chrono::steady_clock::time_point last_used; ///< guarded by McpServer's mutex
     };
 
 private:
@@ -58,8 +65,12 @@ private:
                      net::HttpResponder respond);
     /// Leaves the hub session the MCP session is attached to, if any.
     void detach(Session& session);
+    /// Ends the sessions idle for longer than `m_idle`, then schedules the next sweep.
+    void sweep();
 
     api::ApiContext& m_api;
+    TimerQueue& m_timers;
+    std::chrono::milliseconds m_idle;
     std::shared_ptr<sessions::SessionManager> m_sessions;
     mutable std::mutex m_mutex;
     std::map<std::string, std::shared_ptr<Session>> m_by_id;

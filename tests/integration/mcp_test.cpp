@@ -185,6 +185,25 @@ TEST_F(McpTest, AnUnknownToolIsAnInvalidParamsError) {
     EXPECT_EQ(request(session, "no/such/method")["error"]["code"], -32601);
 }
 
+TEST_F(McpTest, AnIdleMcpSessionEndsAndLeavesItsHubSession) {
+    start_test_hub({"--mcp-idle-timeout", "0.5", "--session-grace", "30"});
+    const std::string session = initialize();
+    const auto project = create_project(auth());
+    const auto opened = call(session, "open_project", {{"project_id", project}});
+    ASSERT_FALSE(opened["result"].value("isError", false)) << opened.dump();
+    ASSERT_EQ(sessions()[0]["tabs"], 1) << sessions().dump();
+    json listed;
+    for (int i = 0; i < 300; ++i) { // the sweep runs every 125 ms here
+        listed = sessions();
+        if (!listed.empty() && listed[0]["tabs"] == 0) {
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_EQ(listed[0]["tabs"], 0) << "the idle MCP client still holds the session: " << listed.dump();
+    EXPECT_EQ(post(headers(session), {{"jsonrpc", "2.0"}, {"id", 99}, {"method", "tools/list"}}).status, 404);
+}
+
 TEST_F(McpTest, TransportErrorsHaveTheirHttpStatuses) {
     start_test_hub();
     const std::string session = initialize();

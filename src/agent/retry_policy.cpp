@@ -1,6 +1,7 @@
 #include "agent/retry_policy.h"
 
-#include <algorithm>
+#include "core/backoff.h"
+
 #include <cmath>
 #include <cstdlib>
 
@@ -41,10 +42,7 @@ std::optional<std::chrono::milliseconds> retry_after(const std::map<std::string,
 }
 
 std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int retry, double random01) {
-    const double raw = static_cast<double>(policy.base.count()) * std::pow(2.0, std::clamp(retry, 0, 30));
-    const double capped = std::min(raw, static_cast<double>(policy.cap.count()));
-    const double jittered = capped / 2 + capped / 2 * std::clamp(random01, 0.0, 1.0);
-    return std::chrono::milliseconds(static_cast<std::int64_t>(jittered));
+    return jittered_backoff(policy.base, policy.cap, retry, random01);
 }
 
 } // namespace atelier::agent

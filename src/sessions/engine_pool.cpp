@@ -3,8 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <random>
-
+#include "core/backoff.h"
 #include "core/ids.h"
 
 namespace atelier::sessions {
@@ -31,13 +30,6 @@ public:
 private:
     std::function<void(const std::string&)> m_lost;
 };
-
-std::chrono::milliseconds backoff(int failures, std::chrono::milliseconds base, std::chrono::milliseconds cap) {
-    const auto raw = base.count() * (1LL << std::min(failures - 1, 20));
-    const auto capped = std::min<long long>(raw, cap.count());
-    thread_local std::mt19937 random{std::random_device{}()};
-    return std::chrono::milliseconds(std::uniform_int_distribution<long long>(capped / 2, capped)(random));
-}
 
 } // namespace
 
@@ -204,7 +196,7 @@ void EnginePool::lost(const std::shared_ptr<Entry>& entry, const std::string& wh
                       entry->kind, failures, why, tail.empty() ? "" : "; engine log: ", tail);
         return;
     }
-    const auto delay = backoff(failures, m_options.backoff_base, m_options.backoff_cap);
+    const auto delay = jittered_backoff(m_options.backoff_base, m_options.backoff_cap, failures - 1);
     spdlog::warn("pool {}: {} engine lost ({}); replacing it in {} ms", entry->id.substr(0, 13), entry->kind, why,
                  delay.count());
     std::weak_ptr<EnginePool> weak = weak_from_this();

@@ -41,6 +41,7 @@ struct SessionOptions {
 /// from the last committed version, and ends sessions (save, commit, stop) on request, after the
 /// grace period, or at shutdown. Thread-safe.
 class SessionManager : public std::enable_shared_from_this<SessionManager> {
+    friend class SessionObserver; // forwards one engine's events into the private broadcast paths
 public:
     struct Deps {
         store::Store& store;

@@ -1,0 +1,295 @@
+// SessionManager, the engine side: launching or adopting an engine, binding its link, and
+// relaunching it with backoff when it is lost.
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "core/backoff.h"
+#include "sessions/session_manager.h"
+#include "sessions/session_text.h"
+
+namespace atelier::sessions {
+
+// Forwards what one engine does to the tabs of its session (a friend of SessionManager).
+class SessionObserver final : public engines::EngineObserver {
+public:
+    SessionObserver(std::weak_ptr<SessionManager> manager, std::weak_ptr<Session> session, std::uint64_t generation)
+        : m_manager(std::move(manager)), m_session(std::move(session)), m_generation(generation) {}
+
+    void on_registry(const std::shared_ptr<const registry::RegistrySnapshot>& snapshot) override {
+        auto [self, session] = alive();
+        if (!session) {
+            return;
+        }
+        // session:ready carries the tools, so it waits for the engine's first tools/update.
+        if (self->announce_ready(session)) {
+            return;
+        }
+        nlohmann::json tools = nlohmann::json::array();
+        for (const auto& tool : snapshot->tools) {
+            tools.push_back(tool->to_json());
+        }
+        self->broadcast(session, "registry:updated", {{"version", snapshot->version}, {"tools", tools}});
+    }
+    void on_notification(const std::string& method, const nlohmann::json& params) override {
+        auto [self, session] = alive();
+        if (!session) {
+            return;
+        }
+        if (method == "scene/changed") {
+            {
+                const std::lock_guard lock(session->mutex);
+                session->last_scene = params;
+            }
+            self->broadcast(session, "scene:updated", params);
+        } else if (method == "render/progress") {
+            self->broadcast(session, "render:progress", params);
+        } else if (method == "preview/error") {
+            self->broadcast(session, "preview:error", params);
+        }
+    }
+    void on_frame(const std::string& frame) override {
+        if (auto [self, session] = alive(); session) {
+            self->broadcast_frame(session, frame);
+        }
+    }
+    void on_disconnected(const Error& reason) override {
+        if (auto [self, session] = alive(); session) {
+            self->on_engine_gone(session, m_generation, reason.message);
+        }
+    }
+
+private:
+    /// The manager and the session, both still there; else {nullptr, nullptr}.
+    std::pair<std::shared_ptr<SessionManager>, std::shared_ptr<Session>> alive() const {
+        auto self = m_manager.lock();
+        auto session = self ? m_session.lock() : nullptr;
+        return session ? std::make_pair(std::move(self), std::move(session))
+                       : std::make_pair(std::shared_ptr<SessionManager>(), std::shared_ptr<Session>());
+    }
+
+    std::weak_ptr<SessionManager> m_manager;
+    std::weak_ptr<Session> m_session;
+    std::uint64_t m_generation;
+};
+
+EngineLaunch SessionManager::launch_request(const std::string& kind, const std::string& owner,
+                                            const std::filesystem::path& workdir,
+                                            const std::filesystem::path& log_file) {
+    const auto& config = m_options.kinds.at(kind);
+    EngineLaunch request;
+    request.kind = kind;
+    request.command = config.command;
+    request.sandbox = config.sandbox;
+    request.workdir = workdir;
+    request.log_file = log_file;
+    std::string hub_url;
+    {
+        const std::lock_guard lock(m_mutex);
+        hub_url = m_options.hub_url;
+    }
+    request.env = {{"ATELIER_HUB_URL", hub_url},
+                   {"ATELIER_ENGINE_TOKEN", m_deps.tokens.issue({kind, owner})},
+                   {"ATELIER_SESSION_ID", owner},
+                   {"ATELIER_WORKDIR", workdir.string()}};
+    return request;
+}
+
+Result<void> SessionManager::launch(const std::shared_ptr<Session>& session) {
+    auto process = m_deps.start_engine(launch_request(session->kind, session->id, session->workdir, session->log_file));
+    if (!process) {
+        return fail(process.error());
+    }
+    std::uint64_t generation = 0;
+    RunningEngine* running = process->get();
+    {
+        const std::lock_guard lock(session->mutex);
+        generation = ++session->generation;
+        session->process = std::move(*process);
+    }
+    watch_exit(session, *running, generation);
+    return {};
+}
+
+void SessionManager::watch_exit(const std::shared_ptr<Session>& session, RunningEngine& process,
+                                std::uint64_t generation) {
+    // Outside the session's lock: the callback runs at once when the process has already exited.
+    process.on_exit(
+        [weak_self = weak_from_this(), weak = std::weak_ptr<Session>(session), generation](const std::string& status) {
+            auto self = weak_self.lock();
+            auto alive = weak.lock();
+            if (self && alive) {
+                self->on_engine_gone(alive, generation, "the engine process exited (" + status + ")");
+            }
+        });
+}
+
+void SessionManager::adopt(const std::shared_ptr<Session>& session, PooledEngine pooled) {
+    const auto link = pooled.link;
+    spdlog::info("session {} (project {}): took warm engine {} (pid {})", short_id(session->id),
+                 short_id(session->project_id), short_id(link->info().id), pooled.process->pid());
+    std::uint64_t generation = 0;
+    RunningEngine* running = pooled.process.get();
+    {
+        const std::lock_guard lock(session->mutex);
+        generation = ++session->generation;
+        session->process = std::move(pooled.process);
+        session->opening = true; // session:ready waits for project/open
+    }
+    watch_exit(session, *running, generation);
+    // Bound before the open, so the scene and frame the engine sends on opening reach the tabs.
+    bind_link(session, link);
+    std::weak_ptr<SessionManager> weak_self = weak_from_this();
+    link->request(
+        "project/open",
+        {{"workdir", session->workdir.string()}, {"session_id", session->id}, {"project_id", session->project_id}},
+        m_options.open_timeout, [weak_self, session, generation](const Result<nlohmann::json>& opened) {
+            auto self = weak_self.lock();
+            if (!self) {
+                return;
+            }
+            {
+                const std::lock_guard lock(session->mutex);
+                session->opening = false;
+            }
+            if (!opened) {
+                // Relaunched cold from the same tree, like any lost engine.
+                return self->on_engine_gone(session, generation,
+                                            "the warm engine could not open the project: " + opened.error().message);
+            }
+            self->announce_ready(session);
+        });
+}
+
+void SessionManager::on_engine(const std::shared_ptr<engines::EngineLink>& link) {
+    if (m_pool && m_pool->on_connected(link)) {
+        return;
+    }
+    std::shared_ptr<Session> session;
+    {
+        const std::lock_guard lock(m_mutex);
+        const auto it = m_sessions.find(link->info().session_id);
+        if (it == m_sessions.end()) {
+            return; // an engine not started for a session (tests, third parties)
+        }
+        session = it->second;
+    }
+    bind_link(session, link);
+}
+
+void SessionManager::bind_link(const std::shared_ptr<Session>& session,
+                               const std::shared_ptr<engines::EngineLink>& link) {
+    std::shared_ptr<engines::EngineObserver> added;
+    {
+        const std::lock_guard lock(session->mutex);
+        session->link = link;
+        session->ready_sent = false;
+        session->observer = std::make_shared<SessionObserver>(weak_from_this(), session, session->generation);
+        added = session->observer;
+    }
+    link->add_observer(added);
+    if (link->tools().version() > 0) {
+        announce_ready(session);
+    }
+}
+
+bool SessionManager::announce_ready(const std::shared_ptr<Session>& session) {
+    std::string engine_id;
+    {
+        const std::lock_guard lock(session->mutex);
+        if (session->ready_sent || !session->link || session->opening) {
+            return false;
+        }
+        session->ready_sent = true;
+        session->state = session->tabs.empty() ? SessionState::Detached : SessionState::Ready;
+        engine_id = session->link->info().id;
+    }
+    (void)m_deps.store.update_session(session->user_id, session->id, store::SessionUpdate{"ready", session->kind});
+    spdlog::info("session {} (project {}): engine {} ready", short_id(session->id), short_id(session->project_id),
+                 short_id(engine_id));
+    broadcast(session, "session:ready", ready_payload(session));
+    return true;
+}
+
+void SessionManager::on_engine_gone(const std::shared_ptr<Session>& session, std::uint64_t generation,
+                                    const std::string& why) {
+    int attempt = 0;
+    std::unique_ptr<RunningEngine> old_process;
+    {
+        const std::lock_guard lock(session->mutex);
+        if (generation != session->generation || session->state == SessionState::Ending ||
+            session->state == SessionState::Ended || session->state == SessionState::Lost) {
+            return; // already handled (exit and disconnect both report), or on purpose
+        }
+        ++session->generation; // later reports about this engine are stale
+        if (session->link && session->observer) {
+            session->link->remove_observer(session->observer.get());
+        }
+        session->link.reset();
+        attempt = ++session->attempt;
+        old_process = std::move(session->process);
+    }
+    // Stopping waits for the process: on the worker, never on the network or monitor thread.
+    std::weak_ptr<SessionManager> weak_self = weak_from_this();
+    m_deps.worker.post(
+        [weak_self, session, attempt, why, old = std::shared_ptr<RunningEngine>(std::move(old_process))] {
+            if (auto self = weak_self.lock()) {
+                self->retry_or_lose(session, attempt, why, old.get());
+            }
+        });
+}
+
+void SessionManager::retry_or_lose(const std::shared_ptr<Session>& session, int attempt, const std::string& why,
+                                   RunningEngine* old_process) {
+    std::string tail = old_process ? old_process->log_tail() : "";
+    if (old_process) {
+        old_process->stop(m_options.stop_grace);
+    }
+    if (attempt > m_options.max_attempts) {
+        return set_state(session, SessionState::Lost,
+                         fmt::format("the engine failed {} time{}; last: {}{}{}", m_options.max_attempts,
+                                     m_options.max_attempts == 1 ? "" : "s", why,
+                                     tail.empty() ? "" : "; engine log: ", tail));
+    }
+    set_state(session, SessionState::Reconnecting, why);
+    const auto delay = jittered_backoff(m_options.backoff_base, m_options.backoff_cap, attempt - 1);
+    std::weak_ptr<SessionManager> weak_self = weak_from_this();
+    std::weak_ptr<Session> weak = session;
+    m_deps.timers.schedule(delay, [weak_self, weak] {
+        auto self = weak_self.lock();
+        auto alive = weak.lock();
+        if (self && alive) {
+            self->m_deps.worker.post([self, alive] { self->relaunch(alive); });
+        }
+    });
+}
+
+Result<void> SessionManager::checkout_head(const Session& session) {
+    const std::lock_guard writes(m_deps.repo_writes);
+    auto repo = m_deps.repos.open(session.project_id);
+    if (!repo) {
+        return fail(repo.error());
+    }
+    return repo->checkout("HEAD", session.workdir);
+}
+
+void SessionManager::relaunch(const std::shared_ptr<Session>& session) {
+    std::uint64_t generation = 0;
+    {
+        const std::lock_guard lock(session->mutex);
+        if (session->state != SessionState::Reconnecting) {
+            return;
+        }
+        generation = session->generation;
+    }
+    // Restore from the last committed version: uncommitted changes died with the engine.
+    const auto restored = checkout_head(*session);
+    if (!restored) {
+        return set_state(session, SessionState::Lost, "cannot restore the working tree: " + restored.error().message);
+    }
+    if (auto launched = launch(session); !launched) {
+        on_engine_gone(session, generation, launched.error().message);
+    }
+}
+
+} // namespace atelier::sessions

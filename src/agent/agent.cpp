@@ -57,6 +57,7 @@ std::vector<Block> content_blocks(const engines::ToolCallResult& result) {
 
 /// What one turn knows while it runs (on the conversation's thread).
 struct Agent::TurnState {
+    Conversation& conversation;
     const Turn& turn;
     net::CancelSignal& cancel;
     std::shared_ptr<sessions::SessionManager> sessions;
@@ -75,6 +76,9 @@ struct Agent::TurnState {
 
     void publish(const std::string& type, nlohmann::json payload) const {
         payload["turn_id"] = turn.id;
+        if (turn.auto_fix > 0) {
+            payload["auto_fix"] = true;
+        }
         sessions->publish(session, type, payload);
     }
 };
@@ -144,6 +148,12 @@ void Agent::message(const std::shared_ptr<sessions::Session>& session, const std
     const std::size_t position = conversation->queue.size() + (conversation->turn_active ? 1 : 0);
     sessions::SessionManager::send(tab, "ack", {{"turn_id", turn.id}, {"queued", position}}, re);
     conversation->queue.push_back(turn);
+    conversation->fixes_left = kMaxAutoFixes; // each user turn may be followed by automatic fixes
+    conversation->pending_error.reset();
+    ensure_worker(conversation);
+}
+
+void Agent::ensure_worker(const std::shared_ptr<Conversation>& conversation) {
     if (!conversation->running) {
         conversation->running = true;
         if (conversation->worker.joinable()) {
@@ -161,6 +171,8 @@ bool Agent::stop(const std::shared_ptr<Conversation>& conversation, bool ending)
         const std::lock_guard lock(conversation->mutex);
         conversation->ending = conversation->ending || ending;
         dropped.swap(conversation->queue);
+        conversation->fixes_left = 0; // a cancelled turn is not followed by automatic fixes
+        conversation->pending_error.reset();
         cancel = conversation->cancel;
     }
     if (auto sessions = m_sessions.lock()) {
@@ -284,9 +296,22 @@ void Agent::work(const std::shared_ptr<Conversation>& conversation) {
         if (sessions) {
             sessions->set_busy(conversation->session, false);
         }
-        const std::lock_guard lock(conversation->mutex);
-        conversation->turn_active = false;
+        finish_turn(*conversation);
     }
+}
+
+void Agent::finish_turn(Conversation& conversation) {
+    const std::lock_guard lock(conversation.mutex);
+    if (!conversation.turn_active) {
+        return;
+    }
+    conversation.turn_active = false;
+    // An error the preview reported during the turn, not followed by another change: fix it now.
+    if (conversation.pending_error && conversation.queue.empty() && conversation.fixes_left > 0 &&
+        !conversation.ending) {
+        queue_fix(conversation, *conversation.pending_error);
+    }
+    conversation.pending_error.reset();
 }
 
 void Agent::run_turn(Conversation& conversation, const Turn& turn, net::CancelSignal& cancel) {
@@ -296,7 +321,7 @@ void Agent::run_turn(Conversation& conversation, const Turn& turn, net::CancelSi
         return;
     }
     const auto& session = conversation.session;
-    TurnState state{turn, cancel, sessions, session, nullptr, nullptr};
+    TurnState state{conversation, turn, cancel, sessions, session, nullptr, nullptr};
 
     if (!conversation.transcript) {
         Transcript loaded;
@@ -325,7 +350,16 @@ void Agent::run_turn(Conversation& conversation, const Turn& turn, net::CancelSi
     }
     transcript.push_back(std::move(prompt));
     (void)m_store.add_message(session->user_id, session->project_id, store::NewMessage{"user", turn.text, "[]"});
-    spdlog::info("agent: session {} turn {}: {}", short_id(session->id), short_id(turn.id), clip(turn.text, 80));
+    spdlog::info("agent: session {} turn {}{}: {}", short_id(session->id), short_id(turn.id),
+                 turn.auto_fix > 0 ? fmt::format(" (automatic fix {} of {})", turn.auto_fix, kMaxAutoFixes) : "",
+                 clip(turn.text, 80));
+    // Every tab shows the turn's prompt, including turns it did not send (another tab, a fix).
+    nlohmann::json turn_payload{{"text", turn.text}};
+    if (turn.auto_fix > 0) {
+        turn_payload["fix"] = turn.auto_fix;
+        turn_payload["max_fixes"] = kMaxAutoFixes;
+    }
+    state.publish("agent:turn", turn_payload);
 
     std::string final_text;
     std::string stop_reason;
@@ -421,7 +455,7 @@ void Agent::run_turn(Conversation& conversation, const Turn& turn, net::CancelSi
     if (state.mutated) {
         auto done = std::make_shared<std::promise<Result<std::string>>>();
         auto future = done->get_future();
-        sessions->commit_turn(session, turn.text,
+        sessions->commit_turn(session, turn.version_message.empty() ? turn.text : turn.version_message,
                               [done](Result<std::string> revision) { done->set_value(std::move(revision)); });
         // Wait for the save, unless the session ends meanwhile (its own final save commits then).
         const auto deadline = std::chrono::steady_clock::now() + m_options.commit_timeout;
@@ -458,6 +492,8 @@ void Agent::run_turn(Conversation& conversation, const Turn& turn, net::CancelSi
     if (state.error) {
         complete["error"] = error_json(*state.error);
     }
+    // Over for the tabs once they read agent:complete: a preview error from now on is after it.
+    finish_turn(conversation);
     state.publish("agent:complete", complete);
     if (state.error) {
         sessions::SessionManager::send_error(turn.tab, *state.error, turn.re);
@@ -545,6 +581,11 @@ void Agent::run_tools(TurnState& state, const Message& reply, Message& results) 
             if (outcome) {
                 state.failures[name] = 0;
                 state.mutated = state.mutated || outcome->mutates;
+                if (outcome->mutates) {
+                    // The preview reloads after a change: an error it reported before is stale.
+                    const std::lock_guard lock(state.conversation.mutex);
+                    state.conversation.pending_error.reset();
+                }
                 if (!outcome->scene.is_null()) {
                     state.scene = outcome->scene;
                 }

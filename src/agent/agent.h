@@ -54,6 +54,10 @@ public:
                  const nlohmann::json& attachments, const Tab& tab, const std::string& re) override;
     void cancel(const std::shared_ptr<sessions::Session>& session, const Tab& tab, const std::string& re) override;
     void session_ending(const std::shared_ptr<sessions::Session>& session) override;
+    /// Starts an automatic fix turn for a preview error (auto_fix.cpp): at most
+    /// `kMaxAutoFixes` after each user turn, never while one is queued for the same error.
+    std::string preview_error(const std::shared_ptr<sessions::Session>& session, const nlohmann::json& error) override;
+    static constexpr int kMaxAutoFixes = 2;
 
     /// Cancels every turn and waits for their threads (hub shutdown).
     void shutdown();
@@ -63,8 +67,10 @@ private:
         std::string id;
         std::string text;
         nlohmann::json attachments;
-        Tab tab;
+        Tab tab; ///< null for an automatic fix turn (its events go to every tab)
         std::string re;
+        int auto_fix = 0;            ///< 1 or 2: the automatic fix this turn is; 0: a user turn
+        std::string version_message; ///< for the turn's version; empty: the prompt
     };
     struct Conversation {
         std::shared_ptr<sessions::Session> session;
@@ -75,10 +81,18 @@ private:
         bool turn_active = false; ///< a turn was taken from the queue and has not finished
         bool ending = false;
         std::thread worker;
-        std::optional<Transcript> transcript; ///< loaded from the store by the first turn
+        std::optional<Transcript> transcript;        ///< loaded from the store by the first turn
+        int fixes_left = 0;                          ///< automatic fix turns the last user turn may still start
+        std::optional<nlohmann::json> pending_error; ///< a preview error seen while a turn ran
     };
     struct TurnState;
 
+    /// The running turn is over (idempotent): queues a fix for a preview error that still stands.
+    void finish_turn(Conversation& conversation);
+    /// Queues the next automatic fix turn for `error` (conversation mutex held).
+    void queue_fix(Conversation& conversation, const nlohmann::json& error);
+    /// Starts the conversation's thread when it is not running (conversation mutex held).
+    void ensure_worker(const std::shared_ptr<Conversation>& conversation);
     std::shared_ptr<Conversation> conversation_for(const std::shared_ptr<sessions::Session>& session);
     void work(const std::shared_ptr<Conversation>& conversation);
     void run_turn(Conversation& conversation, const Turn& turn, net::CancelSignal& cancel);

@@ -19,6 +19,16 @@ namespace atelier::app {
 using net::Access;
 using net::HttpRequest;
 
+namespace {
+
+/// "/preview/<session-id>/rest" → "<session-id>".
+std::string preview_session(std::string_view path) {
+    path.remove_prefix(std::string_view("/preview/").size());
+    return std::string(path.substr(0, path.find('/')));
+}
+
+} // namespace
+
 net::Router build_routes(AppContext& app) {
     net::Router router;
     auto static_files = std::make_shared<net::StaticFiles>(app.config.web_root);
@@ -52,6 +62,9 @@ net::Router build_routes(AppContext& app) {
         .websocket("/ws/engine", Access::Public, app.engines)
         // Browsers (DESIGN §4): sessions, commands, live frames.
         .websocket("/ws/browser", Access::Authenticated, std::make_shared<sessions::BrowserHandler>(app.sessions))
+        // Live previews (Remotion's player page, docs/remotion.md): the engine's dev server, proxied with
+        // its HMR WebSocket, for the session's owner only.
+        .proxy("/preview/", Access::Authenticated, [&app](const HttpRequest& r) { return app.sessions->preview_port(r.subject, preview_session(r.path)); })
         .add("GET",    "/api/sessions",                         Access::Authenticated, [&app](HttpRequest& r) { return api::json_response(200, app.sessions->list(r.subject)); })
         .add("GET",    "/api/engines",                          Access::Authenticated, [engines](HttpRequest& r) { return engines.list(r); })
         .add("GET",    "/api/engines/pool",                     Access::Authenticated, [&app](HttpRequest&) { return api::json_response(200, {{"kinds", app.sessions->pool_status()}}); })

@@ -30,6 +30,20 @@ void start_http_connection(tcp::socket socket, ServerContext& context);
 void start_websocket(beast::tcp_stream stream, http::request<http::string_body> upgrade, HttpRequest request,
                      std::shared_ptr<WebSocketHandler> handler, ServerContext& context);
 
+/// Rewrites a request for a loopback upstream on `port`: no hub credentials, the upstream's own
+/// Host (and Origin, when there is one), and for plain requests no hop-by-hop headers.
+void prepare_upstream_request(http::request<http::string_body>& request, std::uint16_t port, bool upgrade);
+
+/// Sends `request` to 127.0.0.1:`port` over a fresh connection and calls `done` with the whole
+/// response, or a 503 error saying why the upstream did not answer.
+void forward_http(const asio::any_io_executor& executor, std::uint16_t port, http::request<http::string_body> request,
+                  std::function<void(HttpResponse)> done);
+
+/// Writes the upgrade request to 127.0.0.1:`port` and splices the two connections byte for byte
+/// until either side closes.
+void start_tunnel(beast::tcp_stream client, beast::flat_buffer pending, http::request<http::string_body> upgrade,
+                  std::uint16_t port, ServerContext& context);
+
 /// Writes the SSE response head and returns the stream that owns the socket from now on.
 std::shared_ptr<SseStream> start_sse(beast::tcp_stream stream, Headers extra_headers, ServerContext& context);
 

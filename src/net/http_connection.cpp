@@ -120,6 +120,9 @@ private:
         if (!parse_target(m_request.target, m_request.path, m_request.query)) {
             return reject(ErrorCode::InvalidArgument, "malformed request target");
         }
+        if (const auto* proxy = m_context.router.match_proxy(m_request.path)) {
+            return forward(*proxy, websocket::is_upgrade(message));
+        }
         if (websocket::is_upgrade(message)) {
             return upgrade();
         }
@@ -187,6 +190,38 @@ private:
         }
         hand_over();
         start_websocket(std::move(m_stream), m_parser->release(), std::move(m_request), route->handler, m_context);
+    }
+
+    // A request for a proxied prefix: checked like any route, then sent on to the upstream.
+    void forward(const ProxyRoute& route, bool is_upgrade) {
+        m_route = route.prefix;
+        m_request.route = m_route;
+        if (is_upgrade) {
+            m_keep_alive = false;
+        }
+        if (!origin_allowed(m_request)) {
+            m_keep_alive = false;
+            return write(HttpResponse::error(ErrorCode::Forbidden, "cross-origin request refused"));
+        }
+        if (route.access == Access::Authenticated) {
+            auto subject = m_context.authenticate(m_request);
+            if (!subject) {
+                return write(unauthorized());
+            }
+            m_request.subject = std::move(*subject);
+        }
+        auto port = route.resolve(m_request);
+        if (!port) {
+            return write(HttpResponse::error(port.error()));
+        }
+        auto upstream = m_parser->release();
+        prepare_upstream_request(upstream, *port, is_upgrade);
+        if (is_upgrade) {
+            hand_over();
+            return start_tunnel(std::move(m_stream), std::move(m_buffer), std::move(upstream), *port, m_context);
+        }
+        forward_http(m_stream.get_executor(), *port, std::move(upstream),
+                     [self = shared_from_this()](HttpResponse response) { self->respond(std::move(response)); });
     }
 
     // The socket now belongs to a WebSocket or SSE stream, which registers itself.

@@ -107,6 +107,11 @@ Router& Router::websocket(std::string path, Access access, std::shared_ptr<WebSo
     return *this;
 }
 
+Router& Router::proxy(std::string prefix, Access access, ProxyResolver resolve) {
+    m_proxy_routes.push_back(ProxyRoute{std::move(prefix), access, std::move(resolve)});
+    return *this;
+}
+
 Router& Router::fallback(Access access, SyncHttpHandler handler) {
     m_fallback = Route{"GET", "(static)", access, make_async(std::move(handler)), {}};
     return *this;
@@ -139,6 +144,15 @@ Result<Router::Match> Router::match(std::string_view method, std::string_view pa
 const WebSocketRoute* Router::match_websocket(std::string_view path) const {
     for (const auto& route : m_websocket_routes) {
         if (route.path == path) {
+            return &route;
+        }
+    }
+    return nullptr;
+}
+
+const ProxyRoute* Router::match_proxy(std::string_view path) const {
+    for (const auto& route : m_proxy_routes) {
+        if (path.starts_with(route.prefix)) {
             return &route;
         }
     }

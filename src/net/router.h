@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -62,6 +63,15 @@ struct WebSocketRoute {
     std::shared_ptr<WebSocketHandler> handler;
 };
 
+/// Where a proxied request goes: a port on 127.0.0.1, or an error answered to the client.
+using ProxyResolver = std::function<Result<std::uint16_t>(const HttpRequest&)>;
+
+struct ProxyRoute {
+    std::string prefix; ///< "/preview/": every path under it, any method, WebSocket upgrades too
+    Access access;
+    ProxyResolver resolve;
+};
+
 /// The route table: every HTTP and WebSocket endpoint the hub serves, in one visible place
 /// (filled by app/routes.cpp). Matching is by exact segments, `{param}` and a trailing `{rest*}`.
 class Router {
@@ -69,6 +79,9 @@ public:
     Router& add(std::string method, std::string pattern, Access access, HttpHandler handler);
     Router& add(std::string method, std::string pattern, Access access, SyncHttpHandler handler);
     Router& websocket(std::string path, Access access, std::shared_ptr<WebSocketHandler> handler);
+    /// Every request under `prefix` (any method, and WebSocket upgrades) is forwarded to the port
+    /// `resolve` names, with the hub's credentials removed (net/reverse_proxy.cpp).
+    Router& proxy(std::string prefix, Access access, ProxyResolver resolve);
     /// GET/HEAD requests that match no route (static files, the single-page app).
     Router& fallback(Access access, SyncHttpHandler handler);
 
@@ -80,11 +93,13 @@ public:
     /// the allowed methods) when the path exists with other methods.
     [[nodiscard]] Result<Match> match(std::string_view method, std::string_view path) const;
     [[nodiscard]] const WebSocketRoute* match_websocket(std::string_view path) const;
+    [[nodiscard]] const ProxyRoute* match_proxy(std::string_view path) const;
     [[nodiscard]] const std::vector<Route>& routes() const { return m_routes; }
 
 private:
     std::vector<Route> m_routes;
     std::vector<WebSocketRoute> m_websocket_routes;
+    std::vector<ProxyRoute> m_proxy_routes;
     std::optional<Route> m_fallback;
 };
 

@@ -28,6 +28,10 @@ public:
                          const nlohmann::json& attachments, const Tab& tab, const std::string& re) = 0;
     /// `agent:cancel`: stop the running turn at once and drop the queued ones.
     virtual void cancel(const std::shared_ptr<Session>& session, const Tab& tab, const std::string& re) = 0;
+    /// The session's preview reported `error` ({message, stack?, composition?}). The agent may
+    /// start an automatic fix turn; returns what it did: "started", "queued" (after the running
+    /// turn), "limit" (this user turn's automatic fixes are spent) or "duplicate".
+    virtual std::string preview_error(const std::shared_ptr<Session>& session, const nlohmann::json& error) = 0;
     /// The session is ending (before its final save): stop its turns.
     virtual void session_ending(const std::shared_ptr<Session>& session) = 0;
 };

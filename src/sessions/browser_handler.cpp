@@ -71,7 +71,7 @@ void BrowserHandler::on_text(const std::shared_ptr<net::WebSocketConnection>& co
         return m_sessions->cancel_turn(user, optional_string(payload, "session_id"), connection, re);
     }
     if (type == "preview:error") {
-        return SessionManager::send(connection, "ack", nlohmann::json::object(), re);
+        return m_sessions->report_preview_error(user, optional_string(payload, "session_id"), payload, connection, re);
     }
     SessionManager::send_error(
         connection,

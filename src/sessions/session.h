@@ -41,13 +41,18 @@ struct Session {
     int attempt = 0; ///< relaunches since the engine last answered a call
     TimerQueue::TimerId grace_timer = 0;
     std::chrono::system_clock::time_point started = std::chrono::system_clock::now();
-    std::uint64_t generation = 0; ///< bumps per launch, so a stale exit/disconnect is ignored
-    bool ready_sent = false;      ///< session:ready went out for the current engine
-    bool opening = false;
-    std::uint64_t saved_calls = 0; ///< the link's mutating_calls() at the last successful save
-    nlohmann::json last_scene;     ///< the latest scene/changed, for tabs that attach later
-    std::string last_frame; ///< the latest viewport frame, likewise         ///< a warm engine is opening the project:
-                            ///< session:ready waits
+    std::uint64_t generation = 0;   ///< bumps per launch, so a stale exit/disconnect is ignored
+    bool ready_sent = false;        ///< session:ready went out for the current engine
+    bool opening = false;           ///< a warm engine is opening the project: session:ready waits
+    std::uint64_t saved_calls = 0;  ///< the link's mutating_calls() at the last successful save
+    nlohmann::json last_scene;      ///< the latest scene/changed, for tabs that attach later
+    std::string last_frame;         ///< the latest viewport frame, likewise
+    std::uint16_t preview_port = 0; ///< the engine's preview server on 127.0.0.1 (`preview/ready`); 0: none
 };
+
+/// Where browsers reach a session's preview: the hub proxies it (Router::proxy, DESIGN §4).
+[[nodiscard]] inline std::string preview_path(const std::string& session_id) {
+    return "/preview/" + session_id + "/";
+}
 
 } // namespace atelier::sessions

@@ -44,8 +44,10 @@ public:
             self->broadcast(session, "scene:updated", params);
         } else if (method == "render/progress") {
             self->broadcast(session, "render:progress", params);
+        } else if (method == "preview/ready") {
+            self->preview_ready(session, params);
         } else if (method == "preview/error") {
-            self->broadcast(session, "preview:error", params);
+            self->preview_error(session, params);
         }
     }
     void on_frame(const std::string& frame) override {
@@ -226,6 +228,7 @@ void SessionManager::on_engine_gone(const std::shared_ptr<Session>& session, std
             session->link->remove_observer(session->observer.get());
         }
         session->link.reset();
+        session->preview_port = 0; // the next engine announces its own
         attempt = ++session->attempt;
         old_process = std::move(session->process);
     }

@@ -88,6 +88,9 @@ nlohmann::json SessionManager::pool_status() const {
 
 void SessionManager::send(const Tab& tab, const std::string& type, const nlohmann::json& payload,
                           const std::string& re) {
+    if (!tab) {
+        return; // a turn no tab asked for (an automatic fix) answers through publish only
+    }
     protocol::BrowserEnvelope envelope{type, new_uuid(), payload, std::nullopt};
     if (!re.empty()) {
         envelope.re = re;
@@ -125,9 +128,11 @@ std::string SessionManager::session_for(const Tab& tab, const std::string& sessi
 
 nlohmann::json SessionManager::ready_payload(const std::shared_ptr<Session>& session) const {
     std::shared_ptr<engines::EngineLink> link;
+    std::uint16_t preview_port = 0;
     {
         const std::lock_guard lock(session->mutex);
         link = session->link;
+        preview_port = session->preview_port;
     }
     nlohmann::json tools = nlohmann::json::array();
     nlohmann::json engine = nlohmann::json::object();
@@ -141,7 +146,7 @@ nlohmann::json SessionManager::ready_payload(const std::shared_ptr<Session>& ses
             {"project_id", session->project_id},
             {"engine", engine},
             {"tools", tools},
-            {"preview", nullptr}};
+            {"preview", preview_port == 0 ? nlohmann::json(nullptr) : nlohmann::json(preview_path(session->id))}};
 }
 
 void SessionManager::broadcast(const std::shared_ptr<Session>& session, const std::string& type,

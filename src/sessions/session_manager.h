@@ -107,6 +107,13 @@ public:
     /// For the agent: `busy` while a turn runs (shown to every tab), then back to ready/detached.
     void set_busy(const std::shared_ptr<Session>& session, bool busy);
 
+    /// `preview:error` from a tab (the preview page caught an error): acked with what the agent did
+    /// about it (`fix`: started, queued, limit, duplicate, or no_model).
+    void report_preview_error(const std::string& user_id, const std::string& session_id, const nlohmann::json& payload,
+                              const Tab& tab, const std::string& re);
+    /// Where /preview/<session_id>/ goes for this user: the engine's preview port on 127.0.0.1.
+    [[nodiscard]] Result<std::uint16_t> preview_port(const std::string& user_id, const std::string& session_id) const;
+
     /// GET /api/sessions: this user's live sessions.
     [[nodiscard]] nlohmann::json list(const std::string& user_id) const;
 
@@ -116,6 +123,10 @@ public:
     static void send_error(const Tab& tab, const Error& error, const std::string& re);
 
 private:
+    /// The engine's `preview/ready {port}`: kept for the proxy, told to the tabs.
+    void preview_ready(const std::shared_ptr<Session>& session, const nlohmann::json& params);
+    /// The engine's `preview/error`: shown to the tabs, handed to the agent.
+    void preview_error(const std::shared_ptr<Session>& session, const nlohmann::json& params);
     std::shared_ptr<Session> find(const std::string& user_id, const std::string& session_id) const;
     std::shared_ptr<AgentHandler> agent_handler() const;
     /// `session_id` when given, else the session this tab started or attached to.

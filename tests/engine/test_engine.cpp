@@ -118,6 +118,10 @@ std::string solid_png(int width, int height, std::array<unsigned char, 3> rgb) {
     return png;
 }
 
+/// --preview-port N: announce a preview server on 127.0.0.1:N (as the Remotion engine does) at
+/// start and at every project/open; the test runs the server itself.
+int g_preview_port = 0;
+
 json read_manifests(const std::filesystem::path& dir) {
     std::set<std::filesystem::path> files;
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
@@ -222,6 +226,7 @@ private:
                     m_io.stop();
                     return;
                 }
+                announce_preview(); // before the tools, so session:ready can name the preview
                 send({{"jsonrpc", "2.0"}, {"method", "tools/update"}, {"params", {{"addons", m_manifests}}}});
             }
             return;
@@ -253,6 +258,7 @@ private:
             std::filesystem::current_path(workdir, error);
             m_objects.clear();
             load_scene();
+            announce_preview(); // before the answer, so session:ready can name the preview
             reply(id, {{"opened", workdir}});
             send({{"jsonrpc", "2.0"}, {"method", "scene/changed"}, {"params", {{"summary", scene_summary()}}}});
             return send_frame();
@@ -264,6 +270,12 @@ private:
             return;
         }
         error(id, -32601, "unknown method " + method, nullptr);
+    }
+
+    void announce_preview() {
+        if (g_preview_port > 0) {
+            send({{"jsonrpc", "2.0"}, {"method", "preview/ready"}, {"params", {{"port", g_preview_port}}}});
+        }
     }
 
     void reply(const json& id, const json& result) { send({{"jsonrpc", "2.0"}, {"id", id}, {"result", result}}); }
@@ -469,6 +481,8 @@ int main(int argc, char** argv) {
             kind = argv[i + 1];
         } else if (flag == "--protocol") {
             protocol = std::stoi(argv[i + 1]);
+        } else if (flag == "--preview-port") {
+            g_preview_port = std::stoi(argv[i + 1]);
         }
     }
     const char* url = std::getenv("ATELIER_HUB_URL");

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/config.h"
 #include "core/result.h"
@@ -42,6 +43,10 @@ public:
     /// (the app connects them to the session manager; empty in tests of this module alone).
     std::function<void(const std::string& user_id, const std::string& project_id)> on_restored;
     std::function<void(const std::string& user_id, const std::string& project_id)> on_deleted;
+    /// Where a project's renders are: live sessions' `renders/` first, the kept renders last
+    /// (the app connects it to the session manager; empty: no renders).
+    std::function<std::vector<std::filesystem::path>(const std::string& user_id, const std::string& project_id)>
+        render_dirs;
 
 private:
     store::Store& m_store;

@@ -35,23 +35,6 @@ Result<void> check_path(std::string_view path) {
     return {};
 }
 
-/// `attachment; filename="..."` with an ASCII fallback and the exact name in RFC 5987 form.
-std::string content_disposition(std::string_view path) {
-    const std::string name = std::filesystem::path(path).filename().string();
-    std::string ascii;
-    std::string encoded;
-    for (const char c : name) {
-        const auto byte = static_cast<unsigned char>(c);
-        ascii += (byte < 0x20 || byte >= 0x7f || c == '"' || c == '\\') ? '_' : c;
-        if (std::isalnum(byte) != 0 || c == '.' || c == '-' || c == '_' || c == '~') {
-            encoded += c;
-        } else {
-            encoded += fmt::format("%{:02X}", byte);
-        }
-    }
-    return fmt::format("attachment; filename=\"{}\"; filename*=UTF-8''{}", ascii, encoded);
-}
-
 Result<net::HttpResponse> download(ApiContext& api, const net::HttpRequest& request) {
     const std::string& id = request.params.at("id");
     const std::string& path = request.params.at("path");
@@ -85,6 +68,23 @@ Result<net::HttpResponse> download(ApiContext& api, const net::HttpRequest& requ
 }
 
 } // namespace
+
+// `attachment; filename="..."` with an ASCII fallback and the exact name in RFC 5987 form.
+std::string content_disposition(std::string_view path) {
+    const std::string name = std::filesystem::path(path).filename().string();
+    std::string ascii;
+    std::string encoded;
+    for (const char c : name) {
+        const auto byte = static_cast<unsigned char>(c);
+        ascii += (byte < 0x20 || byte >= 0x7f || c == '"' || c == '\\') ? '_' : c;
+        if (std::isalnum(byte) != 0 || c == '.' || c == '-' || c == '_' || c == '~') {
+            encoded += c;
+        } else {
+            encoded += fmt::format("%{:02X}", byte);
+        }
+    }
+    return fmt::format("attachment; filename=\"{}\"; filename*=UTF-8''{}", ascii, encoded);
+}
 
 net::HttpResponse download_file(ApiContext& api, const net::HttpRequest& request) {
     return respond(download(api, request));

@@ -1,5 +1,8 @@
 #pragma once
 
+#include <string>
+#include <string_view>
+
 #include "api/api_context.h"
 #include "net/http_types.h"
 
@@ -9,5 +12,9 @@ namespace atelier::api {
 /// current version) as an attachment with its Content-Type. A path with `..`, `.`, empty
 /// segments, a backslash or a NUL is refused with 400 before anything is read.
 [[nodiscard]] net::HttpResponse download_file(ApiContext& api, const net::HttpRequest& request);
+
+/// `attachment; filename="..."` for a download of `path`: an ASCII fallback and the exact name in
+/// RFC 5987 form.
+[[nodiscard]] std::string content_disposition(std::string_view path);
 
 } // namespace atelier::api

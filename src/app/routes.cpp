@@ -6,6 +6,7 @@
 #include "api/files_api.h"
 #include "api/json_request.h"
 #include "api/projects_api.h"
+#include "api/renders_api.h"
 #include "api/tokens_api.h"
 #include "api/versions_api.h"
 #include "app/bench_endpoints.h"
@@ -53,6 +54,8 @@ net::Router build_routes(AppContext& app) {
         .add("GET",    "/api/projects/{id}/versions",              Access::Authenticated, [&rest](HttpRequest& request) { return api::list_versions(rest, request); })
         .add("POST",   "/api/projects/{id}/versions/{rev}/restore", Access::Authenticated, [&rest](HttpRequest& request) { return api::restore_version(rest, request); })
         .add("GET",    "/api/projects/{id}/files/{path*}",         Access::Authenticated, [&rest](HttpRequest& request) { return api::download_file(rest, request); })
+        .add("GET",    "/api/projects/{id}/renders",               Access::Authenticated, [&rest](HttpRequest& request) { return api::list_renders(rest, request); })
+        .add("GET",    "/api/projects/{id}/renders/{name}",        Access::Authenticated, [&rest](HttpRequest& request) { return api::download_render(rest, request); })
         .add("POST",   "/api/tokens",                              Access::Authenticated, [&rest](HttpRequest& request) { return api::create_token(rest, request); })
         // "/?token=..." signs a browser in; plain "/" is the web app.
         .add("GET", "/",           Access::Public, [&app, static_files](HttpRequest& request) {

@@ -108,6 +108,7 @@ int serve(const Config& config) {
     sessions::SessionOptions session_options;
     session_options.grace = to_milliseconds(config.session_grace_s);
     session_options.sessions_dir = std::filesystem::path(config.data_dir) / "sessions";
+    session_options.renders_dir = std::filesystem::path(config.data_dir) / "renders";
     session_options.kinds = config.engines;
     session_options.max_attempts = static_cast<int>(config.engine_max_attempts);
     app.sessions = std::make_shared<sessions::SessionManager>(
@@ -122,6 +123,11 @@ int serve(const Config& config) {
     };
     app.api->on_deleted = [&app](const std::string& user, const std::string& project) {
         app.sessions->project_deleted(user, project);
+        std::error_code ignored;
+        std::filesystem::remove_all(std::filesystem::path(app.config.data_dir) / "renders" / project, ignored);
+    };
+    app.api->render_dirs = [&app](const std::string& user, const std::string& project) {
+        return app.sessions->render_dirs(user, project);
     };
     // The agent answers message:send; without a model it tells the user how to configure one.
     auto hub_agent = std::make_shared<agent::Agent>(

@@ -249,6 +249,7 @@ void SessionManager::retry_or_lose(const std::shared_ptr<Session>& session, int 
         old_process->stop(m_options.stop_grace);
     }
     if (attempt > m_options.max_attempts) {
+        keep_renders(*session);
         return set_state(session, SessionState::Lost,
                          fmt::format("the engine failed {} time{}; last: {}{}{}", m_options.max_attempts,
                                      m_options.max_attempts == 1 ? "" : "s", why,

@@ -396,6 +396,7 @@ void SessionManager::stop_session(const std::shared_ptr<Session>& session, const
         if (process) {
             process->stop(self->m_options.stop_grace);
         }
+        self->keep_renders(*session);
         self->set_state(session, SessionState::Ended, why);
         const std::lock_guard lock(self->m_mutex);
         self->m_sessions.erase(session->id);

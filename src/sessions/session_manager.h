@@ -25,7 +25,8 @@ namespace atelier::sessions {
 struct SessionOptions {
     std::chrono::milliseconds grace{30'000};
     std::filesystem::path sessions_dir;
-    std::string hub_url; ///< the /ws/engine URL engines connect to
+    std::filesystem::path renders_dir; ///< <data>/renders: each project's renders once its session stopped
+    std::string hub_url;               ///< the /ws/engine URL engines connect to
     std::map<std::string, EngineKindConfig> kinds;
     int max_attempts = 5;
     std::chrono::milliseconds backoff_base{500};
@@ -114,6 +115,11 @@ public:
     /// Where /preview/<session_id>/ goes for this user: the engine's preview port on 127.0.0.1.
     [[nodiscard]] Result<std::uint16_t> preview_port(const std::string& user_id, const std::string& session_id) const;
 
+    /// Where this user's renders of a project are, newest first: the live sessions' `renders/`,
+    /// then the project's kept renders (session_renders.cpp).
+    [[nodiscard]] std::vector<std::filesystem::path> render_dirs(const std::string& user_id,
+                                                                 const std::string& project_id) const;
+
     /// GET /api/sessions: this user's live sessions.
     [[nodiscard]] nlohmann::json list(const std::string& user_id) const;
 
@@ -123,6 +129,8 @@ public:
     static void send_error(const Tab& tab, const Error& error, const std::string& re);
 
 private:
+    /// Moves the session's renders to the project's kept renders (the engine has stopped).
+    void keep_renders(const Session& session);
     /// The engine's `preview/ready {port}`: kept for the proxy, told to the tabs.
     void preview_ready(const std::shared_ptr<Session>& session, const nlohmann::json& params);
     /// The engine's `preview/error`: shown to the tabs, handed to the agent.

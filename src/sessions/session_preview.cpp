@@ -45,7 +45,8 @@ void SessionManager::preview_ready(const std::shared_ptr<Session>& session, cons
 }
 
 void SessionManager::preview_error(const std::shared_ptr<Session>& session, const nlohmann::json& params) {
-    nlohmann::json error = {{"message", clipped(params.value("message", std::string("preview error")), kMaxErrorMessage)}};
+    nlohmann::json error = {
+        {"message", clipped(params.value("message", std::string("preview error")), kMaxErrorMessage)}};
     if (params.contains("stack") && params["stack"].is_string()) {
         error["stack"] = clipped(params["stack"].get<std::string>(), kMaxErrorStack);
     }

@@ -3,6 +3,8 @@
 #include <signal.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -117,6 +119,56 @@ TEST_F(SessionTest, EndingASessionWithoutChangesAddsNoVersion) {
         }
     }
     EXPECT_EQ(count(), before + 1);
+}
+
+TEST_F(SessionTest, RendersAreListedWhileLiveAndKeptAfterTheSessionEnds) {
+    start_test_hub();
+    const auto project = create_project(auth());
+    Tab tab(*hub, hub->bearer());
+    const auto ready = start_session(tab, project);
+    ASSERT_FALSE(ready.is_null());
+    // What an engine's render tool leaves in renders/: a finished file and unfinished ones.
+    const auto renders = hub->data_dir() / "sessions" / ready["session_id"].get<std::string>() / "work" / "renders";
+    std::filesystem::create_directories(renders);
+    std::ofstream(renders / "title card.mp4") << "not really a video";
+    std::ofstream(renders / ".partial.mp4") << "x";
+    std::ofstream(renders / "next.mp4.part") << "x";
+
+    const std::string base = "/api/projects/" + project + "/renders";
+    auto listed = json::parse(http_request(hub->port(), "GET", base, auth()).body)["renders"];
+    ASSERT_EQ(listed.size(), 1U) << listed.dump();
+    EXPECT_EQ(listed[0]["name"], "title card.mp4");
+    EXPECT_EQ(listed[0]["size"], 18);
+    EXPECT_EQ(listed[0]["live"], true);
+    EXPECT_EQ(listed[0]["url"], base + "/title%20card.mp4");
+    auto inline_file = http_request(hub->port(), "GET", base + "/title%20card.mp4", auth());
+    EXPECT_EQ(inline_file.status, 200);
+    EXPECT_EQ(inline_file.body, "not really a video");
+    EXPECT_EQ(inline_file.headers["content-type"], "video/mp4");
+    EXPECT_FALSE(inline_file.headers.contains("content-disposition"));
+
+    // The session ends: the render moves to the project's kept renders and is still there.
+    tab.send("session:end", json::object());
+    ASSERT_FALSE(tab.next("ack").is_null());
+    for (int i = 0; i < 600 && !sessions().empty(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_TRUE(sessions().empty());
+    listed = json::parse(http_request(hub->port(), "GET", base, auth()).body)["renders"];
+    ASSERT_EQ(listed.size(), 1U) << listed.dump();
+    EXPECT_EQ(listed[0]["live"], false);
+    auto download = http_request(hub->port(), "GET", base + "/title%20card.mp4?download=1", auth());
+    EXPECT_EQ(download.body, "not really a video");
+    EXPECT_NE(download.headers["content-disposition"].find("attachment"), std::string::npos);
+
+    // Bad names, missing renders and other users' projects get clear errors.
+    EXPECT_EQ(http_request(hub->port(), "GET", base + "/..", auth()).status, 400);
+    EXPECT_EQ(http_request(hub->port(), "GET", base + "/nothing.mp4", auth()).status, 404);
+    EXPECT_EQ(http_request(hub->port(), "GET", "/api/projects/no-such-project/renders", auth()).status, 404);
+
+    // Deleting the project deletes its renders.
+    EXPECT_EQ(http_request(hub->port(), "DELETE", "/api/projects/" + project, auth()).status, 204);
+    EXPECT_FALSE(std::filesystem::exists(hub->data_dir() / "renders" / project));
 }
 
 } // namespace

@@ -565,6 +565,8 @@ void Agent::run_tools(TurnState& state, const Message& reply, Message& results) 
             auto done = std::make_shared<std::promise<Result<engines::ToolCallResult>>>();
             auto future = done->get_future();
             auto link = state.link;
+            sessions::SessionManager::track_call(
+                state.session, call_id, {{"turn_id", state.turn.id}, {"tool_call_id", use->tool_id}, {"tool", name}});
             const auto cancel_id = state.cancel.on_cancel([link, call_id] { link->cancel(call_id); });
             if (state.cancel.cancelled()) {
                 done->set_value(fail(ErrorCode::Cancelled, "cancelled by the user"));
@@ -578,6 +580,7 @@ void Agent::run_tools(TurnState& state, const Message& reply, Message& results) 
             }
             auto outcome = future.get();
             state.cancel.remove(cancel_id);
+            sessions::SessionManager::untrack_call(state.session, call_id);
             if (outcome) {
                 state.failures[name] = 0;
                 state.mutated = state.mutated || outcome->mutates;

@@ -13,9 +13,9 @@ namespace atelier::agent {
 namespace {
 
 std::string fix_prompt(const nlohmann::json& error, int number) {
-    std::string text = fmt::format(
-        "[Automatic fix {} of {}] The live preview failed after your last change with this error:\n\n{}\n",
-        number, Agent::kMaxAutoFixes, error.value("message", std::string("(no message)")));
+    std::string text =
+        fmt::format("[Automatic fix {} of {}] The live preview failed after your last change with this error:\n\n{}\n",
+                    number, Agent::kMaxAutoFixes, error.value("message", std::string("(no message)")));
     if (error.contains("composition") && error["composition"].is_string()) {
         text += fmt::format("\nComposition: {}\n", error["composition"].get<std::string>());
     }
@@ -61,7 +61,8 @@ void Agent::queue_fix(Conversation& conversation, const nlohmann::json& error) {
     Turn turn{new_uuid(), fix_prompt(error, number), nlohmann::json::array(), nullptr, ""};
     turn.auto_fix = number;
     const std::string message = error.value("message", std::string("preview error"));
-    turn.version_message = fmt::format("Automatic fix {}: {}", number, message.substr(0, message.find('\n')).substr(0, 80));
+    turn.version_message =
+        fmt::format("Automatic fix {}: {}", number, message.substr(0, message.find('\n')).substr(0, 80));
     spdlog::info("agent: session {}: preview error, automatic fix {} of {} queued",
                  conversation.session->id.substr(0, 8), number, kMaxAutoFixes);
     conversation.queue.push_back(std::move(turn));

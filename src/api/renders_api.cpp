@@ -85,12 +85,12 @@ Result<net::HttpResponse> list(ApiContext& api, const net::HttpRequest& request)
     });
     nlohmann::json items = nlohmann::json::array();
     for (const auto& [name, render] : sorted) {
-        items.push_back({{"name", name},
-                         {"size", render.size},
-                         {"modified", render.modified},
-                         {"live", render.live},
-                         {"url", fmt::format("/api/projects/{}/renders/{}", request.params.at("id"),
-                                             url_segment(name))}});
+        items.push_back(
+            {{"name", name},
+             {"size", render.size},
+             {"modified", render.modified},
+             {"live", render.live},
+             {"url", fmt::format("/api/projects/{}/renders/{}", request.params.at("id"), url_segment(name))}});
     }
     return json_response(200, {{"renders", items}});
 }

@@ -17,7 +17,9 @@ namespace {
 constexpr std::size_t kMaxUpstreamBody = 256U * 1024 * 1024;
 constexpr auto kUpstreamTimeout = std::chrono::seconds(60);
 
-tcp::endpoint loopback(std::uint16_t port) { return {asio::ip::make_address_v4("127.0.0.1"), port}; }
+tcp::endpoint loopback(std::uint16_t port) {
+    return {asio::ip::make_address_v4("127.0.0.1"), port};
+}
 
 // Headers that describe one hop, not the message: never forwarded (RFC 9110 §7.6.1).
 bool hop_by_hop(std::string_view name) {
@@ -38,8 +40,8 @@ HttpResponse bad_gateway(std::uint16_t port, const beast::error_code& error) {
 // One forwarded request: connect, write, read the whole response, hand it back.
 class ForwardedRequest final : public std::enable_shared_from_this<ForwardedRequest> {
 public:
-    ForwardedRequest(const asio::any_io_executor& executor, std::uint16_t port, http::request<http::string_body> request,
-                     std::function<void(HttpResponse)> done)
+    ForwardedRequest(const asio::any_io_executor& executor, std::uint16_t port,
+                     http::request<http::string_body> request, std::function<void(HttpResponse)> done)
         : m_upstream(executor), m_port(port), m_request(std::move(request)), m_done(std::move(done)) {
         m_parser.body_limit(kMaxUpstreamBody);
         m_parser.skip(m_request.method() == http::verb::head);
@@ -137,13 +139,14 @@ private:
         if (m_pending.size() == 0) {
             return pump_both();
         }
-        asio::async_write(m_upstream, m_pending.data(), [self = shared_from_this()](beast::error_code error, std::size_t) {
-            if (error) {
-                return self->close_both();
-            }
-            self->m_pending.clear();
-            self->pump_both();
-        });
+        asio::async_write(m_upstream, m_pending.data(),
+                          [self = shared_from_this()](beast::error_code error, std::size_t) {
+                              if (error) {
+                                  return self->close_both();
+                              }
+                              self->m_pending.clear();
+                              self->pump_both();
+                          });
     }
 
     void pump_both() {
@@ -170,8 +173,8 @@ private:
     void refuse(const beast::error_code& error) {
         spdlog::warn("proxy: upgrade to port {} failed: {}", m_port, error.message());
         const std::string body = fmt::format(
-            R"({{"error":{{"code":"unavailable","message":"the preview server (port {}) did not answer: {}"}}}})", m_port,
-            error.message());
+            R"({{"error":{{"code":"unavailable","message":"the preview server (port {}) did not answer: {}"}}}})",
+            m_port, error.message());
         auto text = std::make_shared<std::string>(
             fmt::format("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: "
                         "{}\r\nConnection: close\r\n\r\n{}",

@@ -67,6 +67,13 @@ void BrowserHandler::on_text(const std::shared_ptr<net::WebSocketConnection>& co
         return m_sessions->message(user, optional_string(payload, "session_id"), *text,
                                    payload.value("attachments", nlohmann::json::array()), connection, re);
     }
+    if (type == "command:cancel") {
+        auto command = required_string(payload, "command");
+        if (!command) {
+            return SessionManager::send_error(connection, command.error(), re);
+        }
+        return m_sessions->cancel_command(user, optional_string(payload, "session_id"), *command, connection, re);
+    }
     if (type == "agent:cancel") {
         return m_sessions->cancel_turn(user, optional_string(payload, "session_id"), connection, re);
     }
@@ -75,10 +82,11 @@ void BrowserHandler::on_text(const std::shared_ptr<net::WebSocketConnection>& co
     }
     SessionManager::send_error(
         connection,
-        Error{ErrorCode::InvalidArgument,
-              fmt::format("unknown message type '{}' (known: session:start, command:send, message:send, agent:cancel, "
-                          "session:end, viewport:camera, preview:error)",
-                          type)},
+        Error{
+            ErrorCode::InvalidArgument,
+            fmt::format("unknown message type '{}' (known: session:start, command:send, command:cancel, message:send, "
+                        "agent:cancel, session:end, viewport:camera, preview:error)",
+                        type)},
         re);
 }
 

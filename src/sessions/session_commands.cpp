@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/backoff.h"
+#include "core/ids.h"
 #include "sessions/session_manager.h"
 #include "sessions/session_text.h"
 
@@ -26,43 +27,81 @@ void SessionManager::command(const std::string& user_id, const std::string& sess
             tab, Error{ErrorCode::Unavailable, "the engine is not ready yet; try again when the session is ready"}, re);
     }
     std::weak_ptr<SessionManager> weak_self = weak_from_this();
-    link->call(tool, arguments, [weak_self, session, tab, re, tool](Result<engines::ToolCallResult> result) {
-        auto self = weak_self.lock();
-        if (!self) {
-            return;
-        }
-        if (!result) {
-            nlohmann::json payload{
-                {"ok", false},
-                {"tool", tool},
-                {"error", {{"code", error_code_name(result.error().code)}, {"message", result.error().message}}}};
-            if (!result.error().details.empty()) {
-                payload["error"]["details"] = nlohmann::json::parse(result.error().details, nullptr, false);
+    const std::string call_id = new_uuid();
+    track_call(session, call_id, {{"request_id", re}, {"tool", tool}});
+    link->call(
+        tool, arguments,
+        [weak_self, session, tab, re, tool, call_id](Result<engines::ToolCallResult> result) {
+            untrack_call(session, call_id);
+            auto self = weak_self.lock();
+            if (!self) {
+                return;
             }
-            return send(tab, "command:result", payload, re);
+            if (!result) {
+                nlohmann::json payload{
+                    {"ok", false},
+                    {"tool", tool},
+                    {"error", {{"code", error_code_name(result.error().code)}, {"message", result.error().message}}}};
+                if (!result.error().details.empty()) {
+                    payload["error"]["details"] = nlohmann::json::parse(result.error().details, nullptr, false);
+                }
+                return send(tab, "command:result", payload, re);
+            }
+            {
+                const std::lock_guard lock(session->mutex);
+                session->attempt = 0; // the engine works: a later crash starts a fresh series of attempts
+            }
+            nlohmann::json payload{{"ok", true},
+                                   {"tool", tool},
+                                   {"content", result->content},
+                                   {"data", result->data},
+                                   {"duration_ms", result->duration_ms}};
+            if (!result->mutates) {
+                return send(tab, "command:result", payload, re);
+            }
+            self->save_and_commit(session, "tool " + tool,
+                                  [self, session, tab, re, payload](Result<std::string> revision) mutable {
+                                      if (revision) {
+                                          payload["version"] = *revision;
+                                      } else {
+                                          payload["save_error"] = revision.error().message;
+                                      }
+                                      send(tab, "command:result", payload, re);
+                                  });
+        },
+        call_id);
+}
+
+void SessionManager::cancel_command(const std::string& user_id, const std::string& session_id,
+                                    const std::string& request_id, const Tab& tab, const std::string& re) {
+    auto session = find(user_id, session_for(tab, session_id));
+    if (!session) {
+        return send_error(tab, no_session(session_id), re);
+    }
+    std::string call_id;
+    std::shared_ptr<engines::EngineLink> link;
+    {
+        const std::lock_guard lock(session->mutex);
+        link = session->link;
+        for (const auto& [id, tags] : session->calls) {
+            if (tags.value("request_id", "") == request_id) {
+                call_id = id;
+            }
         }
-        {
-            const std::lock_guard lock(session->mutex);
-            session->attempt = 0; // the engine works: a later crash starts a fresh series of attempts
-        }
-        nlohmann::json payload{{"ok", true},
-                               {"tool", tool},
-                               {"content", result->content},
-                               {"data", result->data},
-                               {"duration_ms", result->duration_ms}};
-        if (!result->mutates) {
-            return send(tab, "command:result", payload, re);
-        }
-        self->save_and_commit(session, "tool " + tool,
-                              [self, session, tab, re, payload](Result<std::string> revision) mutable {
-                                  if (revision) {
-                                      payload["version"] = *revision;
-                                  } else {
-                                      payload["save_error"] = revision.error().message;
-                                  }
-                                  send(tab, "command:result", payload, re);
-                              });
-    });
+    }
+    // The command's own command:result follows, with `cancelled`.
+    send(tab, "ack", {{"cancelled", !call_id.empty() && link && link->cancel(call_id)}}, re);
+}
+
+void SessionManager::track_call(const std::shared_ptr<Session>& session, const std::string& call_id,
+                                nlohmann::json tags) {
+    const std::lock_guard lock(session->mutex);
+    session->calls[call_id] = std::move(tags);
+}
+
+void SessionManager::untrack_call(const std::shared_ptr<Session>& session, const std::string& call_id) {
+    const std::lock_guard lock(session->mutex);
+    session->calls.erase(call_id);
 }
 
 void SessionManager::save_and_commit(const std::shared_ptr<Session>& session, const std::string& message,

@@ -43,7 +43,16 @@ public:
             }
             self->broadcast(session, "scene:updated", params);
         } else if (method == "render/progress") {
-            self->broadcast(session, "render:progress", params);
+            // Which command or agent tool call this render belongs to, so a tab can match it.
+            nlohmann::json progress = params;
+            if (params.is_object() && params.contains("call_id") && params["call_id"].is_string()) {
+                const std::lock_guard lock(session->mutex);
+                if (const auto it = session->calls.find(params["call_id"].get<std::string>());
+                    it != session->calls.end()) {
+                    progress.update(it->second);
+                }
+            }
+            self->broadcast(session, "render:progress", progress);
         } else if (method == "preview/ready") {
             self->preview_ready(session, params);
         } else if (method == "preview/error") {

@@ -75,6 +75,13 @@ public:
     /// tab's session); replies `command:result`.
     void command(const std::string& user_id, const std::string& session_id, const std::string& tool,
                  const nlohmann::json& arguments, const Tab& tab, const std::string& re);
+    /// `command:cancel {command}`: cancels the running `command:send` whose id is `request_id`
+    /// (any tab of the session may); `ack {cancelled}`, then that command's own result.
+    void cancel_command(const std::string& user_id, const std::string& session_id, const std::string& request_id,
+                        const Tab& tab, const std::string& re);
+    /// Who asked for engine call `call_id` (added to its `render:progress`), until untracked.
+    static void track_call(const std::shared_ptr<Session>& session, const std::string& call_id, nlohmann::json tags);
+    static void untrack_call(const std::shared_ptr<Session>& session, const std::string& call_id);
     /// `viewport:camera`: passed to the engine (which coalesces).
     void camera(const std::string& user_id, const std::string& session_id, const nlohmann::json& payload,
                 const Tab& tab);

@@ -312,6 +312,10 @@ private:
         }
         if (tool == "sleep" || tool == "nap") {
             const int ms = arguments.value("ms", 0);
+            // Reported like a render's progress, so tests can see whose call it is.
+            send({{"jsonrpc", "2.0"},
+                  {"method", "render/progress"},
+                  {"params", {{"call_id", call_id}, {"done", 0}, {"total", ms}}}});
             auto timer = std::make_shared<asio::steady_timer>(m_io, std::chrono::milliseconds(ms));
             m_sleeps[call_id] = {timer, id};
             timer->async_wait([self = shared_from_this(), call_id, ms](beast::error_code wait_error) {

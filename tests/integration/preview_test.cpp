@@ -160,8 +160,8 @@ TEST_F(AutoFixTest, AnErrorAfterAUserTurnStartsAtMostTwoAutomaticFixes) {
     // Before any user turn nothing runs on its own.
     EXPECT_EQ(report("SyntaxError: Unexpected token (3:7)"), "limit");
 
-    ASSERT_TRUE(model->script({{"replies", {{{"text", "Made it."}}, {{"text", "Fixed, I hope."}},
-                                            {{"text", "Fixed now."}}}}}));
+    ASSERT_TRUE(
+        model->script({{"replies", {{{"text", "Made it."}}, {{"text", "Fixed, I hope."}}, {{"text", "Fixed now."}}}}}));
     tab->send("message:send", {{"text", "make a title card"}});
     auto [user_turn, user_complete] = next_turn();
     EXPECT_EQ(user_turn["text"], "make a title card");
@@ -190,13 +190,15 @@ TEST_F(AutoFixTest, AnErrorDuringATurnWaitsForItsEndUnlessALaterChangeReloadedTh
     ready();
     // Turn 1 stalls in its first reply, so the error arrives while it runs; the turn changes
     // nothing afterwards, so the error still stands when it ends and a fix follows.
-    ASSERT_TRUE(model->script({{"replies",
-                                {{{"text", "Working"}, {"stall_ms", 1500}},
-                                 {{"text", "Fixed."}},
-                                 {{"text", "Again"}, {"stall_ms", 1500}, {"tool_calls",
-                                   {{{"name", "scene__create_object"}, {"arguments", {{"name", "title"}}}}}}},
-                                 {{"text", "Added the title."}},
-                                 {{"text", "Hello."}}}}}));
+    ASSERT_TRUE(
+        model->script({{"replies",
+                        {{{"text", "Working"}, {"stall_ms", 1500}},
+                         {{"text", "Fixed."}},
+                         {{"text", "Again"},
+                          {"stall_ms", 1500},
+                          {"tool_calls", {{{"name", "scene__create_object"}, {"arguments", {{"name", "title"}}}}}}},
+                         {{"text", "Added the title."}},
+                         {{"text", "Hello."}}}}}));
     tab->send("message:send", {{"text", "first"}});
     ASSERT_FALSE(tab->next("agent:message").is_null());
     EXPECT_EQ(report("TypeError: cannot read 'x'"), "queued");

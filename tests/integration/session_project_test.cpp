@@ -171,5 +171,34 @@ TEST_F(SessionTest, RendersAreListedWhileLiveAndKeptAfterTheSessionEnds) {
     EXPECT_FALSE(std::filesystem::exists(hub->data_dir() / "renders" / project));
 }
 
+TEST_F(SessionTest, ACommandCanBeCancelledAndItsProgressNamesIt) {
+    start_test_hub();
+    const auto project = create_project(auth());
+    Tab tab(*hub, hub->bearer());
+    ASSERT_FALSE(start_session(tab, project).is_null());
+    const auto command = tab.send("command:send", {{"tool", "basics__sleep"}, {"arguments", {{"ms", 600000}}}});
+    const auto progress = tab.next("render:progress");
+    ASSERT_FALSE(progress.is_null()) << json(tab.seen).dump();
+    EXPECT_EQ(progress["payload"]["request_id"], command);
+    EXPECT_EQ(progress["payload"]["tool"], "basics__sleep");
+
+    const auto cancel = tab.send("command:cancel", {{"command", command}});
+    auto ack = tab.next("ack");
+    ASSERT_FALSE(ack.is_null());
+    EXPECT_EQ(ack["re"], cancel);
+    EXPECT_EQ(ack["payload"]["cancelled"], true);
+    const auto result = tab.next("command:result");
+    ASSERT_FALSE(result.is_null());
+    EXPECT_EQ(result["re"], command);
+    EXPECT_EQ(result["payload"]["ok"], false);
+    EXPECT_EQ(result["payload"]["error"]["code"], "cancelled");
+
+    // Nothing left to cancel: said so, and a missing field is an error.
+    tab.send("command:cancel", {{"command", command}});
+    EXPECT_EQ(tab.next("ack")["payload"]["cancelled"], false);
+    tab.send("command:cancel", json::object());
+    EXPECT_EQ(tab.next("error")["payload"]["code"], "invalid_argument");
+}
+
 } // namespace
 } // namespace atelier::testing

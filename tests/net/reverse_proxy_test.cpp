@@ -4,9 +4,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "net/server.h"
 #include "clients.h"
 #include "local_server.h"
+#include "net/server.h"
 
 namespace atelier::net {
 namespace {
@@ -32,10 +32,11 @@ Router upstream_routes() {
         for (const auto& [name, value] : request.headers.fields()) {
             headers[name] = value;
         }
-        return HttpResponse::json(
-            200, nlohmann::json{{"method", request.method}, {"target", request.target}, {"body", request.body},
-                                {"headers", headers}}
-                     .dump());
+        return HttpResponse::json(200, nlohmann::json{{"method", request.method},
+                                                      {"target", request.target},
+                                                      {"body", request.body},
+                                                      {"headers", headers}}
+                                           .dump());
     };
     router.add("GET", "/preview/s1/{rest*}", Access::Public, describe)
         .add("POST", "/preview/s1/{rest*}", Access::Public, describe)

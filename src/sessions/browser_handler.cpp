@@ -67,6 +67,9 @@ void BrowserHandler::on_text(const std::shared_ptr<net::WebSocketConnection>& co
         return m_sessions->message(user, optional_string(payload, "session_id"), *text,
                                    payload.value("attachments", nlohmann::json::array()), connection, re);
     }
+    if (type == "viewport:configure") {
+        return m_sessions->configure_viewport(user, optional_string(payload, "session_id"), payload, connection, re);
+    }
     if (type == "command:cancel") {
         auto command = required_string(payload, "command");
         if (!command) {

@@ -278,6 +278,48 @@ void SessionManager::camera(const std::string& user_id, const std::string& sessi
     }
 }
 
+void SessionManager::configure_viewport(const std::string& user_id, const std::string& session_id,
+                                        const nlohmann::json& payload, const Tab& tab, const std::string& re) {
+    auto session = find(user_id, session_for(tab, session_id));
+    if (!session) {
+        return send_error(tab, no_session(session_id), re);
+    }
+    nlohmann::json params = nlohmann::json::object();
+    for (const char* key : {"width", "height"}) {
+        if (!payload.contains(key)) {
+            continue;
+        }
+        if (!payload[key].is_number_integer() || payload[key].get<std::int64_t>() < 16 ||
+            payload[key].get<std::int64_t>() > 4096) {
+            return send_error(
+                tab,
+                Error{ErrorCode::InvalidArgument, fmt::format("'{}' must be a whole number of pixels, 16..4096", key)},
+                re);
+        }
+        params[key] = payload[key];
+    }
+    for (const char* key : {"shading", "codec"}) {
+        if (payload.contains(key)) {
+            params[key] = payload[key]; // the engine checks its own values
+        }
+    }
+    std::shared_ptr<engines::EngineLink> link;
+    {
+        const std::lock_guard lock(session->mutex);
+        link = session->link;
+    }
+    if (!link) {
+        return send_error(
+            tab, Error{ErrorCode::Unavailable, "the engine is not ready yet; try again when the session is ready"}, re);
+    }
+    link->request("viewport/configure", params, std::chrono::seconds(10), [tab, re](Result<nlohmann::json> answer) {
+        if (!answer) {
+            return send_error(tab, answer.error(), re);
+        }
+        send(tab, "ack", answer->is_object() ? *answer : nlohmann::json::object(), re);
+    });
+}
+
 void SessionManager::set_agent(std::shared_ptr<AgentHandler> agent) {
     const std::lock_guard lock(m_mutex);
     m_agent = std::move(agent);

@@ -82,6 +82,10 @@ public:
     /// Who asked for engine call `call_id` (added to its `render:progress`), until untracked.
     static void track_call(const std::shared_ptr<Session>& session, const std::string& call_id, nlohmann::json tags);
     static void untrack_call(const std::shared_ptr<Session>& session, const std::string& call_id);
+    /// `viewport:configure {width?, height?, shading?, codec?}`: the size and look of the
+    /// session's viewport frames, passed to the engine as `viewport/configure`; `ack` with its answer.
+    void configure_viewport(const std::string& user_id, const std::string& session_id, const nlohmann::json& payload,
+                            const Tab& tab, const std::string& re);
     /// `viewport:camera`: passed to the engine (which coalesces).
     void camera(const std::string& user_id, const std::string& session_id, const nlohmann::json& payload,
                 const Tab& tab);

@@ -263,6 +263,13 @@ private:
             send({{"jsonrpc", "2.0"}, {"method", "scene/changed"}, {"params", {{"summary", scene_summary()}}}});
             return send_frame();
         }
+        if (method == "viewport/configure") {
+            // Frames of the asked size from now on (the test engine draws at most 256x256).
+            m_frame_width = std::clamp(params.value("width", m_frame_width), 1, 256);
+            m_frame_height = std::clamp(params.value("height", m_frame_height), 1, 256);
+            reply(id, {{"width", m_frame_width}, {"height", m_frame_height}});
+            return send_frame();
+        }
         if (method == "engine/shutdown") {
             reply(id, json::object());
             m_ws.async_close(websocket::close_code::normal,
@@ -427,14 +434,21 @@ private:
 
     // A viewport frame (docs/protocol.md): "AVF1", seq, width, height, codec 3 (PNG), then the image.
     void send_frame() {
-        const int width = 16;
-        const int height = 8;
+        const int width = m_frame_width;
+        const int height = m_frame_height;
         const auto shade = static_cast<unsigned char>(40 * m_objects.size() % 256);
         std::string frame = "AVF1";
         const auto seq = ++m_frame_seq;
         frame += {static_cast<char>(seq), static_cast<char>(seq >> 8), static_cast<char>(seq >> 16),
                   static_cast<char>(seq >> 24)};
-        frame += {static_cast<char>(width), '\0', static_cast<char>(height), '\0', '\3', '\0', '\0', '\0'};
+        frame += {static_cast<char>(width),
+                  static_cast<char>(width >> 8),
+                  static_cast<char>(height),
+                  static_cast<char>(height >> 8),
+                  '\3',
+                  '\0',
+                  '\0',
+                  '\0'};
         frame += solid_png(width, height, {shade, 128, 200});
         send_raw(std::move(frame), false);
     }
@@ -466,6 +480,8 @@ private:
     int m_protocol;
     int m_exit_code = 0;
     std::uint32_t m_frame_seq = 0;
+    int m_frame_width = 16;
+    int m_frame_height = 8;
     std::map<std::string, std::pair<std::string, json>> m_objects;
     std::map<std::string, std::pair<std::shared_ptr<asio::steady_timer>, json>> m_sleeps;
     asio::signal_set m_reload;

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -198,6 +199,35 @@ TEST_F(SessionTest, ACommandCanBeCancelledAndItsProgressNamesIt) {
     EXPECT_EQ(tab.next("ack")["payload"]["cancelled"], false);
     tab.send("command:cancel", json::object());
     EXPECT_EQ(tab.next("error")["payload"]["code"], "invalid_argument");
+}
+
+TEST_F(SessionTest, ViewportConfigureSetsTheFrameSize) {
+    start_test_hub();
+    const auto project = create_project(auth());
+    Tab tab(*hub, hub->bearer());
+    ASSERT_FALSE(start_session(tab, project).is_null());
+    const auto id = tab.send("viewport:configure", {{"width", 64}, {"height", 32}});
+    const auto ack = tab.next("ack");
+    ASSERT_FALSE(ack.is_null()) << json(tab.seen).dump();
+    EXPECT_EQ(ack["re"], id);
+    EXPECT_EQ(ack["payload"]["width"], 64);
+    // Frames from now on have the new size (header bytes 8..11: width, height, little-endian).
+    const auto sized = [&tab] {
+        return std::any_of(tab.frames.begin(), tab.frames.end(), [](const std::string& frame) {
+            return frame.size() > 12 && static_cast<unsigned char>(frame[8]) == 64 &&
+                   static_cast<unsigned char>(frame[10]) == 32;
+        });
+    };
+    for (int i = 0; i < 30 && !sized(); ++i) {
+        (void)tab.next("(frames only)", std::chrono::seconds(1));
+    }
+    EXPECT_TRUE(sized());
+
+    tab.send("viewport:configure", {{"width", 5}});
+    const auto error = tab.next("error");
+    ASSERT_FALSE(error.is_null());
+    EXPECT_EQ(error["payload"]["code"], "invalid_argument");
+    EXPECT_NE(error["payload"]["message"].get<std::string>().find("16..4096"), std::string::npos);
 }
 
 } // namespace

@@ -10,6 +10,14 @@ import type {
 } from '../protocol/messages';
 import { is_no_model_error } from '../protocol/messages';
 
+/// A turn the hub started by itself to fix a preview error is marked `auto_fix: true` on its first
+/// agent message (or on `agent:turn`): the chat then labels it as an automatic fix, once per turn.
+export function auto_fix_action_for(message: Envelope): ChatAction | null {
+  const payload = message.payload as { auto_fix?: unknown } | undefined;
+  if (payload?.auto_fix !== true || !message.type.startsWith('agent:') || message.type === 'agent:complete') return null;
+  return { type: 'auto_fix' };
+}
+
 /// Which hub messages move the chat, and how. `user_ids` tells whether an `error` reply answers a
 /// chat message (otherwise it belongs to another panel, e.g. a direct command).
 export function chat_action_for(message: Envelope, now: number, is_chat_request: (id: string) => boolean): ChatAction | null {

@@ -71,7 +71,13 @@ export interface TurnEndEntry {
   output_tokens?: number;
 }
 
-export type ChatEntry = UserEntry | AssistantEntry | ToolEntry | RetryEntry | NoticeEntry | TurnEndEntry;
+/// The start of a turn the hub began by itself to fix an error of the preview (`auto_fix: true`).
+export interface AutoFixEntry {
+  kind: 'auto_fix';
+  id: string;
+}
+
+export type ChatEntry = UserEntry | AssistantEntry | ToolEntry | RetryEntry | NoticeEntry | TurnEndEntry | AutoFixEntry;
 
 export type TurnState = 'idle' | 'running' | 'cancelling';
 
@@ -87,6 +93,8 @@ export interface ChatState {
   /// The hub's turn id of each user message (from its `ack`), so that an `agent:complete` ends
   /// the right turn: a cancel ends the running turn and every queued one, each with its own.
   turns: Record<string, string>;
+  /// The running turn is an automatic fix and is already marked as one.
+  auto_fix?: boolean;
   next_key: number;
 }
 
@@ -115,6 +123,8 @@ export type ChatAction =
   | { type: 'retry'; payload: AgentRetryPayload }
   | { type: 'complete'; payload: AgentCompletePayload }
   | { type: 'error'; error: ErrorBody; re?: string }
+  | { type: 'auto_fix' }
+  | { type: 'preview_error'; error: { message: string; stack?: string; composition?: string } }
   | { type: 'cancel_requested' }
   | { type: 'connection_lost' }
   | { type: 'history'; messages: HistoryMessage[] };
@@ -149,7 +159,7 @@ function advance(state: ChatState, entries: ChatEntry[]): ChatState {
   if (next) {
     return { ...state, entries: set_user_status(entries, next, 'active'), queue: rest, active: next, turn: 'running' };
   }
-  const { active: _ended, ...without_active } = state;
+  const { active: _ended, auto_fix: _fixed, ...without_active } = state;
   return { ...without_active, entries, queue: [], turn: 'idle' };
 }
 
@@ -284,6 +294,30 @@ export function chat_reducer(state: ChatState, action: ChatAction): ChatState {
         return advance(base, entries);
       }
       return no_model ? base : { ...base, entries: [...finish_streaming(state.entries), notice] };
+    }
+    case 'auto_fix': {
+      if (state.auto_fix) return state;
+      const [id, next_key] = key(state, 'f');
+      const entry: AutoFixEntry = { kind: 'auto_fix', id };
+      return {
+        ...state,
+        next_key,
+        auto_fix: true,
+        entries: [...finish_streaming(state.entries), entry],
+        turn: state.turn === 'idle' ? 'running' : state.turn,
+      };
+    }
+    case 'preview_error': {
+      const [id, next_key] = key(state, 'p');
+      const { message, composition } = action.error;
+      const entry: NoticeEntry = {
+        kind: 'notice',
+        id,
+        tone: 'error',
+        code: 'preview_error',
+        text: `The preview failed${composition ? ` (${composition})` : ''}: ${message}`,
+      };
+      return { ...state, next_key, entries: [...finish_streaming(state.entries), entry] };
     }
     case 'cancel_requested':
       return state.turn === 'running' ? { ...state, turn: 'cancelling' } : state;

@@ -45,6 +45,12 @@ export function ChatEntryView({ entry }: Props) {
           </div>
         </div>
       );
+    case 'auto_fix':
+      return (
+        <div className="chat-auto-fix" role="status" title="The hub started this turn to fix an error of the preview">
+          automatic fix
+        </div>
+      );
     case 'turn_end':
       return (
         <div className="turn-end">

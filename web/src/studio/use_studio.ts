@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useMemo, useReducer, useRef } from 'react';
 import { hub } from '../api/projects';
-import { chat_action_for } from '../chat/chat_events';
+import { auto_fix_action_for, chat_action_for } from '../chat/chat_events';
 import { chat_reducer, initial_chat_state } from '../chat/chat_state';
-import type { ErrorBody, SessionReadyPayload, ViewportCameraPayload } from '../protocol/messages';
+import type { ErrorBody, PreviewErrorPayload, SessionReadyPayload, ViewportCameraPayload } from '../protocol/messages';
 import { browser_socket_url, ProtocolClient, ProtocolError } from '../protocol/protocol_client';
 import { camera_moved, forget_session_id, load_session_id, mark_camera_moved, save_session_id } from '../lib/session_store';
 import { frame_request } from './frame_request';
@@ -60,6 +60,8 @@ export function use_studio(project_id: string) {
           }
         }
         dispatch_view({ type: 'message', message, now, ...(session_start_id.current ? { session_start_id: session_start_id.current } : {}) });
+        const auto_fix = auto_fix_action_for(message);
+        if (auto_fix) dispatch_chat(auto_fix);
         const action = chat_action_for(message, now, (id) => chat_ids.current.has(id));
         if (action) dispatch_chat(action);
       }),
@@ -135,6 +137,20 @@ export function use_studio(project_id: string) {
     forget_session_id(project_id);
   }, [client, project_id]);
 
+  /// An error of the Remotion preview page: to the hub (which may start an automatic fix turn)
+  /// and into the chat, where the fix will show.
+  const report_preview_error = useCallback(
+    (error: PreviewErrorPayload) => {
+      client.send('preview:error', {
+        message: error.message,
+        ...(error.stack ? { stack: error.stack } : {}),
+        ...(error.composition ? { composition: error.composition } : {}),
+      });
+      dispatch_chat({ type: 'preview_error', error });
+    },
+    [client],
+  );
+
   const dismiss_command = useCallback((id: string) => dispatch_view({ type: 'dismiss_command', id }), []);
 
   const live = useRef(false);
@@ -179,7 +195,20 @@ export function use_studio(project_id: string) {
     [client, project_id, start_session],
   );
 
-  return { view, chat, client, send_message, cancel_turn, run_command, send_camera, retry, end_session, dismiss_command, restore_version };
+  return {
+    view,
+    chat,
+    client,
+    send_message,
+    cancel_turn,
+    run_command,
+    send_camera,
+    retry,
+    end_session,
+    dismiss_command,
+    restore_version,
+    report_preview_error,
+  };
 }
 
 export type Studio = ReturnType<typeof use_studio>;

@@ -144,6 +144,14 @@ describe('the Remotion preview panel', () => {
     await expect.poll(() => page.locator('.preview-error').count()).toBe(0);
     await expect.poll(() => page.locator('.timeline-bar').count()).toBeGreaterThan(0);
     await studio.shot('preview-reloaded');
+    // On a small laptop screen the bar, the player and the timeline still fit the panel.
+    await page.setViewportSize({ width: 1024, height: 700 });
+    await expect(page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).resolves.toBe(true);
+    const panel = (await page.getByRole('region', { name: 'Preview' }).boundingBox())!;
+    const timeline = (await page.getByRole('slider', { name: 'Timeline' }).boundingBox())!;
+    expect(timeline.x + timeline.width).toBeLessThanOrEqual(panel.x + panel.width + 0.5);
+    expect(timeline.y + timeline.height).toBeLessThanOrEqual(700);
+    await studio.shot('preview-1024x700');
     expect(studio.problems).toEqual([]);
   });
 });

@@ -29,7 +29,7 @@ describe('the studio with the C++ test engine', () => {
     await page.goto(studio.hub.url);
     const token = page.getByLabel('Access token');
     await token.fill('not-the-token');
-    await page.getByRole('button', { name: 'Sign in with the token' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('alert').filter({ hasText: 'not valid' }).waitFor();
     await studio.shot('sign-in-wrong-token');
     // The page's own check of the token answered 401: expected, not a problem of the app.

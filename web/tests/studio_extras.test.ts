@@ -145,3 +145,15 @@ describe('preview in the session', () => {
     expect(view.preview_tick).toBe(1);
   });
 });
+
+describe('scene summary', () => {
+  it('is dropped when another session becomes ready (a restore), kept when the same one re-attaches', () => {
+    const ready = (session_id: string): Envelope => ({ type: 'session:ready', payload: { session_id } });
+    let view = session_reducer(initial_session_view, { type: 'message', now: 0, message: ready('s1') });
+    view = session_reducer(view, { type: 'message', now: 0, message: { type: 'scene:updated', payload: { summary: { objects: ['Cube', 'Suzanne'] } } } });
+    const summary = view.scene_summary;
+    expect(summary).toBeDefined();
+    expect(session_reducer(view, { type: 'message', now: 0, message: ready('s1') }).scene_summary).toBe(summary);
+    expect(session_reducer(view, { type: 'message', now: 0, message: ready('s2') }).scene_summary).toBeUndefined();
+  });
+});

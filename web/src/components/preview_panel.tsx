@@ -90,8 +90,11 @@ export function PreviewPanel({ url, reload_key, placeholder, on_error }: Props) 
     <div className="preview">
       <div className="preview-bar">
         <label className="preview-picker">
-          <span className="faint">Composition</span>
+          <span className="faint preview-picker-label" aria-hidden="true">
+            Composition
+          </span>
           <select
+            aria-label="Composition"
             value={state.composition ?? ''}
             disabled={state.compositions.length === 0}
             onChange={(event) => {
@@ -110,7 +113,6 @@ export function PreviewPanel({ url, reload_key, placeholder, on_error }: Props) 
         <button className="small" onClick={toggle} disabled={!state.ready} aria-pressed={playing} title={playing ? 'Pause' : 'Play'}>
           {playing ? '❚❚ Pause' : '▶ Play'}
         </button>
-        <span className="spacer" />
         <span className="faint mono preview-time" aria-live="off">
           {timecode(state.frame, fps)} · frame {state.frame}
           {duration > 0 ? ` / ${duration}` : ''}

@@ -41,7 +41,7 @@ export function SignInPage({ accounts = false, on_signed_in }: Props) {
             <span>or with a token</span>
           </div>
         )}
-        <TokenForm autofocus={!accounts} />
+        <TokenForm only={!accounts} />
       </div>
     </main>
   );
@@ -103,7 +103,8 @@ function PasswordForm({ on_signed_in }: { on_signed_in: () => void }) {
   );
 }
 
-function TokenForm({ autofocus }: { autofocus: boolean }) {
+/// `only`: the one way to sign in here (no accounts), so it is the primary action.
+function TokenForm({ only }: { only: boolean }) {
   const [token, set_token] = useState('');
   const [error, set_error] = useState<string | null>(null);
   const [busy, set_busy] = useState(false);
@@ -138,7 +139,7 @@ function TokenForm({ autofocus }: { autofocus: boolean }) {
           value={token}
           onChange={(event) => set_token(event.target.value)}
           placeholder="paste the token"
-          autoFocus={autofocus}
+          autoFocus={only}
           aria-invalid={error !== null}
           aria-describedby={error ? 'signin-error' : undefined}
         />
@@ -148,8 +149,8 @@ function TokenForm({ autofocus }: { autofocus: boolean }) {
           {error}
         </div>
       )}
-      <button className={autofocus ? 'primary' : ''} type="submit" disabled={busy || token.trim() === ''} style={{ height: 36 }}>
-        {busy ? 'Checking…' : 'Sign in with the token'}
+      <button className={only ? 'primary' : ''} type="submit" disabled={busy || token.trim() === ''} style={{ height: 36 }}>
+        {busy ? 'Checking…' : only ? 'Sign in' : 'Sign in with the token'}
       </button>
       <p className="signin-hint">
         The link printed by <code>make run</code> signs you in directly. The token is also in the hub's data

@@ -186,8 +186,11 @@ function on_message(view: SessionView, message: Envelope, now: number, session_s
     case 'session:ready': {
       const p = payload as unknown as SessionReadyPayload;
       const engine = engine_label(p.engine);
-      // A new session is ready: a restore that was waiting for it is over.
-      const { fatal: _cleared, restoring: _restored, ...rest } = view;
+      // A new session is ready: a restore that was waiting for it is over, and the scene summary
+      // of the old one (the scene before a restore) no longer describes anything.
+      const { fatal: _cleared, restoring: _restored, ...kept } = view;
+      const { scene_summary: _old_scene, ...fresh } = kept;
+      const rest = p.session_id && p.session_id !== view.session_id ? fresh : kept;
       return {
         ...rest,
         session_id: p.session_id ?? view.session_id,

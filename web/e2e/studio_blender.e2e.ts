@@ -65,7 +65,7 @@ describe.skipIf(!blender_installed())('the studio with Blender', () => {
     await studio.shot('monkey-added');
   });
 
-  it('orbits the view by dragging the viewport and zooms with the wheel', async () => {
+  it('orbits the view by dragging the viewport, zooms with the wheel and resets the view', async () => {
     const page = studio.page;
     before_orbit = await studio.canvas();
     const box = (await page.locator('.viewport canvas').boundingBox())!;
@@ -80,6 +80,11 @@ describe.skipIf(!blender_installed())('the studio with Blender', () => {
     await page.mouse.wheel(0, -400);
     await expect.poll(async () => samples_changed(before_zoom, await studio.canvas()), { timeout: 60_000 }).toBeGreaterThan(0);
     await studio.shot('zoomed');
+    // "Reset view" (viewport:camera reset) goes back to the engine's framing of the whole scene.
+    const zoomed = await studio.canvas();
+    await page.getByRole('button', { name: 'Reset view' }).click();
+    await expect.poll(async () => samples_changed(zoomed, await studio.canvas()), { timeout: 60_000 }).toBeGreaterThan(0);
+    await studio.shot('view-reset');
   });
 
   it('keeps the same Blender process across a page refresh', async () => {

@@ -4,7 +4,7 @@ import { auto_fix_action_for, chat_action_for } from '../chat/chat_events';
 import { chat_reducer, initial_chat_state } from '../chat/chat_state';
 import type { ErrorBody, PreviewErrorPayload, SessionReadyPayload, ViewportCameraPayload } from '../protocol/messages';
 import { browser_socket_url, ProtocolClient, ProtocolError } from '../protocol/protocol_client';
-import { camera_moved, forget_session_id, load_session_id, mark_camera_moved, save_session_id } from '../lib/session_store';
+import { camera_moved, forget_camera_moved, forget_session_id, load_session_id, mark_camera_moved, save_session_id } from '../lib/session_store';
 import { frame_request } from './frame_request';
 import { restore_with_session } from './restore';
 import { initial_session_view, session_reducer } from './session_state';
@@ -120,7 +120,8 @@ export function use_studio(project_id: string) {
   const send_camera = useCallback(
     (payload: ViewportCameraPayload) => {
       const session_id = load_session_id(project_id);
-      if (session_id) mark_camera_moved(session_id);
+      if (session_id && payload.action === 'reset') forget_camera_moved(session_id);
+      else if (session_id) mark_camera_moved(session_id);
       return client.send('viewport:camera', payload, { queue: false });
     },
     [client, project_id],

@@ -135,8 +135,13 @@ describe('the Remotion preview panel', () => {
     await studio.shot('preview-error');
   });
 
-  it('reloads the page when the hub says the preview server restarted', async () => {
+  it("shows the engine's own preview error, and reloads the page when the preview server restarted", async () => {
     const page = studio.page;
+    // A bundling error the engine reports (the hub forwards its preview/error to the tabs).
+    route!.send(JSON.stringify({ type: 'preview:error', payload: { message: "Cannot find module './Titel'" } }));
+    await page.locator('.preview-error').filter({ hasText: "Cannot find module './Titel'" }).waitFor();
+    await page.locator('.chat-log').getByText("The preview failed: Cannot find module './Titel'").waitFor();
+    await studio.shot('engine-preview-error');
     const old = preview_frame();
     route!.send(JSON.stringify({ type: 'preview:ready', payload: { url: `/preview/${session_id}/` } }));
     await expect.poll(() => page.frames().some((f) => f !== old && f.url().includes('/preview/'))).toBe(true);

@@ -157,3 +157,67 @@ describe('scene summary', () => {
     expect(session_reducer(view, { type: 'message', now: 0, message: ready('s2') }).scene_summary).toBeUndefined();
   });
 });
+
+describe('turns announced by the hub (agent:turn)', () => {
+  it('shows the prompt of a turn another tab sent, not of one this tab sent', () => {
+    let state = chat_run([
+      { type: 'user_sent', id: 'm1', text: 'mine' },
+      { type: 'turn_assigned', id: 'm1', turn_id: 't1' },
+    ]);
+    state = feed_into(state, [
+      { type: 'agent:turn', payload: { turn_id: 't1', text: 'mine' } },
+      { type: 'agent:message', payload: { turn_id: 't1', delta: 'ok' } },
+      { type: 'agent:complete', payload: { turn_id: 't1' } },
+      { type: 'agent:turn', payload: { turn_id: 't2', text: 'from the other tab' } },
+      { type: 'agent:message', payload: { turn_id: 't2', delta: 'sure' } },
+      { type: 'agent:complete', payload: { turn_id: 't2' } },
+    ]);
+    expect(state.entries.filter((e) => e.kind === 'user').map((e) => (e as { text: string }).text)).toEqual(['mine', 'from the other tab']);
+    expect(state.entries.find((e) => e.kind === 'user' && e.text === 'from the other tab')).toMatchObject({ status: 'done' });
+    expect(state.turn).toBe('idle');
+  });
+
+  it('labels an automatic fix with its number instead of showing the hub prompt', () => {
+    const state = feed([
+      { type: 'agent:turn', payload: { turn_id: 't3', text: '[Automatic fix 1 of 2] The live preview failed…', fix: 1, max_fixes: 2, auto_fix: true } },
+      { type: 'agent:message', payload: { turn_id: 't3', delta: 'Fixed the typo.', auto_fix: true } },
+      { type: 'agent:complete', payload: { turn_id: 't3', auto_fix: true } },
+    ]);
+    expect(state.entries.map((e) => e.kind)).toEqual(['auto_fix', 'assistant', 'turn_end']);
+    expect(state.entries[0]).toMatchObject({ fix: 1, max_fixes: 2 });
+  });
+});
+
+describe("the hub's answers about preview errors", () => {
+  it('adds what the hub does to the latest preview error notice', () => {
+    let state = chat_run([{ type: 'preview_error', error: { message: 'boom' } }]);
+    state = chat_reducer(state, { type: 'preview_fix', fix: 'started' });
+    expect(state.entries[0]).toMatchObject({ code: 'preview_error', detail: 'The agent is fixing it (automatic fix).' });
+    state = chat_reducer(state, { type: 'preview_fix', fix: 'limit' });
+    expect((state.entries[0] as { detail?: string }).detail).toMatch(/used up/);
+    expect(chat_reducer(state, { type: 'preview_fix', fix: 'something new' })).toBe(state);
+  });
+
+  it("shows the engine's own preview error in the chat and over the player until the preview restarts", () => {
+    const message: Envelope = { type: 'preview:error', payload: { message: "Cannot find module './Titel'", stack: 'at bundle' } };
+    const state = feed([message]);
+    expect(state.entries).toEqual([
+      { kind: 'notice', id: 'p1', tone: 'error', code: 'preview_error', text: "The preview failed: Cannot find module './Titel'" },
+    ]);
+    let view = session_reducer(initial_session_view, { type: 'message', now: 0, message });
+    expect(view.engine_preview_error).toEqual({ message: "Cannot find module './Titel'", stack: 'at bundle' });
+    view = session_reducer(view, { type: 'message', now: 0, message: { type: 'preview:ready', payload: { url: '/preview/s/' } } });
+    expect(view.engine_preview_error).toBeUndefined();
+  });
+});
+
+function feed_into(start: ChatState, messages: Envelope[]): ChatState {
+  let state = start;
+  for (const message of messages) {
+    const auto_fix = auto_fix_action_for(message);
+    if (auto_fix) state = chat_reducer(state, auto_fix);
+    const action = chat_action_for(message, 0, () => false);
+    if (action) state = chat_reducer(state, action);
+  }
+  return state;
+}

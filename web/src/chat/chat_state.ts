@@ -61,6 +61,8 @@ export interface NoticeEntry {
   tone: 'error' | 'info';
   code?: string;
   text: string;
+  /// A second line: for a preview error, what the hub does about it (an automatic fix or why not).
+  detail?: string;
 }
 
 export interface TurnEndEntry {
@@ -75,6 +77,9 @@ export interface TurnEndEntry {
 export interface AutoFixEntry {
   kind: 'auto_fix';
   id: string;
+  /// "automatic fix 1 of 2", when the hub numbers it (`agent:turn {fix, max_fixes}`).
+  fix?: number;
+  max_fixes?: number;
 }
 
 export type ChatEntry = UserEntry | AssistantEntry | ToolEntry | RetryEntry | NoticeEntry | TurnEndEntry | AutoFixEntry;
@@ -123,8 +128,10 @@ export type ChatAction =
   | { type: 'retry'; payload: AgentRetryPayload }
   | { type: 'complete'; payload: AgentCompletePayload }
   | { type: 'error'; error: ErrorBody; re?: string }
-  | { type: 'auto_fix' }
+  | { type: 'auto_fix'; fix?: number; max_fixes?: number }
   | { type: 'preview_error'; error: { message: string; stack?: string; composition?: string } }
+  | { type: 'preview_fix'; fix: string }
+  | { type: 'turn_started'; turn_id: string; text: string }
   | { type: 'cancel_requested' }
   | { type: 'connection_lost' }
   | { type: 'history'; messages: HistoryMessage[] };
@@ -161,6 +168,24 @@ function advance(state: ChatState, entries: ChatEntry[]): ChatState {
   }
   const { active: _ended, auto_fix: _fixed, ...without_active } = state;
   return { ...without_active, entries, queue: [], turn: 'idle' };
+}
+
+/// What the hub does about a preview error (the `fix` of its `ack` to `preview:error`).
+export function preview_fix_text(fix: string): string | undefined {
+  switch (fix) {
+    case 'started':
+      return 'The agent is fixing it (automatic fix).';
+    case 'queued':
+      return 'The agent will fix it when the running turn ends.';
+    case 'duplicate':
+      return 'An automatic fix is already on its way.';
+    case 'limit':
+      return 'No automatic fix: the automatic fixes after your last message are used up. Say what to change.';
+    case 'no_model':
+      return 'No automatic fix: no model is configured.';
+    default:
+      return undefined;
+  }
 }
 
 function version_label(version: AgentCompletePayload['version']): string | undefined {
@@ -298,7 +323,12 @@ export function chat_reducer(state: ChatState, action: ChatAction): ChatState {
     case 'auto_fix': {
       if (state.auto_fix) return state;
       const [id, next_key] = key(state, 'f');
-      const entry: AutoFixEntry = { kind: 'auto_fix', id };
+      const entry: AutoFixEntry = {
+        kind: 'auto_fix',
+        id,
+        ...(action.fix !== undefined ? { fix: action.fix } : {}),
+        ...(action.max_fixes !== undefined ? { max_fixes: action.max_fixes } : {}),
+      };
       return {
         ...state,
         next_key,
@@ -318,6 +348,26 @@ export function chat_reducer(state: ChatState, action: ChatAction): ChatState {
         text: `The preview failed${composition ? ` (${composition})` : ''}: ${message}`,
       };
       return { ...state, next_key, entries: [...finish_streaming(state.entries), entry] };
+    }
+    case 'preview_fix': {
+      // The hub's answer to the last preview:error this tab sent.
+      const detail = preview_fix_text(action.fix);
+      if (!detail) return state;
+      const index = state.entries.map((e) => e.kind === 'notice' && e.code === 'preview_error').lastIndexOf(true);
+      if (index < 0) return state;
+      const entries = state.entries.map((entry, i) => (i === index && entry.kind === 'notice' ? { ...entry, detail } : entry));
+      return { ...state, entries };
+    }
+    case 'turn_started': {
+      // Every turn is announced; one this tab did not send (another tab's, an MCP client's) shows
+      // its prompt here too. Automatic fixes are labelled instead (their prompt is the hub's).
+      if (state.auto_fix || Object.prototype.hasOwnProperty.call(state.turns, action.turn_id) || !action.text) return state;
+      const [id, next_key] = key(state, 'o');
+      const entry: UserEntry = { kind: 'user', id, text: action.text, status: 'active' };
+      const entries = [...finish_streaming(state.entries), entry];
+      const turns = { ...state.turns, [action.turn_id]: id };
+      if (state.turn !== 'idle') return { ...state, next_key, turns, entries };
+      return { ...state, next_key, turns, entries, active: id, turn: 'running' };
     }
     case 'cancel_requested':
       return state.turn === 'running' ? { ...state, turn: 'cancelling' } : state;

@@ -30,15 +30,21 @@ interface Props {
   placeholder: string;
   /// An error the page reported (each distinct one once until the page is ready again).
   on_error: (error: PreviewError) => void;
+  /// The engine's own report (`preview:error` from the hub), shown until the page is ready after it.
+  engine_error?: PreviewError | undefined;
 }
 
 /// A Remotion project's viewport: the live player page in an iframe, a composition picker and
 /// play/pause above it, the composition's sequences as a timeline below it (click to seek).
-export function PreviewPanel({ url, reload_key, placeholder, on_error }: Props) {
+export function PreviewPanel({ url, reload_key, placeholder, on_error, engine_error }: Props) {
   const frame = useRef<HTMLIFrameElement>(null);
   const [state, dispatch] = useReducer(preview_reducer, initial_preview_state);
   const [playing, set_playing] = useState(false);
   const last_forwarded = useRef<string | undefined>(undefined);
+  /// The engine error the page has since recovered from (it said `ready` after it).
+  const [recovered_from, set_recovered_from] = useState<PreviewError | undefined>(undefined);
+  const engine_error_ref = useRef(engine_error);
+  engine_error_ref.current = engine_error;
 
   useEffect(() => {
     const on_message = (event: MessageEvent) => {
@@ -48,7 +54,10 @@ export function PreviewPanel({ url, reload_key, placeholder, on_error }: Props) 
       const parsed = parse_preview_message(event.data);
       if (!parsed) return;
       dispatch({ type: 'event', event: parsed });
-      if (parsed.type === 'ready') last_forwarded.current = undefined;
+      if (parsed.type === 'ready') {
+        last_forwarded.current = undefined;
+        set_recovered_from(engine_error_ref.current);
+      }
       if (parsed.type === 'error' && should_forward(parsed, last_forwarded.current)) {
         last_forwarded.current = error_key(parsed);
         const { type: _type, ...error } = parsed;
@@ -85,6 +94,8 @@ export function PreviewPanel({ url, reload_key, placeholder, on_error }: Props) 
   const duration = timeline_duration(state);
   const fps = state.timeline?.fps ?? state.compositions.find((c) => c.id === state.composition)?.fps ?? 30;
   const current = state.compositions.find((c) => c.id === state.composition);
+  // A bundling error of the engine comes first: while it lasts, what the page shows is stale.
+  const shown_error = engine_error && engine_error !== recovered_from ? engine_error : state.error;
 
   return (
     <div className="preview">
@@ -125,14 +136,14 @@ export function PreviewPanel({ url, reload_key, placeholder, on_error }: Props) 
         ) : (
           <div className="viewport-placeholder">{placeholder}</div>
         )}
-        {state.error && (
+        {shown_error && (
           <div className="preview-error" role="alert">
-            <strong>The preview failed{state.error.composition ? ` (${state.error.composition})` : ''}</strong>
-            <span>{state.error.message}</span>
-            {state.error.stack && (
+            <strong>The preview failed{shown_error.composition ? ` (${shown_error.composition})` : ''}</strong>
+            <span>{shown_error.message}</span>
+            {shown_error.stack && (
               <details>
                 <summary>Stack</summary>
-                <pre>{state.error.stack}</pre>
+                <pre>{shown_error.stack}</pre>
               </details>
             )}
           </div>

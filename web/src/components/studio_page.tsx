@@ -77,6 +77,7 @@ export function StudioPage({ project_id, health, on_unauthorized, on_sign_out }:
             kind={project?.kind}
             preview_tick={view.preview_tick}
             on_preview_error={studio.report_preview_error}
+            engine_preview_error={view.engine_preview_error}
             scene_summary={view.scene_summary}
             on_camera={studio.send_camera}
             state={String(view.status.state)}

@@ -13,6 +13,8 @@ interface Props {
   /// Bumped when the preview server (re)started.
   preview_tick?: number;
   on_preview_error?: (error: PreviewError) => void;
+  /// The engine's own report of a preview failure (shown over the player until the page is ready).
+  engine_preview_error?: PreviewError | undefined;
   scene_summary?: string | undefined;
   on_camera: (payload: ViewportCameraPayload) => void;
   /// The session's state (session:status), for what the empty viewport says.
@@ -24,7 +26,7 @@ interface Props {
 
 /// The live picture: streamed frames (Blender), or the engine's own preview page when the session
 /// announces a preview URL (the Remotion player).
-export function ViewportPanel({ project_id, client, preview, kind, preview_tick = 0, on_preview_error, scene_summary, on_camera, state, session_id, children }: Props) {
+export function ViewportPanel({ project_id, client, preview, kind, preview_tick = 0, on_preview_error, engine_preview_error, scene_summary, on_camera, state, session_id, children }: Props) {
   if (kind === 'remotion') {
     return (
       <section className="panel viewport-panel" aria-label="Preview">
@@ -34,6 +36,7 @@ export function ViewportPanel({ project_id, client, preview, kind, preview_tick 
           reload_key={preview_tick}
           placeholder={preview_placeholder_for(state)}
           on_error={on_preview_error ?? ignore}
+          engine_error={engine_preview_error}
         />
       </section>
     );

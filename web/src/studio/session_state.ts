@@ -49,6 +49,9 @@ export interface SessionView {
   preview?: PreviewInfo | null;
   /// Bumped when the hub says the preview server (re)started (`preview:ready`): the page reloads.
   preview_tick: number;
+  /// The engine's own report of a preview failure (`preview:error` from the hub: a bundling or
+  /// compile error the page cannot show), until the preview server restarts.
+  engine_preview_error?: { message: string; stack?: string };
   commands: CommandRun[];
   renders: RenderJob[];
   scene_summary?: string;
@@ -202,7 +205,13 @@ function on_message(view: SessionView, message: Envelope, now: number, session_s
     }
     case 'preview:ready': {
       const url = typeof payload.url === 'string' && payload.url ? payload.url : undefined;
-      return url ? { ...view, preview: { ...(view.preview ?? {}), url }, preview_tick: view.preview_tick + 1 } : view;
+      if (!url) return view;
+      const { engine_preview_error: _stale, ...rest } = view;
+      return { ...rest, preview: { ...(view.preview ?? {}), url }, preview_tick: view.preview_tick + 1 };
+    }
+    case 'preview:error': {
+      const message = typeof payload.message === 'string' && payload.message ? payload.message : 'the preview failed';
+      return { ...view, engine_preview_error: { message, ...(typeof payload.stack === 'string' ? { stack: payload.stack } : {}) } };
     }
     case 'session:status': {
       const p = payload as unknown as SessionStatusPayload;

@@ -142,12 +142,24 @@ export function use_studio(project_id: string) {
   /// and into the chat, where the fix will show.
   const report_preview_error = useCallback(
     (error: PreviewErrorPayload) => {
-      client.send('preview:error', {
-        message: error.message,
-        ...(error.stack ? { stack: error.stack } : {}),
-        ...(error.composition ? { composition: error.composition } : {}),
-      });
+      const { reply } = client.request(
+        'preview:error',
+        {
+          message: error.message,
+          ...(error.stack ? { stack: error.stack } : {}),
+          ...(error.composition ? { composition: error.composition } : {}),
+        },
+        { timeout_ms: COMMAND_TIMEOUT_MS },
+      );
       dispatch_chat({ type: 'preview_error', error });
+      reply
+        .then((answer) => {
+          const fix = (answer.payload as { fix?: unknown } | undefined)?.fix;
+          if (typeof fix === 'string') dispatch_chat({ type: 'preview_fix', fix });
+        })
+        .catch(() => {
+          // No answer (the connection dropped): the notice stays without the hub's plan.
+        });
     },
     [client],
   );

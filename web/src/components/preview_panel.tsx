@@ -43,6 +43,8 @@ export function PreviewPanel({ url, reload_key, placeholder, on_error, engine_er
   const last_forwarded = useRef<string | undefined>(undefined);
   /// The engine error the page has since recovered from (it said `ready` after it).
   const [recovered_from, set_recovered_from] = useState<PreviewError | undefined>(undefined);
+  /// The composition the user picked: a reloaded page starts on its default, so it is asked again.
+  const wanted = useRef<string | undefined>(undefined);
   const engine_error_ref = useRef(engine_error);
   engine_error_ref.current = engine_error;
 
@@ -57,6 +59,11 @@ export function PreviewPanel({ url, reload_key, placeholder, on_error, engine_er
       if (parsed.type === 'ready') {
         last_forwarded.current = undefined;
         set_recovered_from(engine_error_ref.current);
+        const again = wanted.current;
+        if (again && again !== parsed.composition && parsed.compositions.some((c) => c.id === again)) {
+          frame.current?.contentWindow?.postMessage(composition_message(again), window.location.origin);
+          dispatch({ type: 'select', id: again });
+        }
       }
       if (parsed.type === 'error' && should_forward(parsed, last_forwarded.current)) {
         last_forwarded.current = error_key(parsed);
@@ -109,6 +116,7 @@ export function PreviewPanel({ url, reload_key, placeholder, on_error, engine_er
             value={state.composition ?? ''}
             disabled={state.compositions.length === 0}
             onChange={(event) => {
+              wanted.current = event.target.value;
               dispatch({ type: 'select', id: event.target.value });
               post(composition_message(event.target.value));
             }}

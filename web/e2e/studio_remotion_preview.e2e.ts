@@ -117,6 +117,9 @@ describe('the Remotion preview panel', () => {
     });
     await expect.poll(() => page.evaluate(() => (window as unknown as { __seen: number }).__seen)).toBe(1);
     await expect(track.getAttribute('aria-valuenow')).resolves.toBe(before);
+    // One step from where the page really is: had frame 33 been taken, this would be 34.
+    await track.press('ArrowRight');
+    await expect.poll(() => track.getAttribute('aria-valuenow')).toBe(String(Number(before) + 1));
   });
 
   it('sends a preview error to the hub once and shows it in the chat', async () => {

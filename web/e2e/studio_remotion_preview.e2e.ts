@@ -163,6 +163,30 @@ describe('the Remotion preview panel', () => {
     expect(timeline.x + timeline.width).toBeLessThanOrEqual(panel.x + panel.width + 0.5);
     expect(timeline.y + timeline.height).toBeLessThanOrEqual(700);
     await studio.shot('preview-1024x700');
+  });
+
+  it('ignores messages from the preview frame once it shows a page of another origin', async () => {
+    const page = studio.page;
+    await page.route('http://elsewhere.test/**', (request) =>
+      request.fulfill({
+        status: 200,
+        contentType: 'text/html',
+        body: "<script>parent.postMessage({ source: 'atelier-preview', type: 'frame', frame: 44 }, '*');</script>",
+      }),
+    );
+    await page.evaluate(() => {
+      (window as unknown as { __foreign: number }).__foreign = 0;
+      window.addEventListener('message', (event) => {
+        if (event.origin === 'http://elsewhere.test') (window as unknown as { __foreign: number }).__foreign += 1;
+      });
+    });
+    const track = page.getByRole('slider', { name: 'Timeline' });
+    const before = await track.getAttribute('aria-valuenow');
+    await preview_frame().goto('http://elsewhere.test/page');
+    await expect.poll(() => page.evaluate(() => (window as unknown as { __foreign: number }).__foreign)).toBe(1);
+    // Had frame 44 been taken, one step would give 45.
+    await track.press('ArrowRight');
+    await expect.poll(() => track.getAttribute('aria-valuenow')).toBe(String(Number(before) + 1));
     expect(studio.problems).toEqual([]);
   });
 });

@@ -166,6 +166,22 @@ TEST_F(SignInTest, SignOutLeavesATokenThatWasNotMadeBySignIn) {
     EXPECT_EQ(http_request(hub->port(), "GET", "/api/projects", cookies).status, 200);
 }
 
+TEST_F(SignInTest, SignOutCannotRevokeAnotherUsersSignIn) {
+    add_user(data.path(), "bob", "battery staple");
+    const auto bob = login(*hub, "bob", "battery staple");
+    const auto alice = login(*hub, "alice", "correct horse");
+    ASSERT_EQ(bob.status, 200);
+    ASSERT_EQ(alice.status, 200);
+    const std::string bob_token = cookie_value(set_cookie(bob, "atelier_token"));
+    const std::string bob_sign_in = cookie_value(set_cookie(bob, "atelier_sign_in"));
+    const std::string alice_token = cookie_value(set_cookie(alice, "atelier_token"));
+    // Alice's sign-out naming bob's sign-in token: only her cookies are cleared.
+    const std::map<std::string, std::string> forged{
+        {"Cookie", "atelier_token=" + alice_token + "; atelier_sign_in=" + bob_sign_in}};
+    EXPECT_EQ(http_request(hub->port(), "POST", "/api/logout", forged).status, 204);
+    EXPECT_EQ(rest(hub->port(), bob_token, "GET", "/api/projects").status, 200);
+}
+
 TEST_F(SignInTest, RepeatedFailuresAreThrottledEvenForTheRightPassword) {
     for (int i = 0; i < 5; ++i) {
         ASSERT_EQ(login(*hub, "alice", "wrong").status, 401) << "attempt " << i;

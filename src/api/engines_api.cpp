@@ -25,7 +25,7 @@ net::HttpResponse EnginesApi::list(net::HttpRequest& /*request*/) const {
     for (const auto& link : directory.list()) {
         items.push_back(link->describe());
     }
-    return json_response(200, {{"items", items}});
+    return json_response(200, {{"items", items}, {"kinds", kinds}});
 }
 
 net::HttpResponse EnginesApi::tools(net::HttpRequest& request) const {

@@ -1,5 +1,8 @@
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "engines/engine_directory.h"
 #include "engines/launch_tokens.h"
 #include "net/router.h"
@@ -11,8 +14,10 @@ namespace atelier::api {
 struct EnginesApi {
     engines::EngineDirectory& directory;
     engines::LaunchTokens& tokens;
+    /// The engine kinds the hub can start (`[engines.<kind>]` of the config), sorted.
+    std::vector<std::string> kinds = {};
 
-    /// GET /api/engines
+    /// GET /api/engines → {items: [connected engine…], kinds: [configured kind…]}
     [[nodiscard]] net::HttpResponse list(net::HttpRequest& request) const;
     /// GET /api/engines/{id}/tools
     [[nodiscard]] net::HttpResponse tools(net::HttpRequest& request) const;

@@ -1,12 +1,15 @@
 #include "app/routes.h"
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "api/engines_api.h"
 #include "api/files_api.h"
 #include "api/json_request.h"
 #include "api/projects_api.h"
 #include "api/renders_api.h"
+#include "api/sign_in_api.h"
 #include "api/tokens_api.h"
 #include "api/versions_api.h"
 #include "app/bench_endpoints.h"
@@ -33,7 +36,12 @@ std::string preview_session(std::string_view path) {
 net::Router build_routes(AppContext& app) {
     net::Router router;
     auto static_files = std::make_shared<net::StaticFiles>(app.config.web_root);
-    const api::EnginesApi engines{*app.engines, *app.launch_tokens};
+    std::vector<std::string> kinds;
+    for (const auto& [kind, settings] : app.config.engines) {
+        kinds.push_back(kind);
+    }
+    const api::EnginesApi engines{*app.engines, *app.launch_tokens, std::move(kinds)};
+    auto sign_in = std::make_shared<api::SignInApi>(*app.store, TokenAuth::kCookieName);
     api::ApiContext& rest = *app.api;
     auto mcp = std::make_shared<mcp::McpServer>(
         rest, app.sessions, *app.timers,
@@ -57,6 +65,9 @@ net::Router build_routes(AppContext& app) {
         .add("GET",    "/api/projects/{id}/renders",               Access::Authenticated, [&rest](HttpRequest& request) { return api::list_renders(rest, request); })
         .add("GET",    "/api/projects/{id}/renders/{name}",        Access::Authenticated, [&rest](HttpRequest& request) { return api::download_render(rest, request); })
         .add("POST",   "/api/tokens",                              Access::Authenticated, [&rest](HttpRequest& request) { return api::create_token(rest, request); })
+        // Password sign-in for browsers where accounts exist (docs/api.md "Sign-in").
+        .add("POST",   "/api/login",                               Access::Public, [sign_in](HttpRequest& request, net::HttpResponder respond) { sign_in->sign_in(request, std::move(respond)); })
+        .add("POST",   "/api/logout",                              Access::Public, [&app, sign_in](HttpRequest& request) { return sign_in->sign_out(request, app.auth.authenticate(request)); })
         // "/?token=..." signs a browser in; plain "/" is the web app.
         .add("GET", "/",           Access::Public, [&app, static_files](HttpRequest& request) {
             return request.query.contains("token") ? app.auth.login(request) : static_files->serve(request);

@@ -69,7 +69,9 @@ HttpResult http_request(std::uint16_t port, const std::string& method, const std
         const auto& response = parser.get();
         result.status = static_cast<int>(response.result_int());
         for (const auto& field : response) {
-            result.headers[lower(std::string(field.name_string()))] = std::string(field.value());
+            auto& value = result.headers[lower(std::string(field.name_string()))];
+            // Set-Cookie may come several times and cannot be joined with commas: one per line.
+            value = value.empty() ? std::string(field.value()) : value + "\n" + std::string(field.value());
         }
         result.body = response.body();
     } catch (const std::exception& exception) {

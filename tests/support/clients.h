@@ -9,7 +9,7 @@
 
 namespace atelier::testing {
 
-/// Header names are lower-cased.
+/// Header names are lower-cased; a header sent several times has its values on separate lines.
 struct HttpResult {
     int status = 0;
     std::map<std::string, std::string> headers;

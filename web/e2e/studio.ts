@@ -17,6 +17,8 @@ export interface SessionInfo {
 export class StudioDriver {
   page!: Page;
   readonly problems: string[] = [];
+  /// The kind buttons the create form offered last time (create_project).
+  kinds_offered: string[] = [];
   private browser!: Browser;
   private context!: BrowserContext;
   private step = 0;
@@ -108,20 +110,19 @@ export class StudioDriver {
     await this.page.waitForURL(`${this.hub.url}/`);
   }
 
-  /// Creates a project through the form ("Other…" for a kind other than Blender/Remotion) and
-  /// returns its id once the studio is open.
+  /// Creates a project through the form, whose kind buttons are the hub's configured engine kinds,
+  /// and returns its id once the studio is open.
   async create_project(name: string, kind: string): Promise<string> {
     const page = this.page;
     const empty = page.getByRole('button', { name: 'Create your first project' });
     await (await empty.isVisible() ? empty : page.getByRole('button', { name: '+ New project' })).click();
     const form = page.getByRole('form', { name: 'New project' });
     await form.getByPlaceholder('Low-poly island').fill(name);
-    if (kind === 'blender' || kind === 'remotion') {
-      await form.getByRole('button', { name: kind === 'blender' ? 'Blender' : 'Remotion' }).click();
-    } else {
-      await form.getByRole('button', { name: 'Other…' }).click();
-      await form.getByPlaceholder('as in [engines.<kind>]').fill(kind);
-    }
+    const kinds = form.getByRole('group', { name: 'Kind' }).getByRole('button');
+    await kinds.first().waitFor();
+    this.kinds_offered = (await kinds.allTextContents()).map((text) => text.trim());
+    const label = kind === 'blender' ? 'Blender' : kind === 'remotion' ? 'Remotion' : kind;
+    await form.getByRole('group', { name: 'Kind' }).getByRole('button', { name: label, exact: true }).click();
     await this.shot('create-form');
     await form.getByRole('button', { name: 'Create' }).click();
     await page.waitForURL(/\/p\/[^/]+$/);

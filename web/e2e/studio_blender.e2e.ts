@@ -65,7 +65,7 @@ describe.skipIf(!blender_installed())('the studio with Blender', () => {
     await studio.shot('monkey-added');
   });
 
-  it('orbits the view by dragging the viewport and zooms with the wheel', async () => {
+  it('orbits the view by dragging the viewport, zooms with the wheel and resets the view', async () => {
     const page = studio.page;
     before_orbit = await studio.canvas();
     const box = (await page.locator('.viewport canvas').boundingBox())!;
@@ -80,6 +80,11 @@ describe.skipIf(!blender_installed())('the studio with Blender', () => {
     await page.mouse.wheel(0, -400);
     await expect.poll(async () => samples_changed(before_zoom, await studio.canvas()), { timeout: 60_000 }).toBeGreaterThan(0);
     await studio.shot('zoomed');
+    // "Reset view" (viewport:camera reset) goes back to the engine's framing of the whole scene.
+    const zoomed = await studio.canvas();
+    await page.getByRole('button', { name: 'Reset view' }).click();
+    await expect.poll(async () => samples_changed(zoomed, await studio.canvas()), { timeout: 60_000 }).toBeGreaterThan(0);
+    await studio.shot('view-reset');
   });
 
   it('keeps the same Blender process across a page refresh', async () => {
@@ -133,9 +138,18 @@ describe.skipIf(!blender_installed())('the studio with Blender', () => {
     await page.getByRole('tab', { name: /renders/ }).click();
     const job = page.locator('.render-job').first();
     await expect(job.getByRole('progressbar').getAttribute('aria-valuenow')).resolves.toBe('100');
-    await expect(job.textContent()).resolves.toContain('renders/animation.mp4');
+    const link = job.getByRole('link', { name: /animation\.mp4/ });
+    await expect(link.getAttribute('href')).resolves.toBe(`/api/projects/${project_id}/renders/animation.mp4`);
     await studio.shot('rendered');
-    // TODO(#8): download the MP4 once the hub serves renders/ (they are kept out of commits).
+    const listed = await studio.hub.api<{ renders?: { name: string }[] }>('GET', `/api/projects/${project_id}/renders`);
+    expect(listed.status).toBe(200);
+    expect(listed.body.renders?.map((r) => r.name)).toContain('animation.mp4');
+    await page.locator('.render-files').getByRole('link', { name: /animation\.mp4/ }).waitFor();
+    const mp4 = await page.evaluate(async (href) => {
+      const bytes = new Uint8Array(await (await fetch(href)).arrayBuffer());
+      return String.fromCharCode(...bytes.slice(4, 8));
+    }, (await link.getAttribute('href'))!);
+    expect(mp4).toBe('ftyp');
   });
 
   it('deletes the project', async () => {

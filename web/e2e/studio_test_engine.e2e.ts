@@ -29,7 +29,7 @@ describe('the studio with the C++ test engine', () => {
     await page.goto(studio.hub.url);
     const token = page.getByLabel('Access token');
     await token.fill('not-the-token');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('alert').filter({ hasText: 'not valid' }).waitFor();
     await studio.shot('sign-in-wrong-token');
     // The page's own check of the token answered 401: expected, not a problem of the app.
@@ -47,6 +47,8 @@ describe('the studio with the C++ test engine', () => {
   it('creates a project of the test kind and opens its studio', async () => {
     await studio.record_banners(); // the studio opens in this document (client-side navigation)
     project_id = await studio.create_project('E2E scene', 'test');
+    // The form offers the hub's configured engine kinds, and only those.
+    expect(studio.kinds_offered).toEqual(['test']);
     await studio.wait_for_ready();
     await studio.shot('studio-ready');
     expect(await studio.banners()).toContainEqual(expect.stringContaining('Starting the engine'));
@@ -58,6 +60,10 @@ describe('the studio with the C++ test engine', () => {
   });
 
   it('says clearly that chat needs a model when none is configured', async () => {
+    // Up front, from GET /api/health, before anything was sent.
+    const up_front = studio.page.getByRole('note').filter({ hasText: 'Chat needs a model' });
+    await up_front.waitFor();
+    await expect(up_front.textContent()).resolves.toContain('ATELIER_MODEL_PROVIDER');
     const composer = studio.page.getByPlaceholder('Describe what you want…');
     await composer.fill('make a red cube');
     await composer.press('Enter');
@@ -162,7 +168,7 @@ describe('the studio with the C++ test engine', () => {
       const page = await context.newPage();
       await page.goto(studio.hub.url);
       await page.getByLabel('Access token').fill(body.token);
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign in with the token' }).click();
       await page.getByRole('heading', { name: 'No projects yet' }).waitFor();
       await page.screenshot({ path: join(studio.artifacts, 'other-user-signed-in.png') });
     } finally {

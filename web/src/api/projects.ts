@@ -25,10 +25,36 @@ export interface Version {
   files: VersionFile[];
 }
 
+/// Whether natural-language turns work (`GET /api/health` → `model`); when not, why and what to set.
+export interface ModelStatus {
+  configured: boolean;
+  provider?: string;
+  model?: string;
+  reason?: string;
+  /// The hub's own explanation of what to set (config keys, environment variables, local models).
+  message?: string;
+}
+
 export interface Health {
   status: string;
   version?: string;
   uptime_s?: number;
+  model?: ModelStatus;
+  /// True when the hub has user accounts: the sign-in page then offers user name and password.
+  accounts?: boolean;
+}
+
+/// A finished render in the project's `renders/` folder (`GET /api/projects/{id}/renders`).
+export interface RenderFile {
+  name: string;
+  size?: number;
+  modified?: string;
+  url: string;
+}
+
+export interface SignedInUser {
+  id?: string;
+  name: string;
 }
 
 type Raw = Record<string, unknown>;
@@ -88,8 +114,40 @@ export function normalize_version(raw: Raw): Version {
 
 const enc = encodeURIComponent;
 
+export function normalize_render(raw: Raw, project_id: string): RenderFile | undefined {
+  const name = str(raw.name) ?? str(raw.path)?.split('/').pop();
+  if (!name) return undefined;
+  const size = typeof raw.size === 'number' ? raw.size : undefined;
+  const modified = time_of(raw.modified) ?? time_of(raw.modified_at) ?? time_of(raw.mtime);
+  return {
+    name,
+    url: str(raw.url) ?? render_url(project_id, name),
+    ...(size !== undefined ? { size } : {}),
+    ...(modified ? { modified } : {}),
+  };
+}
+
+/// The download link of a finished render (kept in the session's `renders/`, outside the commits).
+export function render_url(project_id: string, name: string): string {
+  return `/api/projects/${enc(project_id)}/renders/${enc(name)}`;
+}
+
 export const hub = {
   health: () => api<Health>('GET', '/api/health'),
+  /// The engine kinds this hub can start (`[engines.<kind>]` of its config).
+  engine_kinds: async (): Promise<string[]> => {
+    const body = await api<{ kinds?: unknown }>('GET', '/api/engines');
+    return Array.isArray(body?.kinds) ? body.kinds.filter((k): k is string => typeof k === 'string') : [];
+  },
+  login: async (username: string, password: string): Promise<SignedInUser> => {
+    const body = await api<{ user?: Raw }>('POST', '/api/login', { username, password });
+    return { name: str(body?.user?.name) ?? username, ...(str(body?.user?.id) ? { id: str(body?.user?.id)! } : {}) };
+  },
+  logout: () => api<void>('POST', '/api/logout'),
+  list_renders: async (id: string): Promise<RenderFile[]> =>
+    list_of(await api<unknown>('GET', `/api/projects/${enc(id)}/renders`), 'renders')
+      .map((raw) => normalize_render(raw, id))
+      .filter((r): r is RenderFile => r !== undefined),
   list_projects: async () => list_of(await api<unknown>('GET', '/api/projects'), 'projects').map(normalize_project),
   get_project: async (id: string) => normalize_project(await api<Raw>('GET', `/api/projects/${enc(id)}`)),
   create_project: async (name: string, kind: ProjectKind) =>

@@ -10,6 +10,19 @@ import type {
 } from '../protocol/messages';
 import { is_no_model_error } from '../protocol/messages';
 
+/// A turn the hub started by itself to fix a preview error is marked `auto_fix: true` on its first
+/// agent message (or on `agent:turn`): the chat then labels it as an automatic fix, once per turn.
+export function auto_fix_action_for(message: Envelope): ChatAction | null {
+  const payload = message.payload as { auto_fix?: unknown; fix?: unknown; max_fixes?: unknown } | undefined;
+  const numbered = message.type === 'agent:turn' && typeof payload?.fix === 'number';
+  if ((payload?.auto_fix !== true && !numbered) || !message.type.startsWith('agent:') || message.type === 'agent:complete') return null;
+  return {
+    type: 'auto_fix',
+    ...(typeof payload?.fix === 'number' ? { fix: payload.fix } : {}),
+    ...(typeof payload?.max_fixes === 'number' ? { max_fixes: payload.max_fixes } : {}),
+  };
+}
+
 /// Which hub messages move the chat, and how. `user_ids` tells whether an `error` reply answers a
 /// chat message (otherwise it belongs to another panel, e.g. a direct command).
 export function chat_action_for(message: Envelope, now: number, is_chat_request: (id: string) => boolean): ChatAction | null {
@@ -30,6 +43,22 @@ export function chat_action_for(message: Envelope, now: number, is_chat_request:
     }
     case 'agent:complete':
       return { type: 'complete', payload: payload as AgentCompletePayload };
+    case 'agent:turn':
+      return typeof payload.turn_id === 'string' && typeof payload.text === 'string'
+        ? { type: 'turn_started', turn_id: payload.turn_id, text: payload.text }
+        : null;
+    case 'preview:error': {
+      // The engine's own report (a bundling or compile error); the page's go the other way.
+      const message = typeof payload.message === 'string' && payload.message ? payload.message : 'the preview failed';
+      return {
+        type: 'preview_error',
+        error: {
+          message,
+          ...(typeof payload.stack === 'string' ? { stack: payload.stack } : {}),
+          ...(typeof payload.composition === 'string' ? { composition: payload.composition } : {}),
+        },
+      };
+    }
     case 'error': {
       const body = payload as unknown as ErrorBody;
       const error = { code: String(body.code ?? 'error'), message: String(body.message ?? 'the hub reported an error') };

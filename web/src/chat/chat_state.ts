@@ -61,6 +61,8 @@ export interface NoticeEntry {
   tone: 'error' | 'info';
   code?: string;
   text: string;
+  /// A second line: for a preview error, what the hub does about it (an automatic fix or why not).
+  detail?: string;
 }
 
 export interface TurnEndEntry {
@@ -71,7 +73,16 @@ export interface TurnEndEntry {
   output_tokens?: number;
 }
 
-export type ChatEntry = UserEntry | AssistantEntry | ToolEntry | RetryEntry | NoticeEntry | TurnEndEntry;
+/// The start of a turn the hub began by itself to fix an error of the preview (`auto_fix: true`).
+export interface AutoFixEntry {
+  kind: 'auto_fix';
+  id: string;
+  /// "automatic fix 1 of 2", when the hub numbers it (`agent:turn {fix, max_fixes}`).
+  fix?: number;
+  max_fixes?: number;
+}
+
+export type ChatEntry = UserEntry | AssistantEntry | ToolEntry | RetryEntry | NoticeEntry | TurnEndEntry | AutoFixEntry;
 
 export type TurnState = 'idle' | 'running' | 'cancelling';
 
@@ -87,6 +98,8 @@ export interface ChatState {
   /// The hub's turn id of each user message (from its `ack`), so that an `agent:complete` ends
   /// the right turn: a cancel ends the running turn and every queued one, each with its own.
   turns: Record<string, string>;
+  /// The running turn is an automatic fix and is already marked as one.
+  auto_fix?: boolean;
   next_key: number;
 }
 
@@ -115,6 +128,10 @@ export type ChatAction =
   | { type: 'retry'; payload: AgentRetryPayload }
   | { type: 'complete'; payload: AgentCompletePayload }
   | { type: 'error'; error: ErrorBody; re?: string }
+  | { type: 'auto_fix'; fix?: number; max_fixes?: number }
+  | { type: 'preview_error'; error: { message: string; stack?: string; composition?: string } }
+  | { type: 'preview_fix'; fix: string }
+  | { type: 'turn_started'; turn_id: string; text: string }
   | { type: 'cancel_requested' }
   | { type: 'connection_lost' }
   | { type: 'history'; messages: HistoryMessage[] };
@@ -149,8 +166,26 @@ function advance(state: ChatState, entries: ChatEntry[]): ChatState {
   if (next) {
     return { ...state, entries: set_user_status(entries, next, 'active'), queue: rest, active: next, turn: 'running' };
   }
-  const { active: _ended, ...without_active } = state;
+  const { active: _ended, auto_fix: _fixed, ...without_active } = state;
   return { ...without_active, entries, queue: [], turn: 'idle' };
+}
+
+/// What the hub does about a preview error (the `fix` of its `ack` to `preview:error`).
+export function preview_fix_text(fix: string): string | undefined {
+  switch (fix) {
+    case 'started':
+      return 'The agent is fixing it (automatic fix).';
+    case 'queued':
+      return 'The agent will fix it when the running turn ends.';
+    case 'duplicate':
+      return 'An automatic fix is already on its way.';
+    case 'limit':
+      return 'No automatic fix: the automatic fixes after your last message are used up. Say what to change.';
+    case 'no_model':
+      return 'No automatic fix: no model is configured.';
+    default:
+      return undefined;
+  }
 }
 
 function version_label(version: AgentCompletePayload['version']): string | undefined {
@@ -284,6 +319,55 @@ export function chat_reducer(state: ChatState, action: ChatAction): ChatState {
         return advance(base, entries);
       }
       return no_model ? base : { ...base, entries: [...finish_streaming(state.entries), notice] };
+    }
+    case 'auto_fix': {
+      if (state.auto_fix) return state;
+      const [id, next_key] = key(state, 'f');
+      const entry: AutoFixEntry = {
+        kind: 'auto_fix',
+        id,
+        ...(action.fix !== undefined ? { fix: action.fix } : {}),
+        ...(action.max_fixes !== undefined ? { max_fixes: action.max_fixes } : {}),
+      };
+      return {
+        ...state,
+        next_key,
+        auto_fix: true,
+        entries: [...finish_streaming(state.entries), entry],
+        turn: state.turn === 'idle' ? 'running' : state.turn,
+      };
+    }
+    case 'preview_error': {
+      const [id, next_key] = key(state, 'p');
+      const { message, composition } = action.error;
+      const entry: NoticeEntry = {
+        kind: 'notice',
+        id,
+        tone: 'error',
+        code: 'preview_error',
+        text: `The preview failed${composition ? ` (${composition})` : ''}: ${message}`,
+      };
+      return { ...state, next_key, entries: [...finish_streaming(state.entries), entry] };
+    }
+    case 'preview_fix': {
+      // The hub's answer to the last preview:error this tab sent.
+      const detail = preview_fix_text(action.fix);
+      if (!detail) return state;
+      const index = state.entries.map((e) => e.kind === 'notice' && e.code === 'preview_error').lastIndexOf(true);
+      if (index < 0) return state;
+      const entries = state.entries.map((entry, i) => (i === index && entry.kind === 'notice' ? { ...entry, detail } : entry));
+      return { ...state, entries };
+    }
+    case 'turn_started': {
+      // Every turn is announced; one this tab did not send (another tab's, an MCP client's) shows
+      // its prompt here too. Automatic fixes are labelled instead (their prompt is the hub's).
+      if (state.auto_fix || Object.prototype.hasOwnProperty.call(state.turns, action.turn_id) || !action.text) return state;
+      const [id, next_key] = key(state, 'o');
+      const entry: UserEntry = { kind: 'user', id, text: action.text, status: 'active' };
+      const entries = [...finish_streaming(state.entries), entry];
+      const turns = { ...state.turns, [action.turn_id]: id };
+      if (state.turn !== 'idle') return { ...state, next_key, turns, entries };
+      return { ...state, next_key, turns, entries, active: id, turn: 'running' };
     }
     case 'cancel_requested':
       return state.turn === 'running' ? { ...state, turn: 'cancelling' } : state;

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, describe_error } from '../api/http';
 import { hub, type Health } from '../api/projects';
-import { use_route } from '../lib/router';
+import { navigate, use_route } from '../lib/router';
 import { HubDown } from './hub_down';
 import { ProjectsPage } from './projects_page';
 import { SignInPage } from './sign_in_page';
@@ -47,22 +47,31 @@ export function App() {
     void check();
   }, [check]);
 
-  const on_unauthorized = useCallback(() => set_auth({ kind: 'signed_out' }), []);
+  const on_unauthorized = useCallback(() => set_auth((current) => ({ kind: 'signed_out', ...('health' in current && current.health ? { health: current.health } : {}) })), []);
+  const sign_out = useCallback(async () => {
+    try {
+      await hub.logout();
+    } catch {
+      // The cookie is HttpOnly: only the hub can clear it. Show the sign-in page anyway.
+    }
+    navigate({ name: 'projects' });
+    void check();
+  }, [check]);
   const health = auth.kind === 'signed_in' || auth.kind === 'signed_out' ? auth.health : undefined;
 
   if (auth.kind === 'signed_in' && route.name === 'studio') {
-    return <StudioPage key={route.project_id} project_id={route.project_id} health={health} on_unauthorized={on_unauthorized} />;
+    return <StudioPage key={route.project_id} project_id={route.project_id} health={health} on_unauthorized={on_unauthorized} on_sign_out={sign_out} />;
   }
   return (
     <div className="app">
-      <TopBar health={health} down={auth.kind === 'hub_down'} />
+      <TopBar health={health} down={auth.kind === 'hub_down'} {...(auth.kind === 'signed_in' ? { on_sign_out: sign_out } : {})} />
       {auth.kind === 'checking' && (
         <main className="center-page" aria-busy="true">
           <div className="spinner" aria-label="Connecting to the hub" />
         </main>
       )}
       {auth.kind === 'hub_down' && <HubDown message={auth.message} on_retry={check} />}
-      {auth.kind === 'signed_out' && <SignInPage />}
+      {auth.kind === 'signed_out' && <SignInPage accounts={health?.accounts} on_signed_in={check} />}
       {auth.kind === 'signed_in' && <ProjectsPage on_unauthorized={on_unauthorized} />}
     </div>
   );

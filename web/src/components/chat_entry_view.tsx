@@ -41,8 +41,15 @@ export function ChatEntryView({ entry }: Props) {
       return (
         <div className={`chat-notice ${entry.tone === 'error' ? 'error-notice' : 'dim'}`} role={entry.tone === 'error' ? 'alert' : undefined}>
           <div>
-            {entry.text} {entry.code && <code>{entry.code}</code>}
+            {entry.text} {entry.code && entry.code !== 'preview_error' && <code>{entry.code}</code>}
           </div>
+          {entry.detail && <div className="chat-notice-detail">{entry.detail}</div>}
+        </div>
+      );
+    case 'auto_fix':
+      return (
+        <div className="chat-auto-fix" role="status" title="The hub started this turn to fix an error of the preview">
+          automatic fix{entry.fix !== undefined ? ` ${entry.fix}${entry.max_fixes ? ` of ${entry.max_fixes}` : ''}` : ''}
         </div>
       );
     case 'turn_end':

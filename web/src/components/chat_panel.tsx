@@ -1,4 +1,5 @@
 import { useLayoutEffect, useRef } from 'react';
+import type { ModelStatus } from '../api/projects';
 import type { ChatState } from '../chat/chat_state';
 import { ChatComposer } from './chat_composer';
 import { ChatEntryView } from './chat_entry_view';
@@ -8,13 +9,22 @@ interface Props {
   chat: ChatState;
   on_send: (text: string) => void;
   on_cancel: () => void;
+  /// What the hub said about its model at start (`GET /api/health`), before any message.
+  model?: ModelStatus | undefined;
+}
+
+/// The notice to show: the hub's answer to a message wins; before any, what health said.
+export function no_model_message(chat: ChatState, model: ModelStatus | undefined): string | undefined {
+  if (chat.no_model) return chat.no_model.message;
+  if (model && !model.configured) return model.message ?? `No model is configured${model.reason ? `: ${model.reason}` : ''}.`;
+  return undefined;
 }
 
 /// Within this many pixels of the bottom, the log follows new text; further up, the user is
 /// reading and the log stays put.
 const STICK_PX = 48;
 
-export function ChatPanel({ chat, on_send, on_cancel }: Props) {
+export function ChatPanel({ chat, on_send, on_cancel, model }: Props) {
   const log = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
 
@@ -24,10 +34,16 @@ export function ChatPanel({ chat, on_send, on_cancel }: Props) {
   }, [chat.entries]);
 
   const running = chat.turn !== 'idle';
+  const notice = no_model_message(chat, model);
   return (
     <section className="panel" aria-label="Chat">
       <div className="panel-head">
         Chat
+        {model?.configured && (
+          <span className="faint chat-model" title={`model provider ${model.provider ?? ''}`}>
+            {model.model ?? model.provider}
+          </span>
+        )}
         <span className="spacer" />
         {running && (
           <span className="row faint" style={{ textTransform: 'none', letterSpacing: 0, fontWeight: 400 }}>
@@ -36,7 +52,7 @@ export function ChatPanel({ chat, on_send, on_cancel }: Props) {
           </span>
         )}
       </div>
-      {chat.no_model && <NoModelNotice message={chat.no_model.message} />}
+      {notice && <NoModelNotice message={notice} />}
       <div
         className="chat-log"
         ref={log}

@@ -1,26 +1,45 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import type { ProjectKind } from '../api/projects';
 
 interface Props {
+  /// The engine kinds the hub can start (`GET /api/engines` → `kinds`); null when the hub does not
+  /// say (then the built-in kinds and a free field for another are offered); undefined while loading.
+  kinds: string[] | null | undefined;
   on_create: (name: string, kind: ProjectKind) => Promise<void>;
   on_cancel: () => void;
 }
 
-const KINDS: { kind: ProjectKind; label: string; hint: string }[] = [
-  { kind: 'blender', label: 'Blender', hint: '3D scene' },
-  { kind: 'remotion', label: 'Remotion', hint: 'video' },
-];
+const KNOWN: Record<string, { label: string; hint: string }> = {
+  blender: { label: 'Blender', hint: '3D scene' },
+  remotion: { label: 'Remotion', hint: 'video' },
+};
 
-/// The segmented choice for an engine kind of the hub's config other than the two built-in ones
-/// (`[engines.<kind>]`: any program that speaks the engine protocol).
+/// The choices the form offers: exactly the hub's kinds, the built-in ones first.
+export function kind_options(kinds: string[] | null): { kind: string; label: string; hint: string }[] {
+  const list = kinds ?? Object.keys(KNOWN);
+  const rank = (kind: string) => (kind in KNOWN ? Object.keys(KNOWN).indexOf(kind) : Object.keys(KNOWN).length);
+  return [...list]
+    .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
+    .map((kind) => ({ kind, label: KNOWN[kind]?.label ?? kind, hint: KNOWN[kind]?.hint ?? `engine kind ${kind}` }));
+}
+
+/// The segmented choice for an engine kind the hub did not list (only when it lists none).
 const OTHER = 'other';
 
-export function CreateProjectForm({ on_create, on_cancel }: Props) {
+export function CreateProjectForm({ kinds, on_create, on_cancel }: Props) {
+  const options = kinds === undefined ? [] : kind_options(kinds);
   const [name, set_name] = useState('');
-  const [kind, set_kind] = useState<ProjectKind>('blender');
+  const [kind, set_kind] = useState<ProjectKind>(options[0]?.kind ?? '');
   const [other_kind, set_other_kind] = useState('');
   const [busy, set_busy] = useState(false);
+  const free = kinds === null;
   const chosen = kind === OTHER ? other_kind.trim() : kind;
+
+  // The kinds arrive after the form may have opened: keep the choice valid.
+  useEffect(() => {
+    if (kind !== OTHER && !options.some((option) => option.kind === kind)) set_kind(options[0]?.kind ?? '');
+    // Only when the list itself changes, not on every render's new `options` array.
+  }, [kinds?.join(',')]);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -52,22 +71,32 @@ export function CreateProjectForm({ on_create, on_cancel }: Props) {
         <div className="field-label" id="kind-label">
           Kind
         </div>
-        <div className="segmented" role="group" aria-labelledby="kind-label">
-          {KINDS.map((option) => (
-            <button
-              type="button"
-              key={option.kind}
-              aria-pressed={kind === option.kind}
-              onClick={() => set_kind(option.kind)}
-              title={option.hint}
-            >
-              {option.label}
-            </button>
-          ))}
-          <button type="button" aria-pressed={kind === OTHER} onClick={() => set_kind(OTHER)} title="another engine kind of this hub's config">
-            Other…
-          </button>
-        </div>
+        {kinds === undefined ? (
+          <div className="segmented" role="group" aria-labelledby="kind-label" aria-busy="true" style={{ minWidth: 160 }} />
+        ) : options.length === 0 ? (
+          <div className="create-no-kinds" role="note">
+            This hub has no engines configured. Add an <code>[engines.&lt;kind&gt;]</code> table to its config.
+          </div>
+        ) : (
+          <div className="segmented" role="group" aria-labelledby="kind-label">
+            {options.map((option) => (
+              <button
+                type="button"
+                key={option.kind}
+                aria-pressed={kind === option.kind}
+                onClick={() => set_kind(option.kind)}
+                title={option.hint}
+              >
+                {option.label}
+              </button>
+            ))}
+            {free && (
+              <button type="button" aria-pressed={kind === OTHER} onClick={() => set_kind(OTHER)} title="another engine kind of this hub's config">
+                Other…
+              </button>
+            )}
+          </div>
+        )}
       </div>
       {kind === OTHER && (
         <label>

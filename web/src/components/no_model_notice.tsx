@@ -13,7 +13,8 @@ export function split_notice(message: string): { head: string; rest: string } {
 /// DESIGN §6: without a model provider everything but chat works; say so and say what to set —
 /// compactly, so the chat keeps its room.
 export function NoModelNotice({ message }: Props) {
-  const { head, rest } = split_notice(message);
+  const { head: raw_head, rest } = split_notice(message);
+  const head = raw_head.charAt(0).toUpperCase() + raw_head.slice(1);
   // The hub's own message usually says what to set; the general hint is for one that does not.
   const says_how = /config|ATELIER_MODEL|api_key_env/i.test(message);
   return (

@@ -22,6 +22,8 @@ export function ProjectsPage({ on_unauthorized }: Props) {
   const [creating, set_creating] = useState(false);
   const [deleting, set_deleting] = useState<Project | null>(null);
   const [busy, set_busy] = useState(false);
+  /// The engine kinds the hub can start; undefined while loading, null when this hub does not say.
+  const [kinds, set_kinds] = useState<string[] | null | undefined>(undefined);
 
   const fail = useCallback(
     (action: string) => (failure: unknown) => {
@@ -39,6 +41,22 @@ export function ProjectsPage({ on_unauthorized }: Props) {
   }, [fail]);
 
   useEffect(load, [load]);
+
+  useEffect(() => {
+    let cancelled = false;
+    hub
+      .engine_kinds()
+      .then((list) => {
+        if (!cancelled) set_kinds(list);
+      })
+      .catch(() => {
+        // An older hub without `kinds`: the form offers the built-in kinds and a free field.
+        if (!cancelled) set_kinds(null);
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, []);
 
   const create = async (name: string, kind: ProjectKind) => {
     set_error(null);
@@ -96,7 +114,7 @@ export function ProjectsPage({ on_unauthorized }: Props) {
           )}
         </div>
         {error && <ErrorNotice error={error.error} action={error.action} on_dismiss={() => set_error(null)} />}
-        {creating && <CreateProjectForm on_create={create} on_cancel={() => set_creating(false)} />}
+        {creating && <CreateProjectForm kinds={kinds} on_create={create} on_cancel={() => set_creating(false)} />}
         {projects === null && !error && (
           <div className="project-grid" aria-busy="true" aria-label="Loading projects">
             <div className="skeleton" />

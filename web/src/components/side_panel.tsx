@@ -60,7 +60,7 @@ export function SidePanel({ project_id, kind, studio }: Props) {
           <ToolsPanel tools={view.tools} commands={view.commands} ready={view.status.state === 'ready' || view.status.state === 'busy'} on_run={studio.run_command} on_dismiss={studio.dismiss_command} />
         )}
         {tab === 'versions' && <VersionsPanel project_id={project_id} kind={kind} tick={view.version_tick} on_restore={studio.restore_version} />}
-        {tab === 'renders' && <RendersPanel project_id={project_id} jobs={view.renders} />}
+        {tab === 'renders' && <RendersPanel project_id={project_id} jobs={view.renders} tick={view.renders_tick} />}
       </div>
     </section>
   );

@@ -14,9 +14,10 @@ interface Props {
   project_id: string;
   health?: Health | undefined;
   on_unauthorized: () => void;
+  on_sign_out?: () => void;
 }
 
-export function StudioPage({ project_id, health, on_unauthorized }: Props) {
+export function StudioPage({ project_id, health, on_unauthorized, on_sign_out }: Props) {
   const studio = use_studio(project_id);
   const [project, set_project] = useState<Project | null>(null);
   const [load_error, set_load_error] = useState<unknown>(null);
@@ -41,7 +42,7 @@ export function StudioPage({ project_id, health, on_unauthorized }: Props) {
   const { view } = studio;
   return (
     <div className="app">
-      <TopBar health={health} down={view.connection.kind === 'waiting'}>
+      <TopBar health={health} down={view.connection.kind === 'waiting'} on_sign_out={on_sign_out}>
         <span className="crumb">
           <span aria-hidden="true">/</span>
           <span className="crumb-name">{project?.name ?? '…'}</span>
@@ -68,8 +69,20 @@ export function StudioPage({ project_id, health, on_unauthorized }: Props) {
         </main>
       ) : (
         <main className="studio">
-          <ChatPanel chat={studio.chat} on_send={studio.send_message} on_cancel={studio.cancel_turn} />
-          <ViewportPanel project_id={project_id} client={studio.client} preview={view.preview} scene_summary={view.scene_summary} on_camera={studio.send_camera} state={String(view.status.state)} session_id={view.session_id}>
+          <ChatPanel chat={studio.chat} on_send={studio.send_message} on_cancel={studio.cancel_turn} model={health?.model} />
+          <ViewportPanel
+            project_id={project_id}
+            client={studio.client}
+            preview={view.preview}
+            kind={project?.kind}
+            preview_tick={view.preview_tick}
+            on_preview_error={studio.report_preview_error}
+            engine_preview_error={view.engine_preview_error}
+            scene_summary={view.scene_summary}
+            on_camera={studio.send_camera}
+            state={String(view.status.state)}
+            session_id={view.session_id}
+          >
             <SessionBanner view={view} on_retry={studio.retry} />
           </ViewportPanel>
           <SidePanel project_id={project_id} kind={project?.kind} studio={studio} />

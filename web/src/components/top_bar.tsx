@@ -6,9 +6,11 @@ interface Props {
   health?: Health | undefined;
   down?: boolean;
   children?: ReactNode;
+  /// Shown as "Sign out" when given (signed in).
+  on_sign_out?: (() => void) | undefined;
 }
 
-export function TopBar({ health, down = false, children }: Props) {
+export function TopBar({ health, down = false, children, on_sign_out }: Props) {
   const degraded = down || (health !== undefined && health.status !== 'ok');
   return (
     <header className="topbar">
@@ -29,6 +31,11 @@ export function TopBar({ health, down = false, children }: Props) {
         <span className={`health-dot${degraded ? ' down' : ''}`} aria-hidden="true" />
         {down ? 'hub unreachable' : health ? `hub ${health.version ?? ''}${health.status !== 'ok' ? ` · ${health.status}` : ''}` : ''}
       </span>
+      {on_sign_out && (
+        <button className="ghost small" onClick={on_sign_out} title="Forget this browser's sign-in">
+          Sign out
+        </button>
+      )}
     </header>
   );
 }

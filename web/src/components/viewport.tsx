@@ -121,15 +121,21 @@ export function Viewport({ project_id, client, on_camera, placeholder = 'Waiting
     } else if (event.key === '-' || event.key === '_') {
       event.preventDefault();
       coalescer.current?.add('zoom', 0, 0, -1);
+    } else if (event.key === '0' || event.key === 'Home') {
+      event.preventDefault();
+      reset_view();
     }
   };
+
+  /// Back to the engine's own framing of the whole scene.
+  const reset_view = () => on_camera({ action: 'reset', dx: 0, dy: 0, delta: 0 });
 
   return (
     <>
       <canvas
         ref={canvas}
         tabIndex={0}
-        aria-label="Live viewport. Drag to orbit, right-drag or Shift+drag to pan, wheel to zoom; arrow keys orbit, Shift+arrows pan, plus and minus zoom."
+        aria-label="Live viewport. Drag to orbit, right-drag or Shift+drag to pan, wheel to zoom; arrow keys orbit, Shift+arrows pan, plus and minus zoom, 0 resets the view."
         onPointerDown={on_pointer_down}
         onPointerMove={on_pointer_move}
         onPointerUp={end_drag}
@@ -145,6 +151,11 @@ export function Viewport({ project_id, client, on_camera, placeholder = 'Waiting
         </div>
       )}
       <ViewportOverlay renderer={renderer} info={info} />
+      {info && (
+        <button className="ghost small viewport-reset" onClick={reset_view} title="Frame the whole scene again (key 0)">
+          Reset view
+        </button>
+      )}
       <div className="viewport-help" aria-hidden="true">
         drag orbit · right-drag / ⇧ pan · wheel zoom
       </div>

@@ -65,6 +65,15 @@ export function mark_camera_moved(session_id: string): void {
   }
 }
 
+/// After "Reset view": the engine frames the scene itself again, also after a refresh.
+export function forget_camera_moved(session_id: string): void {
+  try {
+    window.sessionStorage.removeItem(moved_key(session_id));
+  } catch {
+    // See save_session_id.
+  }
+}
+
 export function camera_moved(session_id: string): boolean {
   try {
     return window.sessionStorage.getItem(moved_key(session_id)) === '1';

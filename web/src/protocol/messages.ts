@@ -50,12 +50,21 @@ export interface ToolDescriptor {
   returns_image?: boolean;
 }
 
+/// How a session previews: a viewport of binary frames (no url) or a page the hub serves (url).
+export interface PreviewInfo {
+  kind?: string;
+  url?: string;
+  width?: number;
+  height?: number;
+}
+
 export interface SessionReadyPayload {
   session_id: string;
   engine?: { kind?: string; version?: string; pid?: number } | string;
   tools?: ToolDescriptor[];
   /// How the session previews: a viewport of binary frames (Blender) or a URL (Remotion player).
-  preview?: { kind?: string; url?: string; width?: number; height?: number } | null;
+  /// A path (`"/preview/<session>/"`) or an object with `url`; normalized to the object.
+  preview?: PreviewInfo | string | null;
   /// True when the tab re-attached to a running session (a refresh or a reconnect).
   resumed?: boolean;
 }
@@ -171,6 +180,13 @@ export interface RenderProgressPayload {
 }
 
 export type ErrorPayload = ErrorBody;
+
+/// → hub: an error the Remotion preview page reported (the hub may start an automatic fix turn).
+export interface PreviewErrorPayload {
+  message: string;
+  stack?: string;
+  composition?: string;
+}
 
 /// Error codes with which the hub says natural-language turns need a model provider.
 export const NO_MODEL_CODES: ReadonlySet<string> = new Set(['no_model', 'no_provider', 'model_unavailable']);

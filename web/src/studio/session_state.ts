@@ -3,6 +3,7 @@ import type {
   ContentBlock,
   Envelope,
   ErrorBody,
+  PreviewInfo,
   RegistryUpdatedPayload,
   RenderProgressPayload,
   SessionReadyPayload,
@@ -45,12 +46,19 @@ export interface SessionView {
   status: SessionStatusPayload;
   engine?: string;
   tools: ToolDescriptor[];
-  preview?: SessionReadyPayload['preview'];
+  preview?: PreviewInfo | null;
+  /// Bumped when the hub says the preview server (re)started (`preview:ready`): the page reloads.
+  preview_tick: number;
+  /// The engine's own report of a preview failure (`preview:error` from the hub: a bundling or
+  /// compile error the page cannot show), until the preview server restarts.
+  engine_preview_error?: { message: string; stack?: string };
   commands: CommandRun[];
   renders: RenderJob[];
   scene_summary?: string;
   /// Bumped whenever a version may have been created, so the versions list reloads.
   version_tick: number;
+  /// Bumped whenever a render may have finished, so the list of render files reloads.
+  renders_tick: number;
   /// The hub refused the session itself (unknown project, engine kind not configured, …).
   fatal?: ErrorBody;
   /// A version is being restored: the session ends and a new one starts from it (its label).
@@ -64,7 +72,16 @@ export const initial_session_view: SessionView = {
   commands: [],
   renders: [],
   version_tick: 0,
+  renders_tick: 0,
+  preview_tick: 0,
 };
+
+/// `preview` as the hub may send it: a path (`"/preview/<session>/"`), an object with `url`, or null.
+export function normalize_preview(raw: unknown): PreviewInfo | null {
+  if (typeof raw === 'string') return raw ? { url: raw } : null;
+  if (raw && typeof raw === 'object') return raw as PreviewInfo;
+  return null;
+}
 
 export type SessionAction =
   | { type: 'connection'; state: ConnectionState }
@@ -172,16 +189,29 @@ function on_message(view: SessionView, message: Envelope, now: number, session_s
     case 'session:ready': {
       const p = payload as unknown as SessionReadyPayload;
       const engine = engine_label(p.engine);
-      // A new session is ready: a restore that was waiting for it is over.
-      const { fatal: _cleared, restoring: _restored, ...rest } = view;
+      // A new session is ready: a restore that was waiting for it is over, and the scene summary
+      // of the old one (the scene before a restore) no longer describes anything.
+      const { fatal: _cleared, restoring: _restored, ...kept } = view;
+      const { scene_summary: _old_scene, ...fresh } = kept;
+      const rest = p.session_id && p.session_id !== view.session_id ? fresh : kept;
       return {
         ...rest,
         session_id: p.session_id ?? view.session_id,
         status: { state: 'ready' },
         ...(engine ? { engine } : {}),
         tools: Array.isArray(p.tools) ? p.tools : view.tools,
-        preview: p.preview ?? null,
+        preview: normalize_preview(p.preview),
       };
+    }
+    case 'preview:ready': {
+      const url = typeof payload.url === 'string' && payload.url ? payload.url : undefined;
+      if (!url) return view;
+      const { engine_preview_error: _stale, ...rest } = view;
+      return { ...rest, preview: { ...(view.preview ?? {}), url }, preview_tick: view.preview_tick + 1 };
+    }
+    case 'preview:error': {
+      const message = typeof payload.message === 'string' && payload.message ? payload.message : 'the preview failed';
+      return { ...view, engine_preview_error: { message, ...(typeof payload.stack === 'string' ? { stack: payload.stack } : {}) } };
     }
     case 'session:status': {
       const p = payload as unknown as SessionStatusPayload;
@@ -202,7 +232,11 @@ function on_message(view: SessionView, message: Envelope, now: number, session_s
       return payload.version ? { ...view, version_tick: view.version_tick + 1 } : view;
     case 'render:progress': {
       const p = normalize_progress(payload);
-      return p ? { ...view, renders: render_update(view.renders, p) } : view;
+      if (!p) return view;
+      const was_done = view.renders.some((job) => job.job_id === p.job_id && job.state === 'done');
+      const renders = render_update(view.renders, p);
+      const now_done = renders.some((job) => job.job_id === p.job_id && (job.state === 'done' || job.state === 'failed'));
+      return { ...view, renders, renders_tick: view.renders_tick + (now_done && !was_done ? 1 : 0) };
     }
     case 'command:result': {
       if (!message.re) return view;
@@ -218,12 +252,16 @@ function on_message(view: SessionView, message: Envelope, now: number, session_s
       }));
       const output = failed ? undefined : render_path(p.data);
       const tool = view.commands.find((run) => run.id === message.re)?.tool ?? 'render';
-      const rendered = output ? { ...next, renders: attach_output(next.renders, output, p.version ?? undefined, tool) } : next;
+      const rendered = output
+        ? { ...next, renders: attach_output(next.renders, output, p.version ?? undefined, tool), renders_tick: next.renders_tick + 1 }
+        : next;
       return p.version ? { ...rendered, version_tick: rendered.version_tick + 1 } : rendered;
     }
     case 'agent:tool_result': {
       const output = payload.is_error === true || payload.ok === false ? undefined : render_path(payload.data);
-      return output ? { ...view, renders: attach_output(view.renders, output, undefined, String(payload.call_id ?? 'render')) } : view;
+      return output
+        ? { ...view, renders: attach_output(view.renders, output, undefined, String(payload.call_id ?? 'render')), renders_tick: view.renders_tick + 1 }
+        : view;
     }
     case 'error': {
       const body = payload as unknown as ErrorBody;

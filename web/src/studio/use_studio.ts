@@ -1,10 +1,10 @@
 import { useCallback, useEffect, useMemo, useReducer, useRef } from 'react';
 import { hub } from '../api/projects';
-import { chat_action_for } from '../chat/chat_events';
+import { auto_fix_action_for, chat_action_for } from '../chat/chat_events';
 import { chat_reducer, initial_chat_state } from '../chat/chat_state';
-import type { ErrorBody, SessionReadyPayload, ViewportCameraPayload } from '../protocol/messages';
+import type { ErrorBody, PreviewErrorPayload, SessionReadyPayload, ViewportCameraPayload } from '../protocol/messages';
 import { browser_socket_url, ProtocolClient, ProtocolError } from '../protocol/protocol_client';
-import { camera_moved, forget_session_id, load_session_id, mark_camera_moved, save_session_id } from '../lib/session_store';
+import { camera_moved, forget_camera_moved, forget_session_id, load_session_id, mark_camera_moved, save_session_id } from '../lib/session_store';
 import { frame_request } from './frame_request';
 import { restore_with_session } from './restore';
 import { initial_session_view, session_reducer } from './session_state';
@@ -60,6 +60,8 @@ export function use_studio(project_id: string) {
           }
         }
         dispatch_view({ type: 'message', message, now, ...(session_start_id.current ? { session_start_id: session_start_id.current } : {}) });
+        const auto_fix = auto_fix_action_for(message);
+        if (auto_fix) dispatch_chat(auto_fix);
         const action = chat_action_for(message, now, (id) => chat_ids.current.has(id));
         if (action) dispatch_chat(action);
       }),
@@ -118,7 +120,8 @@ export function use_studio(project_id: string) {
   const send_camera = useCallback(
     (payload: ViewportCameraPayload) => {
       const session_id = load_session_id(project_id);
-      if (session_id) mark_camera_moved(session_id);
+      if (session_id && payload.action === 'reset') forget_camera_moved(session_id);
+      else if (session_id) mark_camera_moved(session_id);
       return client.send('viewport:camera', payload, { queue: false });
     },
     [client, project_id],
@@ -134,6 +137,32 @@ export function use_studio(project_id: string) {
     client.send('session:end', {});
     forget_session_id(project_id);
   }, [client, project_id]);
+
+  /// An error of the Remotion preview page: to the hub (which may start an automatic fix turn)
+  /// and into the chat, where the fix will show.
+  const report_preview_error = useCallback(
+    (error: PreviewErrorPayload) => {
+      const { reply } = client.request(
+        'preview:error',
+        {
+          message: error.message,
+          ...(error.stack ? { stack: error.stack } : {}),
+          ...(error.composition ? { composition: error.composition } : {}),
+        },
+        { timeout_ms: COMMAND_TIMEOUT_MS },
+      );
+      dispatch_chat({ type: 'preview_error', error });
+      reply
+        .then((answer) => {
+          const fix = (answer.payload as { fix?: unknown } | undefined)?.fix;
+          if (typeof fix === 'string') dispatch_chat({ type: 'preview_fix', fix });
+        })
+        .catch(() => {
+          // No answer (the connection dropped): the notice stays without the hub's plan.
+        });
+    },
+    [client],
+  );
 
   const dismiss_command = useCallback((id: string) => dispatch_view({ type: 'dismiss_command', id }), []);
 
@@ -179,7 +208,20 @@ export function use_studio(project_id: string) {
     [client, project_id, start_session],
   );
 
-  return { view, chat, client, send_message, cancel_turn, run_command, send_camera, retry, end_session, dismiss_command, restore_version };
+  return {
+    view,
+    chat,
+    client,
+    send_message,
+    cancel_turn,
+    run_command,
+    send_camera,
+    retry,
+    end_session,
+    dismiss_command,
+    restore_version,
+    report_preview_error,
+  };
 }
 
 export type Studio = ReturnType<typeof use_studio>;

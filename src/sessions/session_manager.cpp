@@ -397,9 +397,12 @@ void SessionManager::stop_session(const std::shared_ptr<Session>& session, const
             process->stop(self->m_options.stop_grace);
         }
         self->keep_renders(*session);
+        {
+            // Gone from GET /api/sessions before the tabs hear "ended".
+            const std::lock_guard lock(self->m_mutex);
+            self->m_sessions.erase(session->id);
+        }
         self->set_state(session, SessionState::Ended, why);
-        const std::lock_guard lock(self->m_mutex);
-        self->m_sessions.erase(session->id);
     }
 }
 

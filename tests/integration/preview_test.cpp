@@ -49,6 +49,9 @@ TEST_F(PreviewTest, ThePreviewIsProxiedForTheSessionsOwnerOnly) {
     const std::string session_id = ready["session_id"];
     const std::string path = "/preview/" + session_id + "/";
     EXPECT_EQ(ready["preview"], path);
+    const auto announced = tab.next("preview:ready"); // the first engine's, sent before session:ready
+    ASSERT_FALSE(announced.is_null());
+    EXPECT_EQ(announced["payload"]["url"], path);
 
     auto page = http_request(hub->port(), "GET", path + "index.html?composition=Main",
                              {{"Cookie", "atelier_token=" + hub->token()}});

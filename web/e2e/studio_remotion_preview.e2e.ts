@@ -150,7 +150,7 @@ describe('the Remotion preview panel', () => {
     await expect.poll(() => page.frames().some((f) => f !== old && f.url().includes('/preview/'))).toBe(true);
     // The new page starts on its default composition; the studio asks it for the one the user picked.
     await expect.poll(async () => (await received_by_page()).filter((m) => m.type === 'composition').map((m) => m.id)).toEqual(['Outro']);
-    await expect(page.getByRole('combobox', { name: 'Composition' }).inputValue()).resolves.toBe('Outro');
+    await expect.poll(() => page.getByRole('combobox', { name: 'Composition' }).inputValue()).toBe('Outro');
     // The new page is ready without an error: the error panel is gone.
     await expect.poll(() => page.locator('.preview-error').count()).toBe(0);
     await expect.poll(() => page.locator('.timeline-bar').count()).toBeGreaterThan(0);

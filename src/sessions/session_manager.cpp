@@ -129,10 +129,12 @@ std::string SessionManager::session_for(const Tab& tab, const std::string& sessi
 nlohmann::json SessionManager::ready_payload(const std::shared_ptr<Session>& session) const {
     std::shared_ptr<engines::EngineLink> link;
     std::uint16_t preview_port = 0;
+    nlohmann::json scene;
     {
         const std::lock_guard lock(session->mutex);
         link = session->link;
         preview_port = session->preview_port;
+        scene = session->last_scene;
     }
     nlohmann::json tools = nlohmann::json::array();
     nlohmann::json engine = nlohmann::json::object();
@@ -146,7 +148,8 @@ nlohmann::json SessionManager::ready_payload(const std::shared_ptr<Session>& ses
             {"project_id", session->project_id},
             {"engine", engine},
             {"tools", tools},
-            {"preview", preview_port == 0 ? nlohmann::json(nullptr) : nlohmann::json(preview_path(session->id))}};
+            {"preview", preview_port == 0 ? nlohmann::json(nullptr) : nlohmann::json(preview_path(session->id))},
+            {"scene", scene.is_object() && scene.contains("summary") ? scene["summary"] : nlohmann::json(nullptr)}};
 }
 
 void SessionManager::broadcast(const std::shared_ptr<Session>& session, const std::string& type,

@@ -121,6 +121,8 @@ describe.skipIf(!blender_installed())('the studio with Blender', () => {
     await studio.wait_for_ready();
     await page.locator('.viewport .overlay').waitFor({ timeout: 60_000 });
     await studio.shot('restored');
+    // The scene line under the viewport describes the restored scene: no monkey.
+    await expect.poll(() => page.locator('.scene-summary').textContent(), { timeout: 30_000 }).not.toContain('Suzanne');
 
     const form = await studio.open_tool('scene__list_objects');
     await expect(studio.run(form)).resolves.not.toContain('Suzanne');

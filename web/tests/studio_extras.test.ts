@@ -156,6 +156,15 @@ describe('scene summary', () => {
     expect(session_reducer(view, { type: 'message', now: 0, message: ready('s1') }).scene_summary).toBe(summary);
     expect(session_reducer(view, { type: 'message', now: 0, message: ready('s2') }).scene_summary).toBeUndefined();
   });
+
+  it('is dropped as soon as another session starts, and set from the scene session:ready carries', () => {
+    let view = session_reducer(initial_session_view, { type: 'message', now: 0, message: { type: 'session:ready', payload: { session_id: 's1' } } });
+    view = session_reducer(view, { type: 'message', now: 0, message: { type: 'scene:updated', payload: { summary: { objects: ['Cube', 'Suzanne'] } } } });
+    view = session_reducer(view, { type: 'message', now: 0, message: { type: 'session:status', payload: { state: 'starting', session_id: 's2' } } });
+    expect(view.scene_summary).toBeUndefined();
+    view = session_reducer(view, { type: 'message', now: 0, message: { type: 'session:ready', payload: { session_id: 's2', scene: { objects: ['Cube'] } } } });
+    expect(view.scene_summary).toBe('1 object: Cube');
+  });
 });
 
 describe('turns announced by the hub (agent:turn)', () => {

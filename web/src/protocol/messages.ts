@@ -67,6 +67,8 @@ export interface SessionReadyPayload {
   preview?: PreviewInfo | string | null;
   /// True when the tab re-attached to a running session (a refresh or a reconnect).
   resumed?: boolean;
+  /// The engine's latest scene summary, when it has sent one (null before).
+  scene?: unknown;
 }
 
 export type SessionState =

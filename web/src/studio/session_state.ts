@@ -201,6 +201,8 @@ function on_message(view: SessionView, message: Envelope, now: number, session_s
         ...(engine ? { engine } : {}),
         tools: Array.isArray(p.tools) ? p.tools : view.tools,
         preview: normalize_preview(p.preview),
+        // The hub's latest scene of this session wins over whatever this tab kept.
+        ...(summary_line(p.scene) ? { scene_summary: summary_line(p.scene) } : {}),
       };
     }
     case 'preview:ready': {
@@ -216,7 +218,10 @@ function on_message(view: SessionView, message: Envelope, now: number, session_s
     case 'session:status': {
       const p = payload as unknown as SessionStatusPayload;
       const session_id = typeof payload.session_id === 'string' ? payload.session_id : view.session_id;
-      return { ...view, status: p, ...(session_id ? { session_id } : {}) };
+      // Another session starts (after a restore, say): the old one's scene line describes nothing.
+      const { scene_summary: _old_scene, ...without_scene } = view;
+      const base = session_id && view.session_id && session_id !== view.session_id ? without_scene : view;
+      return { ...base, status: p, ...(session_id ? { session_id } : {}) };
     }
     case 'registry:updated': {
       const p = payload as unknown as RegistryUpdatedPayload;

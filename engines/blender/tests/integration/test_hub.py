@@ -71,6 +71,8 @@ class BlenderThroughTheHub(unittest.TestCase):
             cls.ready = cls.await_(cls.tab.start_session(cls.project_id))
             cls.cold_ready_s = time.monotonic() - started
             cls.session_id = cls.ready["session_id"]
+            # The engine describes the scene it starts with right after it connects.
+            cls.initial_scene = cls.await_(cls.tab.next_of_type("scene:updated", 0, 60))["payload"]["summary"]
         except BaseException:
             cls.tearDownClass()
             raise
@@ -145,6 +147,9 @@ class BlenderThroughTheHub(unittest.TestCase):
         self.assertIn("/ai_integration/tools/0/parameters/0/type", errors)
         self.assertIn("unreadable", errors)
         self.assertEqual(engine["tools"], len(tools))
+
+    def test_01b_a_new_session_is_told_the_scene_it_starts_with(self) -> None:
+        self.assertEqual(object_names(self.initial_scene), ["Cube", "Light", "Camera"])
 
     def test_02_add_primitive_is_in_the_scene_and_the_frame_and_undo_removes_it(self) -> None:
         result, summary, jpeg = self.mutate("modeling__add_primitive",

@@ -242,7 +242,9 @@ class Engine:
                              addon=addon.addon_id, path=error.path)
             if payload.get("warmup"):
                 self._guard("warm-up", self.warmup)
-            self._guard("preview", self.send_preview)
+            # The scene this engine starts with (the project's scene.blend) and its first frame,
+            # so a session's tabs describe it before the first command.
+            self._guard("scene", lambda: self._announce_change(scene_summary()))
         elif kind == EVENT_DISCONNECTED:
             self.log("warning", f"hub connection lost: {payload.get('reason')}; reconnecting")
         elif kind == EVENT_REJECTED:

@@ -11,7 +11,8 @@
 namespace atelier::sessions {
 
 void SessionManager::command(const std::string& user_id, const std::string& session_id, const std::string& tool,
-                             const nlohmann::json& arguments, const Tab& tab, const std::string& re) {
+                             const nlohmann::json& arguments, const Tab& tab, const std::string& re,
+                             const std::string& call_id) {
     auto session = find(user_id, session_for(tab, session_id));
     if (!session) {
         return send_error(tab, no_session(session_id), re);
@@ -26,7 +27,7 @@ void SessionManager::command(const std::string& user_id, const std::string& sess
             tab, Error{ErrorCode::Unavailable, "the engine is not ready yet; try again when the session is ready"}, re);
     }
     std::weak_ptr<SessionManager> weak_self = weak_from_this();
-    link->call(tool, arguments, [weak_self, session, tab, re, tool](Result<engines::ToolCallResult> result) {
+    auto on_result = [weak_self, session, tab, re, tool](Result<engines::ToolCallResult> result) {
         auto self = weak_self.lock();
         if (!self) {
             return;
@@ -62,7 +63,8 @@ void SessionManager::command(const std::string& user_id, const std::string& sess
                                   }
                                   send(tab, "command:result", payload, re);
                               });
-    });
+    };
+    link->call(tool, arguments, std::move(on_result), call_id);
 }
 
 void SessionManager::save_and_commit(const std::shared_ptr<Session>& session, const std::string& message,

@@ -71,9 +71,11 @@ public:
     void start(const std::string& user_id, const std::string& project_id, const std::string& session_id, const Tab& tab,
                const std::string& re);
     /// `command:send`: runs one tool on the session's engine (`session_id` may be empty: the
-    /// tab's session); replies `command:result`.
+    /// tab's session); replies `command:result`. `call_id`, when given, is the engine call's id
+    /// (the `call_id` of its `render:progress` events), so a caller can tell its call's progress.
     void command(const std::string& user_id, const std::string& session_id, const std::string& tool,
-                 const nlohmann::json& arguments, const Tab& tab, const std::string& re);
+                 const nlohmann::json& arguments, const Tab& tab, const std::string& re,
+                 const std::string& call_id = {});
     /// `viewport:camera`: passed to the engine (which coalesces).
     void camera(const std::string& user_id, const std::string& session_id, const nlohmann::json& payload,
                 const Tab& tab);

@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -103,6 +104,10 @@ public:
                 }
             }
         }
+        // Long-lived requests (subscriptions/listen) never finish by themselves: end them; wait for
+        // the answers still due to the others.
+        m_ending = true;
+        cancel_where([](const InFlight& call) { return call.listen; });
         for (auto& worker : m_workers) {
             worker.thread.join();
         }
@@ -117,6 +122,31 @@ private:
         std::thread thread;
         std::shared_ptr<std::atomic<bool>> done;
     };
+    /// A message being relayed; its signal closes the HTTP request (which, for the stateless
+    /// revision, is how a request is cancelled).
+    struct InFlight {
+        json id;     ///< null for a notification
+        bool listen; ///< subscriptions/listen: open until cancelled
+        std::shared_ptr<net::CancelSignal> signal = std::make_shared<net::CancelSignal>();
+        bool cancelled_by_client = false;
+    };
+
+    /// Cancels the messages in flight that `match` says (outside the lock: cancelling runs handlers).
+    template <class Match> void cancel_where(Match match, bool by_client = false) {
+        std::vector<std::shared_ptr<net::CancelSignal>> signals;
+        {
+            const std::lock_guard lock(m_mutex);
+            for (auto& [sequence, call] : m_in_flight) {
+                if (match(call)) {
+                    call.cancelled_by_client = call.cancelled_by_client || by_client;
+                    signals.push_back(call.signal);
+                }
+            }
+        }
+        for (const auto& signal : signals) {
+            signal->cancel();
+        }
+    }
 
     void dispatch(std::string line) {
         while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) {
@@ -131,16 +161,32 @@ private:
             write(error_message(nullptr, kParseError, "Parse error: each line must be one JSON-RPC message", nullptr));
             return;
         }
+        if (message.value("method", "") == "notifications/cancelled" && message.contains("params") &&
+            message["params"].is_object() && message["params"].contains("requestId")) {
+            // The client gives up on a request (or ends a subscription): close its HTTP request; the
+            // session-based revisions also get the notification itself.
+            const json cancelled = message["params"]["requestId"];
+            cancel_where([&cancelled](const InFlight& call) { return call.id == cancelled; }, true);
+            bool session = false;
+            {
+                const std::lock_guard lock(m_mutex);
+                session = !m_session_id.empty();
+            }
+            if (!session) {
+                return;
+            }
+        }
         // initialize and notifications go out in order, before anything sent after them; other
         // requests run side by side (a long render must not hold up a ping).
         const bool request = message.contains("id") && message.contains("method");
         if (!request || message.value("method", "") == "initialize") {
-            return forward(message);
+            return forward(message, begin(message));
         }
         reap();
+        const std::uint64_t sequence = begin(message);
         auto done = std::make_shared<std::atomic<bool>>(false);
-        m_workers.push_back({std::thread([this, message = std::move(message), done] {
-                                 forward(message);
+        m_workers.push_back({std::thread([this, message = std::move(message), sequence, done] {
+                                 forward(message, sequence);
                                  *done = true;
                              }),
                              done});
@@ -186,7 +232,20 @@ private:
     }
 
     /// POSTs one message and writes what answers it.
-    void forward(const json& message) {
+    /// Registers a message about to be relayed (before its worker starts, so that ending or
+    /// cancelling finds it); its sequence number for forward().
+    std::uint64_t begin(const json& message) {
+        const std::lock_guard lock(m_mutex);
+        const std::uint64_t sequence = ++m_sequence;
+        auto& call = m_in_flight[sequence];
+        if (message.contains("id") && message.contains("method")) {
+            call.id = message["id"];
+        }
+        call.listen = message.value("method", "") == "subscriptions/listen";
+        return sequence;
+    }
+
+    void forward(const json& message, std::uint64_t sequence) {
         const std::string method = message.value("method", "");
         const bool request = message.contains("id") && message.contains("method");
         const json id = request ? message["id"] : json();
@@ -197,6 +256,14 @@ private:
         post.body = message.dump();
         post.read_timeout = kRequestReadTimeout;
 
+        std::shared_ptr<net::CancelSignal> signal;
+        {
+            const std::lock_guard lock(m_mutex);
+            signal = m_in_flight[sequence].signal;
+        }
+        if (m_stopping) {
+            signal->cancel(); // the hub already failed: do not try again
+        }
         int status = 0;
         bool stream = false;
         bool answered = false;
@@ -226,11 +293,20 @@ private:
                 body.append(chunk);
                 return body.size() <= kMaxBody;
             },
-            &m_cancel);
+            signal.get());
         if (stream) {
             relay_events(parser.finish());
         }
+        InFlight call;
+        {
+            const std::lock_guard lock(m_mutex);
+            call = std::move(m_in_flight[sequence]);
+            m_in_flight.erase(sequence);
+        }
         if (!sent) {
+            if (call.cancelled_by_client || (call.listen && m_ending)) {
+                return; // nobody waits for an answer
+            }
             if (m_stopping) {
                 return fail_request(id, stop_reason());
             }
@@ -422,7 +498,7 @@ private:
         }
         std::fprintf(stderr, "atelier mcp: %s\n", why.c_str());
         m_stopping = true;
-        m_cancel.cancel();
+        cancel_where([](const InFlight&) { return true; });
         stop_stream_async();
     }
 
@@ -462,7 +538,6 @@ private:
     const std::string m_token;
     const int m_output;
     net::HttpClient m_client;
-    net::CancelSignal m_cancel;        ///< every request: raised on a fatal error
     net::CancelSignal m_stream_cancel; ///< the GET stream
     std::mutex m_mutex;
     std::mutex m_write_mutex;
@@ -470,7 +545,10 @@ private:
     std::string m_session_id;
     std::string m_protocol_version;
     std::string m_fatal;
-    std::atomic<bool> m_stopping{false};
+    std::map<std::uint64_t, InFlight> m_in_flight; ///< guarded by m_mutex
+    std::uint64_t m_sequence = 0;                  ///< guarded by m_mutex
+    std::atomic<bool> m_stopping{false};           ///< a fatal error: answer everything with it
+    std::atomic<bool> m_ending{false};             ///< stdin ended
     std::atomic<bool> m_stream_stopping{false};
     std::atomic<int> m_exit{0};
     std::thread m_stream_thread;

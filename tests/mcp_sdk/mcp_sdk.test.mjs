@@ -203,6 +203,91 @@ test("atelier mcp against a dead hub: a JSON-RPC error, a stderr line, a non-zer
     await client.close();
 });
 
+/// `atelier mcp` as a child with line-based stdin/stdout: send(), next(predicate), end().
+function bridgeProcess() {
+    const env = { ...process.env };
+    delete env.ATELIER_TOKEN;
+    const child = spawn(binary, ["mcp", "--url", base, "--token", token], { env, stdio: ["pipe", "pipe", "pipe"] });
+    const lines = [];
+    let waiting = [];
+    let buffer = "";
+    let stderr = "";
+    child.stderr.on("data", (chunk) => { stderr += chunk; });
+    child.stdout.on("data", (chunk) => {
+        buffer += chunk;
+        let newline;
+        while ((newline = buffer.indexOf("\n")) >= 0) {
+            lines.push(JSON.parse(buffer.slice(0, newline)));
+            buffer = buffer.slice(newline + 1);
+        }
+        const current = waiting;
+        waiting = [];
+        current.forEach((wake) => wake());
+    });
+    const exited = new Promise((resolve) => child.on("exit", (code) => resolve(code)));
+    return {
+        send: (message) => child.stdin.write(`${JSON.stringify(message)}\n`),
+        async next(what, predicate) {
+            return within((async () => {
+                for (;;) {
+                    const index = lines.findIndex(predicate);
+                    if (index >= 0) {
+                        return lines.splice(index, 1)[0];
+                    }
+                    await new Promise((wake) => waiting.push(wake));
+                }
+            })(), what);
+        },
+        async end() {
+            child.stdin.end();
+            return within(exited, "the bridge's exit");
+        },
+        stderr: () => stderr,
+        unread: () => lines,
+    };
+}
+
+test("a stateless (2026-07-28) client over atelier mcp: discover, listen, a session handle, cancel", async () => {
+    const meta = { "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                   "io.modelcontextprotocol/clientInfo": { name: "stateless", version: "1" },
+                   "io.modelcontextprotocol/clientCapabilities": {} };
+    const bridge = bridgeProcess();
+    const byId = (id) => (message) => message.id === id;
+    bridge.send({ jsonrpc: "2.0", id: "d", method: "server/discover", params: { _meta: meta } });
+    const discovered = await bridge.next("server/discover's answer", byId("d"));
+    assert.deepEqual(discovered.result.supportedVersions, ["2026-07-28", "2025-11-25", "2025-06-18"]);
+
+    bridge.send({ jsonrpc: "2.0", id: "listen", method: "subscriptions/listen",
+                  params: { _meta: meta, notifications: { toolsListChanged: true } } });
+    const acknowledged = await bridge.next("the acknowledgement",
+                                           (message) => message.method === "notifications/subscriptions/acknowledged");
+    assert.equal(acknowledged.params._meta["io.modelcontextprotocol/subscriptionId"], "listen");
+
+    const call = (id, name, args) => bridge.send({ jsonrpc: "2.0", id, method: "tools/call",
+                                                   params: { _meta: meta, name, arguments: args } });
+    call("c", "create_project", { name: "stateless over stdio", kind: "test" });
+    const created = await bridge.next("create_project's answer", byId("c"));
+    call("o", "open_project", { project_id: created.result.structuredContent.id });
+    const opened = await bridge.next("open_project's answer", byId("o"));
+    assert.equal(opened.result.resultType, "complete");
+    const handle = opened.result.structuredContent.session;
+    const changed = await bridge.next("list_changed on the listen stream",
+                                      (message) => message.method === "notifications/tools/list_changed");
+    assert.equal(changed.params._meta["io.modelcontextprotocol/subscriptionId"], "listen");
+
+    call("e", "basics__echo", { text: "hi", session: handle });
+    const echoed = await bridge.next("basics__echo's answer", byId("e"));
+    assert.equal(echoed.result.structuredContent.text, "hi");
+
+    // Cancelling the listen request closes its stream; nothing answers it.
+    bridge.send({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: "listen" } });
+    call("x", "close_project", { session: handle });
+    await bridge.next("close_project's answer", byId("x"));
+    assert.equal(await bridge.end(), 0, bridge.stderr());
+    assert.equal(bridge.stderr(), "");
+    assert.ok(!bridge.unread().some((message) => message.id === "listen"), "a cancelled request gets no answer");
+});
+
 test("protocol errors have their HTTP statuses", async () => {
     const post = (headers, body) => fetch(`${base}/mcp`, {
         method: "POST",

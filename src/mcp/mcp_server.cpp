@@ -45,7 +45,8 @@ bool valid_id(const nlohmann::json& message) {
     return found != message.end() && (found->is_string() || found->is_number_integer());
 }
 
-/// The protocol version a request names in `params._meta` (the stateless era), or empty.
+/// The protocol version a request names in `params._meta` (the stateless era): empty when it
+/// names none, "?" when the field is there but not a string (the stateless checks refuse it).
 std::string meta_version(const nlohmann::json& message) {
     const auto params = message.find("params");
     if (params == message.end() || !params->is_object() || !params->contains("_meta") ||
@@ -54,7 +55,10 @@ std::string meta_version(const nlohmann::json& message) {
     }
     const auto& meta = (*params)["_meta"];
     const auto version = meta.find("io.modelcontextprotocol/protocolVersion");
-    return version != meta.end() && version->is_string() ? version->get<std::string>() : std::string("?");
+    if (version == meta.end()) {
+        return {};
+    }
+    return version->is_string() ? version->get<std::string>() : std::string("?");
 }
 
 } // namespace

@@ -110,6 +110,9 @@ bool is_builtin_tool(std::string_view name) {
 }
 
 std::string tool_title(const json& tool) {
+    if (tool.contains("title") && tool["title"].is_string() && !tool["title"].get<std::string>().empty()) {
+        return tool["title"]; // a registry that carries the manifest's own title
+    }
     std::string title = tool.value("tool", tool.value("name", ""));
     for (char& c : title) {
         if (c == '_' || c == '-') {

@@ -23,7 +23,8 @@ inline constexpr std::string_view kSessionArgument = "session";
 /// the manifest's description, usage and examples, and read-only/destructive hints.
 [[nodiscard]] nlohmann::json engine_tool(const nlohmann::json& tool, ResultStyle style);
 
-/// "create_object" of addon "scene" → "Create object (scene)".
+/// The tool's `title` when the registry gives one, else from its names: "create_object" of addon
+/// "scene" → "Create object (scene)".
 [[nodiscard]] std::string tool_title(const nlohmann::json& tool);
 /// The manifest's description, then "Usage: …", then the examples.
 [[nodiscard]] std::string describe(const nlohmann::json& tool);

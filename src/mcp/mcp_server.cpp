@@ -192,6 +192,11 @@ void McpServer::post_session(net::HttpRequest& request, const nlohmann::json& me
     }
     if (!has_id) {
         // notifications/initialized, notifications/cancelled, ...: nothing to answer.
+        const auto params = message.find("params");
+        if (method == "notifications/cancelled" && params != message.end() && params->is_object() &&
+            params->contains("requestId")) {
+            cancel_call(**session, (*params)["requestId"]);
+        }
         return respond.send(net::HttpResponse{.status = 202});
     }
     const nlohmann::json params = message.value("params", nlohmann::json::object());

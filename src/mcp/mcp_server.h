@@ -26,7 +26,9 @@ class VirtualTab;
 /// (version in every request's `_meta`, `server/discover`, Mcp-Method/Mcp-Name headers,
 /// `subscriptions/listen`; a project is open in a "seat" whose handle travels as the `session`
 /// argument). A tools/call whose request has a progressToken is answered as an SSE stream that
-/// carries `notifications/progress` from the engine's `render/progress`. Engine tools run through
+/// carries `notifications/progress` from the engine's `render/progress`; cancelling a call
+/// (`notifications/cancelled`, or closing a stateless call's stream) cancels its engine call.
+/// Engine tools run through
 /// SessionManager exactly as a browser's `command:send` (validated, committed when they mutate).
 /// Thread-safe: handlers run on any network thread, replies arrive from the session manager.
 class McpServer : public std::enable_shared_from_this<McpServer> {
@@ -57,7 +59,8 @@ public:
         bool stateless = false;
         const std::shared_ptr<EventStream> events = std::make_shared<EventStream>(); ///< the GET stream
         std::mutex mutex;
-        std::shared_ptr<VirtualTab> tab;                 ///< guarded by `mutex`; null while no project is open
+        std::shared_ptr<VirtualTab> tab;          ///< guarded by `mutex`; null while no project is open
+        std::map<std::string, std::string> calls; ///< guarded by `mutex`: JSON-RPC id (dumped) → engine call id
         std::chrono::steady_clock::time_point last_used; ///< guarded by McpServer's mutex
     };
 
@@ -107,6 +110,8 @@ private:
                           const nlohmann::json& progress_token);
     [[nodiscard]] nlohmann::json versions_tool(const Caller& caller, const std::string& name,
                                                const nlohmann::json& arguments);
+    /// `notifications/cancelled`: stops the engine call of request `request_id`, if one runs.
+    void cancel_call(Session& session, const nlohmann::json& request_id);
     /// Leaves the hub session the MCP session is attached to, if any.
     void detach(Session& session);
     /// The tools `session` offers may have changed: tell its client.

@@ -372,10 +372,15 @@ void McpServer::call_engine_tool(const Caller& caller, const std::shared_ptr<Vir
                                  const std::shared_ptr<Reply>& reply, const std::string& name, const json& arguments,
                                  const json& progress_token) {
     const std::string re = tab->next_request_id();
-    std::string call_id;
+    // A call id of our own: the engine's render/progress names it, and a cancel needs it.
+    const std::string call_id = "mcp-" + new_uuid();
+    const std::string request_key = reply->id().dump();
+    {
+        const std::lock_guard lock(caller.session->mutex);
+        caller.session->calls[request_key] = call_id;
+    }
     if (!progress_token.is_null() && reply->streaming()) {
         // The engine's render/progress for this call becomes notifications/progress on its stream.
-        call_id = "mcp-" + new_uuid();
         tab->watch_progress(call_id, [reply, progress_token](const json& payload) {
             json params{{"progressToken", progress_token}, {"progress", payload.value("done", json(0))}};
             if (payload.contains("total") && payload["total"].is_number()) {
@@ -387,13 +392,45 @@ void McpServer::call_engine_tool(const Caller& caller, const std::shared_ptr<Vir
         });
     }
     std::weak_ptr<VirtualTab> weak_tab = tab;
-    tab->expect_reply(re, [reply, weak_tab, call_id](const json& envelope) {
-        if (auto alive = weak_tab.lock(); alive && !call_id.empty()) {
+    std::weak_ptr<Session> weak_session = caller.session;
+    tab->expect_reply(re, [reply, weak_tab, weak_session, call_id, request_key](const json& envelope) {
+        if (auto alive = weak_tab.lock()) {
             alive->forget_progress(call_id);
+        }
+        if (auto session = weak_session.lock()) {
+            const std::lock_guard lock(session->mutex);
+            if (auto found = session->calls.find(request_key);
+                found != session->calls.end() && found->second == call_id) {
+                session->calls.erase(found);
+            }
         }
         reply->result(command_result(envelope));
     });
+    // A client that closes the call's stream gives up on it (the stateless revision's cancel).
+    reply->on_abandoned(
+        [weak_self = weak_from_this(), subject = caller.subject, hub_session = tab->session_id(), call_id] {
+            if (auto self = weak_self.lock()) {
+                (void)self->m_sessions->cancel_command(subject, hub_session, call_id);
+            }
+        });
     m_sessions->command(caller.subject, tab->session_id(), name, arguments, tab, re, call_id);
+}
+
+void McpServer::cancel_call(Session& session, const json& request_id) {
+    std::string call_id;
+    std::shared_ptr<VirtualTab> tab;
+    {
+        const std::lock_guard lock(session.mutex);
+        const auto found = session.calls.find(request_id.dump());
+        if (found == session.calls.end()) {
+            return; // finished already, or not an engine call
+        }
+        call_id = found->second;
+        tab = session.tab;
+    }
+    if (tab) {
+        (void)m_sessions->cancel_command(session.subject, tab->session_id(), call_id);
+    }
 }
 
 void McpServer::detach(Session& session) {

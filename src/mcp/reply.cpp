@@ -20,6 +20,26 @@ Reply::~Reply() {
     error(500, kInternalError, "Internal error: the request was dropped without an answer");
 }
 
+void Reply::on_abandoned(std::function<void()> callback) {
+    if (!m_stream) {
+        return;
+    }
+    // The stream closes after every answer too; only a close before it means the client left.
+    m_stream->on_close([this_reply = weak_from_this(), callback = std::move(callback)] {
+        auto self = this_reply.lock();
+        if (!self) {
+            return;
+        }
+        {
+            const std::lock_guard lock(self->m_mutex);
+            if (self->m_done) {
+                return;
+            }
+        }
+        callback();
+    });
+}
+
 void Reply::notify(const nlohmann::json& message) {
     const std::lock_guard lock(m_mutex);
     if (!m_done && m_stream) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string_view>
@@ -19,8 +20,8 @@ enum class ReplyMode { Json, Stream };
 enum class ResultStyle { Session, Stateless };
 
 /// The answer to one JSON-RPC request at `/mcp`. Answers exactly once; later answers are
-/// dropped. Thread-safe: tool calls answer from the session manager's threads.
-class Reply {
+/// dropped. Thread-safe: tool calls answer from the session manager's threads. Held by shared_ptr.
+class Reply : public std::enable_shared_from_this<Reply> {
 public:
     /// Must be called while the HTTP handler runs (a stream takes the connection over at once).
     Reply(net::HttpResponder respond, nlohmann::json id, ReplyMode mode, ResultStyle style);
@@ -31,6 +32,9 @@ public:
     [[nodiscard]] const nlohmann::json& id() const { return m_id; }
     [[nodiscard]] bool streaming() const { return m_mode == ReplyMode::Stream; }
     [[nodiscard]] ResultStyle style() const { return m_style; }
+    /// Streaming only: `callback` runs (once, on the stream's thread) when the client closes the
+    /// stream before the answer went out — the stateless revision's way to cancel a request.
+    void on_abandoned(std::function<void()> callback);
     /// A notification about this request (progress); dropped unless streaming.
     void notify(const nlohmann::json& message);
     void result(nlohmann::json result);

@@ -11,6 +11,7 @@
 #include "core/ids.h"
 #include "mcp/json_rpc.h"
 #include "mcp/mcp_server.h"
+#include "mcp/tool_catalog.h"
 #include "mcp/virtual_tab.h"
 
 namespace atelier::mcp {
@@ -138,9 +139,14 @@ void McpServer::post_stateless(net::HttpRequest& request, const json& message, c
             rpc_result(id, stateless_result({{"tools", list_tools(caller)}, {"ttlMs", 0}, {"cacheScope", "private"}})));
     }
     if (method == "tools/call") {
+        // Engine tools answer on a stream when the client takes one: closing it is how this
+        // revision cancels a call (and a long render's progress has somewhere to go).
+        const bool engine = params.contains("name") && params["name"].is_string() &&
+                            !is_builtin_tool(params["name"].get<std::string>());
         const bool progress = meta.contains("progressToken");
-        const auto mode =
-            progress && accepts(request.header("Accept"), "text/event-stream") ? ReplyMode::Stream : ReplyMode::Json;
+        const auto mode = (engine || progress) && accepts(request.header("Accept"), "text/event-stream")
+                              ? ReplyMode::Stream
+                              : ReplyMode::Json;
         auto reply = std::make_shared<Reply>(std::move(respond), id, mode, ResultStyle::Stateless);
         return call_tool(caller, reply, params);
     }

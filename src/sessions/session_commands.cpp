@@ -67,6 +67,20 @@ void SessionManager::command(const std::string& user_id, const std::string& sess
     link->call(tool, arguments, std::move(on_result), call_id);
 }
 
+bool SessionManager::cancel_command(const std::string& user_id, const std::string& session_id,
+                                    const std::string& call_id) {
+    auto session = find(user_id, session_id);
+    if (!session) {
+        return false;
+    }
+    std::shared_ptr<engines::EngineLink> link;
+    {
+        const std::lock_guard lock(session->mutex);
+        link = session->link;
+    }
+    return link && link->cancel(call_id);
+}
+
 void SessionManager::save_and_commit(const std::shared_ptr<Session>& session, const std::string& message,
                                      std::function<void(Result<std::string>)> done) {
     std::shared_ptr<engines::EngineLink> link;

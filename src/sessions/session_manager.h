@@ -76,6 +76,9 @@ public:
     void command(const std::string& user_id, const std::string& session_id, const std::string& tool,
                  const nlohmann::json& arguments, const Tab& tab, const std::string& re,
                  const std::string& call_id = {});
+    /// Cancels the engine call `call_id` that command() started in the session: the engine gets
+    /// `$/cancel` and the command's tab a `command:result` saying so. False when no such call runs.
+    bool cancel_command(const std::string& user_id, const std::string& session_id, const std::string& call_id);
     /// `viewport:camera`: passed to the engine (which coalesces).
     void camera(const std::string& user_id, const std::string& session_id, const nlohmann::json& payload,
                 const Tab& tab);

@@ -36,10 +36,17 @@ protected:
         return result;
     }
 
-    /// Sends `body` with conforming headers; the JSON answer (status 200 expected).
+    /// Sends `body` with conforming headers; the JSON-RPC answer (status 200 expected), from a JSON
+    /// body or, for engine tools, the last message of the SSE stream.
     json send(const json& body) {
         const auto response = post(modern_headers(body), body);
         EXPECT_EQ(response.status, 200) << response.body << hub->log();
+        const auto type = response.headers.count("content-type") ? response.headers.at("content-type") : "";
+        if (type == "text/event-stream") {
+            const auto messages = sse_messages(response.body);
+            return messages.empty() ? json() : messages.back();
+        }
+        EXPECT_EQ(type, "application/json");
         return json::parse(response.body, nullptr, false);
     }
 
@@ -172,6 +179,42 @@ TEST_F(McpStatelessTest, AHandleFromOpenProjectCarriesTheProjectAcrossRequests) 
     EXPECT_FALSE(has_tool(send(message("tools/list")), "scene__create_object"));
     EXPECT_TRUE(call_tool("get_viewport", {{"session", handle}})["result"].value("isError", false))
         << "a closed handle is gone";
+}
+
+TEST_F(McpStatelessTest, ClosingACallsStreamCancelsItsEngineCall) {
+    start_test_hub();
+    const std::string project = create_project(auth());
+    const auto opened = call_tool("open_project", {{"project_id", project}});
+    const std::string handle = opened["result"]["structuredContent"]["session"];
+    const auto in_flight = [this] {
+        const auto engines = http_request(hub->port(), "GET", "/api/engines", auth());
+        return json::parse(engines.body)["items"][0]["in_flight"].get<int>();
+    };
+
+    // The engine reports progress before it starts waiting: once it is seen, the call is running.
+    auto body = message(
+        "tools/call", {{"name", "basics__sleep"}, {"arguments", {{"ms", 600'000}, {"steps", 1}, {"session", handle}}}});
+    auto stream = std::make_unique<SseReader>(hub->port(), "POST", modern_headers(body), body.dump());
+    ASSERT_EQ(stream->status(), 200);
+    EXPECT_EQ(stream->header("content-type"), "text/event-stream") << "engine tools answer on a stream";
+    body["params"]["_meta"]["progressToken"] = 1;
+    auto progress_body = body;
+    progress_body["id"] = ++m_next_id;
+    auto with_progress =
+        std::make_unique<SseReader>(hub->port(), "POST", modern_headers(progress_body), progress_body.dump());
+    ASSERT_FALSE(with_progress->next("notifications/progress").is_null()) << hub->log();
+    EXPECT_EQ(in_flight(), 2);
+
+    stream->close();
+    with_progress->close(); // both clients leave
+    int left = -1;
+    for (int attempt = 0; attempt < 200 && left != 0; ++attempt) {
+        left = in_flight();
+        if (left != 0) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+    }
+    EXPECT_EQ(left, 0) << "the engine calls still run after their clients closed the streams";
 }
 
 TEST_F(McpStatelessTest, ASessionClientAndAStatelessClientShareOneEndpoint) {

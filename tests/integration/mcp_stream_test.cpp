@@ -93,6 +93,34 @@ TEST_F(McpTest, ACallWithAProgressTokenStreamsTheEnginesProgressThenTheResult) {
     EXPECT_EQ(json::parse(plain.body)["id"], 41);
 }
 
+TEST_F(McpTest, NotificationsCancelledStopsTheEngineCall) {
+    start_test_hub();
+    const std::string session = initialize();
+    const std::string project = create_project(auth());
+    ASSERT_FALSE(call(session, "open_project", {{"project_id", project}})["result"].value("isError", false));
+
+    const json message{{"jsonrpc", "2.0"},
+                       {"id", "long-render"},
+                       {"method", "tools/call"},
+                       {"params",
+                        {{"name", "basics__sleep"},
+                         {"arguments", {{"ms", 600'000}, {"steps", 1}}},
+                         {"_meta", {{"progressToken", "p"}}}}}};
+    SseReader stream(hub->port(), "POST", headers(session), message.dump());
+    ASSERT_EQ(stream.status(), 200);
+    ASSERT_FALSE(stream.next("notifications/progress").is_null()) << "the engine is running the call";
+
+    const auto cancelled = post(headers(session), {{"jsonrpc", "2.0"},
+                                                   {"method", "notifications/cancelled"},
+                                                   {"params", {{"requestId", "long-render"}, {"reason", "user"}}}});
+    EXPECT_EQ(cancelled.status, 202);
+    // Without the cancel this would be "slept" ten minutes from now.
+    const auto answer = stream.next();
+    ASSERT_EQ(answer["id"], "long-render") << answer.dump();
+    EXPECT_TRUE(answer["result"].value("isError", false)) << answer.dump();
+    EXPECT_NE(answer.dump().find("cancelled"), std::string::npos) << answer.dump();
+}
+
 TEST_F(McpTest, ASessionWithAnOpenStreamIsNotIdle) {
     start_test_hub({"--mcp-idle-timeout", "0.3"});
     const std::string session = initialize();

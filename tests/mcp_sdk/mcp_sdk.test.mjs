@@ -86,6 +86,20 @@ function within(promise, what) {
     return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
 }
 
+/// Resolves once no engine has a call in flight (GET /api/engines); fails after 30 s.
+async function enginesIdle() {
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+        const engines = await (await fetch(`${base}/api/engines`, { headers: { Authorization: `Bearer ${token}` } }))
+            .json();
+        if (engines.items.every((engine) => engine.in_flight === 0)) {
+            return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error("an engine call still runs 30 s after its cancel");
+}
+
 async function viewport(client) {
     let result;
     for (let attempt = 0; attempt < 50; ++attempt) {
@@ -142,6 +156,12 @@ async function drive(client, changed, name, progressIsExact) {
     } else {
         assert.deepEqual(seen, expected.slice(0, seen.length), "progress in order, none invented");
     }
+
+    // Cancelling a call (the SDK sends notifications/cancelled) stops the engine's work on it.
+    const controller = new AbortController();
+    await assert.rejects(client.callTool({ name: "basics__sleep", arguments: { ms: 600_000, steps: 1 } }, undefined,
+                                         { signal: controller.signal, onprogress: () => controller.abort("enough") }));
+    await enginesIdle();
 
     const image = (await viewport(client)).content.find((block) => block.type === "image");
     assert.ok(image && image.data.length > 0 && image.mimeType.startsWith("image/"));

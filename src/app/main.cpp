@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "app/account_commands.h"
+#include "app/mcp_command.h"
 #include "app/serve.h"
 #include "core/config.h"
 
@@ -70,6 +71,17 @@ int main(int argc, char** argv) {
     token_create->add_option("--config", config_file, "TOML config file [env ATELIER_CONFIG]");
     add_config_flags(*token_create, flags);
 
+    // A stdio MCP server for clients that only launch processes, relayed to a running hub (docs/mcp.md).
+    std::string mcp_url;
+    std::string mcp_token;
+    auto* mcp = cli.add_subcommand("mcp", "Bridge MCP over stdio to a running hub's /mcp (stdout carries only "
+                                          "protocol messages)");
+    mcp->add_option("--url", mcp_url,
+                    "The hub, e.g. http://127.0.0.1:8420 [env ATELIER_URL; default: the "
+                    "configured host and port]");
+    mcp->add_option("--token", mcp_token, "A hub token [env ATELIER_TOKEN; default: the token file in the data dir]");
+    mcp->add_option("--config", config_file, "TOML config file [env ATELIER_CONFIG]");
+
     auto* version = cli.add_subcommand("version", "Print the version");
 
     try {
@@ -111,6 +123,9 @@ int main(int argc, char** argv) {
     }
     if (token_create->parsed()) {
         return atelier::app::create_token_command(*config, token_user, token_label);
+    }
+    if (mcp->parsed()) {
+        return atelier::app::mcp_command(*config, mcp_url, mcp_token);
     }
     return atelier::app::serve(*config);
 }

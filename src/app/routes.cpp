@@ -88,7 +88,7 @@ net::Router build_routes(AppContext& app) {
         .add("DELETE", "/api/engines/{id}/calls/{call_id}",     Access::Authenticated, [engines](HttpRequest& r) { return engines.cancel(r); })
         // MCP clients (DESIGN §4, docs/mcp.md): Streamable HTTP, the same tokens as the API.
         .add("POST",   "/mcp",                                  Access::Authenticated, [mcp](HttpRequest& r, net::HttpResponder respond) { mcp->post(r, std::move(respond)); })
-        .add("GET",    "/mcp",                                  Access::Authenticated, [mcp](HttpRequest& r) { return mcp->get(r); })
+        .add("GET",    "/mcp",                                  Access::Authenticated, [mcp](HttpRequest& r, net::HttpResponder respond) { mcp->get(r, std::move(respond)); })
         .add("DELETE", "/mcp",                                  Access::Authenticated, [mcp](HttpRequest& r) { return mcp->remove(r); })
         .fallback(Access::Public, [static_files](HttpRequest& request) { return static_files->serve(request); });
 

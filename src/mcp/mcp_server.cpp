@@ -19,6 +19,12 @@ namespace {
 /// that never sends DELETE cannot grow the hub's memory without bound.
 constexpr std::size_t kMaxSessions = 1024;
 
+constexpr const char* kInstructions =
+    "atelier joins your projects to live engines. Call list_projects or create_project, then open_project: the "
+    "project's engine tools appear in tools/list (notifications/tools/list_changed says when). get_viewport "
+    "returns the latest viewport image. Every change an engine tool makes is committed as a version; "
+    "list_versions and restore_version go back in history.";
+
 // Origin, when a client sends it, must name the host the request was sent to: a web page on
 // another origin must not drive the hub through the user's browser (DNS rebinding).
 bool origin_allowed(const net::HttpRequest& request) {
@@ -37,6 +43,22 @@ net::HttpResponse forbidden_origin() {
 bool valid_id(const nlohmann::json& message) {
     const auto found = message.find("id");
     return found != message.end() && (found->is_string() || found->is_number_integer());
+}
+
+/// The protocol version a request names in `params._meta` (the stateless era): empty when it
+/// names none, "?" when the field is there but not a string (the stateless checks refuse it).
+std::string meta_version(const nlohmann::json& message) {
+    const auto params = message.find("params");
+    if (params == message.end() || !params->is_object() || !params->contains("_meta") ||
+        !(*params)["_meta"].is_object()) {
+        return {};
+    }
+    const auto& meta = (*params)["_meta"];
+    const auto version = meta.find("io.modelcontextprotocol/protocolVersion");
+    if (version == meta.end()) {
+        return {};
+    }
+    return version->is_string() ? version->get<std::string>() : std::string("?");
 }
 
 } // namespace
@@ -60,7 +82,8 @@ void McpServer::sweep() {
         const std::lock_guard lock(m_mutex);
         const auto now = std::chrono::steady_clock::now();
         for (auto it = m_by_id.begin(); it != m_by_id.end();) {
-            if (now - it->second->last_used > m_idle) {
+            // A client holding the GET stream open is listening, not gone.
+            if (now - it->second->last_used > m_idle && !it->second->events->open()) {
                 expired.push_back(it->second);
                 it = m_by_id.erase(it);
             } else {
@@ -70,19 +93,24 @@ void McpServer::sweep() {
     }
     for (const auto& session : expired) {
         spdlog::info("mcp session {}: idle for {} s, ended", session->id.substr(0, 8), m_idle.count() / 1000);
-        detach(*session); // a client that never says DELETE does not hold its hub session forever
+        end(session); // a client that never says DELETE does not hold its hub session forever
     }
     start();
 }
 
 McpServer::~McpServer() = default;
 
+void McpServer::end(const std::shared_ptr<Session>& session) {
+    session->events->close();
+    detach(*session);
+}
+
 Result<std::shared_ptr<McpServer::Session>> McpServer::admit(const net::HttpRequest& request) const {
     const std::string_view version = request.header("MCP-Protocol-Version");
     if (!version.empty() && !supported_protocol_version(version)) {
         return fail(ErrorCode::InvalidArgument,
-                    fmt::format("Bad Request: unsupported MCP-Protocol-Version \"{}\" (supported: {})", version,
-                                fmt::join(kProtocolVersions, ", ")));
+                    fmt::format("Bad Request: unsupported MCP-Protocol-Version \"{}\" for a session (supported: {})",
+                                version, fmt::join(kProtocolVersions, ", ")));
     }
     const std::string session_id(request.header("Mcp-Session-Id"));
     if (session_id.empty()) {
@@ -90,8 +118,8 @@ Result<std::shared_ptr<McpServer::Session>> McpServer::admit(const net::HttpRequ
     }
     const std::lock_guard lock(m_mutex);
     const auto found = m_by_id.find(session_id);
-    // Another user's session answers exactly like an unknown one.
-    if (found == m_by_id.end() || found->second->subject != request.subject) {
+    // Another user's session, or a stateless seat, answers exactly like an unknown one.
+    if (found == m_by_id.end() || found->second->subject != request.subject || found->second->stateless) {
         return fail(ErrorCode::NotFound, "Not Found: no such MCP session (initialize a new one)");
     }
     found->second->last_used = std::chrono::steady_clock::now();
@@ -130,41 +158,67 @@ void McpServer::post(net::HttpRequest& request, net::HttpResponder respond) {
         if (!method_field->is_string()) {
             return respond.send(rpc_error(400, id, kInvalidRequest, "Invalid Request: method is not a string"));
         }
-        const std::string method = *method_field;
-        if (method == "initialize") {
-            if (!has_id) {
-                return respond.send(rpc_error(400, nullptr, kInvalidRequest, "initialize must be a request"));
-            }
-            return respond.send(initialize(request, message));
+        // The era is chosen per request: the stateless revision names itself in `_meta` (or the
+        // version header), or asks server/discover; `initialize` and Mcp-Session-Id mean a session.
+        const std::string version = meta_version(message);
+        const bool stateless =
+            *method_field != "initialize" && (*method_field == "server/discover" || version == kStatelessVersion ||
+                                              request.header("MCP-Protocol-Version") == kStatelessVersion ||
+                                              (!version.empty() && request.header("Mcp-Session-Id").empty()));
+        if (stateless) {
+            return post_stateless(request, message, id, std::move(respond));
         }
-        auto session = admit(request);
-        if (!session) {
-            return respond.send(
-                rpc_error(http_status(session.error().code), id, kInvalidRequest, session.error().message));
-        }
-        if (!has_id) {
-            // notifications/initialized, notifications/cancelled, ...: nothing to answer.
-            return respond.send(net::HttpResponse{.status = 202});
-        }
-        const nlohmann::json params = message.value("params", nlohmann::json::object());
-        if (!params.is_object()) {
-            return respond.send(rpc_error(200, id, kInvalidParams, "Invalid params: params must be an object"));
-        }
-        if (method == "ping") {
-            return respond.send(rpc_result(id, nlohmann::json::object()));
-        }
-        if (method == "tools/list") {
-            return respond.send(rpc_result(id, {{"tools", list_tools(**session)}}));
-        }
-        if (method == "tools/call") {
-            return call_tool(*session, id, params, std::move(respond));
-        }
-        return respond.send(rpc_error(200, id, kMethodNotFound, fmt::format("Method not found: {}", method)));
+        post_session(request, message, id, std::move(respond));
     } catch (const std::exception& error) {
-        // Reached only before the responder was handed on (call_tool does not throw).
+        // A responder already handed on is empty, and sending on it does nothing.
         spdlog::error("mcp: {} {}: {}", request.method, request.path, error.what());
         respond.send(rpc_error(500, id, kInternalError, "Internal error"));
     }
+}
+
+void McpServer::post_session(net::HttpRequest& request, const nlohmann::json& message, const nlohmann::json& id,
+                             net::HttpResponder respond) {
+    const std::string method = message["method"];
+    const bool has_id = !id.is_null();
+    if (method == "initialize") {
+        if (!has_id) {
+            return respond.send(rpc_error(400, nullptr, kInvalidRequest, "initialize must be a request"));
+        }
+        return respond.send(initialize(request, message));
+    }
+    auto session = admit(request);
+    if (!session) {
+        return respond.send(rpc_error(http_status(session.error().code), id, kInvalidRequest, session.error().message));
+    }
+    if (!has_id) {
+        // notifications/initialized, notifications/cancelled, ...: nothing to answer.
+        const auto params = message.find("params");
+        if (method == "notifications/cancelled" && params != message.end() && params->is_object() &&
+            params->contains("requestId")) {
+            cancel_call(**session, (*params)["requestId"]);
+        }
+        return respond.send(net::HttpResponse{.status = 202});
+    }
+    const nlohmann::json params = message.value("params", nlohmann::json::object());
+    if (!params.is_object()) {
+        return respond.send(rpc_error(200, id, kInvalidParams, "Invalid params: params must be an object"));
+    }
+    if (method == "ping") {
+        return respond.send(rpc_result(id, nlohmann::json::object()));
+    }
+    if (method == "tools/list") {
+        return respond.send(rpc_result(id, {{"tools", list_tools({request.subject, *session, ResultStyle::Session})}}));
+    }
+    if (method == "tools/call") {
+        // A call that asked for progress gets an SSE answer when the client takes one.
+        const bool progress =
+            params.contains("_meta") && params["_meta"].is_object() && params["_meta"].contains("progressToken");
+        const auto mode =
+            progress && accepts(request.header("Accept"), "text/event-stream") ? ReplyMode::Stream : ReplyMode::Json;
+        auto reply = std::make_shared<Reply>(std::move(respond), id, mode, ResultStyle::Session);
+        return call_tool({request.subject, *session, ResultStyle::Session}, reply, params);
+    }
+    respond.send(rpc_error(200, id, kMethodNotFound, fmt::format("Method not found: {}", method)));
 }
 
 net::HttpResponse McpServer::initialize(const net::HttpRequest& request, const nlohmann::json& message) {
@@ -191,24 +245,32 @@ net::HttpResponse McpServer::initialize(const net::HttpRequest& request, const n
     }
     const nlohmann::json result{
         {"protocolVersion", version},
-        {"capabilities", {{"tools", {{"listChanged", false}}}}},
+        {"capabilities", {{"tools", {{"listChanged", true}}}}},
         {"serverInfo", {{"name", "atelier"}, {"title", "atelier hub"}, {"version", ATELIER_VERSION}}},
-        {"instructions",
-         "atelier joins your projects to live engines. Call list_projects or create_project, then open_project: "
-         "the project's engine tools appear in tools/list (call it again after opening). get_viewport returns "
-         "the latest viewport image. Every change an engine tool makes is committed as a version."}};
+        {"instructions", kInstructions}};
     auto response = rpc_result(id, result);
     response.headers.set("Mcp-Session-Id", session->id);
     return response;
 }
 
-net::HttpResponse McpServer::get(const net::HttpRequest& request) const {
+void McpServer::get(net::HttpRequest& request, net::HttpResponder respond) {
     if (!origin_allowed(request)) {
-        return forbidden_origin();
+        return respond.send(forbidden_origin());
     }
-    auto response = rpc_error(405, nullptr, kInvalidRequest, "Method Not Allowed: this server offers no GET stream");
-    response.headers.set("Allow", "POST, DELETE");
-    return response;
+    if (!accepts(request.header("Accept"), "text/event-stream")) {
+        return respond.send(rpc_error(406, nullptr, kInvalidRequest,
+                                      "Not Acceptable: GET /mcp opens an event stream; Accept must list "
+                                      "text/event-stream"));
+    }
+    auto session = admit(request);
+    if (!session) {
+        return respond.send(
+            rpc_error(http_status(session.error().code), nullptr, kInvalidRequest, session.error().message));
+    }
+    auto stream = respond.start_sse();
+    if (stream) {
+        (*session)->events->attach(stream, request.header("Last-Event-ID"));
+    }
 }
 
 net::HttpResponse McpServer::remove(const net::HttpRequest& request) {
@@ -223,8 +285,15 @@ net::HttpResponse McpServer::remove(const net::HttpRequest& request) {
         const std::lock_guard lock(m_mutex);
         m_by_id.erase((*session)->id);
     }
-    detach(**session);
+    end(*session);
     return net::HttpResponse{.status = 204};
+}
+
+void McpServer::tools_changed(const Session& session) {
+    if (session.stateless) {
+        return notify_listeners(session.subject);
+    }
+    session.events->publish(notification("notifications/tools/list_changed", nullptr));
 }
 
 } // namespace atelier::mcp

@@ -10,6 +10,8 @@
 
 #include "api/api_context.h"
 #include "core/timer_queue.h"
+#include "mcp/event_stream.h"
+#include "mcp/reply.h"
 #include "net/http_types.h"
 #include "net/router.h"
 #include "sessions/session_manager.h"
@@ -18,14 +20,21 @@ namespace atelier::mcp {
 
 class VirtualTab;
 
-/// The MCP server at `/mcp` (DESIGN §4, docs/mcp.md): Streamable HTTP, protocol revisions
-/// 2025-11-25 and 2025-06-18, one JSON answer per POST (no SSE yet). An MCP session opens at most
-/// one project at a time; its engine tools are the live session's registry, called through
+/// The MCP server at `/mcp` (DESIGN §4, docs/mcp.md), Streamable HTTP in two eras chosen per
+/// request: the session-based revisions 2025-11-25 and 2025-06-18 (`initialize`, Mcp-Session-Id,
+/// a GET stream for `notifications/tools/list_changed`, DELETE) and the stateless 2026-07-28
+/// (version in every request's `_meta`, `server/discover`, Mcp-Method/Mcp-Name headers,
+/// `subscriptions/listen`; a project is open in a "seat" whose handle travels as the `session`
+/// argument). A tools/call whose request has a progressToken is answered as an SSE stream that
+/// carries `notifications/progress` from the engine's `render/progress`; cancelling a call
+/// (`notifications/cancelled`, or closing a stateless call's stream) cancels its engine call.
+/// Engine tools run through
 /// SessionManager exactly as a browser's `command:send` (validated, committed when they mutate).
 /// Thread-safe: handlers run on any network thread, replies arrive from the session manager.
 class McpServer : public std::enable_shared_from_this<McpServer> {
 public:
-    /// MCP sessions without a request for `idle` end (checked every idle/4, at least every minute).
+    /// MCP sessions without a request for `idle` (and no open GET stream) end (checked every
+    /// idle/4, at least every minute).
     McpServer(api::ApiContext& api, std::shared_ptr<sessions::SessionManager> sessions, TimerQueue& timers,
               std::chrono::milliseconds idle);
     /// Starts the idle sweep; call once after construction.
@@ -34,39 +43,79 @@ public:
     McpServer(const McpServer&) = delete;
     McpServer& operator=(const McpServer&) = delete;
 
-    /// POST /mcp: one JSON-RPC message (a request gets `application/json`, anything else 202).
+    /// POST /mcp: one JSON-RPC message; a request gets `application/json` or an SSE stream.
     void post(net::HttpRequest& request, net::HttpResponder respond);
-    /// GET /mcp: 405, this server offers no server-initiated stream yet.
-    [[nodiscard]] net::HttpResponse get(const net::HttpRequest& request) const;
+    /// GET /mcp: the session's server-to-client SSE stream, resumable with `Last-Event-ID`.
+    void get(net::HttpRequest& request, net::HttpResponder respond);
     /// DELETE /mcp: ends the MCP session named by `Mcp-Session-Id` (its project is detached).
     [[nodiscard]] net::HttpResponse remove(const net::HttpRequest& request);
 
-    /// One MCP session: who opened it, the negotiated revision, and its seat in a hub session.
+    /// One MCP session (session-based era) or one seat (stateless era): who opened it, and its
+    /// place in a hub session.
     struct Session {
-        std::string id;
+        std::string id; ///< the Mcp-Session-Id, or the seat's handle
         std::string subject;
         std::string protocol_version;
+        bool stateless = false;
+        const std::shared_ptr<EventStream> events = std::make_shared<EventStream>(); ///< the GET stream
         std::mutex mutex;
-        std::shared_ptr<VirtualTab> tab;                 ///< guarded by `mutex`; null while no project is open
+        std::shared_ptr<VirtualTab> tab;          ///< guarded by `mutex`; null while no project is open
+        std::map<std::string, std::string> calls; ///< guarded by `mutex`: JSON-RPC id (dumped) → engine call id
         std::chrono::steady_clock::time_point last_used; ///< guarded by McpServer's mutex
     };
 
 private:
+    /// Who a tools/call or tools/list acts for: the user, and the MCP session (session era) or the
+    /// seat named by the `session` argument (stateless era; null when none was named).
+    struct Caller {
+        std::string subject;
+        std::shared_ptr<Session> session;
+        ResultStyle style = ResultStyle::Session;
+    };
+    /// A `subscriptions/listen` stream (stateless era).
+    struct Listener {
+        nlohmann::json id;
+        std::shared_ptr<net::SseStream> stream;
+    };
+
+    // mcp_server.cpp: the session-based era.
     /// 400/403/404 for a request that may not proceed, or the session it belongs to.
     [[nodiscard]] Result<std::shared_ptr<Session>> admit(const net::HttpRequest& request) const;
+    void post_session(net::HttpRequest& request, const nlohmann::json& message, const nlohmann::json& id,
+                      net::HttpResponder respond);
     [[nodiscard]] net::HttpResponse initialize(const net::HttpRequest& request, const nlohmann::json& message);
-    void call_tool(const std::shared_ptr<Session>& session, const nlohmann::json& id, const nlohmann::json& params,
-                   net::HttpResponder respond);
-    [[nodiscard]] nlohmann::json list_tools(Session& session) const;
-    void open_project(const std::shared_ptr<Session>& session, const nlohmann::json& id,
-                      const nlohmann::json& arguments, net::HttpResponder respond);
-    void engine_tool(const std::shared_ptr<Session>& session, const std::shared_ptr<VirtualTab>& tab,
-                     const nlohmann::json& id, const std::string& name, const nlohmann::json& arguments,
-                     net::HttpResponder respond);
-    /// Leaves the hub session the MCP session is attached to, if any.
-    void detach(Session& session);
+    /// Ends sessions (DELETE, idle): their project is detached, their stream closed.
+    void end(const std::shared_ptr<Session>& session);
     /// Ends the sessions idle for longer than `m_idle`, then schedules the next sweep.
     void sweep();
+
+    // stateless.cpp: the 2026-07-28 era.
+    void post_stateless(net::HttpRequest& request, const nlohmann::json& message, const nlohmann::json& id,
+                        net::HttpResponder respond);
+    void listen(const std::string& subject, const nlohmann::json& id, const nlohmann::json& params,
+                net::HttpResponder respond);
+    /// The user's seat with handle `handle`, or null.
+    [[nodiscard]] std::shared_ptr<Session> seat(const std::string& subject, const std::string& handle) const;
+    /// A new seat for a stateless open_project.
+    [[nodiscard]] Result<std::shared_ptr<Session>> new_seat(const std::string& subject);
+    /// notifications/tools/list_changed to the user's listeners.
+    void notify_listeners(const std::string& subject);
+
+    // mcp_tools.cpp: the tools.
+    [[nodiscard]] nlohmann::json list_tools(const Caller& caller) const;
+    void call_tool(Caller caller, const std::shared_ptr<Reply>& reply, const nlohmann::json& params);
+    void open_project(Caller caller, const std::shared_ptr<Reply>& reply, const nlohmann::json& arguments);
+    void call_engine_tool(const Caller& caller, const std::shared_ptr<VirtualTab>& tab,
+                          const std::shared_ptr<Reply>& reply, const std::string& name, const nlohmann::json& arguments,
+                          const nlohmann::json& progress_token);
+    [[nodiscard]] nlohmann::json versions_tool(const Caller& caller, const std::string& name,
+                                               const nlohmann::json& arguments);
+    /// `notifications/cancelled`: stops the engine call of request `request_id`, if one runs.
+    void cancel_call(Session& session, const nlohmann::json& request_id);
+    /// Leaves the hub session the MCP session is attached to, if any.
+    void detach(Session& session);
+    /// The tools `session` offers may have changed: tell its client.
+    void tools_changed(const Session& session);
 
     api::ApiContext& m_api;
     TimerQueue& m_timers;
@@ -74,6 +123,7 @@ private:
     std::shared_ptr<sessions::SessionManager> m_sessions;
     mutable std::mutex m_mutex;
     std::map<std::string, std::shared_ptr<Session>> m_by_id;
+    std::multimap<std::string, Listener> m_listeners; ///< by subject
 };
 
 } // namespace atelier::mcp

@@ -2,14 +2,18 @@
 
 #include <exception>
 #include <memory>
+#include <set>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "api/projects_api.h"
+#include "api/versions_api.h"
+#include "core/ids.h"
 #include "mcp/json_rpc.h"
 #include "mcp/mcp_server.h"
+#include "mcp/tool_catalog.h"
 #include "mcp/virtual_tab.h"
 #include "protocol/frame_header.h"
 
@@ -17,56 +21,6 @@ namespace atelier::mcp {
 namespace {
 
 using nlohmann::json;
-
-json object_schema(json properties, json required = json::array()) {
-    return {{"type", "object"},
-            {"properties", std::move(properties)},
-            {"required", std::move(required)},
-            {"additionalProperties", false}};
-}
-
-json builtin_tools() {
-    const json string_type{{"type", "string"}, {"minLength", 1}};
-    return json::array({
-        {{"name", "list_projects"},
-         {"title", "List projects"},
-         {"description", "The user's projects, newest first (id, name, engine kind). Page with cursor."},
-         {"inputSchema", object_schema({{"limit", {{"type", "integer"}, {"minimum", 1}, {"maximum", 100}}},
-                                        {"cursor", {{"type", "string"}}}})}},
-        {{"name", "create_project"},
-         {"title", "Create a project"},
-         {"description", "Creates a project of an engine kind (e.g. blender, remotion) with its first version."},
-         {"inputSchema", object_schema({{"name", string_type}, {"kind", string_type}}, {"name", "kind"})}},
-        {{"name", "open_project"},
-         {"title", "Open a project"},
-         {"description", "Starts (or joins) the project's live engine session. Its engine tools then appear in "
-                         "tools/list. One project at a time: opening another closes the first."},
-         {"inputSchema", object_schema({{"project_id", string_type}}, {"project_id"})}},
-        {{"name", "close_project"},
-         {"title", "Close the project"},
-         {"description", "Leaves the open project's session (it ends once no client is attached)."},
-         {"inputSchema", object_schema(json::object())}},
-        {{"name", "get_viewport"},
-         {"title", "Get the viewport"},
-         {"description", "The latest viewport image of the open project's engine."},
-         {"inputSchema", object_schema(json::object())}},
-    });
-}
-
-/// The tool's description for a model: what it does, how to use it, examples.
-std::string describe(const json& tool) {
-    std::string text = tool.value("description", "");
-    if (tool.contains("usage") && tool["usage"].is_string()) {
-        text += "\n\nUsage: " + tool["usage"].get<std::string>();
-    }
-    if (tool.contains("examples") && tool["examples"].is_array() && !tool["examples"].empty()) {
-        text += "\n\nExamples:";
-        for (const auto& example : tool["examples"]) {
-            text += "\n" + example.dump();
-        }
-    }
-    return text;
-}
 
 /// A tool result for what a REST handler answered: its JSON as text and structured content, or
 /// its error as an `isError` result.
@@ -128,7 +82,7 @@ json command_result(const json& envelope) {
     return result;
 }
 
-json ready_result(const json& envelope, const std::string& session_id) {
+json ready_result(const json& envelope, const std::string& session_id, const std::string& handle) {
     const json payload = envelope.value("payload", json::object());
     if (envelope.value("type", "") != "session:ready") {
         const std::string why = payload.value("message", payload.value("detail", "the session did not start"));
@@ -139,14 +93,18 @@ json ready_result(const json& envelope, const std::string& session_id) {
         names.push_back(tool.value("name", ""));
     }
     const json engine = payload.value("engine", json::object());
-    json result = text_result(fmt::format("Opened project {} in session {} (engine {}). Its {} tools are now in "
-                                          "tools/list: {}",
-                                          payload.value("project_id", ""), session_id, engine.value("kind", "?"),
-                                          names.size(), names.dump()));
+    const std::string how = handle.empty() ? "Its {} tools are now in tools/list: {}"
+                                           : "Pass session \"" + handle + "\" to its {} tools (in tools/list): {}";
+    json result = text_result(fmt::format("Opened project {} in hub session {} (engine {}). ",
+                                          payload.value("project_id", ""), session_id, engine.value("kind", "?")) +
+                              fmt::format(fmt::runtime(how), names.size(), names.dump()));
     result["structuredContent"] = {{"session_id", session_id},
                                    {"project_id", payload.value("project_id", "")},
                                    {"engine", engine},
                                    {"tools", names}};
+    if (!handle.empty()) {
+        result["structuredContent"]["session"] = handle;
+    }
     return result;
 }
 
@@ -181,69 +139,121 @@ std::string live_session_of(const sessions::SessionManager& sessions, const std:
     return {};
 }
 
+std::shared_ptr<VirtualTab> tab_of(McpServer::Session* session) {
+    if (!session) {
+        return nullptr;
+    }
+    const std::lock_guard lock(session->mutex);
+    return session->tab;
+}
+
+/// A query value for a REST handler from a tool argument (numbers as their text).
+std::string query_value(const json& value) {
+    return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
 } // namespace
 
-json McpServer::list_tools(Session& session) const {
-    json tools = builtin_tools();
-    std::shared_ptr<VirtualTab> tab;
-    {
-        const std::lock_guard lock(session.mutex);
-        tab = session.tab;
+json McpServer::list_tools(const Caller& caller) const {
+    json tools = builtin_tools(caller.style);
+    std::vector<std::shared_ptr<VirtualTab>> tabs;
+    if (caller.style == ResultStyle::Session) {
+        if (auto tab = tab_of(caller.session.get())) {
+            tabs.push_back(std::move(tab));
+        }
+    } else {
+        // Stateless: the engine tools of every seat this user has open, each taking `session`.
+        std::vector<std::shared_ptr<Session>> seats;
+        {
+            const std::lock_guard lock(m_mutex);
+            for (const auto& [id, session] : m_by_id) {
+                if (session->stateless && session->subject == caller.subject) {
+                    seats.push_back(session);
+                }
+            }
+        }
+        for (const auto& seat_session : seats) {
+            if (auto tab = tab_of(seat_session.get())) {
+                tabs.push_back(std::move(tab));
+            }
+        }
     }
-    if (!tab) {
-        return tools;
-    }
-    for (const auto& tool : tab->tools()) {
-        json entry{{"name", tool.value("name", "")},
-                   {"description", describe(tool)},
-                   {"inputSchema", tool.value("input_schema", json{{"type", "object"}})}};
-        tools.push_back(std::move(entry));
+    std::set<std::string> listed;
+    for (const auto& tab : tabs) {
+        for (const auto& tool : tab->tools()) {
+            if (listed.insert(tool.value("name", "")).second) {
+                tools.push_back(engine_tool(tool, caller.style));
+            }
+        }
     }
     return tools;
 }
 
-void McpServer::call_tool(const std::shared_ptr<Session>& session, const json& id, const json& params,
-                          net::HttpResponder respond) {
+void McpServer::call_tool(Caller caller, const std::shared_ptr<Reply>& reply, const json& params) {
     try {
         if (!params.contains("name") || !params["name"].is_string()) {
-            return respond.send(rpc_error(200, id, kInvalidParams, "Invalid params: name must be a string"));
+            return reply->error(200, kInvalidParams, "Invalid params: name must be a string");
         }
         const std::string name = params["name"];
-        const json arguments = params.value("arguments", json::object());
+        json arguments = params.value("arguments", json::object());
         if (!arguments.is_object()) {
-            return respond.send(rpc_error(200, id, kInvalidParams, "Invalid params: arguments must be an object"));
+            return reply->error(200, kInvalidParams, "Invalid params: arguments must be an object");
+        }
+        const bool stateless = caller.style == ResultStyle::Stateless;
+        if (stateless && arguments.contains(kSessionArgument)) {
+            // The seat the model names; the engine never sees this argument.
+            const json handle = arguments[kSessionArgument];
+            arguments.erase(std::string(kSessionArgument));
+            caller.session = handle.is_string() ? seat(caller.subject, handle.get<std::string>()) : nullptr;
+            if (!caller.session) {
+                return reply->result(text_result(
+                    fmt::format("No open session {}: call open_project for a new session handle.", handle.dump()),
+                    true));
+            }
         }
         net::HttpRequest rest;
-        rest.subject = session->subject;
+        rest.subject = caller.subject;
         if (name == "list_projects") {
-            if (arguments.contains("limit")) {
-                rest.query["limit"] =
-                    arguments["limit"].is_string() ? arguments["limit"].get<std::string>() : arguments["limit"].dump();
+            for (const char* key : {"limit", "cursor"}) {
+                if (arguments.contains(key)) {
+                    rest.query[key] = query_value(arguments[key]);
+                }
             }
-            if (arguments.contains("cursor") && arguments["cursor"].is_string()) {
-                rest.query["cursor"] = arguments["cursor"];
-            }
-            return respond.send(rpc_result(id, rest_result(api::list_projects(m_api, rest))));
+            return reply->result(rest_result(api::list_projects(m_api, rest)));
         }
         if (name == "create_project") {
             rest.body = arguments.dump();
-            return respond.send(rpc_result(id, rest_result(api::create_project(m_api, rest))));
+            return reply->result(rest_result(api::create_project(m_api, rest)));
         }
         if (name == "open_project") {
-            return open_project(session, id, arguments, std::move(respond));
+            return open_project(std::move(caller), reply, arguments);
         }
-        std::shared_ptr<VirtualTab> tab;
-        {
-            const std::lock_guard lock(session->mutex);
-            tab = session->tab;
+        if (name == "list_versions" || name == "restore_version") {
+            return reply->result(versions_tool(caller, name, arguments));
         }
+        const auto tab = tab_of(caller.session.get());
+        const std::string missing_session =
+            stateless ? " (pass the `session` handle open_project returned)" : " (open a project first)";
         if (name == "close_project") {
-            const bool was_open = tab != nullptr;
-            detach(*session);
-            return respond.send(rpc_result(id, text_result(was_open ? "Closed the project." : "No project was open.")));
+            if (!caller.session) {
+                return reply->result(text_result("No project is open" + missing_session, true));
+            }
+            if (stateless) {
+                {
+                    const std::lock_guard lock(m_mutex);
+                    m_by_id.erase(caller.session->id);
+                }
+                end(caller.session);
+            } else {
+                detach(*caller.session);
+            }
+            return reply->result(text_result(tab ? "Closed the project." : "No project was open."));
         }
         if (name == "get_viewport") {
-            return respond.send(rpc_result(id, viewport_result(tab ? tab->latest_frame() : std::nullopt)));
+            if (stateless && !caller.session) {
+                return reply->result(text_result("No project is open" + missing_session, true));
+            }
+            return reply->result(viewport_result(tab ? tab->latest_frame() : std::nullopt));
         }
         bool known = false;
         if (tab) {
@@ -252,56 +262,175 @@ void McpServer::call_tool(const std::shared_ptr<Session>& session, const json& i
             }
         }
         if (!known) {
-            return respond.send(rpc_error(200, id, kInvalidParams,
-                                          tab ? fmt::format("Unknown tool: {}", name)
-                                              : fmt::format("Unknown tool: {} (open a project first)", name)));
+            return reply->error(200, kInvalidParams,
+                                tab ? fmt::format("Unknown tool: {}", name)
+                                    : fmt::format("Unknown tool: {}{}", name, missing_session));
         }
-        return engine_tool(session, tab, id, name, arguments, std::move(respond));
+        json progress_token;
+        if (params.contains("_meta") && params["_meta"].is_object() && params["_meta"].contains("progressToken")) {
+            progress_token = params["_meta"]["progressToken"];
+        }
+        return call_engine_tool(caller, tab, reply, name, arguments, progress_token);
     } catch (const std::exception& error) {
         spdlog::error("mcp: tools/call: {}", error.what());
-        respond.send(rpc_error(500, id, kInternalError, "Internal error"));
+        reply->error(500, kInternalError, "Internal error");
     }
 }
 
-void McpServer::open_project(const std::shared_ptr<Session>& session, const json& id, const json& arguments,
-                             net::HttpResponder respond) {
+json McpServer::versions_tool(const Caller& caller, const std::string& name, const json& arguments) {
+    std::string project_id;
+    if (arguments.contains("project_id")) {
+        if (!arguments["project_id"].is_string() || arguments["project_id"].get<std::string>().empty()) {
+            return text_result("project_id must be a non-empty string", true);
+        }
+        project_id = arguments["project_id"];
+    } else if (auto tab = tab_of(caller.session.get())) {
+        project_id = tab->project_id();
+    }
+    if (project_id.empty()) {
+        return text_result("No project: give project_id, or open a project first.", true);
+    }
+    net::HttpRequest rest;
+    rest.subject = caller.subject;
+    rest.params["id"] = project_id;
+    if (name == "list_versions") {
+        for (const char* key : {"limit", "cursor"}) {
+            if (arguments.contains(key)) {
+                rest.query[key] = query_value(arguments[key]);
+            }
+        }
+        return rest_result(api::list_versions(m_api, rest));
+    }
+    if (!arguments.contains("version") || !arguments["version"].is_string()) {
+        return text_result("version must be a revision id (a string of 4-40 hex digits, from list_versions)", true);
+    }
+    rest.method = "POST";
+    rest.params["rev"] = arguments["version"];
+    // Restoring reopens the version in every live session of the project (on_restored).
+    json result = rest_result(api::restore_version(m_api, rest));
+    if (!result.value("isError", false)) {
+        const std::string revision = result["structuredContent"].value("rev", "");
+        result["content"] = json::array(
+            {{{"type", "text"},
+              {"text", fmt::format("Restored version {} as the new version {}; a live session of the project "
+                                   "reopens it.",
+                                   arguments["version"].get<std::string>(), revision)}},
+             {{"type", "text"}, {"text", result["structuredContent"].dump()}}});
+    }
+    return result;
+}
+
+void McpServer::open_project(Caller caller, const std::shared_ptr<Reply>& reply, const json& arguments) {
     if (!arguments.contains("project_id") || !arguments["project_id"].is_string() ||
         arguments["project_id"].get<std::string>().empty()) {
-        return respond.send(rpc_result(id, text_result("project_id must be a non-empty string", true)));
+        return reply->result(text_result("project_id must be a non-empty string", true));
     }
     const std::string project_id = arguments["project_id"];
+    std::string handle;
+    if (caller.style == ResultStyle::Stateless) {
+        if (!caller.session) {
+            auto created = new_seat(caller.subject);
+            if (!created) {
+                return reply->result(text_result(created.error().message, true));
+            }
+            caller.session = std::move(*created);
+        }
+        handle = caller.session->id;
+    }
+    const auto session = caller.session;
     detach(*session);
-    net::HttpRequest seat;
-    seat.method = "POST";
-    seat.path = "/mcp";
-    seat.target = "/mcp";
-    seat.subject = session->subject;
-    auto tab = std::make_shared<VirtualTab>(std::move(seat));
+    net::HttpRequest seat_request;
+    seat_request.method = "POST";
+    seat_request.path = "/mcp";
+    seat_request.target = "/mcp";
+    seat_request.subject = session->subject;
+    auto tab = std::make_shared<VirtualTab>(std::move(seat_request));
+    tab->on_tools_changed([weak_self = weak_from_this(), weak_session = std::weak_ptr<Session>(session)] {
+        auto self = weak_self.lock();
+        auto alive = weak_session.lock();
+        if (self && alive) {
+            self->tools_changed(*alive);
+        }
+    });
     {
         const std::lock_guard lock(session->mutex);
         session->tab = tab;
     }
     const std::string re = tab->next_request_id();
-    auto responder = std::make_shared<net::HttpResponder>(std::move(respond));
     std::weak_ptr<VirtualTab> weak_tab = tab;
     // A failed open leaves the tab in place: the reply may come while the session manager holds a
     // lock, so detaching here could deadlock; the next open_project, close_project or DELETE does.
-    tab->expect_ready(re, [id, responder, weak_tab](const json& envelope) {
+    tab->expect_ready(re, [reply, weak_tab, handle](const json& envelope) {
         auto opened = weak_tab.lock();
-        responder->send(rpc_result(id, ready_result(envelope, opened ? opened->session_id() : "")));
+        reply->result(ready_result(envelope, opened ? opened->session_id() : "", handle));
     });
     m_sessions->start(session->subject, project_id, live_session_of(*m_sessions, session->subject, project_id), tab,
                       re);
 }
 
-void McpServer::engine_tool(const std::shared_ptr<Session>& session, const std::shared_ptr<VirtualTab>& tab,
-                            const json& id, const std::string& name, const json& arguments,
-                            net::HttpResponder respond) {
+void McpServer::call_engine_tool(const Caller& caller, const std::shared_ptr<VirtualTab>& tab,
+                                 const std::shared_ptr<Reply>& reply, const std::string& name, const json& arguments,
+                                 const json& progress_token) {
     const std::string re = tab->next_request_id();
-    auto responder = std::make_shared<net::HttpResponder>(std::move(respond));
-    tab->expect_reply(
-        re, [id, responder](const json& envelope) { responder->send(rpc_result(id, command_result(envelope))); });
-    m_sessions->command(session->subject, tab->session_id(), name, arguments, tab, re);
+    // A call id of our own: the engine's render/progress names it, and a cancel needs it.
+    const std::string call_id = "mcp-" + new_uuid();
+    const std::string request_key = reply->id().dump();
+    {
+        const std::lock_guard lock(caller.session->mutex);
+        caller.session->calls[request_key] = call_id;
+    }
+    if (!progress_token.is_null() && reply->streaming()) {
+        // The engine's render/progress for this call becomes notifications/progress on its stream.
+        tab->watch_progress(call_id, [reply, progress_token](const json& payload) {
+            json params{{"progressToken", progress_token}, {"progress", payload.value("done", json(0))}};
+            if (payload.contains("total") && payload["total"].is_number()) {
+                params["total"] = payload["total"];
+                params["message"] =
+                    fmt::format("{} of {}", payload.value("done", json(0)).dump(), payload["total"].dump());
+            }
+            reply->notify(notification("notifications/progress", params));
+        });
+    }
+    std::weak_ptr<VirtualTab> weak_tab = tab;
+    std::weak_ptr<Session> weak_session = caller.session;
+    tab->expect_reply(re, [reply, weak_tab, weak_session, call_id, request_key](const json& envelope) {
+        if (auto alive = weak_tab.lock()) {
+            alive->forget_progress(call_id);
+        }
+        if (auto session = weak_session.lock()) {
+            const std::lock_guard lock(session->mutex);
+            if (auto found = session->calls.find(request_key);
+                found != session->calls.end() && found->second == call_id) {
+                session->calls.erase(found);
+            }
+        }
+        reply->result(command_result(envelope));
+    });
+    // A client that closes the call's stream gives up on it (the stateless revision's cancel).
+    reply->on_abandoned(
+        [weak_self = weak_from_this(), subject = caller.subject, hub_session = tab->session_id(), call_id] {
+            if (auto self = weak_self.lock()) {
+                (void)self->m_sessions->cancel_call(subject, hub_session, call_id);
+            }
+        });
+    m_sessions->command(caller.subject, tab->session_id(), name, arguments, tab, re, call_id);
+}
+
+void McpServer::cancel_call(Session& session, const json& request_id) {
+    std::string call_id;
+    std::shared_ptr<VirtualTab> tab;
+    {
+        const std::lock_guard lock(session.mutex);
+        const auto found = session.calls.find(request_id.dump());
+        if (found == session.calls.end()) {
+            return; // finished already, or not an engine call
+        }
+        call_id = found->second;
+        tab = session.tab;
+    }
+    if (tab) {
+        (void)m_sessions->cancel_call(session.subject, tab->session_id(), call_id);
+    }
 }
 
 void McpServer::detach(Session& session) {
@@ -314,6 +443,7 @@ void McpServer::detach(Session& session) {
     if (tab) {
         m_sessions->detach(tab);
         tab->fail_pending("the project was closed");
+        tools_changed(session);
     }
 }
 

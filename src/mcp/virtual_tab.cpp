@@ -30,6 +30,8 @@ void VirtualTab::send_text(std::string message) {
         envelope.contains("re") && envelope["re"].is_string() ? envelope["re"].get<std::string>() : "";
     const nlohmann::json payload = envelope.value("payload", nlohmann::json::object());
     Reply reply;
+    Progress progress;
+    std::function<void()> tools_changed;
     {
         const std::lock_guard lock(m_mutex);
         if (payload.is_object() && payload.contains("session_id") && payload["session_id"].is_string()) {
@@ -41,11 +43,21 @@ void VirtualTab::send_text(std::string message) {
             m_project_id = payload.value("project_id", m_project_id);
             m_tools = payload.value("tools", nlohmann::json::array());
             ready_event = true;
+            tools_changed = m_tools_changed;
         } else if (type == "registry:updated") {
             m_tools = payload.value("tools", nlohmann::json::array());
+            tools_changed = m_tools_changed;
+        } else if (type == "render:progress" && payload.is_object() && payload.contains("call_id") &&
+                   payload["call_id"].is_string()) {
+            if (auto found = m_progress.find(payload["call_id"].get<std::string>()); found != m_progress.end()) {
+                progress = found->second;
+            }
         } else if (type == "session:status") {
             const std::string state = payload.value("state", "");
             if (state == "lost" || state == "ended" || state == "ending") {
+                if (m_ready && state != "ending") {
+                    tools_changed = m_tools_changed; // the engine's tools are gone
+                }
                 m_ready = false;
                 ready_event = state != "ending";
             }
@@ -64,6 +76,12 @@ void VirtualTab::send_text(std::string message) {
     }
     if (reply) {
         reply(envelope);
+    }
+    if (progress) {
+        progress(payload);
+    }
+    if (tools_changed) {
+        tools_changed();
     }
 }
 
@@ -99,10 +117,26 @@ void VirtualTab::fail_pending(const std::string& why) {
             m_ready_waiter.reset();
         }
         m_ready = false;
+        m_progress.clear();
     }
     for (auto& [re, reply] : pending) {
         reply(error_envelope(re, why));
     }
+}
+
+void VirtualTab::watch_progress(const std::string& call_id, Progress progress) {
+    const std::lock_guard lock(m_mutex);
+    m_progress[call_id] = std::move(progress);
+}
+
+void VirtualTab::forget_progress(const std::string& call_id) {
+    const std::lock_guard lock(m_mutex);
+    m_progress.erase(call_id);
+}
+
+void VirtualTab::on_tools_changed(std::function<void()> callback) {
+    const std::lock_guard lock(m_mutex);
+    m_tools_changed = std::move(callback);
 }
 
 std::string VirtualTab::session_id() const {

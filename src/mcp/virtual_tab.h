@@ -41,6 +41,14 @@ public:
     /// Answers every pending call with an `error` envelope (the MCP session is going away).
     void fail_pending(const std::string& why);
 
+    /// Gets the `render:progress` payloads (`{call_id, done, total}`) of engine call `call_id`.
+    using Progress = std::function<void(const nlohmann::json& payload)>;
+    void watch_progress(const std::string& call_id, Progress progress);
+    void forget_progress(const std::string& call_id);
+    /// Called (outside the tab's lock) whenever the tools this tab offers may have changed: the
+    /// session became ready, its registry was updated, or it was lost or ended. Set before use.
+    void on_tools_changed(std::function<void()> callback);
+
     /// The hub session this tab is attached to (empty before the first session:ready/status).
     [[nodiscard]] std::string session_id() const;
     [[nodiscard]] std::string project_id() const;
@@ -59,6 +67,8 @@ private:
     mutable std::mutex m_mutex;
     std::map<std::string, Reply> m_replies;
     std::optional<std::pair<std::string, Reply>> m_ready_waiter; ///< (re, reply)
+    std::map<std::string, Progress> m_progress;                  ///< by engine call id
+    std::function<void()> m_tools_changed;
     std::string m_session_id;
     std::string m_project_id;
     bool m_ready = false;

@@ -12,7 +12,8 @@
 namespace atelier::sessions {
 
 void SessionManager::command(const std::string& user_id, const std::string& session_id, const std::string& tool,
-                             const nlohmann::json& arguments, const Tab& tab, const std::string& re) {
+                             const nlohmann::json& arguments, const Tab& tab, const std::string& re,
+                             const std::string& call_id) {
     auto session = find(user_id, session_for(tab, session_id));
     if (!session) {
         return send_error(tab, no_session(session_id), re);
@@ -27,12 +28,13 @@ void SessionManager::command(const std::string& user_id, const std::string& sess
             tab, Error{ErrorCode::Unavailable, "the engine is not ready yet; try again when the session is ready"}, re);
     }
     std::weak_ptr<SessionManager> weak_self = weak_from_this();
-    const std::string call_id = new_uuid();
-    track_call(session, call_id, {{"request_id", re}, {"tool", tool}});
+    // The caller's call id (MCP tells its progress by it), else a new one.
+    const std::string engine_call_id = call_id.empty() ? new_uuid() : call_id;
+    track_call(session, engine_call_id, {{"request_id", re}, {"tool", tool}});
     link->call(
         tool, arguments,
-        [weak_self, session, tab, re, tool, call_id](Result<engines::ToolCallResult> result) {
-            untrack_call(session, call_id);
+        [weak_self, session, tab, re, tool, engine_call_id](Result<engines::ToolCallResult> result) {
+            untrack_call(session, engine_call_id);
             auto self = weak_self.lock();
             if (!self) {
                 return;
@@ -69,7 +71,7 @@ void SessionManager::command(const std::string& user_id, const std::string& sess
                                       send(tab, "command:result", payload, re);
                                   });
         },
-        call_id);
+        engine_call_id);
 }
 
 void SessionManager::cancel_command(const std::string& user_id, const std::string& session_id,
@@ -91,6 +93,20 @@ void SessionManager::cancel_command(const std::string& user_id, const std::strin
     }
     // The command's own command:result follows, with `cancelled`.
     send(tab, "ack", {{"cancelled", !call_id.empty() && link && link->cancel(call_id)}}, re);
+}
+
+bool SessionManager::cancel_call(const std::string& user_id, const std::string& session_id,
+                                 const std::string& call_id) {
+    auto session = find(user_id, session_id);
+    if (!session) {
+        return false;
+    }
+    std::shared_ptr<engines::EngineLink> link;
+    {
+        const std::lock_guard lock(session->mutex);
+        link = session->link;
+    }
+    return link && link->cancel(call_id);
 }
 
 void SessionManager::track_call(const std::shared_ptr<Session>& session, const std::string& call_id,

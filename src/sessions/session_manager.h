@@ -72,13 +72,18 @@ public:
     void start(const std::string& user_id, const std::string& project_id, const std::string& session_id, const Tab& tab,
                const std::string& re);
     /// `command:send`: runs one tool on the session's engine (`session_id` may be empty: the
-    /// tab's session); replies `command:result`.
+    /// tab's session); replies `command:result`. `call_id`, when given, is the engine call's id
+    /// (the `call_id` of its `render:progress` events), so a caller can tell its call's progress.
     void command(const std::string& user_id, const std::string& session_id, const std::string& tool,
-                 const nlohmann::json& arguments, const Tab& tab, const std::string& re);
+                 const nlohmann::json& arguments, const Tab& tab, const std::string& re,
+                 const std::string& call_id = {});
     /// `command:cancel {command}`: cancels the running `command:send` whose id is `request_id`
     /// (any tab of the session may); `ack {cancelled}`, then that command's own result.
     void cancel_command(const std::string& user_id, const std::string& session_id, const std::string& request_id,
                         const Tab& tab, const std::string& re);
+    /// Cancels the engine call `call_id` that command() started in the session (MCP): the engine
+    /// gets `$/cancel` and the command's tab a `command:result` saying so. False when none runs.
+    bool cancel_call(const std::string& user_id, const std::string& session_id, const std::string& call_id);
     /// Who asked for engine call `call_id` (added to its `render:progress`), until untracked.
     static void track_call(const std::shared_ptr<Session>& session, const std::string& call_id, nlohmann::json tags);
     static void untrack_call(const std::shared_ptr<Session>& session, const std::string& call_id);

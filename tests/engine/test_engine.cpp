@@ -319,10 +319,13 @@ private:
         }
         if (tool == "sleep" || tool == "nap") {
             const int ms = arguments.value("ms", 0);
-            // Reported like a render's progress, so tests can see whose call it is.
-            send({{"jsonrpc", "2.0"},
-                  {"method", "render/progress"},
-                  {"params", {{"call_id", call_id}, {"done", 0}, {"total", ms}}}});
+            // Progress as a renderer reports it, all before the wait, so that tests need no timing.
+            const int steps = arguments.value("steps", 0);
+            for (int done = 1; done <= steps; ++done) {
+                send({{"jsonrpc", "2.0"},
+                      {"method", "render/progress"},
+                      {"params", {{"call_id", call_id}, {"done", done}, {"total", steps}}}});
+            }
             auto timer = std::make_shared<asio::steady_timer>(m_io, std::chrono::milliseconds(ms));
             m_sleeps[call_id] = {timer, id};
             timer->async_wait([self = shared_from_this(), call_id, ms](beast::error_code wait_error) {

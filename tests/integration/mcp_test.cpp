@@ -1,5 +1,5 @@
-// The MCP server at /mcp over raw HTTP: the Streamable HTTP transport's rules and the tools, with
-// the C++ test engine as engine kind `test`.
+// The MCP server at /mcp over raw HTTP (session-based revisions): the transport's rules and the
+// tools, with the C++ test engine as engine kind `test`.
 
 #include <chrono>
 #include <map>
@@ -9,80 +9,12 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "session_fixture.h"
+#include "mcp_fixture.h"
 
 namespace atelier::testing {
 namespace {
 
 using nlohmann::json;
-
-constexpr const char* kVersion = "2025-11-25";
-
-class McpTest : public SessionTest {
-protected:
-    std::map<std::string, std::string> headers(const std::string& session = {}) const {
-        std::map<std::string, std::string> result{{"Authorization", hub->bearer()},
-                                                  {"Content-Type", "application/json"},
-                                                  {"Accept", "application/json, text/event-stream"}};
-        if (!session.empty()) {
-            result["Mcp-Session-Id"] = session;
-            result["MCP-Protocol-Version"] = kVersion;
-        }
-        return result;
-    }
-
-    HttpResult post(const std::map<std::string, std::string>& request_headers, const json& message) {
-        return http_request(hub->port(), "POST", "/mcp", request_headers, message.dump());
-    }
-
-    /// initialize + notifications/initialized; the Mcp-Session-Id.
-    std::string initialize() {
-        const auto response = post(headers(), {{"jsonrpc", "2.0"},
-                                               {"id", 1},
-                                               {"method", "initialize"},
-                                               {"params",
-                                                {{"protocolVersion", kVersion},
-                                                 {"capabilities", json::object()},
-                                                 {"clientInfo", {{"name", "mcp_test"}, {"version", "1"}}}}}});
-        EXPECT_EQ(response.status, 200) << response.body;
-        const auto body = json::parse(response.body);
-        EXPECT_EQ(body["result"]["protocolVersion"], kVersion);
-        EXPECT_TRUE(body["result"]["capabilities"].contains("tools"));
-        const std::string session =
-            response.headers.count("mcp-session-id") ? response.headers.at("mcp-session-id") : "";
-        EXPECT_FALSE(session.empty());
-        const auto initialized = post(headers(session), {{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}});
-        EXPECT_EQ(initialized.status, 202) << initialized.body;
-        return session;
-    }
-
-    /// One request in `session`; the whole JSON-RPC response.
-    json request(const std::string& session, const std::string& method, const json& params = json::object()) {
-        const auto response =
-            post(headers(session), {{"jsonrpc", "2.0"}, {"id", ++m_next_id}, {"method", method}, {"params", params}});
-        EXPECT_EQ(response.status, 200) << response.body << response.error << hub->log();
-        EXPECT_EQ(response.headers.count("content-type") ? response.headers.at("content-type") : "",
-                  "application/json");
-        auto body = json::parse(response.body, nullptr, false);
-        EXPECT_EQ(body["id"], m_next_id);
-        return body;
-    }
-
-    json call(const std::string& session, const std::string& tool, const json& arguments = json::object()) {
-        return request(session, "tools/call", {{"name", tool}, {"arguments", arguments}});
-    }
-
-    static bool has_tool(const json& list, const std::string& name) {
-        for (const auto& tool : list["result"]["tools"]) {
-            if (tool["name"] == name) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    int m_next_id = 1;
-};
 
 TEST_F(McpTest, AClientOpensAProjectCallsAnEngineToolAndGetsTheViewport) {
     start_test_hub();
@@ -115,17 +47,9 @@ TEST_F(McpTest, AClientOpensAProjectCallsAnEngineToolAndGetsTheViewport) {
     const auto versions = http_request(hub->port(), "GET", "/api/projects/" + project + "/versions", auth());
     EXPECT_NE(versions.body.find("tool scene__create_object"), std::string::npos) << versions.body;
 
-    // The frame the call produced may arrive just after its result.
-    json viewport;
-    for (int attempt = 0; attempt < 50; ++attempt) {
-        viewport = call(session, "get_viewport");
-        if (!viewport["result"].value("isError", false)) {
-            break;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    ASSERT_FALSE(viewport["result"].value("isError", false)) << viewport.dump();
-    const auto& image = viewport["result"]["content"][0];
+    const json image_result = viewport(session);
+    ASSERT_FALSE(image_result["result"].value("isError", false)) << image_result.dump();
+    const auto& image = image_result["result"]["content"][0];
     EXPECT_EQ(image["type"], "image");
     EXPECT_TRUE(image["mimeType"] == "image/jpeg" || image["mimeType"] == "image/png" ||
                 image["mimeType"] == "image/webp")
@@ -230,8 +154,99 @@ TEST_F(McpTest, TransportErrorsHaveTheirHttpStatuses) {
     EXPECT_EQ(unauthorized.status, 401);
     EXPECT_TRUE(unauthorized.headers.count("www-authenticate"));
 
-    EXPECT_EQ(http_request(hub->port(), "GET", "/mcp", headers(session)).status, 405);
     EXPECT_EQ(http_request(hub->port(), "POST", "/mcp", headers(session), "{not json").status, 400);
+
+    // GET opens the session's event stream: it must accept one, name a session of this user, and
+    // come from the hub's own origin.
+    auto no_stream = headers(session);
+    no_stream["Accept"] = "application/json";
+    EXPECT_EQ(http_request(hub->port(), "GET", "/mcp", no_stream).status, 406);
+    auto stream = headers();
+    stream["Accept"] = "text/event-stream";
+    EXPECT_EQ(http_request(hub->port(), "GET", "/mcp", stream).status, 400) << "missing Mcp-Session-Id";
+    stream["Mcp-Session-Id"] = "not-a-session";
+    EXPECT_EQ(http_request(hub->port(), "GET", "/mcp", stream).status, 404);
+    stream["Mcp-Session-Id"] = session;
+    stream["Origin"] = "http://evil.example";
+    EXPECT_EQ(http_request(hub->port(), "GET", "/mcp", stream).status, 403);
+    stream.erase("Origin");
+    stream.erase("Authorization");
+    EXPECT_EQ(http_request(hub->port(), "GET", "/mcp", stream).status, 401);
+}
+
+TEST_F(McpTest, EveryToolHasATitleAnAnnotatedEffectAndADescriptionFromItsManifest) {
+    start_test_hub();
+    const std::string session = initialize();
+    const auto builtins = request(session, "tools/list");
+    for (const char* name : {"list_projects", "create_project", "open_project", "close_project", "get_viewport",
+                             "list_versions", "restore_version"}) {
+        const auto tool = find_tool(builtins, name);
+        ASSERT_FALSE(tool.is_null()) << name;
+        EXPECT_FALSE(tool["title"].get<std::string>().empty()) << tool.dump();
+        EXPECT_TRUE(tool["annotations"].contains("readOnlyHint")) << tool.dump();
+    }
+    EXPECT_EQ(find_tool(builtins, "list_versions")["annotations"]["readOnlyHint"], true);
+    EXPECT_EQ(find_tool(builtins, "restore_version")["annotations"]["readOnlyHint"], false);
+
+    const std::string project = create_project(auth());
+    ASSERT_FALSE(call(session, "open_project", {{"project_id", project}})["result"].value("isError", false));
+    const auto tools = request(session, "tools/list");
+    const auto create = find_tool(tools, "scene__create_object");
+    ASSERT_FALSE(create.is_null()) << tools.dump();
+    EXPECT_EQ(create["title"], "Create object (scene)");
+    EXPECT_EQ(create["annotations"]["readOnlyHint"], false);
+    EXPECT_EQ(create["annotations"]["destructiveHint"], false) << "every change is a version that can be restored";
+    EXPECT_EQ(find_tool(tools, "scene__list_objects")["annotations"]["readOnlyHint"], true);
+    EXPECT_EQ(create["inputSchema"]["required"], json::array({"name"})) << create.dump();
+    EXPECT_EQ(find_tool(tools, "basics__echo")["description"], "Return the text unchanged");
+}
+
+TEST_F(McpTest, VersionsAreListedAndARestoreReopensTheVersionInTheLiveEngine) {
+    start_test_hub();
+    const std::string session = initialize();
+    const auto none = call(session, "list_versions");
+    EXPECT_TRUE(none["result"].value("isError", false)) << "no project open and no project_id: " << none.dump();
+
+    const std::string project = create_project(auth());
+    ASSERT_FALSE(call(session, "open_project", {{"project_id", project}})["result"].value("isError", false));
+    ASSERT_FALSE(call(session, "scene__create_object", {{"name", "first"}})["result"].value("isError", false));
+    ASSERT_FALSE(call(session, "scene__create_object", {{"name", "second"}})["result"].value("isError", false));
+
+    const auto listed = call(session, "list_versions", {{"limit", 10}});
+    ASSERT_FALSE(listed["result"].value("isError", false)) << listed.dump();
+    const auto& items = listed["result"]["structuredContent"]["items"];
+    ASSERT_GE(items.size(), 3U) << listed.dump(); // the first version, then one per call
+    EXPECT_EQ(items[0]["message"], "tool scene__create_object") << listed.dump();
+    EXPECT_EQ(items[1]["message"], "tool scene__create_object") << listed.dump();
+    const std::string after_first = items[1]["rev"];
+    EXPECT_EQ(
+        call(session, "list_versions", {{"project_id", project}, {"limit", 1}})["result"]["structuredContent"]["items"]
+            .size(),
+        1U);
+
+    const auto bad = call(session, "restore_version", {{"version", "not-hex"}});
+    EXPECT_TRUE(bad["result"].value("isError", false)) << bad.dump();
+    const auto unknown = call(session, "restore_version", {{"version", "0123456789abcdef"}});
+    EXPECT_TRUE(unknown["result"].value("isError", false)) << unknown.dump();
+
+    const auto restored = call(session, "restore_version", {{"version", after_first}});
+    ASSERT_FALSE(restored["result"].value("isError", false)) << restored.dump() << hub->log();
+    const std::string new_rev = restored["result"]["structuredContent"]["rev"];
+    EXPECT_NE(new_rev, after_first) << "a restore is a new version";
+    EXPECT_EQ(call(session, "list_versions", {{"limit", 1}})["result"]["structuredContent"]["items"][0]["rev"],
+              new_rev);
+
+    // The live engine reopens the restored version: "second" disappears from its scene.
+    json objects;
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        objects = call(session, "scene__list_objects")["result"]["structuredContent"]["objects"];
+        if (objects.size() == 1) {
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_EQ(objects.size(), 1U) << objects.dump();
+    EXPECT_EQ(objects[0]["name"], "first");
 }
 
 } // namespace

@@ -177,7 +177,8 @@ TEST_F(SessionTest, ACommandCanBeCancelledAndItsProgressNamesIt) {
     const auto project = create_project(auth());
     Tab tab(*hub, hub->bearer());
     ASSERT_FALSE(start_session(tab, project).is_null());
-    const auto command = tab.send("command:send", {{"tool", "basics__sleep"}, {"arguments", {{"ms", 600000}}}});
+    const auto command =
+        tab.send("command:send", {{"tool", "basics__sleep"}, {"arguments", {{"ms", 600000}, {"steps", 1}}}});
     const auto progress = tab.next("render:progress");
     ASSERT_FALSE(progress.is_null()) << json(tab.seen).dump();
     EXPECT_EQ(progress["payload"]["request_id"], command);

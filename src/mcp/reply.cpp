@@ -1,0 +1,82 @@
+#include "mcp/reply.h"
+
+#include <utility>
+
+#include "mcp/json_rpc.h"
+
+namespace atelier::mcp {
+
+Reply::Reply(net::HttpResponder respond, nlohmann::json id, ReplyMode mode, ResultStyle style)
+    : m_id(std::move(id)), m_mode(mode), m_style(style) {
+    if (mode == ReplyMode::Stream) {
+        m_stream = respond.start_sse();
+    } else {
+        m_respond = std::make_unique<net::HttpResponder>(std::move(respond));
+    }
+}
+
+Reply::~Reply() {
+    // Every path answers; should one not, the client still gets an error instead of a hang.
+    error(500, kInternalError, "Internal error: the request was dropped without an answer");
+}
+
+void Reply::on_abandoned(std::function<void()> callback) {
+    if (!m_stream) {
+        return;
+    }
+    // The stream closes after every answer too; only a close before it means the client left.
+    m_stream->on_close([this_reply = weak_from_this(), callback = std::move(callback)] {
+        auto self = this_reply.lock();
+        if (!self) {
+            return;
+        }
+        {
+            const std::lock_guard lock(self->m_mutex);
+            if (self->m_done) {
+                return;
+            }
+        }
+        callback();
+    });
+}
+
+void Reply::notify(const nlohmann::json& message) {
+    const std::lock_guard lock(m_mutex);
+    if (!m_done && m_stream) {
+        m_stream->send("message", message.dump());
+    }
+}
+
+void Reply::result(nlohmann::json result) {
+    if (m_style == ResultStyle::Stateless) {
+        result = stateless_result(std::move(result));
+    }
+    finish(result_message(m_id, result), 200);
+}
+
+void Reply::error(int status, int code, std::string_view message, const nlohmann::json& data) {
+    finish(error_message(m_id, code, message, data), status);
+}
+
+bool Reply::finish(const nlohmann::json& message, int status) {
+    const std::lock_guard lock(m_mutex);
+    if (m_done) {
+        return false;
+    }
+    m_done = true;
+    if (m_stream) {
+        m_stream->send("message", message.dump());
+        m_stream->close(); // the response ends the stream
+    } else if (m_respond) {
+        m_respond->send(net::HttpResponse::json(status, message.dump()));
+    }
+    return true;
+}
+
+nlohmann::json stateless_result(nlohmann::json result) {
+    result["resultType"] = "complete";
+    result["_meta"]["io.modelcontextprotocol/serverInfo"] = {{"name", "atelier"}, {"version", ATELIER_VERSION}};
+    return result;
+}
+
+} // namespace atelier::mcp

@@ -1,0 +1,115 @@
+#pragma once
+
+// The fixture of the /mcp tests: the hub with the C++ test engine as engine kind `test`, and
+// JSON-RPC over raw HTTP in the session-based revision.
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "mcp_client.h"
+#include "session_fixture.h"
+
+namespace atelier::testing {
+
+inline constexpr const char* kMcpVersion = "2025-11-25";
+
+class McpTest : public SessionTest {
+protected:
+    std::map<std::string, std::string> headers(const std::string& session = {}) const {
+        std::map<std::string, std::string> result{{"Authorization", hub->bearer()},
+                                                  {"Content-Type", "application/json"},
+                                                  {"Accept", "application/json, text/event-stream"}};
+        if (!session.empty()) {
+            result["Mcp-Session-Id"] = session;
+            result["MCP-Protocol-Version"] = kMcpVersion;
+        }
+        return result;
+    }
+
+    HttpResult post(const std::map<std::string, std::string>& request_headers, const json& message) {
+        return http_request(hub->port(), "POST", "/mcp", request_headers, message.dump());
+    }
+
+    /// initialize + notifications/initialized; the Mcp-Session-Id.
+    std::string initialize() {
+        const auto response = post(headers(), {{"jsonrpc", "2.0"},
+                                               {"id", 1},
+                                               {"method", "initialize"},
+                                               {"params",
+                                                {{"protocolVersion", kMcpVersion},
+                                                 {"capabilities", json::object()},
+                                                 {"clientInfo", {{"name", "mcp_test"}, {"version", "1"}}}}}});
+        EXPECT_EQ(response.status, 200) << response.body;
+        const auto body = json::parse(response.body);
+        EXPECT_EQ(body["result"]["protocolVersion"], kMcpVersion);
+        EXPECT_EQ(body["result"]["capabilities"]["tools"]["listChanged"], true);
+        const std::string session =
+            response.headers.count("mcp-session-id") ? response.headers.at("mcp-session-id") : "";
+        EXPECT_FALSE(session.empty());
+        const auto initialized = post(headers(session), {{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}});
+        EXPECT_EQ(initialized.status, 202) << initialized.body;
+        return session;
+    }
+
+    /// One request in `session`; the whole JSON-RPC response.
+    json request(const std::string& session, const std::string& method, const json& params = json::object()) {
+        const auto response =
+            post(headers(session), {{"jsonrpc", "2.0"}, {"id", ++m_next_id}, {"method", method}, {"params", params}});
+        EXPECT_EQ(response.status, 200) << response.body << response.error << hub->log();
+        EXPECT_EQ(response.headers.count("content-type") ? response.headers.at("content-type") : "",
+                  "application/json");
+        auto body = json::parse(response.body, nullptr, false);
+        EXPECT_EQ(body["id"], m_next_id);
+        return body;
+    }
+
+    json call(const std::string& session, const std::string& tool, const json& arguments = json::object()) {
+        return request(session, "tools/call", {{"name", tool}, {"arguments", arguments}});
+    }
+
+    /// The GET stream of `session`.
+    std::unique_ptr<SseReader> listen(const std::string& session, const std::string& last_event_id = {}) {
+        auto stream_headers = headers(session);
+        stream_headers.erase("Content-Type");
+        stream_headers["Accept"] = "text/event-stream";
+        if (!last_event_id.empty()) {
+            stream_headers["Last-Event-ID"] = last_event_id;
+        }
+        auto reader = std::make_unique<SseReader>(hub->port(), "GET", stream_headers);
+        EXPECT_EQ(reader->status(), 200);
+        return reader;
+    }
+
+    static bool has_tool(const json& list, const std::string& name) { return find_tool(list, name) != nullptr; }
+
+    static json find_tool(const json& list, const std::string& name) {
+        for (const auto& tool : list["result"]["tools"]) {
+            if (tool["name"] == name) {
+                return tool;
+            }
+        }
+        return nullptr;
+    }
+
+    /// Calls get_viewport until a frame is there (the frame a call produced may follow its result).
+    json viewport(const std::string& session) {
+        json result;
+        for (int attempt = 0; attempt < 50; ++attempt) {
+            result = call(session, "get_viewport");
+            if (!result["result"].value("isError", false)) {
+                break;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        return result;
+    }
+
+    int m_next_id = 1;
+};
+
+} // namespace atelier::testing

@@ -48,9 +48,13 @@ struct Session {
     nlohmann::json last_scene;      ///< the latest scene/changed, for tabs that attach later
     std::string last_frame;         ///< the latest viewport frame, likewise
     std::uint16_t preview_port = 0; ///< the engine's preview server on 127.0.0.1 (`preview/ready`); 0: none
-    /// Engine calls in flight by call id: who asked ({request_id, tool} for a tab's command,
-    /// {turn_id, tool_call_id, tool} for the agent), added to their `render:progress`.
-    std::map<std::string, nlohmann::json> calls;
+    /// Engine calls in flight by call id: who asked. `tags` ({request_id, tool} for a tab's
+    /// command, {turn_id, tool_call_id, tool} for the agent) go into their `render:progress`.
+    struct CallOwner {
+        std::uint64_t tab_id = 0; ///< the tab whose command it is; 0 for the agent's calls
+        nlohmann::json tags;
+    };
+    std::map<std::string, CallOwner> calls;
 };
 
 /// Where browsers reach a session's preview: the hub proxies it (Router::proxy, DESIGN §4).

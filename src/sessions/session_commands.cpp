@@ -30,7 +30,7 @@ void SessionManager::command(const std::string& user_id, const std::string& sess
     std::weak_ptr<SessionManager> weak_self = weak_from_this();
     // The caller's call id (MCP tells its progress by it), else a new one.
     const std::string engine_call_id = call_id.empty() ? new_uuid() : call_id;
-    track_call(session, engine_call_id, {{"request_id", re}, {"tool", tool}});
+    track_call(session, engine_call_id, {{"request_id", re}, {"tool", tool}}, tab ? tab->id() : 0);
     link->call(
         tool, arguments,
         [weak_self, session, tab, re, tool, engine_call_id](Result<engines::ToolCallResult> result) {
@@ -85,8 +85,9 @@ void SessionManager::cancel_command(const std::string& user_id, const std::strin
     {
         const std::lock_guard lock(session->mutex);
         link = session->link;
-        for (const auto& [id, tags] : session->calls) {
-            if (tags.value("request_id", "") == request_id) {
+        for (const auto& [id, owner] : session->calls) {
+            // Request ids are chosen by each tab: only this tab's command of that id.
+            if (owner.tab_id == tab->id() && owner.tags.value("request_id", "") == request_id) {
                 call_id = id;
             }
         }
@@ -110,9 +111,9 @@ bool SessionManager::cancel_call(const std::string& user_id, const std::string& 
 }
 
 void SessionManager::track_call(const std::shared_ptr<Session>& session, const std::string& call_id,
-                                nlohmann::json tags) {
+                                nlohmann::json tags, std::uint64_t tab_id) {
     const std::lock_guard lock(session->mutex);
-    session->calls[call_id] = std::move(tags);
+    session->calls[call_id] = Session::CallOwner{tab_id, std::move(tags)};
 }
 
 void SessionManager::untrack_call(const std::shared_ptr<Session>& session, const std::string& call_id) {

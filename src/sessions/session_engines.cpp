@@ -49,7 +49,7 @@ public:
                 const std::lock_guard lock(session->mutex);
                 if (const auto it = session->calls.find(params["call_id"].get<std::string>());
                     it != session->calls.end()) {
-                    progress.update(it->second);
+                    progress.update(it->second.tags);
                 }
             }
             self->broadcast(session, "render:progress", progress);

@@ -77,15 +77,16 @@ public:
     void command(const std::string& user_id, const std::string& session_id, const std::string& tool,
                  const nlohmann::json& arguments, const Tab& tab, const std::string& re,
                  const std::string& call_id = {});
-    /// `command:cancel {command}`: cancels the running `command:send` whose id is `request_id`
-    /// (any tab of the session may); `ack {cancelled}`, then that command's own result.
+    /// `command:cancel {command}`: cancels this tab's running `command:send` whose id is
+    /// `request_id`; `ack {cancelled}`, then that command's own result.
     void cancel_command(const std::string& user_id, const std::string& session_id, const std::string& request_id,
                         const Tab& tab, const std::string& re);
     /// Cancels the engine call `call_id` that command() started in the session (MCP): the engine
     /// gets `$/cancel` and the command's tab a `command:result` saying so. False when none runs.
     bool cancel_call(const std::string& user_id, const std::string& session_id, const std::string& call_id);
     /// Who asked for engine call `call_id` (added to its `render:progress`), until untracked.
-    static void track_call(const std::shared_ptr<Session>& session, const std::string& call_id, nlohmann::json tags);
+    static void track_call(const std::shared_ptr<Session>& session, const std::string& call_id, nlohmann::json tags,
+                           std::uint64_t tab_id = 0);
     static void untrack_call(const std::shared_ptr<Session>& session, const std::string& call_id);
     /// `viewport:configure {width?, height?, shading?, codec?}`: the size and look of the
     /// session's viewport frames, passed to the engine as `viewport/configure`; `ack` with its answer.

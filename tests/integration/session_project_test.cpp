@@ -184,6 +184,12 @@ TEST_F(SessionTest, ACommandCanBeCancelledAndItsProgressNamesIt) {
     EXPECT_EQ(progress["payload"]["request_id"], command);
     EXPECT_EQ(progress["payload"]["tool"], "basics__sleep");
 
+    // Another tab of the session names its own commands: the same id is not this one.
+    Tab other(*hub, hub->bearer());
+    ASSERT_FALSE(start_session(other, project, ready["session_id"]).is_null());
+    other.send("command:cancel", {{"command", command}});
+    EXPECT_EQ(other.next("ack")["payload"]["cancelled"], false);
+
     const auto cancel = tab.send("command:cancel", {{"command", command}});
     auto ack = tab.next("ack");
     ASSERT_FALSE(ack.is_null());

@@ -176,7 +176,8 @@ TEST_F(SessionTest, ACommandCanBeCancelledAndItsProgressNamesIt) {
     start_test_hub();
     const auto project = create_project(auth());
     Tab tab(*hub, hub->bearer());
-    ASSERT_FALSE(start_session(tab, project).is_null());
+    const auto ready = start_session(tab, project);
+    ASSERT_FALSE(ready.is_null());
     const auto command =
         tab.send("command:send", {{"tool", "basics__sleep"}, {"arguments", {{"ms", 600000}, {"steps", 1}}}});
     const auto progress = tab.next("render:progress");

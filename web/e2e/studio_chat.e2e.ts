@@ -6,14 +6,15 @@ import { StudioDriver } from './studio';
 
 /// A chat turn end to end: the hub's agent talks to the fake model server (OpenAI-compatible
 /// streaming), which asks for a tool; the page streams the text, shows the tool card, the viewport
-/// changes and a version appears. Screenshots go to <artifacts>/chat/. Skipped only while the
-/// fake model server (tests/support/fake_model_server.py, the agent's fixture) is not in the tree.
+/// changes and a version appears. Screenshots go to <artifacts>/chat/. The fake model server is
+/// tests/support/fake_model_server.py, the agent tests' fixture.
 
 let studio: StudioDriver;
 let model: FakeModel;
 
-describe.skipIf(!FakeModel.available())('a chat turn with the fake model server', () => {
+describe('a chat turn with the fake model server', () => {
   beforeAll(async () => {
+    expect(FakeModel.available(), 'tests/support/fake_model_server.py is missing').toBe(true);
     model = await FakeModel.start();
     studio = await StudioDriver.start(
       'chat',

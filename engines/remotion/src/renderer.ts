@@ -1,0 +1,305 @@
+// Renders through @remotion/renderer with one browser kept open for the engine's life and one
+// webpack bundle reused until a source file changes (a fingerprint of paths, sizes and mtimes).
+
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { bundle } from '@remotion/bundler';
+import {
+  getCompositions,
+  makeCancelSignal,
+  openBrowser,
+  renderMedia,
+  renderStill,
+  type HeadlessBrowser,
+  type LogLevel,
+} from '@remotion/renderer';
+import type { VideoConfig } from 'remotion';
+import { RpcError, cancelledError, toolError } from './rpc_error.js';
+
+/** Files that never change what a bundle contains. */
+const kNotSources = new Set(['node_modules', '.git', 'renders', '.atelier', 'out']);
+const kEntryPoints = ['src/index.ts', 'src/index.tsx', 'src/index.js', 'src/index.jsx'];
+
+export type CompositionInfo = { id: string; durationInFrames: number; fps: number; width: number; height: number };
+
+export type RendererOptions = {
+  browserExecutable: string;
+  scratchDir: string;
+  logLevel: LogLevel;
+};
+
+export type VideoProgress = { done: number; total: number; encoded: number; progress: number; stage: string };
+
+/** A fingerprint of the project's sources: changes whenever a file is added, removed or written. */
+export function sourceFingerprint(workdir: string): string {
+  const hash = crypto.createHash('sha1');
+  const visit = (directory: string, prefix: string) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(directory, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    entries.sort((a, b) => a.name.localeCompare(b.name));
+    for (const entry of entries) {
+      if (prefix === '' ? kNotSources.has(entry.name) : entry.name === 'node_modules') {
+        continue;
+      }
+      const absolute = path.join(directory, entry.name);
+      if (entry.isDirectory()) {
+        visit(absolute, `${prefix}${entry.name}/`);
+      } else if (entry.isFile()) {
+        const stat = fs.statSync(absolute);
+        hash.update(`${prefix}${entry.name}\0${stat.size}\0${stat.mtimeMs}\n`);
+      }
+    }
+  };
+  visit(workdir, '');
+  return hash.digest('hex');
+}
+
+export function entryPointOf(workdir: string): string {
+  for (const candidate of kEntryPoints) {
+    if (fs.existsSync(path.join(workdir, candidate))) {
+      return path.join(workdir, candidate);
+    }
+  }
+  throw toolError(`no entry point: the project needs ${kEntryPoints[0]} calling registerRoot()`);
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    return error.stack && !error.stack.startsWith(error.message) ? `${error.message}\n${error.stack}` : (error.stack ?? error.message);
+  }
+  return String(error);
+}
+
+function isCancellation(error: unknown): boolean {
+  return error instanceof Error && /cancel/i.test(error.message);
+}
+
+type Bundled = { fingerprint: string; serveUrl: string; directory: string; compositions: VideoConfig[] | null };
+
+export class Renderer {
+  private browser: Promise<HeadlessBrowser> | null = null;
+  private bundled: Bundled | null = null;
+  private bundleCount = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+  private workdir = '';
+
+  constructor(private readonly options: RendererOptions) {
+    fs.mkdirSync(options.scratchDir, { recursive: true });
+  }
+
+  /** A new working tree: the next render bundles again. */
+  setWorkdir(workdir: string): void {
+    this.workdir = workdir;
+    this.bundled = null;
+  }
+
+  /** Starts the browser now (warm-up), so that the first render does not pay for it. */
+  warmUp(): Promise<unknown> {
+    return this.ensureBrowser();
+  }
+
+  private ensureBrowser(): Promise<HeadlessBrowser> {
+    if (!this.browser) {
+      this.browser = openBrowser('chrome', {
+        browserExecutable: this.options.browserExecutable,
+        logLevel: this.options.logLevel,
+        chromiumOptions: { gl: 'swangle' },
+      });
+      this.browser.catch(() => {
+        this.browser = null;
+      });
+    }
+    return this.browser;
+  }
+
+  /** Runs `work` after everything queued before it: one render at a time in the one browser. */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async currentBundle(): Promise<Bundled> {
+    if (!this.workdir) {
+      throw toolError('no project is open');
+    }
+    const fingerprint = sourceFingerprint(this.workdir);
+    if (this.bundled && this.bundled.fingerprint === fingerprint) {
+      return this.bundled;
+    }
+    const directory = path.join(this.options.scratchDir, `bundle-${++this.bundleCount}`);
+    const publicDir = path.join(this.workdir, 'public');
+    let serveUrl: string;
+    try {
+      serveUrl = await bundle({
+        entryPoint: entryPointOf(this.workdir),
+        rootDir: this.workdir,
+        outDir: directory,
+        publicDir: fs.existsSync(publicDir) ? publicDir : null,
+        enableCaching: true,
+      });
+    } catch (error) {
+      fs.rmSync(directory, { recursive: true, force: true });
+      throw toolError(`the project does not build:\n${describe(error)}`);
+    }
+    const previous = this.bundled;
+    this.bundled = { fingerprint, serveUrl, directory, compositions: null };
+    if (previous) {
+      // Renders are serialised, so no render still reads the previous bundle.
+      fs.rmSync(previous.directory, { recursive: true, force: true });
+    }
+    return this.bundled;
+  }
+
+  private async compositionsOf(bundled: Bundled): Promise<VideoConfig[]> {
+    if (!bundled.compositions) {
+      try {
+        bundled.compositions = await getCompositions(bundled.serveUrl, {
+          puppeteerInstance: await this.ensureBrowser(),
+          logLevel: this.options.logLevel,
+        });
+      } catch (error) {
+        throw toolError(`the compositions could not be evaluated:\n${describe(error)}`);
+      }
+    }
+    return bundled.compositions;
+  }
+
+  private pick(compositions: VideoConfig[], id: string | undefined): VideoConfig {
+    if (compositions.length === 0) {
+      throw toolError('the project has no <Composition>; add one in the root component');
+    }
+    if (!id) {
+      return compositions[0];
+    }
+    const found = compositions.find((composition) => composition.id === id);
+    if (!found) {
+      throw toolError(`no composition "${id}" (there are: ${compositions.map((c) => c.id).join(', ')})`);
+    }
+    return found;
+  }
+
+  listCompositions(): Promise<CompositionInfo[]> {
+    return this.exclusive(async () => {
+      const compositions = await this.compositionsOf(await this.currentBundle());
+      return compositions.map(({ id, durationInFrames, fps, width, height }) => ({ id, durationInFrames, fps, width, height }));
+    });
+  }
+
+  /** One frame as PNG bytes. */
+  still(args: { composition?: string; frame?: number; scale?: number }): Promise<{ png: Buffer; composition: CompositionInfo; frame: number }> {
+    return this.exclusive(async () => {
+      const bundled = await this.currentBundle();
+      const composition = this.pick(await this.compositionsOf(bundled), args.composition);
+      const frame = args.frame ?? 0;
+      if (frame < 0 || frame >= composition.durationInFrames) {
+        throw toolError(`frame ${frame} is outside "${composition.id}" (frames 0-${composition.durationInFrames - 1})`);
+      }
+      const output = path.join(this.options.scratchDir, `still-${process.pid}-${Date.now()}.png`);
+      try {
+        await renderStill({
+          composition,
+          serveUrl: bundled.serveUrl,
+          output,
+          frame,
+          imageFormat: 'png',
+          scale: args.scale ?? 1,
+          puppeteerInstance: await this.ensureBrowser(),
+          logLevel: this.options.logLevel,
+          overwrite: true,
+        });
+        const png = fs.readFileSync(output);
+        const { id, durationInFrames, fps, width, height } = composition;
+        return { png, composition: { id, durationInFrames, fps, width, height }, frame };
+      } catch (error) {
+        if (error instanceof RpcError) {
+          throw error;
+        }
+        throw toolError(`frame ${frame} of "${composition.id}" failed to render:\n${describe(error)}`);
+      } finally {
+        fs.rmSync(output, { force: true });
+      }
+    });
+  }
+
+  /**
+   * Renders a composition to `outputFor(id)` (an absolute path). The file appears only when the render
+   * succeeded: frames are encoded into a hidden temporary file beside it, renamed at the end.
+   */
+  video(args: {
+    composition?: string;
+    outputFor: (compositionId: string) => string;
+    signal: AbortSignal;
+    onProgress: (progress: VideoProgress) => void;
+  }): Promise<{ composition: CompositionInfo; frames: number; bytes: number }> {
+    return this.exclusive(async () => {
+      if (args.signal.aborted) {
+        throw cancelledError();
+      }
+      const bundled = await this.currentBundle();
+      const composition = this.pick(await this.compositionsOf(bundled), args.composition);
+      const output = args.outputFor(composition.id);
+      fs.mkdirSync(path.dirname(output), { recursive: true });
+      const temporary = path.join(path.dirname(output), `.${path.basename(output)}.${process.pid}-${Date.now()}.partial.mp4`);
+      const { cancelSignal, cancel } = makeCancelSignal();
+      const onAbort = () => cancel();
+      args.signal.addEventListener('abort', onAbort);
+      try {
+        await renderMedia({
+          composition,
+          serveUrl: bundled.serveUrl,
+          codec: 'h264',
+          outputLocation: temporary,
+          overwrite: true,
+          puppeteerInstance: await this.ensureBrowser(),
+          logLevel: this.options.logLevel,
+          cancelSignal,
+          onProgress: (progress) =>
+            args.onProgress({
+              done: progress.renderedFrames,
+              encoded: progress.encodedFrames,
+              total: composition.durationInFrames,
+              progress: progress.progress,
+              stage: progress.stitchStage,
+            }),
+        });
+        if (args.signal.aborted) {
+          throw cancelledError();
+        }
+        fs.renameSync(temporary, output);
+      } catch (error) {
+        fs.rmSync(temporary, { force: true });
+        if (args.signal.aborted || isCancellation(error)) {
+          throw cancelledError();
+        }
+        throw toolError(`"${composition.id}" failed to render:\n${describe(error)}`);
+      } finally {
+        args.signal.removeEventListener('abort', onAbort);
+      }
+      const { id, durationInFrames, fps, width, height } = composition;
+      return {
+        composition: { id, durationInFrames, fps, width, height },
+        frames: durationInFrames,
+        bytes: fs.statSync(output).size,
+      };
+    });
+  }
+
+  async close(): Promise<void> {
+    const browser = this.browser;
+    this.browser = null;
+    if (browser) {
+      try {
+        await (await browser).close({ silent: true });
+      } catch {
+        // already gone
+      }
+    }
+    fs.rmSync(this.options.scratchDir, { recursive: true, force: true });
+  }
+}

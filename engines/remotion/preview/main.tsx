@@ -92,7 +92,16 @@ function infoOf(composition: AnyComposition): CompositionInfo {
   };
 }
 
-/** Absolute start frames: a nested sequence's `from` counts from its parent's start. */
+/** <AbsoluteFill> and <Img> register like sequences but place nothing in time. */
+function placesInTime(sequence: Record<string, unknown>): boolean {
+  return sequence.showInTimeline !== false && sequence.type !== 'image' && sequence.displayName !== '<AbsoluteFill>';
+}
+
+/**
+ * The Player reports Remotion's registered sequences (PlayerInternals.TimelineSequenceObserverContext).
+ * A nested sequence's `from` counts from its parent's start: made absolute here; depth counts only
+ * the ancestors that are themselves on the timeline.
+ */
 function flattenSequences(raw: ReadonlyArray<Record<string, unknown>>): Sequence[] {
   const byId = new Map(raw.map((sequence) => [String(sequence.id), sequence]));
   const startOf = (sequence: Record<string, unknown>, seen = 0): { from: number; depth: number } => {
@@ -101,10 +110,10 @@ function flattenSequences(raw: ReadonlyArray<Record<string, unknown>>): Sequence
       return { from: Number(sequence.from) || 0, depth: 0 };
     }
     const above = startOf(parent, seen + 1);
-    return { from: above.from + (Number(sequence.from) || 0), depth: above.depth + 1 };
+    return { from: above.from + (Number(sequence.from) || 0), depth: above.depth + (placesInTime(parent) ? 1 : 0) };
   };
   return raw
-    .filter((sequence) => sequence.showInTimeline !== false)
+    .filter(placesInTime)
     .map((sequence) => {
       const { from, depth } = startOf(sequence);
       return {

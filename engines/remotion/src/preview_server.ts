@@ -4,7 +4,7 @@
 // page and its HMR client only ever use the page's own host and port.
 
 import fs from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import react from '@vitejs/plugin-react';
 import { createServer, type HotPayload, type Plugin, type ViteDevServer } from 'vite';
@@ -22,7 +22,8 @@ export type PreviewOptions = {
 
 const kEntryModule = 'virtual:atelier-project-entry';
 
-function pageHtml(base: string, mainModule: string): string {
+// transformIndexHtml puts the base in front of root-relative URLs.
+function pageHtml(mainModule: string): string {
   return `<!doctype html>
 <html lang="en">
   <head>
@@ -33,7 +34,7 @@ function pageHtml(base: string, mainModule: string): string {
   </head>
   <body>
     <div id="root"></div>
-    <script type="module" src="${base}@fs${mainModule}"></script>
+    <script type="module" src="/@fs${mainModule}"></script>
   </body>
 </html>
 `;
@@ -69,7 +70,7 @@ function atelierPlugin(options: PreviewOptions, base: string, state: { lastError
         const url = (request.url ?? '').split('?')[0];
         if (url === base || url === `${base}index.html` || url === base.slice(0, -1)) {
           server
-            .transformIndexHtml(`${base}index.html`, pageHtml(base, mainModule), request.originalUrl)
+            .transformIndexHtml(`${base}index.html`, pageHtml(mainModule), request.originalUrl)
             .then((html) => {
               response.setHeader('Content-Type', 'text/html; charset=utf-8');
               response.setHeader('Cache-Control', 'no-store');
@@ -96,6 +97,18 @@ function atelierPlugin(options: PreviewOptions, base: string, state: { lastError
   };
 }
 
+/** A port that was free a moment ago (Vite reads port 0 as "the default port"). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const port = (probe.address() as AddressInfo).port;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 export class PreviewServer {
   private constructor(
     private readonly server: ViteDevServer,
@@ -104,6 +117,19 @@ export class PreviewServer {
   ) {}
 
   static async start(options: PreviewOptions): Promise<PreviewServer> {
+    // Another process may take the probed port before Vite binds it: try again with a new one.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await PreviewServer.startOn(options, await freePort());
+      } catch (error) {
+        if (attempt >= 5 || !(error instanceof Error && /EADDRINUSE|already in use/i.test(error.message))) {
+          throw error;
+        }
+      }
+    }
+  }
+
+  private static async startOn(options: PreviewOptions, port: number): Promise<PreviewServer> {
     const base = `/preview/${options.sessionId}/`;
     const state = { lastError: null as PreviewError | null };
     const publicDir = path.join(options.workdir, 'public');
@@ -123,10 +149,12 @@ export class PreviewServer {
       define: { __ATELIER_BASE__: JSON.stringify(base) },
       server: {
         host: '127.0.0.1',
-        port: 0,
-        strictPort: false,
+        port,
+        strictPort: true,
         // Only the hub reaches this server (loopback), under whatever host name the user typed.
         allowedHosts: true,
+        // The page shows and reports errors itself; Vite's overlay would hide the player.
+        hmr: { overlay: false },
         fs: { strict: true, allow: [options.workdir, options.engineDir, modules, options.cacheDir] },
         watch: { ignored: ['**/node_modules/**', '**/renders/**', '**/.git/**'] },
       },

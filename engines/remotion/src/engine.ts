@@ -135,6 +135,7 @@ export class RemotionEngine {
     }
     process.chdir(this.workdir);
     this.renderer.setWorkdir(this.workdir);
+    this.renderer.prepare();
   }
 
   private async startPreview(): Promise<void> {

@@ -6,8 +6,7 @@
 import fs from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
-import react from '@vitejs/plugin-react';
-import { createServer, type HotPayload, type Plugin, type ViteDevServer } from 'vite';
+import type { HotPayload, Plugin, ViteDevServer } from 'vite';
 import { entryPointOf } from './renderer.js';
 
 export type PreviewError = { message: string; stack?: string; composition?: string };
@@ -134,6 +133,8 @@ export class PreviewServer {
     const state = { lastError: null as PreviewError | null };
     const publicDir = path.join(options.workdir, 'public');
     const modules = path.join(options.engineDir, 'node_modules');
+    // Loaded on first use (~0.6 s), after the engine has said hello.
+    const [{ createServer }, { default: react }] = await Promise.all([import('vite'), import('@vitejs/plugin-react')]);
     const server = await createServer({
       configFile: false,
       envFile: false,

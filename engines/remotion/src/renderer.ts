@@ -4,18 +4,14 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { bundle } from '@remotion/bundler';
-import {
-  getCompositions,
-  makeCancelSignal,
-  openBrowser,
-  renderMedia,
-  renderStill,
-  type HeadlessBrowser,
-  type LogLevel,
-} from '@remotion/renderer';
+import type { HeadlessBrowser, LogLevel } from '@remotion/renderer';
 import type { VideoConfig } from 'remotion';
 import { RpcError, cancelledError, toolError } from './rpc_error.js';
+
+// webpack and the renderer take ~0.5 s each to load: loaded on first use, after the engine has
+// said hello, so that a start is not held up by them.
+const renderer = () => import('@remotion/renderer');
+const bundler = () => import('@remotion/bundler');
 
 /** Files that never change what a bundle contains. */
 const kNotSources = new Set(['node_modules', '.git', 'renders', '.atelier', 'out']);
@@ -105,11 +101,11 @@ export class Renderer {
 
   private ensureBrowser(): Promise<HeadlessBrowser> {
     if (!this.browser) {
-      this.browser = openBrowser('chrome', {
+      this.browser = renderer().then(({ openBrowser }) => openBrowser('chrome', {
         browserExecutable: this.options.browserExecutable,
         logLevel: this.options.logLevel,
         chromiumOptions: { gl: 'swangle' },
-      });
+      }));
       this.browser.catch(() => {
         this.browser = null;
       });
@@ -136,6 +132,7 @@ export class Renderer {
     const publicDir = path.join(this.workdir, 'public');
     let serveUrl: string;
     try {
+      const { bundle } = await bundler();
       serveUrl = await bundle({
         entryPoint: entryPointOf(this.workdir),
         rootDir: this.workdir,
@@ -159,6 +156,7 @@ export class Renderer {
   private async compositionsOf(bundled: Bundled): Promise<VideoConfig[]> {
     if (!bundled.compositions) {
       try {
+        const { getCompositions } = await renderer();
         bundled.compositions = await getCompositions(bundled.serveUrl, {
           puppeteerInstance: await this.ensureBrowser(),
           logLevel: this.options.logLevel,
@@ -184,6 +182,20 @@ export class Renderer {
     return found;
   }
 
+  /**
+   * Bundles the project and evaluates its compositions in the background, so that the first
+   * tool call after a project is opened does not wait for webpack. Failures are left for that
+   * call to report.
+   */
+  prepare(): void {
+    const workdir = this.workdir;
+    void this.exclusive(async () => {
+      if (this.workdir === workdir && fs.existsSync(path.join(workdir, 'src'))) {
+        await this.compositionsOf(await this.currentBundle());
+      }
+    }).catch(() => undefined);
+  }
+
   listCompositions(): Promise<CompositionInfo[]> {
     return this.exclusive(async () => {
       const compositions = await this.compositionsOf(await this.currentBundle());
@@ -202,6 +214,7 @@ export class Renderer {
       }
       const output = path.join(this.options.scratchDir, `still-${process.pid}-${Date.now()}.png`);
       try {
+        const { renderStill } = await renderer();
         await renderStill({
           composition,
           serveUrl: bundled.serveUrl,
@@ -246,6 +259,7 @@ export class Renderer {
       const output = args.outputFor(composition.id);
       fs.mkdirSync(path.dirname(output), { recursive: true });
       const temporary = path.join(path.dirname(output), `.${path.basename(output)}.${process.pid}-${Date.now()}.partial.mp4`);
+      const { makeCancelSignal, renderMedia } = await renderer();
       const { cancelSignal, cancel } = makeCancelSignal();
       const onAbort = () => cancel();
       args.signal.addEventListener('abort', onAbort);

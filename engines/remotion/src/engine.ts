@@ -112,7 +112,11 @@ export class RemotionEngine {
       this.sessionId = this.options.sessionId;
       await this.startPreview();
     }
-    // The browser starts while the engine idles, so the first render does not wait for it.
+    // The browser starts and the modules load while the engine idles, so the first render (and a
+    // pooled engine's first preview) does not wait for them.
+    if (this.options.preview) {
+      PreviewServer.preload();
+    }
     this.renderer.warmUp().catch((error: unknown) => this.options.log(`browser warm-up failed: ${String(error)}`));
   }
 

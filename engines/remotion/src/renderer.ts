@@ -96,6 +96,7 @@ export class Renderer {
 
   /** Starts the browser now (warm-up), so that the first render does not pay for it. */
   warmUp(): Promise<unknown> {
+    bundler().catch(() => undefined);
     return this.ensureBrowser();
   }
 

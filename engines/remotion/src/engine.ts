@@ -106,8 +106,9 @@ export class RemotionEngine {
       await this.shutdown(3);
       return;
     }
-    this.link.notify('tools/update', { addons: this.manifests() });
+    // The tree is ready (node_modules linked) before the hub can call a tool.
     this.bindWorkdir(this.options.workdir);
+    this.link.notify('tools/update', { addons: this.manifests() });
     if (isSessionId(this.options.sessionId)) {
       this.sessionId = this.options.sessionId;
       await this.startPreview();

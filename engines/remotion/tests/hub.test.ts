@@ -23,6 +23,19 @@ function config(pool: number): string {
   ].join('\n');
 }
 
+/** The engine works in its working tree (its cwd): the session's, or a pooled engine's. */
+function workdirOf(pid: number): string {
+  return fs.readlinkSync(`/proc/${pid}/cwd`);
+}
+
+async function enginePid(hub: HubUnderTest, sessionId: string): Promise<number> {
+  const sessions = await hub.rest('GET', '/api/sessions');
+  const session = (sessions.body.items as Array<any>).find((s) => s.id === sessionId);
+  const pid = Number(session?.engine_pid);
+  assert.ok(pid > 0, JSON.stringify(sessions.body));
+  return pid;
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -38,6 +51,7 @@ describe('the Remotion engine through the real hub', () => {
   let tab: BrowserTab;
   let projectId = '';
   let sessionId = '';
+  let workdir = '';
 
   before(async () => {
     await hub.start();
@@ -63,8 +77,19 @@ describe('the Remotion engine through the real hub', () => {
   });
 
   it('opens a session on the pooled engine with the Remotion tools', async () => {
-    // Wait for the pool to hold a connected engine, so the session takes it (project/open).
+    // Wait for the pool to hold a connected engine with its tools, so the session takes it
+    // (project/open) instead of launching one.
     await tab_open();
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const engines = await hub.rest('GET', '/api/engines');
+      const pooled = (engines.body.items as Array<any>).find((e) => e.kind === 'remotion' && e.tools > 0);
+      if (pooled) {
+        break;
+      }
+      assert.ok(Date.now() < deadline, `no pooled engine: ${JSON.stringify(engines.body)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     const ready = await tab.startSession(projectId);
     sessionId = ready.session_id;
     assert.equal(ready.engine.kind, 'remotion');
@@ -72,8 +97,11 @@ describe('the Remotion engine through the real hub', () => {
     for (const name of ['files__read_file', 'files__edit_file', 'remotion__render_still', 'remotion__render_video', 'remotion__typecheck']) {
       assert.ok(names.includes(name), `${name} in ${names.join(', ')}`);
     }
-    const workdir = hub.workdir(sessionId);
+    workdir = workdirOf(await enginePid(hub, sessionId));
+    assert.ok(workdir.startsWith(hub.dataDir), workdir);
+    assert.match(workdir, /\/pool-[^/]+\/work$/, 'the session runs on the pooled engine');
     assert.ok(fs.lstatSync(path.join(workdir, 'node_modules')).isSymbolicLink(), 'node_modules linked into the tree');
+    assert.match(fs.readFileSync(path.join(workdir, 'src', 'Root.tsx'), 'utf8'), /<Composition/);
   });
 
   it('runs the tools: compositions, a still, an edit that becomes a version', async () => {
@@ -95,18 +123,14 @@ describe('the Remotion engine through the real hub', () => {
   });
 
   it('relaunches a killed engine, and the working tree is intact', async () => {
-    const sessions = await hub.rest('GET', '/api/sessions');
-    const session = (sessions.body.items as Array<any>).find((s) => s.id === sessionId);
-    const pid = Number(session.engine_pid ?? session.engine?.pid);
-    assert.ok(pid > 0, JSON.stringify(session));
+    const pid = await enginePid(hub, sessionId);
     const since = tab.messages.length;
     process.kill(pid, 'SIGKILL');
     await tab.next('session:status', since, (m) => m.payload.state === 'reconnecting');
     await tab.next('session:ready', since, () => true, 180_000);
-    const after = await hub.rest('GET', '/api/sessions');
-    const relaunched = (after.body.items as Array<any>).find((s) => s.id === sessionId);
-    assert.notEqual(Number(relaunched.engine_pid ?? relaunched.engine?.pid), pid);
-    const workdir = hub.workdir(sessionId);
+    const relaunched = await enginePid(hub, sessionId);
+    assert.notEqual(relaunched, pid);
+    assert.equal(workdirOf(relaunched), workdir, 'the relaunched engine works in the same tree');
     assert.match(fs.readFileSync(path.join(workdir, 'src', 'Intro.tsx'), 'utf8'), /Hello through the hub/);
     assert.ok(fs.existsSync(path.join(workdir, 'src', 'Root.tsx')));
     assert.ok(fs.lstatSync(path.join(workdir, 'node_modules')).isSymbolicLink());
@@ -118,9 +142,7 @@ describe('the Remotion engine through the real hub', () => {
   });
 
   it('ends the session: the engine exits', async () => {
-    const sessions = await hub.rest('GET', '/api/sessions');
-    const session = (sessions.body.items as Array<any>).find((s) => s.id === sessionId);
-    const pid = Number(session.engine_pid ?? session.engine?.pid);
+    const pid = await enginePid(hub, sessionId);
     const since = tab.messages.length;
     tab.send('session:end', { session_id: sessionId });
     await tab.next('session:status', since, (m) => m.payload.state === 'ended');

@@ -1,6 +1,7 @@
 // The Remotion engine: one project working tree, its tools, renders and the preview server,
 // driven by the hub over the engine protocol (docs/protocol.md, engines/remotion/README.md).
 
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -266,7 +267,7 @@ export class RemotionEngine {
     );
     add('files', 'delete_file', async (args) => deleteFile(this.fileContext(), args as { path: string }));
     add('remotion', 'typecheck', async (_args, callId) => this.withCancel(callId, (signal) =>
-      typecheck(this.workdir, path.join(this.sharedModules, 'typescript', 'bin', 'tsc'), signal),
+      typecheck(this.workdir, path.join(this.sharedModules, 'typescript', 'bin', 'tsc'), this.typecheckState(), signal),
     ));
     add('remotion', 'list_compositions', async () => {
       const compositions = await this.renderer.listCompositions();
@@ -296,6 +297,12 @@ export class RemotionEngine {
     add('remotion', 'render_video', async (args, callId) => this.renderVideo(args, callId));
     add('remotion', 'project_info', async () => this.projectInfo());
     return table;
+  }
+
+  /** tsc's incremental state for the current tree, in the engine's scratch directory. */
+  private typecheckState(): string {
+    const key = crypto.createHash('sha1').update(this.workdir).digest('hex').slice(0, 12);
+    return path.join(this.scratchDir, `tsc-${key}.tsbuildinfo`);
   }
 
   private async withCancel<T>(callId: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {

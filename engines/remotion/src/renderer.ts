@@ -108,11 +108,36 @@ export class Renderer {
         // Chromium's own GL choice: stills measured ~0.43 s against ~0.65 s with 'swangle'.
         chromiumOptions: {},
       }));
-      this.browser.catch(() => {
-        this.browser = null;
-      });
+      const opened = this.browser;
+      opened.then(
+        (browser) => {
+          // A browser that goes away (closed, crashed) is opened again by the next render.
+          const forget = () => {
+            if (this.browser === opened) {
+              this.browser = null;
+            }
+          };
+          browser.once('closed', forget);
+          browser.once('closed-silent', forget);
+        },
+        () => {
+          if (this.browser === opened) {
+            this.browser = null;
+          }
+        },
+      );
     }
     return this.browser;
+  }
+
+  /** After a failed render: if the browser itself is gone, forget it so the next call relaunches it. */
+  private async checkBrowser(error: unknown): Promise<void> {
+    const message = error instanceof Error ? error.message : String(error);
+    if (this.browser && /target closed|session closed|browser has disconnected|crashed|websocket is not open/i.test(message)) {
+      const gone = this.browser;
+      this.browser = null;
+      await gone.then((browser) => browser.close({ silent: true })).catch(() => undefined);
+    }
   }
 
   /** Runs `work` after everything queued before it: one render at a time in the one browser. */
@@ -164,6 +189,7 @@ export class Renderer {
           logLevel: this.options.logLevel,
         });
       } catch (error) {
+        await this.checkBrowser(error);
         throw toolError(`the compositions could not be evaluated:\n${describe(error)}`);
       }
     }
@@ -235,6 +261,7 @@ export class Renderer {
         if (error instanceof RpcError) {
           throw error;
         }
+        await this.checkBrowser(error);
         throw toolError(`frame ${frame} of "${composition.id}" failed to render:\n${describe(error)}`);
       } finally {
         fs.rmSync(output, { force: true });
@@ -293,6 +320,7 @@ export class Renderer {
         if (args.signal.aborted || isCancellation(error)) {
           throw cancelledError();
         }
+        await this.checkBrowser(error);
         throw toolError(`"${composition.id}" failed to render:\n${describe(error)}`);
       } finally {
         args.signal.removeEventListener('abort', onAbort);

@@ -10,6 +10,33 @@ import { pngSize, probeVideo } from './support/media.js';
 
 const kRenderTimeoutMs = 300_000;
 
+/** Every process below `root` (from /proc: pid → parent pid). */
+function descendants(root: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) {
+      continue;
+    }
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const found: number[] = [];
+  const visit = (pid: number) => {
+    for (const [child, parent] of parents) {
+      if (parent === pid) {
+        found.push(child);
+        visit(child);
+      }
+    }
+  };
+  visit(root);
+  return found;
+}
+
 async function rejectsWith(promise: Promise<unknown>, code: number, pattern: RegExp): Promise<RpcFailure> {
   try {
     await promise;
@@ -227,6 +254,22 @@ describe('the Remotion engine', () => {
       await hub.request('project/open', { workdir: project, session_id: 'pool-x', project_id: 'p1' });
       fs.rmSync(other, { recursive: true, force: true });
     }
+  });
+
+  it('opens chromium again when it died', { timeout: 180_000 }, async () => {
+    await hub.call('remotion__render_still', { frame: 1, scale: 0.25 });
+    const browsers = descendants(engine.child.pid!).filter((pid) => {
+      const command = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      return /chrom/.test(command) && !command.includes('--type=');
+    });
+    assert.ok(browsers.length > 0, 'the engine keeps a browser open');
+    browsers.forEach((pid) => process.kill(pid, 'SIGKILL'));
+    // The call that finds it dead may fail; the next one relaunches it.
+    const still = await hub.call('remotion__render_still', { frame: 5, scale: 0.25 }).catch(() =>
+      hub.call('remotion__render_still', { frame: 5, scale: 0.25 }),
+    );
+    const image = still.content.find((block: any) => block.type === 'image');
+    assert.deepEqual(pngSize(Buffer.from(image.data, 'base64')), { width: 320, height: 180 });
   });
 
   it('answers an unknown tool with the valid names', async () => {

@@ -114,6 +114,57 @@ async function cliRender(prebuilt: boolean): Promise<{ wall: number; frames: num
   return { wall, frames };
 }
 
+/** RSS and PSS (MiB) of a process and everything below it, from /proc. */
+function treeMemory(root: number): { processes: number; rss: number; pss: number } {
+  const parents = new Map<number, number>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (/^\d+$/.test(entry)) {
+      try {
+        const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+        parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      } catch {
+        // exited meanwhile
+      }
+    }
+  }
+  const tree = [root];
+  for (let i = 0; i < tree.length; i++) {
+    for (const [child, parent] of parents) {
+      if (parent === tree[i]) {
+        tree.push(child);
+      }
+    }
+  }
+  let rss = 0;
+  let pss = 0;
+  for (const pid of tree) {
+    try {
+      const rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+      rss += Number(/Rss:\s+(\d+)/.exec(rollup)?.[1] ?? 0);
+      pss += Number(/Pss:\s+(\d+)/.exec(rollup)?.[1] ?? 0);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return { processes: tree.length, rss: rss / 1024, pss: pss / 1024 };
+}
+
+/** One session's engine, idle after its preview started and one still: node + chromium + Vite. */
+async function idleMemory(): Promise<{ processes: number; rss: number; pss: number }> {
+  const hub = new FakeHub();
+  const project = makeProject('bench-memory-');
+  const engine = startEngine(await hub.listen(), project, 'bench-memory');
+  await hub.until(() => hub.notification('preview/ready'), 'preview/ready');
+  await hub.call('remotion__render_still', { frame: 1 });
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  const memory = treeMemory(engine.child.pid!);
+  await hub.request('engine/shutdown', {});
+  await engine.exited;
+  await hub.close();
+  fs.rmSync(project, { recursive: true, force: true });
+  return memory;
+}
+
 function hubConfig(pool: number): string {
   const quote = (text: string) => JSON.stringify(text);
   return `[engines.remotion]\ncommand = [${quote(process.execPath)}, ${quote(path.join(engineDir, 'dist', 'src', 'main.js'))}]\n` +
@@ -181,6 +232,8 @@ async function main(): Promise<void> {
   console.log(`| \`npx remotion render\` of a prebuilt bundle (no webpack; browser start included) | ${seconds(cliPrebuilt.wall)} = ${cliPrebuiltFps.toFixed(1)} fps | |`);
   console.log(`| render_video, first after open | ${seconds(engine.firstVideo)} = ${firstFps.toFixed(1)} fps (${(firstFps / cliFps).toFixed(2)}×) | |`);
   console.log(`| render_video, warm (bundle and browser reused) | ${seconds(engine.warmVideo)} = ${warmFps.toFixed(1)} fps (**${(warmFps / cliFps).toFixed(2)}×** the CLI, ${(warmFps / cliPrebuiltFps).toFixed(2)}× its prebuilt render) | ≥ 1.0× |`);
+  const memory = await idleMemory();
+  console.log(`| memory of one idle session engine (${memory.processes} processes: node, chromium, esbuild), RSS / PSS | ${memory.rss.toFixed(0)} / ${memory.pss.toFixed(0)} MiB | |`);
 }
 
 main().catch((error: unknown) => {

@@ -153,3 +153,33 @@ describe('the Remotion engine through the real hub', () => {
     tab = await BrowserTab.open(hub);
   }
 });
+
+describe('the make run config (config/atelier.toml)', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'remotion-make-run-'));
+  const configPath = process.env.ATELIER_CONFIG || path.join(engineDir, '..', '..', 'config', 'atelier.toml');
+  const hub = new HubUnderTest(root, { path: configPath });
+  let tab: BrowserTab | null = null;
+
+  before(async () => {
+    await hub.start();
+  });
+
+  after(async () => {
+    tab?.close();
+    await hub.stop();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it('declares the remotion kind: a project from the template opens a session with the tools', async () => {
+    const created = await hub.rest('POST', '/api/projects', { name: 'make run video', kind: 'remotion' });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const files = await hub.rest('GET', `/api/projects/${created.body.id}/files/remotion.config.ts`);
+    assert.equal(files.status, 200);
+    tab = await BrowserTab.open(hub);
+    const ready = await tab.startSession(created.body.id);
+    assert.equal(ready.engine.kind, 'remotion');
+    const read = await tab.command('files__read_file', { path: 'src/index.ts' });
+    assert.equal(read.ok, true, JSON.stringify(read));
+    assert.match(read.data.text, /registerRoot/);
+  });
+});

@@ -27,9 +27,10 @@ export class HubUnderTest {
   private readonly logPath: string;
   private stdout = '';
 
+  /** `config`: the text of a config file to write, or `{path}` of one to serve with as it is. */
   constructor(
     readonly root: string,
-    readonly configText: string,
+    readonly config: string | { path: string },
   ) {
     this.dataDir = path.join(root, 'data');
     this.logPath = path.join(root, 'hub.log');
@@ -38,8 +39,13 @@ export class HubUnderTest {
   async start(timeoutMs = 60_000): Promise<void> {
     const binary = hubBinary();
     fs.mkdirSync(this.dataDir, { recursive: true });
-    const config = path.join(this.root, 'atelier.toml');
-    fs.writeFileSync(config, this.configText);
+    let config: string;
+    if (typeof this.config === 'string') {
+      config = path.join(this.root, 'atelier.toml');
+      fs.writeFileSync(config, this.config);
+    } else {
+      config = this.config.path;
+    }
     const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ATELIER_')));
     this.token = execFileSync(binary, ['token', 'create', '--user', 'alice', '--label', 'remotion tests', '--data-dir', this.dataDir], {
       env,

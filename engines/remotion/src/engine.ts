@@ -19,6 +19,8 @@ export const kRemotionVersion = '4.0.529';
 
 export type EngineOptions = {
   hubUrl: string;
+  /** ATELIER_HUB_SOCKET: connect over this Unix socket instead of TCP (may be empty). */
+  hubSocket: string;
   token: string;
   sessionId: string;
   workdir: string;
@@ -52,7 +54,7 @@ export class RemotionEngine {
   private stop!: (code: number) => void;
 
   constructor(private readonly options: EngineOptions) {
-    this.link = new HubLink(options.hubUrl);
+    this.link = new HubLink(options.hubUrl, options.hubSocket);
     this.scratchDir = fs.mkdtempSync(path.join(os.tmpdir(), 'atelier-remotion-'));
     this.renderer = new Renderer({
       browserExecutable: options.browserExecutable,

@@ -19,12 +19,29 @@ export class HubLink {
   onNotification: NotificationHandler = () => undefined;
   onClose: (code: number, reason: string) => void = () => undefined;
 
-  constructor(private readonly url: string) {}
+  /**
+   * `socketPath`: the hub's Unix socket (ATELIER_HUB_SOCKET), used instead of TCP with the path and
+   * Host of `url`, as docs/protocol.md asks.
+   */
+  constructor(
+    private readonly url: string,
+    private readonly socketPath = '',
+  ) {}
 
   /** Opens the WebSocket; resolves once it is open. */
   connect(timeoutMs = 15_000): Promise<void> {
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(this.url, { maxPayload: 64 * 1024 * 1024, handshakeTimeout: timeoutMs });
+      const options = { maxPayload: 64 * 1024 * 1024, handshakeTimeout: timeoutMs };
+      let socket: WebSocket;
+      if (this.socketPath) {
+        const target = new URL(this.url);
+        socket = new WebSocket(`ws+unix://${this.socketPath}:${target.pathname}${target.search}`, {
+          ...options,
+          headers: { Host: target.host },
+        });
+      } else {
+        socket = new WebSocket(this.url, options);
+      }
       this.socket = socket;
       socket.once('open', () => resolve());
       socket.once('error', (error) => reject(error));

@@ -1,5 +1,6 @@
 // Entry point the hub runs (config/atelier.toml): node engines/remotion/dist/src/main.js.
-// Environment (DESIGN §12): ATELIER_HUB_URL, ATELIER_ENGINE_TOKEN, ATELIER_SESSION_ID, ATELIER_WORKDIR.
+// Environment (DESIGN §12): ATELIER_HUB_URL, ATELIER_ENGINE_TOKEN, ATELIER_SESSION_ID, ATELIER_WORKDIR,
+// and ATELIER_HUB_SOCKET when the hub listens for engines on a Unix socket.
 // Options: --no-preview (no Vite server), --chromium PATH (default $ATELIER_CHROMIUM or /usr/bin/chromium).
 // Exit codes: 0 after engine/shutdown, 2 bad setup, 3 hello refused, 4 the hub went away.
 
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
   const engineDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
   const engine = new RemotionEngine({
     hubUrl,
+    hubSocket: process.env.ATELIER_HUB_SOCKET ?? '',
     token: process.env.ATELIER_ENGINE_TOKEN ?? '',
     sessionId: process.env.ATELIER_SESSION_ID ?? '',
     workdir,

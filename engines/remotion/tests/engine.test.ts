@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FakeHub, RpcFailure, makeProject, startEngine, type EngineProcess } from './support/fake_hub.js';
@@ -280,5 +281,26 @@ describe('the Remotion engine', () => {
   it('exits 0 after engine/shutdown', async () => {
     await hub.request('engine/shutdown', {});
     assert.equal(await engine.exited, 0);
+  });
+});
+
+describe('the Remotion engine on a Unix socket', () => {
+  it('connects through ATELIER_HUB_SOCKET instead of TCP, with the URL\'s path', { timeout: 60_000 }, async () => {
+    const hub = new FakeHub();
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'remotion-socket-'));
+    const project = makeProject();
+    const url = await hub.listen(path.join(directory, 'hub.sock'));
+    const engine = startEngine(url, project, 'pool-socket', ['--no-preview'], { ATELIER_HUB_SOCKET: path.join(directory, 'hub.sock') });
+    try {
+      await hub.until(() => hub.notification('tools/update'), 'tools/update over the socket', 30_000);
+      assert.equal(hub.upgradePath, '/ws/engine');
+      await hub.request('engine/shutdown', {});
+      assert.equal(await engine.exited, 0);
+    } finally {
+      engine.child.kill('SIGKILL');
+      await hub.close();
+      fs.rmSync(directory, { recursive: true, force: true });
+      fs.rmSync(project, { recursive: true, force: true });
+    }
   });
 });

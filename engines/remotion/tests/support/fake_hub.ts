@@ -4,6 +4,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,16 +27,28 @@ export class FakeHub {
   readonly notifications: Message[] = [];
   hello: Message | null = null;
   private server!: WebSocketServer;
+  private http: Server | null = null;
+  /** The request path of the engine's WebSocket upgrade. */
+  upgradePath = '';
   private socket: WebSocket | null = null;
   private nextId = 1000;
   private pending = new Map<number, { resolve: (value: any) => void; reject: (error: Error) => void }>();
   private waiters: Array<() => void> = [];
   closed = false;
 
-  async listen(): Promise<string> {
-    this.server = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: 64 * 1024 * 1024 });
-    await new Promise<void>((resolve) => this.server.once('listening', () => resolve()));
-    this.server.on('connection', (socket) => {
+  /** Listens on loopback TCP, or on the Unix socket `socketPath`; returns the /ws/engine URL. */
+  async listen(socketPath = ''): Promise<string> {
+    if (socketPath) {
+      const http = createServer();
+      await new Promise<void>((resolve) => http.listen(socketPath, () => resolve()));
+      this.http = http;
+      this.server = new WebSocketServer({ server: http, maxPayload: 64 * 1024 * 1024 });
+    } else {
+      this.server = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: 64 * 1024 * 1024 });
+      await new Promise<void>((resolve) => this.server.once('listening', () => resolve()));
+    }
+    this.server.on('connection', (socket, request) => {
+      this.upgradePath = request.url ?? '';
       this.socket = socket;
       this.closed = false;
       socket.on('message', (data) => this.receive(JSON.parse(data.toString()) as Message));
@@ -44,6 +57,9 @@ export class FakeHub {
         this.wake();
       });
     });
+    if (socketPath) {
+      return 'ws://127.0.0.1:9/ws/engine'; // nothing listens there: the socket must be used
+    }
     return `ws://127.0.0.1:${(this.server.address() as AddressInfo).port}/ws/engine`;
   }
 
@@ -121,6 +137,9 @@ export class FakeHub {
   async close(): Promise<void> {
     this.socket?.terminate();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    if (this.http) {
+      await new Promise<void>((resolve) => this.http!.close(() => resolve()));
+    }
   }
 }
 
@@ -134,7 +153,7 @@ export function makeProject(prefix = 'remotion-project-'): string {
 export type EngineProcess = { child: ChildProcess; exited: Promise<number | null>; stderr: () => string };
 
 /** Starts dist/src/main.js the way the hub does. */
-export function startEngine(hubUrl: string, workdir: string, sessionId: string, extraArgs: string[] = []): EngineProcess {
+export function startEngine(hubUrl: string, workdir: string, sessionId: string, extraArgs: string[] = [], env: Record<string, string> = {}): EngineProcess {
   const child = spawn(process.execPath, [path.join(engineDir, 'dist', 'src', 'main.js'), ...extraArgs], {
     cwd: workdir,
     env: {
@@ -143,6 +162,7 @@ export function startEngine(hubUrl: string, workdir: string, sessionId: string, 
       ATELIER_ENGINE_TOKEN: 'launch-test',
       ATELIER_SESSION_ID: sessionId,
       ATELIER_WORKDIR: workdir,
+      ...env,
     },
     stdio: ['ignore', 'inherit', 'pipe'],
   });

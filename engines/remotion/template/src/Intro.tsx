@@ -27,7 +27,7 @@ const Logo: React.FC = () => {
   // A spring from 0 to 1: the logo pops in during the first second.
   const scale = spring({ frame, fps, config: { damping: 12 } });
   return (
-    <AbsoluteFill style={{ justifyContent: 'center', alignItems: 'center' }}>
+    <AbsoluteFill style={{ justifyContent: 'center', alignItems: 'center', top: -110 }}>
       <Img src={staticFile('logo.svg')} style={{ width: 220, transform: `scale(${scale})` }} />
     </AbsoluteFill>
   );
@@ -39,7 +39,7 @@ const Title: React.FC<{ text: string }> = ({ text }) => {
   const opacity = interpolate(frame, [0, 20], [0, 1], { extrapolateRight: 'clamp' });
   const y = interpolate(frame, [0, 20], [40, 0], { extrapolateRight: 'clamp' });
   return (
-    <AbsoluteFill style={{ justifyContent: 'center', alignItems: 'center', top: 260 }}>
+    <AbsoluteFill style={{ justifyContent: 'center', alignItems: 'center', top: 110 }}>
       <h1
         style={{
           fontFamily: 'sans-serif',
@@ -60,7 +60,7 @@ const Subtitle: React.FC<{ text: string }> = ({ text }) => {
   const frame = useCurrentFrame();
   const opacity = interpolate(frame, [0, 15], [0, 1], { extrapolateRight: 'clamp' });
   return (
-    <AbsoluteFill style={{ justifyContent: 'center', alignItems: 'center', top: 400 }}>
+    <AbsoluteFill style={{ justifyContent: 'center', alignItems: 'center', top: 200 }}>
       <p style={{ fontFamily: 'sans-serif', fontSize: 40, color: '#9fb3ff', margin: 0, opacity }}>{text}</p>
     </AbsoluteFill>
   );

@@ -183,3 +183,34 @@ describe('the preview page', () => {
     assert.match(await response.text(), /<svg/);
   });
 });
+
+describe('the preview of a pooled engine', () => {
+  it('starts with project/open and is announced before project/open is answered', { timeout: 180_000 }, async () => {
+    const hub = new FakeHub();
+    const pooledTree = makeProject('remotion-pool-');
+    const sessionTree = makeProject('remotion-session-');
+    const engine = startEngine(await hub.listen(), pooledTree, 'pool-abc');
+    try {
+      await hub.until(() => hub.notification('tools/update'), 'tools/update', 60_000);
+      assert.equal(hub.notification('preview/ready'), undefined, 'no preview for a pool owner');
+      const before = hub.notifications.length;
+      const opening = hub.request('project/open', { workdir: sessionTree, session_id: 'sess-pooled', project_id: 'p1' });
+      const id = hub.lastRequestId;
+      await opening;
+      const ready = hub.notification('preview/ready', before);
+      assert.ok(ready, 'preview/ready after project/open');
+      assert.equal(ready.params.path, '/preview/sess-pooled/');
+      const index = hub.notifications.indexOf(ready);
+      assert.ok(index < hub.answeredAfter.get(id)!, 'preview/ready arrived before the answer');
+      const page = await fetch(`http://127.0.0.1:${ready.params.port}/preview/sess-pooled/`);
+      assert.equal(page.status, 200);
+      assert.match(await page.text(), /@vite\/client/);
+    } finally {
+      await hub.request('engine/shutdown', {}).catch(() => undefined);
+      await engine.exited;
+      await hub.close();
+      fs.rmSync(pooledTree, { recursive: true, force: true });
+      fs.rmSync(sessionTree, { recursive: true, force: true });
+    }
+  });
+});

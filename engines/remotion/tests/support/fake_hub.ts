@@ -32,6 +32,8 @@ export class FakeHub {
   upgradePath = '';
   private socket: WebSocket | null = null;
   private nextId = 1000;
+  /** The id of the last request sent. */
+  lastRequestId = 0;
   private pending = new Map<number, { resolve: (value: any) => void; reject: (error: Error) => void }>();
   private waiters: Array<() => void> = [];
   closed = false;
@@ -80,6 +82,7 @@ export class FakeHub {
     } else if (message.method) {
       this.notifications.push(message);
     } else if (typeof message.id === 'number' && this.pending.has(message.id)) {
+      this.answeredAfter.set(message.id, this.notifications.length);
       const waiting = this.pending.get(message.id)!;
       this.pending.delete(message.id);
       if (message.error) {
@@ -116,8 +119,12 @@ export class FakeHub {
     return this.notifications.slice(after).find((message) => message.method === method);
   }
 
+  /** How many notifications had arrived when the answer to each request id arrived. */
+  readonly answeredAfter = new Map<number, number>();
+
   request(method: string, params: unknown): Promise<any> {
     const id = this.nextId++;
+    this.lastRequestId = id;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.send({ jsonrpc: '2.0', id, method, params });

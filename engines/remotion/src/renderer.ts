@@ -1,17 +1,50 @@
 // Renders through @remotion/renderer with one browser kept open for the engine's life and one
 // webpack bundle reused until a source file changes (a fingerprint of paths, sizes and mtimes).
+// Bundles are built in a child process, so webpack's memory is returned after each build.
 
+import { fork } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { HeadlessBrowser, LogLevel } from '@remotion/renderer';
 import type { VideoConfig } from 'remotion';
+import type { BundleReply, BundleRequest } from './bundle_child.js';
 import { RpcError, cancelledError, toolError } from './rpc_error.js';
 
-// webpack and the renderer take ~0.5 s each to load: loaded on first use, after the engine has
-// said hello, so that a start is not held up by them.
+// The renderer takes ~0.5 s to load: loaded on first use, after the engine has said hello, so
+// that a start is not held up by it. webpack runs in a child process (bundle_child.ts).
 const renderer = () => import('@remotion/renderer');
-const bundler = () => import('@remotion/bundler');
+const kBundleChild = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bundle_child.js');
+
+/** Runs one webpack build in a child process; resolves with the bundle's directory. */
+function bundleInChild(request: BundleRequest): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = fork(kBundleChild, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    let stderr = '';
+    let answered = false;
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-8000);
+    });
+    child.once('message', (message: BundleReply) => {
+      answered = true;
+      if (message.ok) {
+        resolve(message.serveUrl);
+      } else {
+        const error = new Error(message.message);
+        error.stack = message.stack ?? message.message;
+        reject(error);
+      }
+    });
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      if (!answered) {
+        reject(new Error(`the bundler exited (${signal ?? code}) without a result${stderr ? `: ${stderr}` : ''}`));
+      }
+    });
+    child.send(request);
+  });
+}
 
 /** Files that never change what a bundle contains. */
 const kNotSources = new Set(['node_modules', '.git', 'renders', '.atelier', 'out']);
@@ -96,7 +129,6 @@ export class Renderer {
 
   /** Starts the browser now (warm-up), so that the first render does not pay for it. */
   warmUp(): Promise<unknown> {
-    bundler().catch(() => undefined);
     return this.ensureBrowser();
   }
 
@@ -159,13 +191,11 @@ export class Renderer {
     const publicDir = path.join(this.workdir, 'public');
     let serveUrl: string;
     try {
-      const { bundle } = await bundler();
-      serveUrl = await bundle({
+      serveUrl = await bundleInChild({
         entryPoint: entryPointOf(this.workdir),
         rootDir: this.workdir,
         outDir: directory,
         publicDir: fs.existsSync(publicDir) ? publicDir : null,
-        enableCaching: true,
       });
     } catch (error) {
       fs.rmSync(directory, { recursive: true, force: true });

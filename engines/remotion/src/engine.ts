@@ -34,6 +34,9 @@ export type EngineOptions = {
 
 type ToolHandler = (args: Record<string, unknown>, callId: string) => Promise<ToolResult>;
 
+/** Tools that change the working tree (manifest `mutates` not false). */
+const kChangesTheProject = new Set(['write_file', 'edit_file', 'delete_file']);
+
 /** Pooled engines are launched for an owner "pool-<uuid>", not for a session. */
 export function isSessionId(id: string): boolean {
   return id !== '' && !id.startsWith('pool-');
@@ -60,6 +63,7 @@ export class RemotionEngine {
       browserExecutable: options.browserExecutable,
       scratchDir: path.join(this.scratchDir, 'render'),
       logLevel: 'error',
+      onCompositions: () => this.sendScene(),
     });
     this.tools = this.toolTable();
     this.stopped = new Promise((resolve) => (this.stop = resolve));
@@ -112,6 +116,7 @@ export class RemotionEngine {
     // The tree is ready (node_modules linked) before the hub can call a tool.
     this.bindWorkdir(this.options.workdir);
     this.link.notify('tools/update', { addons: this.manifests() });
+    this.sendScene();
     if (isSessionId(this.options.sessionId)) {
       this.sessionId = this.options.sessionId;
       await this.startPreview();
@@ -167,6 +172,37 @@ export class RemotionEngine {
       const message = error instanceof Error ? error.message : String(error);
       this.options.log(`the preview server did not start: ${message}`);
       this.link.notify('preview/error', { message: `the preview server did not start: ${message}` });
+    }
+  }
+
+  /**
+   * The compact picture of the project the agent's system prompt carries (scene/changed): the
+   * files, the compositions as last evaluated, the rendered videos.
+   */
+  sceneSummary(): Record<string, unknown> {
+    if (!this.workdir) {
+      return { project: null };
+    }
+    const files = (listFiles(this.fileContext(), {}).data as { files: Array<{ path: string }> }).files
+      .map((file) => file.path)
+      .filter((file) => !file.startsWith('renders/'));
+    const rendersDir = path.join(this.workdir, 'renders');
+    const renders = fs.existsSync(rendersDir)
+      ? fs.readdirSync(rendersDir).filter((file) => !file.startsWith('.')).map((file) => `renders/${file}`)
+      : [];
+    return {
+      files: files.slice(0, 200),
+      more_files: Math.max(0, files.length - 200),
+      compositions: this.renderer.known,
+      renders,
+    };
+  }
+
+  private sendScene(): void {
+    try {
+      this.link.notify('scene/changed', { summary: this.sceneSummary() });
+    } catch (error) {
+      this.options.log(`scene summary failed: ${String(error)}`);
     }
   }
 
@@ -232,6 +268,7 @@ export class RemotionEngine {
     } else if (this.preview) {
       this.link.notify('preview/ready', { port: this.preview.port, path: this.preview.basePath });
     }
+    setImmediate(() => this.sendScene());
     return { workdir: this.workdir, opened: fs.existsSync(path.join(this.workdir, 'src')) ? 'src' : null, ms: Date.now() - started };
   }
 
@@ -247,7 +284,14 @@ export class RemotionEngine {
     }
     const callId = String(params.call_id ?? '');
     const args = (params.arguments ?? {}) as Record<string, unknown>;
-    return handler(args, callId);
+    const result = await handler(args, callId);
+    if (kChangesTheProject.has(name) || name === 'render_video') {
+      // As the Blender engine does: the result carries the new summary, then scene/changed.
+      const summary = this.sceneSummary();
+      setImmediate(() => this.link.notify('scene/changed', { summary }));
+      return { ...result, scene: summary };
+    }
+    return result;
   }
 
   private fileContext(): FileContext {

@@ -56,6 +56,8 @@ export type RendererOptions = {
   browserExecutable: string;
   scratchDir: string;
   logLevel: LogLevel;
+  /** Called whenever the compositions of a new bundle have been evaluated. */
+  onCompositions?: (compositions: CompositionInfo[]) => void;
 };
 
 export type VideoProgress = { done: number; total: number; encoded: number; progress: number; stage: string };
@@ -116,6 +118,8 @@ export class Renderer {
   private bundleCount = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private workdir = '';
+  /** The compositions of the last bundle evaluated (possibly older than the sources). */
+  known: CompositionInfo[] | null = null;
 
   constructor(private readonly options: RendererOptions) {
     fs.mkdirSync(options.scratchDir, { recursive: true });
@@ -125,6 +129,7 @@ export class Renderer {
   setWorkdir(workdir: string): void {
     this.workdir = workdir;
     this.bundled = null;
+    this.known = null;
   }
 
   /** Starts the browser now (warm-up), so that the first render does not pay for it. */
@@ -218,6 +223,8 @@ export class Renderer {
           puppeteerInstance: await this.ensureBrowser(),
           logLevel: this.options.logLevel,
         });
+        this.known = bundled.compositions.map(({ id, durationInFrames, fps, width, height }) => ({ id, durationInFrames, fps, width, height }));
+        this.options.onCompositions?.(this.known);
       } catch (error) {
         await this.checkBrowser(error);
         throw toolError(`the compositions could not be evaluated:\n${describe(error)}`);

@@ -233,6 +233,24 @@ describe('the Remotion engine', () => {
     assert.deepEqual(result.data.renders, ['renders/Intro.mp4']);
   });
 
+  it('summarises the project for the agent: files, compositions, renders (scene/changed)', async () => {
+    const before = hub.notifications.length;
+    const written = await hub.call('files__write_file', { path: 'src/Extra.tsx', content: 'export const Extra = () => null;\n' });
+    assert.ok(written.scene.files.includes('src/Extra.tsx'), JSON.stringify(written.scene));
+    assert.deepEqual(written.scene.renders, ['renders/Intro.mp4']);
+    const changed = await hub.until(() => hub.notification('scene/changed', before), 'scene/changed');
+    assert.ok(changed.params.summary.files.includes('src/Extra.tsx'));
+    await hub.call('files__delete_file', { path: 'src/Extra.tsx' });
+    const evaluated = hub.notifications.length;
+    await hub.call('remotion__list_compositions');
+    const withCompositions = await hub.until(
+      () => hub.notifications.slice(evaluated).find((m) => m.method === 'scene/changed' && m.params.summary.compositions),
+      'scene/changed with the compositions',
+    );
+    assert.equal(withCompositions.params.summary.compositions[0].id, 'Intro');
+    assert.ok(!withCompositions.params.summary.files.includes('src/Extra.tsx'));
+  });
+
   it('answers project/save with nothing to write (tools write the tree directly)', async () => {
     const result = await hub.request('project/save', {});
     assert.deepEqual(result.files, []);

@@ -233,7 +233,7 @@ export class RemotionEngine {
         return {};
       case 'project/save':
         // Tools write straight into the working tree: there is nothing held in memory to save.
-        return { files: [], unchanged: true };
+        return { files: [], ms: 0 };
       case 'project/open':
         return this.open(params);
       case 'engine/ping':

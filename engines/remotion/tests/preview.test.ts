@@ -8,6 +8,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { FakeHub, makeProject, startEngine, type EngineProcess } from './support/fake_hub.js';
+import { PrefixProxy } from './support/proxy.js';
 
 type PreviewMessage = { source: string; type: string; [key: string]: any };
 
@@ -174,6 +175,30 @@ describe('the preview page', () => {
       assert.equal(first.composition, 'Square');
     } finally {
       await direct.close();
+    }
+  });
+
+  it('works behind a proxy on another port: the page and its hot reload use the page\'s own port', async () => {
+    const proxy = new PrefixProxy(Number(new URL(url).port));
+    const proxied = await browser.newPage();
+    try {
+      await proxy.listen();
+      const viaProxy = `http://127.0.0.1:${proxy.port}/preview/${kSession}/`;
+      const sockets: string[] = [];
+      proxied.on('websocket', (socket) => sockets.push(socket.url()));
+      await proxied.goto(viaProxy);
+      await waitForMessage(proxied, 'ready', (m) => m.type === 'ready');
+      await proxied.evaluate(() => ((window as any).__notReloaded = true));
+      await proxied.evaluate(() => window.postMessage({ source: 'atelier-app', type: 'seek', frame: 50 }, '*'));
+      await proxied.waitForSelector('h1:has-text("Edited live")', { timeout: 60_000 });
+      await hub.call('files__edit_file', { path: 'src/Intro.tsx', old_text: "title: 'Edited live'", new_text: "title: 'Through a proxy'" });
+      await proxied.waitForSelector('h1:has-text("Through a proxy")', { timeout: 60_000 });
+      assert.equal(await proxied.evaluate(() => (window as any).__notReloaded), true, 'the page was reloaded');
+      assert.ok(sockets.length > 0 && sockets.every((socket) => socket.includes(`:${proxy.port}/preview/${kSession}/`)), sockets.join(', '));
+    } finally {
+      await proxied.close();
+      await proxy.close();
+      await hub.call('files__edit_file', { path: 'src/Intro.tsx', old_text: "title: 'Through a proxy'", new_text: "title: 'Edited live'" });
     }
   });
 

@@ -302,6 +302,34 @@ describe('the Remotion engine', () => {
   });
 });
 
+describe('the Remotion engine refused by the hub', () => {
+  it('exits 3 when engine/hello is refused', { timeout: 60_000 }, async () => {
+    const hub = new FakeHub();
+    hub.refuseHello = true;
+    const project = makeProject();
+    const engine = startEngine(await hub.listen(), project, 'pool-refused', ['--no-preview']);
+    try {
+      assert.equal(await engine.exited, 3);
+      assert.match(engine.stderr(), /engine\/hello refused: unauthorized/);
+    } finally {
+      engine.child.kill('SIGKILL');
+      await hub.close();
+      fs.rmSync(project, { recursive: true, force: true });
+    }
+  });
+
+  it('exits 2 naming the variable when ATELIER_HUB_URL is missing', async () => {
+    const project = makeProject();
+    try {
+      const engine = startEngine('', project, 'pool-none', ['--no-preview']);
+      assert.equal(await engine.exited, 2);
+      assert.match(engine.stderr(), /ATELIER_HUB_URL is not set/);
+    } finally {
+      fs.rmSync(project, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the Remotion engine on a Unix socket', () => {
   it('connects through ATELIER_HUB_SOCKET instead of TCP, with the URL\'s path', { timeout: 60_000 }, async () => {
     const hub = new FakeHub();

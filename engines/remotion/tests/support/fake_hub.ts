@@ -26,6 +26,8 @@ export class RpcFailure extends Error {
 export class FakeHub {
   readonly notifications: Message[] = [];
   hello: Message | null = null;
+  /** Answer engine/hello with an error (a wrong launch token). */
+  refuseHello = false;
   private server!: WebSocketServer;
   private http: Server | null = null;
   /** The request path of the engine's WebSocket upgrade. */
@@ -78,6 +80,12 @@ export class FakeHub {
   private receive(message: Message): void {
     if (message.method === 'engine/hello') {
       this.hello = message;
+      if (this.refuseHello) {
+        // As the hub does with a wrong token: an error response, then close code 1008.
+        this.send({ jsonrpc: '2.0', id: message.id, error: { code: -32006, message: 'unauthorized: unknown launch token' } });
+        this.socket?.close(1008, 'unauthorized');
+        return;
+      }
       this.send({ jsonrpc: '2.0', id: message.id, result: { engine_id: 'e1', session_id: '', protocol: 1, hub_version: 'fake' } });
     } else if (message.method) {
       this.notifications.push(message);

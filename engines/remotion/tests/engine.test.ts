@@ -278,7 +278,12 @@ describe('the Remotion engine', () => {
   it('opens chromium again when it died', { timeout: 180_000 }, async () => {
     await hub.call('remotion__render_still', { frame: 1, scale: 0.25 });
     const browsers = descendants(engine.child.pid!).filter((pid) => {
-      const command = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      let command = '';
+      try {
+        command = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      } catch {
+        return false; // exited meanwhile (a bundler child, tsc)
+      }
       return /chrom/.test(command) && !command.includes('--type=');
     });
     assert.ok(browsers.length > 0, 'the engine keeps a browser open');

@@ -21,6 +21,7 @@ type AnyComposition = {
 };
 
 const kSource = 'atelier-preview';
+const kHotUpdateEvent = 'atelier:hot-update';
 
 function post(message: Record<string, unknown>): void {
   const target = window.parent !== window ? window.parent : window;
@@ -167,6 +168,19 @@ function Preview({ Root, generation }: { Root: React.ComponentType; generation: 
     }
   }, [compositions, info?.id, generation]);
 
+  // After every hot update the page says again what it shows (ready, timeline): an update that
+  // fixed an error inside one component re-renders it without touching the compositions.
+  useEffect(() => {
+    const onHotUpdate = () => {
+      if (compositions.length > 0 && info) {
+        post({ type: 'ready', compositions: compositions.map(infoOf), composition: info.id });
+        postTimeline();
+      }
+    };
+    window.addEventListener(kHotUpdateEvent, onHotUpdate);
+    return () => window.removeEventListener(kHotUpdateEvent, onHotUpdate);
+  }, [compositions, info?.id, postTimeline]);
+
   // Messages from the embedding app.
   useEffect(() => {
     const onMessage = (event: MessageEvent) => {
@@ -284,7 +298,10 @@ if (import.meta.hot) {
   import.meta.hot.on('vite:afterUpdate', () => {
     if (!loaded) {
       window.location.reload();
+      return;
     }
+    // React Refresh applies the new components on a short debounce after the modules ran.
+    setTimeout(() => window.dispatchEvent(new Event(kHotUpdateEvent)), 100);
   });
 }
 

@@ -285,6 +285,10 @@ export class RemotionEngine {
     const callId = String(params.call_id ?? '');
     const args = (params.arguments ?? {}) as Record<string, unknown>;
     const result = await handler(args, callId);
+    if (kChangesTheProject.has(name) && this.preview && typeof args.path === 'string') {
+      const file = path.join(this.workdir, ...args.path.split(/[\\/]/).filter((part) => part && part !== '.'));
+      this.preview.fileChanged(file, name === 'delete_file');
+    }
     if (kChangesTheProject.has(name) || name === 'render_video') {
       // As the Blender engine does: the result carries the new summary, then scene/changed.
       const summary = this.sceneSummary();

@@ -184,7 +184,27 @@ export class PreviewServer {
     return new PreviewServer(server, address.port, base);
   }
 
+  private readonly settling = new Map<string, NodeJS.Timeout>();
+
+  /**
+   * A file tool wrote (or deleted) `file`. The file watcher sees that too, but writes in quick
+   * succession can reach it as one event read between two writes; once the writes have settled
+   * the change is announced again, so the page always ends up with what is on disk.
+   */
+  fileChanged(file: string, deleted: boolean): void {
+    clearTimeout(this.settling.get(file));
+    this.settling.set(
+      file,
+      setTimeout(() => {
+        this.settling.delete(file);
+        this.server.watcher.emit(deleted ? 'unlink' : 'change', file);
+      }, 200),
+    );
+  }
+
   async close(): Promise<void> {
+    this.settling.forEach((timer) => clearTimeout(timer));
+    this.settling.clear();
     await this.server.close();
   }
 }

@@ -134,9 +134,32 @@ describe('the preview page', () => {
       old_text: "const Title: React.FC<{ text: string }> = ({ text }) => {\n",
       new_text: "const Title: React.FC<{ text: string }> = ({ text }) => {\n  if (text) throw new Error('title exploded');\n",
     });
+    // The title renders from frame 20: once the update is in, show frame 50.
+    await waitForMessage(page, 'ready after the update', (m) => m.type === 'ready', count);
+    await page.evaluate(() => window.postMessage({ source: 'atelier-app', type: 'seek', frame: 50 }, '*'));
     const error = await waitForMessage(page, 'render error', (m) => m.type === 'error' && /title exploded/.test(m.message), count);
     assert.equal(error.composition, 'Intro');
     await hub.call('files__edit_file', { path: 'src/Intro.tsx', old_text: "  if (text) throw new Error('title exploded');\n", new_text: '' });
+  });
+
+  it('says ready again when a fix inside one component module clears its error', async () => {
+    // A module that exports only a component is its own Fast Refresh boundary: fixing it does not
+    // re-run the root, so the page must report on its own that the error is gone.
+    await hub.call('files__write_file', { path: 'src/Badge.tsx', content: "export const Badge: React.FC = () => <b>badge</b>;\n" });
+    await hub.call('files__edit_file', {
+      path: 'src/Intro.tsx',
+      old_text: '      <Sequence name="Logo" durationInFrames={90}>',
+      new_text: '      <Badge />\n      <Sequence name="Logo" durationInFrames={90}>',
+    });
+    await hub.call('files__edit_file', { path: 'src/Intro.tsx', old_text: '} from \'remotion\';', new_text: "} from 'remotion';\nimport { Badge } from './Badge';" });
+    await page.waitForSelector('b:has-text("badge")', { timeout: 60_000 });
+    let count = (await messages(page)).length;
+    await hub.call('files__write_file', { path: 'src/Badge.tsx', content: "export const Badge: React.FC = () => {\n  throw new Error('badge broke');\n};\n" });
+    await waitForMessage(page, 'the badge error', (m) => m.type === 'error' && /badge broke/.test(m.message), count);
+    count = (await messages(page)).length;
+    await hub.call('files__write_file', { path: 'src/Badge.tsx', content: "export const Badge: React.FC = () => <b>badge fixed</b>;\n" });
+    await waitForMessage(page, 'ready after the fix', (m) => m.type === 'ready', count);
+    await page.waitForSelector('b:has-text("badge fixed")', { timeout: 60_000 });
   });
 
   it('reports a syntax error on first load of the page', async () => {

@@ -37,6 +37,32 @@ type ToolHandler = (args: Record<string, unknown>, callId: string) => Promise<To
 /** Tools that change the working tree (manifest `mutates` not false). */
 const kChangesTheProject = new Set(['write_file', 'edit_file', 'delete_file']);
 
+/**
+ * Removes the scratch folders (bundles, Vite's cache, ~30 MB each) of engines that were killed
+ * before they could remove their own: named atelier-remotion-<pid>-…, with that pid gone.
+ */
+export function removeStaleScratch(): void {
+  let entries: string[] = [];
+  try {
+    entries = fs.readdirSync(os.tmpdir());
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const match = /^atelier-remotion-(\d+)-/.exec(entry);
+    if (!match) {
+      continue;
+    }
+    try {
+      process.kill(Number(match[1]), 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') {
+        fs.rmSync(path.join(os.tmpdir(), entry), { recursive: true, force: true });
+      }
+    }
+  }
+}
+
 /** Pooled engines are launched for an owner "pool-<uuid>", not for a session. */
 export function isSessionId(id: string): boolean {
   return id !== '' && !id.startsWith('pool-');
@@ -58,7 +84,8 @@ export class RemotionEngine {
 
   constructor(private readonly options: EngineOptions) {
     this.link = new HubLink(options.hubUrl, options.hubSocket);
-    this.scratchDir = fs.mkdtempSync(path.join(os.tmpdir(), 'atelier-remotion-'));
+    removeStaleScratch();
+    this.scratchDir = fs.mkdtempSync(path.join(os.tmpdir(), `atelier-remotion-${process.pid}-`));
     this.renderer = new Renderer({
       browserExecutable: options.browserExecutable,
       scratchDir: path.join(this.scratchDir, 'render'),

@@ -115,6 +115,20 @@ describe('tsc output', () => {
 });
 
 describe('the engine', () => {
+  it('removes the scratch folders of engines that are gone, not of live ones', async () => {
+    const { removeStaleScratch } = await import('../src/engine.js');
+    const gone = fs.mkdtempSync(path.join(os.tmpdir(), 'atelier-remotion-999999999-'));
+    const live = fs.mkdtempSync(path.join(os.tmpdir(), `atelier-remotion-${process.pid}-`));
+    try {
+      removeStaleScratch();
+      assert.ok(!fs.existsSync(gone), 'the dead engine\'s folder is removed');
+      assert.ok(fs.existsSync(live), 'a live engine\'s folder stays');
+    } finally {
+      fs.rmSync(gone, { recursive: true, force: true });
+      fs.rmSync(live, { recursive: true, force: true });
+    }
+  });
+
   it('treats pool owners as no session', () => {
     assert.equal(isSessionId(''), false);
     assert.equal(isSessionId('pool-1234'), false);

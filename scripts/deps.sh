@@ -13,7 +13,8 @@ build_packages=(
     libsqlite3-dev libpq-dev libgit2-dev libsodium-dev
     libgtest-dev libgmock-dev libbenchmark-dev
 )
-engine_packages=(blender python3-websockets python3-numpy bubblewrap)
+# chromium: the Remotion engine renders and previews in Debian's chromium (no browser download).
+engine_packages=(blender python3-websockets python3-numpy bubblewrap chromium)
 test_packages=(procps curl postgresql ffmpeg chromium)
 
 want=("${build_packages[@]}")
@@ -35,11 +36,17 @@ for package in "${want[@]}"; do
     status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
     [[ "$status" == "install ok installed" ]] || missing+=("$package")
 done
-[[ ${#missing[@]} -eq 0 ]] && exit 0
+if [[ ${#missing[@]} -gt 0 ]]; then
+    echo "atelier: installing ${missing[*]}" >&2
+    sudo_cmd=()
+    [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo_cmd[@]}" apt-get update -qq
+    "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
 
-echo "atelier: installing ${missing[*]}" >&2
-sudo_cmd=()
-[[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
-export DEBIAN_FRONTEND=noninteractive
-"${sudo_cmd[@]}" apt-get update -qq
-"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The Remotion engine: its npm dependencies, once per machine in engines/remotion/node_modules
+# (npm ci only when the lock changed, from the npm cache when it can), and its TypeScript build.
+case "${1:-build}" in
+    test | run) "$(dirname "${BASH_SOURCE[0]}")/../engines/remotion/scripts/engine.sh" setup ;;
+esac

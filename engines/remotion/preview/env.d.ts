@@ -1,0 +1,2 @@
+// The project's entry point, resolved by the preview server's plugin (src/preview_server.ts).
+declare module 'virtual:atelier-project-entry';

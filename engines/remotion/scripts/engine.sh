@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Installs and builds the Remotion engine, and runs its tests.
+#   engines/remotion/scripts/engine.sh setup         npm ci when node_modules is missing or older than
+#                                                    package-lock.json; tsc when a source is newer than dist/
+#                                                    (and a type check of the preview page)
+#   engines/remotion/scripts/engine.sh test NAME     setup, then the node:test suite dist/tests/NAME.test.js
+# Idempotent and quick when nothing changed. The dependencies live in engines/remotion/node_modules,
+# once per machine: every project working tree links to them, so a session never runs npm.
+set -euo pipefail
+
+engine="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$engine"
+
+if ! command -v npm >/dev/null 2>&1; then
+    echo "remotion engine: npm is not installed (Node 20 or newer is needed)" >&2
+    exit 1
+fi
+
+ensure_deps() {
+    local marker="node_modules/.package-lock.json"
+    if [[ ! -f "$marker" || package-lock.json -nt "$marker" || package.json -nt "$marker" ]]; then
+        echo "remotion engine: npm ci"
+        # --prefer-offline: a machine that installed once before needs no network.
+        PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefer-offline --no-audit --no-fund --loglevel=error
+        touch "$marker"
+    fi
+}
+
+build_needed() {
+    local stamp="dist/.tsbuildinfo"
+    [[ -f "$stamp" && -f dist/src/main.js ]] || return 0
+    [[ -n "$(find src tests bench preview -newer "$stamp" \( -name '*.ts' -o -name '*.tsx' \) -print -quit 2>/dev/null)" ]] ||
+        [[ tsconfig.json -nt "$stamp" || package-lock.json -nt "$stamp" ]]
+}
+
+build() {
+    ensure_deps
+    if build_needed; then
+        echo "remotion engine: building dist/"
+        node node_modules/typescript/bin/tsc -p tsconfig.json
+        # The preview page is served by Vite, not compiled here: type-checked only.
+        node node_modules/typescript/bin/tsc -p preview/tsconfig.json
+        touch dist/.tsbuildinfo
+    fi
+}
+
+case "${1:-setup}" in
+    setup)
+        build
+        ;;
+    test)
+        [[ $# -ge 2 ]] || { echo "usage: $0 test NAME" >&2; exit 2; }
+        build
+        exec node --test --test-reporter=spec "dist/tests/$2.test.js"
+        ;;
+    *)
+        echo "usage: $0 setup | test NAME" >&2
+        exit 2
+        ;;
+esac

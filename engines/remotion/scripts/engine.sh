@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs and builds the Remotion engine, and runs its tests.
-#   engines/remotion/scripts/engine.sh setup         npm ci when node_modules is missing or older than
+#   engines/remotion/scripts/engine.sh setup         npm install (from the lock) when node_modules is missing or older than
 #                                                    package-lock.json; tsc when a source is newer than dist/
 #                                                    (and a type check of the preview page)
 #   engines/remotion/scripts/engine.sh test NAME     setup, then the node:test suite dist/tests/NAME.test.js
@@ -19,9 +19,13 @@ fi
 ensure_deps() {
     local marker="node_modules/.package-lock.json"
     if [[ ! -f "$marker" || package-lock.json -nt "$marker" || package.json -nt "$marker" ]]; then
-        echo "remotion engine: npm ci"
-        # --prefer-offline: a machine that installed once before needs no network.
-        PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefer-offline --no-audit --no-fund --loglevel=error
+        echo "remotion engine: npm install (package-lock.json)"
+        # Not `npm ci`: @remotion/renderer lists optional compositor packages for every platform,
+        # and some were never published for 4.0.529 (darwin-x64, ...), so the lock cannot name them
+        # and `npm ci` refuses it as out of sync. `npm install --no-save` installs the locked tree
+        # and leaves package-lock.json alone. --prefer-offline: a machine that installed once
+        # before needs no network.
+        PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-save --prefer-offline --no-audit --no-fund --loglevel=error
         touch "$marker"
     fi
 }

@@ -21,6 +21,15 @@ std::string clipped(std::string text, std::size_t limit) {
     return text;
 }
 
+/// Paths in the working tree as the project's own ("src/Intro.tsx"), as the file tools take them.
+std::string relative_paths(std::string text, const std::filesystem::path& workdir) {
+    const std::string prefix = workdir.string() + "/";
+    for (auto at = text.find(prefix); at != std::string::npos; at = text.find(prefix, at)) {
+        text.erase(at, prefix.size());
+    }
+    return text;
+}
+
 std::string first_line(const std::string& text) {
     return text.substr(0, text.find('\n'));
 }
@@ -46,9 +55,10 @@ void SessionManager::preview_ready(const std::shared_ptr<Session>& session, cons
 
 void SessionManager::preview_error(const std::shared_ptr<Session>& session, const nlohmann::json& params) {
     nlohmann::json error = {
-        {"message", clipped(params.value("message", std::string("preview error")), kMaxErrorMessage)}};
+        {"message", clipped(relative_paths(params.value("message", std::string("preview error")), session->workdir),
+                            kMaxErrorMessage)}};
     if (params.contains("stack") && params["stack"].is_string()) {
-        error["stack"] = clipped(params["stack"].get<std::string>(), kMaxErrorStack);
+        error["stack"] = clipped(relative_paths(params["stack"].get<std::string>(), session->workdir), kMaxErrorStack);
     }
     broadcast(session, "preview:error", error);
     if (auto agent = agent_handler(); agent && !agent->unavailable()) {
@@ -67,10 +77,11 @@ void SessionManager::report_preview_error(const std::string& user_id, const std:
         return send_error(tab, Error{ErrorCode::InvalidArgument, "preview:error needs a non-empty 'message' string"},
                           re);
     }
-    nlohmann::json error = {{"message", clipped(payload["message"].get<std::string>(), kMaxErrorMessage)}};
+    nlohmann::json error = {{"message", clipped(relative_paths(payload["message"].get<std::string>(), session->workdir),
+                                                kMaxErrorMessage)}};
     for (const char* key : {"stack", "composition"}) {
         if (payload.contains(key) && payload[key].is_string()) {
-            error[key] = clipped(payload[key].get<std::string>(), kMaxErrorStack);
+            error[key] = clipped(relative_paths(payload[key].get<std::string>(), session->workdir), kMaxErrorStack);
         }
     }
     spdlog::info("session {} (project {}): preview error: {}", short_id(session->id), short_id(session->project_id),

@@ -114,7 +114,9 @@ protected:
                           model->base_url() + "\"\n");
         project = create_project(auth());
         tab = std::make_unique<Tab>(*hub);
-        ASSERT_FALSE(start_session(*tab, project).is_null());
+        const auto started = start_session(*tab, project);
+        ASSERT_FALSE(started.is_null());
+        workdir = (hub->data_dir() / "sessions" / started["session_id"].get<std::string>() / "work").string();
     }
 
     std::string report(const std::string& message) {
@@ -156,6 +158,7 @@ protected:
     std::unique_ptr<FakeModelServer> model;
     std::unique_ptr<Tab> tab;
     std::string project;
+    std::string workdir; ///< the session's working tree, as error messages name its files
 };
 
 TEST_F(AutoFixTest, AnErrorAfterAUserTurnStartsAtMostTwoAutomaticFixes) {
@@ -172,7 +175,7 @@ TEST_F(AutoFixTest, AnErrorAfterAUserTurnStartsAtMostTwoAutomaticFixes) {
     EXPECT_EQ(user_complete["ok"], true);
 
     for (int fix = 1; fix <= 2; ++fix) {
-        EXPECT_EQ(report("SyntaxError: Unexpected token (3:7)"), "started");
+        EXPECT_EQ(report(workdir + "/src/Intro.tsx: SyntaxError: Unexpected token (3:7)"), "started");
         auto [started, complete] = next_turn();
         EXPECT_EQ(started["fix"], fix);
         EXPECT_EQ(started["max_fixes"], 2);
@@ -181,7 +184,9 @@ TEST_F(AutoFixTest, AnErrorAfterAUserTurnStartsAtMostTwoAutomaticFixes) {
         EXPECT_EQ(complete["ok"], true) << complete.dump();
         const auto prompt = last_prompt();
         EXPECT_NE(prompt.find("[Automatic fix " + std::to_string(fix) + " of 2]"), std::string::npos) << prompt;
-        EXPECT_NE(prompt.find("SyntaxError: Unexpected token (3:7)"), std::string::npos) << prompt;
+        // Paths in the error are the project's own, as the file tools take them.
+        EXPECT_NE(prompt.find("src/Intro.tsx: SyntaxError: Unexpected token (3:7)"), std::string::npos) << prompt;
+        EXPECT_EQ(prompt.find(workdir), std::string::npos) << prompt;
         EXPECT_NE(prompt.find("Composition: Main"), std::string::npos) << prompt;
     }
     // The third error after the same user turn is only shown.

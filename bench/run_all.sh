@@ -114,3 +114,8 @@ echo
 for provider in anthropic openai; do
     "$build/bench/agent_bench" --hub "$build/atelier" --provider "$provider" --turns 20
 done
+
+echo
+# Remotion (issue 9): session:ready cold/warm, render_still warm, render_video fps against
+# `npx remotion render` of the same composition in the same run (bench/remotion_bench.sh).
+ATELIER_BINARY="$build/atelier" "$root/bench/remotion_bench.sh"

@@ -18,14 +18,9 @@ void SessionManager::command(const std::string& user_id, const std::string& sess
     if (!session) {
         return send_error(tab, no_session(session_id), re);
     }
-    std::shared_ptr<engines::EngineLink> link;
-    {
-        const std::lock_guard lock(session->mutex);
-        link = session->link;
-    }
+    const auto link = ready_link(*session, tab, re);
     if (!link) {
-        return send_error(
-            tab, Error{ErrorCode::Unavailable, "the engine is not ready yet; try again when the session is ready"}, re);
+        return;
     }
     std::weak_ptr<SessionManager> weak_self = weak_from_this();
     // The caller's call id (MCP tells its progress by it), else a new one.
@@ -72,6 +67,20 @@ void SessionManager::command(const std::string& user_id, const std::string& sess
                                   });
         },
         engine_call_id);
+}
+
+std::shared_ptr<engines::EngineLink> SessionManager::ready_link(Session& session, const Tab& tab,
+                                                                const std::string& re) {
+    std::shared_ptr<engines::EngineLink> link;
+    {
+        const std::lock_guard lock(session.mutex);
+        link = session.link;
+    }
+    if (!link) {
+        send_error(
+            tab, Error{ErrorCode::Unavailable, "the engine is not ready yet; try again when the session is ready"}, re);
+    }
+    return link;
 }
 
 void SessionManager::cancel_command(const std::string& user_id, const std::string& session_id,
@@ -320,14 +329,9 @@ void SessionManager::configure_viewport(const std::string& user_id, const std::s
             params[key] = payload[key]; // the engine checks its own values
         }
     }
-    std::shared_ptr<engines::EngineLink> link;
-    {
-        const std::lock_guard lock(session->mutex);
-        link = session->link;
-    }
+    const auto link = ready_link(*session, tab, re);
     if (!link) {
-        return send_error(
-            tab, Error{ErrorCode::Unavailable, "the engine is not ready yet; try again when the session is ready"}, re);
+        return;
     }
     link->request("viewport/configure", params, std::chrono::seconds(10), [tab, re](Result<nlohmann::json> answer) {
         if (!answer) {

@@ -146,6 +146,8 @@ public:
     static void send_error(const Tab& tab, const Error& error, const std::string& re);
 
 private:
+    /// The session's engine link, or null after telling the tab the engine is not ready.
+    static std::shared_ptr<engines::EngineLink> ready_link(Session& session, const Tab& tab, const std::string& re);
     /// Moves the session's renders to the project's kept renders (the engine has stopped).
     void keep_renders(const Session& session);
     /// The engine's `preview/ready {port}`: kept for the proxy, told to the tabs.

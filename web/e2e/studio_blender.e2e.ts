@@ -115,13 +115,18 @@ describe('the studio with Blender', () => {
     await studio.shot('versions');
 
     const count = await items.count();
+    const [before] = await studio.sessions();
+    const before_restore = await studio.canvas();
     await items.nth(count - 1).getByRole('button', { name: 'Restore' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Restore' }).click();
     await page.getByRole('dialog').waitFor({ state: 'detached' });
-    // The restore is the newest version (the session's end may have saved one just before it).
+    // The restore is the newest version.
     await expect.poll(() => items.first().locator('.version-msg').textContent(), { timeout: 60_000 }).toMatch(/^Restore/);
     await studio.wait_for_ready();
-    await page.locator('.viewport .overlay').waitFor({ timeout: 60_000 });
+    // The same Blender process opened the restored version: a new frame without the monkey.
+    await expect.poll(async () => samples_changed(before_restore, await studio.canvas()), { timeout: 60_000 }).toBeGreaterThan(0);
+    const [after] = await studio.sessions();
+    expect([after?.id, after?.engine_pid]).toEqual([before?.id, before?.engine_pid]);
     await studio.shot('restored');
     // The scene line under the viewport describes the restored scene: no monkey.
     await expect.poll(() => page.locator('.scene-summary').textContent(), { timeout: 30_000 }).not.toContain('Suzanne');

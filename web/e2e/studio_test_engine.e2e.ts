@@ -131,6 +131,7 @@ describe('the studio with the C++ test engine', () => {
     await expect(items.nth(0).locator('.version-msg').textContent()).resolves.toContain('create_object');
     await expect(items.nth(1).locator('.version-msg').textContent()).resolves.toBe('Create project');
     await studio.shot('versions');
+    const [before] = await studio.sessions();
 
     await items.nth(1).getByRole('button', { name: 'Restore' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Restore' }).click();
@@ -140,9 +141,12 @@ describe('the studio with the C++ test engine', () => {
     await studio.wait_for_ready();
     await studio.shot('restored');
 
-    // The live engine has the restored scene: no cube1 any more.
+    // The live engine has the restored scene: no cube1 any more. It is the same session and
+    // engine process: the hub reopened the version in place.
     const form = await studio.open_tool('scene__list_objects');
     await expect(studio.run(form)).resolves.not.toContain('cube1');
+    const [after] = await studio.sessions();
+    expect([after?.id, after?.engine_pid]).toEqual([before?.id, before?.engine_pid]);
     await studio.shot('restored-scene-listed');
   });
 

@@ -3,15 +3,13 @@ import { restore_with_session, type RestoreSteps } from '../src/studio/restore';
 import { initial_session_view, session_reducer, type SessionAction, type SessionView } from '../src/studio/session_state';
 import { banner_for } from '../src/studio/session_banner_content';
 
-function recorder(overrides: Partial<RestoreSteps> = {}) {
+function recorder(live: boolean, overrides: Partial<RestoreSteps> = {}) {
   const calls: string[] = [];
   const steps: RestoreSteps = {
-    end_session: async () => {
-      calls.push('end');
-    },
     restore: async (rev) => {
       calls.push(`restore ${rev}`);
     },
+    live: () => live,
     start_session: () => calls.push('start'),
     ...overrides,
   };
@@ -19,30 +17,26 @@ function recorder(overrides: Partial<RestoreSteps> = {}) {
 }
 
 describe('restore_with_session', () => {
-  it('ends the live session before restoring, then starts a new one', async () => {
-    const { calls, steps } = recorder();
+  it('restores in place while a session is live: the hub reopens the version in its engine', async () => {
+    const { calls, steps } = recorder(true);
     await restore_with_session('abc123', steps);
-    expect(calls).toEqual(['end', 'restore abc123', 'start']);
+    expect(calls).toEqual(['restore abc123']);
   });
 
-  it('still restores when the session does not confirm its end', async () => {
-    const { calls, steps } = recorder({
-      end_session: async () => {
-        throw new Error('the session did not end in time');
-      },
-    });
+  it('starts a session afterwards when none is live', async () => {
+    const { calls, steps } = recorder(false);
     await restore_with_session('abc123', steps);
     expect(calls).toEqual(['restore abc123', 'start']);
   });
 
-  it('starts a new session and reports the error when the restore fails', async () => {
-    const { calls, steps } = recorder({
+  it('reports a failed restore and starts nothing', async () => {
+    const { calls, steps } = recorder(false, {
       restore: async () => {
         throw new Error('404 no version');
       },
     });
     await expect(restore_with_session('abc123', steps)).rejects.toThrow('404 no version');
-    expect(calls).toEqual(['end', 'start']);
+    expect(calls).toEqual([]);
   });
 });
 

@@ -1,28 +1,20 @@
-/// Restoring a version while an engine is live. The engine holds the scene in memory, and its next
-/// save (after any mutating command, or when the session ends) would commit that scene on top of
-/// the restore and silently undo it. So: end the session first (the hub saves and commits what
-/// the engine has, then stops it), restore, then start a new session, whose engine loads the
-/// restored files. The restore is a new version either way; nothing is lost.
+/// Restoring a version. The hub checks the restored files out into every live session of the
+/// project and has its engine open them (`project/open`), so the engine's next save cannot write
+/// the old scene over the restore: the session, its engine process and the tabs stay, and the
+/// scene line and the viewport follow the engine. Only when no session is live does the app start
+/// one, whose engine then loads the restored files. The restore is a new version either way.
 export interface RestoreSteps {
-  /// Ends the live session; resolves once it has ended (or there was none).
-  end_session(): Promise<void>;
   /// POST …/versions/{rev}/restore.
   restore(rev: string): Promise<unknown>;
-  /// Starts a fresh session for the project.
+  /// Whether a session is live (ready, busy or reconnecting) for this tab.
+  live(): boolean;
+  /// Starts a session for the project.
   start_session(): void;
 }
 
 export async function restore_with_session(rev: string, steps: RestoreSteps): Promise<void> {
-  try {
-    await steps.end_session();
-  } catch {
-    // The session did not confirm its end (dropped connection, engine already gone): the restore
-    // is still right, and the new session below replaces whatever is left.
-  }
-  try {
-    await steps.restore(rev);
-  } finally {
-    // Also after a failed restore: the old session is gone, the user needs an engine either way.
+  await steps.restore(rev);
+  if (!steps.live()) {
     steps.start_session();
   }
 }

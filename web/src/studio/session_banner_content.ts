@@ -15,7 +15,7 @@ export interface BannerContent {
 export function banner_for(view: SessionView, elapsed_ms: number): BannerContent | null {
   const { connection, status, fatal, restoring } = view;
   if (restoring !== undefined && connection.kind === 'open') {
-    return { tone: 'info', busy: true, title: `Restoring “${restoring}”…`, detail: 'the engine restarts from that version' };
+    return { tone: 'info', busy: true, title: `Restoring “${restoring}”…`, detail: 'the engine opens that version' };
   }
   if (fatal) return { tone: 'error', busy: false, title: 'The session could not start', detail: `${fatal.message} (${fatal.code})`, retry: 'Try again' };
   if (connection.kind === 'waiting') {

@@ -13,8 +13,6 @@ import { initial_session_view, session_reducer } from './session_state';
 const STALE_SESSION_CODES = new Set(['session_not_found', 'session_ended', 'session_expired', 'not_found']);
 
 const COMMAND_TIMEOUT_MS = 120_000;
-/// How long a restore waits for the old session to save and end before it goes on anyway.
-const SESSION_END_TIMEOUT_MS = 60_000;
 
 /// Wires one project's studio to the hub: a ProtocolClient on /ws/browser that (re-)attaches with
 /// `session:start`, and the two pure reducers that turn hub messages into what the panels show.
@@ -169,43 +167,24 @@ export function use_studio(project_id: string) {
   const live = useRef(false);
   live.current = view.session_id !== undefined && !['ended', 'lost'].includes(String(view.status.state));
 
-  /// Restores a version and restarts the engine from it (see studio/restore.ts for why).
+  /// Restores a version; the hub reopens it in the live engine (see studio/restore.ts).
   const restore_version = useCallback(
     async (rev: string, label: string) => {
       dispatch_view({ type: 'restoring', label });
       try {
         await restore_with_session(rev, {
-          end_session: () => {
-            if (!live.current) return Promise.resolve();
-            const ended = new Promise<void>((resolve, reject) => {
-              const timer = setTimeout(() => {
-                off();
-                reject(new Error('the session did not end in time'));
-              }, SESSION_END_TIMEOUT_MS);
-              const off = client.on_message((message) => {
-                const state = (message.payload as { state?: string } | undefined)?.state;
-                if (message.type === 'session:status' && (state === 'ended' || state === 'lost')) {
-                  clearTimeout(timer);
-                  off();
-                  resolve();
-                }
-              });
-            });
-            client.send('session:end', {});
-            return ended;
-          },
           restore: (target) => hub.restore_version(project_id, target),
+          live: () => live.current,
           start_session: () => {
             forget_session_id(project_id);
             start_session();
           },
         });
-      } catch (error) {
+      } finally {
         dispatch_view({ type: 'restore_done' });
-        throw error;
       }
     },
-    [client, project_id, start_session],
+    [project_id, start_session],
   );
 
   return {

@@ -8,17 +8,9 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root/tests/mcp_sdk"
 
-if ! command -v npm >/dev/null 2>&1; then
-    echo "mcp_sdk.sh: npm is not installed (Node 20 or newer is needed)" >&2
-    exit 1
-fi
-
-marker="node_modules/.package-lock.json"
-if [[ ! -f "$marker" || package-lock.json -nt "$marker" || package.json -nt "$marker" ]]; then
-    echo "mcp_sdk: npm ci"
-    npm ci --no-audit --no-fund --loglevel=error
-    touch "$marker"
-fi
+source "$root/scripts/npm_deps.sh"
+require_npm mcp_sdk.sh
+npm_install_locked mcp_sdk ci
 
 export ATELIER_BINARY="${ATELIER_BINARY:-$root/build/asan/atelier}"
 exec node --test --test-reporter=spec mcp_sdk.test.mjs

@@ -14,18 +14,11 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 web="$root/web"
 cd "$web"
 
-if ! command -v npm >/dev/null 2>&1; then
-    echo "web.sh: npm is not installed (Node 20 or newer is needed)" >&2
-    exit 1
-fi
+source "$root/scripts/npm_deps.sh"
+require_npm web.sh
 
 ensure_deps() {
-    local marker="node_modules/.package-lock.json"
-    if [[ ! -f "$marker" || package-lock.json -nt "$marker" || package.json -nt "$marker" ]]; then
-        echo "web: npm ci"
-        npm ci --no-audit --no-fund --loglevel=error
-        touch "$marker"
-    fi
+    npm_install_locked web ci
 }
 
 # True when anything the build reads is newer than the last build.

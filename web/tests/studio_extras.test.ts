@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { auto_fix_action_for, chat_action_for } from '../src/chat/chat_events';
+import { auto_fix_action_for, chat_actions_for } from '../src/chat/chat_events';
 import { chat_reducer, initial_chat_state, type ChatAction, type ChatState } from '../src/chat/chat_state';
 import { no_model_message } from '../src/components/chat_panel';
 import { kind_options } from '../src/components/create_project_form';
@@ -13,15 +13,12 @@ function chat_run(actions: ChatAction[], state: ChatState = initial_chat_state):
   return actions.reduce(chat_reducer, state);
 }
 
+function feed_into(start: ChatState, messages: Envelope[]): ChatState {
+  return messages.flatMap((message) => chat_actions_for(message, 0, () => false)).reduce(chat_reducer, start);
+}
+
 function feed(messages: Envelope[]): ChatState {
-  let state = initial_chat_state;
-  for (const message of messages) {
-    const auto_fix = auto_fix_action_for(message);
-    if (auto_fix) state = chat_reducer(state, auto_fix);
-    const action = chat_action_for(message, 0, () => false);
-    if (action) state = chat_reducer(state, action);
-  }
-  return state;
+  return feed_into(initial_chat_state, messages);
 }
 
 describe('automatic fix turns', () => {
@@ -220,13 +217,4 @@ describe("the hub's answers about preview errors", () => {
   });
 });
 
-function feed_into(start: ChatState, messages: Envelope[]): ChatState {
-  let state = start;
-  for (const message of messages) {
-    const auto_fix = auto_fix_action_for(message);
-    if (auto_fix) state = chat_reducer(state, auto_fix);
-    const action = chat_action_for(message, 0, () => false);
-    if (action) state = chat_reducer(state, action);
-  }
-  return state;
-}
+

@@ -11,23 +11,16 @@ set -euo pipefail
 engine="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$engine"
 
-if ! command -v npm >/dev/null 2>&1; then
-    echo "remotion engine: npm is not installed (Node 20 or newer is needed)" >&2
-    exit 1
-fi
+source "$engine/../../scripts/npm_deps.sh"
+require_npm "remotion engine"
 
 ensure_deps() {
-    local marker="node_modules/.package-lock.json"
-    if [[ ! -f "$marker" || package-lock.json -nt "$marker" || package.json -nt "$marker" ]]; then
-        echo "remotion engine: npm install (package-lock.json)"
-        # Not `npm ci`: @remotion/renderer lists optional compositor packages for every platform,
-        # and some were never published for 4.0.529 (darwin-x64, ...), so the lock cannot name them
-        # and `npm ci` refuses it as out of sync. `npm install --no-save` installs the locked tree
-        # and leaves package-lock.json alone. --prefer-offline: a machine that installed once
-        # before needs no network.
-        PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-save --prefer-offline --no-audit --no-fund --loglevel=error
-        touch "$marker"
-    fi
+    # Not `npm ci`: @remotion/renderer lists optional compositor packages for every platform, and
+    # some were never published for 4.0.529 (darwin-x64, ...), so the lock cannot name them and
+    # `npm ci` refuses it as out of sync. `npm install --no-save` installs the locked tree and
+    # leaves package-lock.json alone. --prefer-offline: a machine that installed once before
+    # needs no network.
+    PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm_install_locked "remotion engine" install --no-save --prefer-offline
 }
 
 build_needed() {

@@ -23,6 +23,17 @@ export function auto_fix_action_for(message: Envelope): ChatAction | null {
   };
 }
 
+/// Everything one hub message does to the chat, in order: the automatic-fix label first (so it
+/// stands before the turn's text), then the message's own action.
+export function chat_actions_for(message: Envelope, now: number, is_chat_request: (id: string) => boolean): ChatAction[] {
+  const actions: ChatAction[] = [];
+  const auto_fix = auto_fix_action_for(message);
+  if (auto_fix) actions.push(auto_fix);
+  const action = chat_action_for(message, now, is_chat_request);
+  if (action) actions.push(action);
+  return actions;
+}
+
 /// Which hub messages move the chat, and how. `user_ids` tells whether an `error` reply answers a
 /// chat message (otherwise it belongs to another panel, e.g. a direct command).
 export function chat_action_for(message: Envelope, now: number, is_chat_request: (id: string) => boolean): ChatAction | null {

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useReducer, useRef } from 'react';
 import { hub } from '../api/projects';
-import { auto_fix_action_for, chat_action_for } from '../chat/chat_events';
+import { chat_actions_for } from '../chat/chat_events';
 import { chat_reducer, initial_chat_state } from '../chat/chat_state';
 import type { ErrorBody, PreviewErrorPayload, SessionReadyPayload, ViewportCameraPayload } from '../protocol/messages';
 import { browser_socket_url, ProtocolClient, ProtocolError } from '../protocol/protocol_client';
@@ -58,10 +58,7 @@ export function use_studio(project_id: string) {
           }
         }
         dispatch_view({ type: 'message', message, now, ...(session_start_id.current ? { session_start_id: session_start_id.current } : {}) });
-        const auto_fix = auto_fix_action_for(message);
-        if (auto_fix) dispatch_chat(auto_fix);
-        const action = chat_action_for(message, now, (id) => chat_ids.current.has(id));
-        if (action) dispatch_chat(action);
+        for (const action of chat_actions_for(message, now, (id) => chat_ids.current.has(id))) dispatch_chat(action);
       }),
     ];
     client.start();

@@ -142,12 +142,8 @@ private:
         m_route = match->route->pattern;
         m_request.route = m_route;
         m_request.params = std::move(match->params);
-        if (match->route->access == Access::Authenticated) {
-            auto subject = m_context.authenticate(m_request);
-            if (!subject) {
-                return write(unauthorized());
-            }
-            m_request.subject = std::move(*subject);
+        if (!authorized(match->route->access)) {
+            return write(unauthorized());
         }
         try {
             match->route->handler(m_request, HttpResponder(shared_from_this()));
@@ -155,6 +151,19 @@ private:
             spdlog::error("handler for {} {} threw: {}", m_request.method, m_route, exception.what());
             // The responder was moved into the handler and has answered 500 on its way out.
         }
+    }
+
+    // Sets the request's subject when the route needs one; false when nobody is authenticated.
+    bool authorized(Access access) {
+        if (access == Access::Public) {
+            return true;
+        }
+        auto subject = m_context.authenticate(m_request);
+        if (!subject) {
+            return false;
+        }
+        m_request.subject = std::move(*subject);
+        return true;
     }
 
     static HttpResponse unauthorized() {
@@ -176,13 +185,9 @@ private:
             m_keep_alive = false;
             return write(HttpResponse::error(ErrorCode::Forbidden, "cross-origin WebSocket refused"));
         }
-        if (route->access == Access::Authenticated) {
-            auto subject = m_context.authenticate(m_request);
-            if (!subject) {
-                m_keep_alive = false;
-                return write(unauthorized());
-            }
-            m_request.subject = std::move(*subject);
+        if (!authorized(route->access)) {
+            m_keep_alive = false;
+            return write(unauthorized());
         }
         if (m_context.stopping) {
             m_keep_alive = false;
@@ -203,12 +208,8 @@ private:
             m_keep_alive = false;
             return write(HttpResponse::error(ErrorCode::Forbidden, "cross-origin request refused"));
         }
-        if (route.access == Access::Authenticated) {
-            auto subject = m_context.authenticate(m_request);
-            if (!subject) {
-                return write(unauthorized());
-            }
-            m_request.subject = std::move(*subject);
+        if (!authorized(route.access)) {
+            return write(unauthorized());
         }
         auto port = route.resolve(m_request);
         if (!port) {

@@ -101,6 +101,10 @@ echo
 "$build/bench/session_bench" --hub "$build/atelier"
 
 echo
+# One session with many tabs; 8 projects committing at once (issue 15, bench/tabs_bench.cpp).
+"$build/bench/tabs_bench" --hub "$build/atelier"
+
+echo
 # Blender through the same kind of hub, against the C++ test engine as the floor (DESIGN §8, §10).
 if command -v blender >/dev/null 2>&1; then
     /usr/bin/python3 "$root/bench/blender_bench.py" --binary "$build/atelier" --test-engine "$build/atelier_test_engine"

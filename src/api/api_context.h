@@ -11,6 +11,7 @@
 
 #include "core/config.h"
 #include "core/result.h"
+#include "store/project_locks.h"
 #include "store/project_repos.h"
 #include "store/store.h"
 
@@ -20,17 +21,20 @@ namespace atelier::api {
 /// project may have. Built once at start; outlives the server.
 ///
 /// Thread-safety: handlers run on several network threads at once. The store and ProjectRepos
-/// are thread-safe; `repo_writes` serialises commits so that two requests for one project never
-/// race for its branch (a lost race would otherwise surface as a spurious 409).
+/// are thread-safe; `project_locks` (shared with the sessions) serialises the writers of one
+/// project so that two of them never race for its branch.
 class ApiContext {
 public:
     /// `config.engines` keys plus the built-in kinds `blender` and `remotion`; a kind's template
-    /// directory is its `template` setting, if any.
-    ApiContext(store::Store& store, const Config& config);
+    /// directory is its `template` setting, if any. `locks` outlives the context.
+    ApiContext(store::Store& store, const Config& config, store::ProjectLocks& locks);
 
     [[nodiscard]] store::Store& store() { return m_store; }
     [[nodiscard]] const store::ProjectRepos& repos() const { return m_repos; }
-    [[nodiscard]] std::mutex& repo_writes() { return m_repo_writes; }
+    /// Held around every write to one project's repository (and its version rows).
+    [[nodiscard]] std::unique_lock<std::mutex> lock_project(std::string_view project_id) {
+        return m_locks.lock(project_id);
+    }
 
     /// Whether projects of `kind` can be created.
     [[nodiscard]] bool knows_kind(std::string_view kind) const;
@@ -52,7 +56,7 @@ private:
     store::Store& m_store;
     store::ProjectRepos m_repos;
     std::map<std::string, std::optional<std::filesystem::path>, std::less<>> m_kinds;
-    std::mutex m_repo_writes;
+    store::ProjectLocks& m_locks;
 };
 
 /// The commit author for a user: their name and a local, never-mailed address.

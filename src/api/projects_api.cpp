@@ -19,7 +19,7 @@ const std::string& project_id(const net::HttpRequest& request) {
 /// The first commit (the kind's template, or an empty tree) and its version row.
 Result<void> create_initial_version(ApiContext& api, const store::User& user, const store::Project& project) {
     const std::string message = "Create project";
-    std::lock_guard lock(api.repo_writes());
+    const auto lock = api.lock_project(project.id);
     auto repo =
         ATELIER_TRY(api.repos().create(project.id, api.template_of(project.kind), commit_author(user), message));
     const std::string revision = ATELIER_TRY(repo.resolve("HEAD"));
@@ -79,7 +79,7 @@ Result<net::HttpResponse> remove(ApiContext& api, const net::HttpRequest& reques
     // The rows go first: a crash in between leaves an unreferenced repository, never a project
     // whose files are gone.
     {
-        std::lock_guard lock(api.repo_writes());
+        const auto lock = api.lock_project(id);
         ATELIER_TRY(api.repos().remove(id));
     }
     if (api.on_deleted) {

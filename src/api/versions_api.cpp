@@ -46,7 +46,7 @@ Result<net::HttpResponse> restore(ApiContext& api, const net::HttpRequest& reque
     ATELIER_TRY(api.store().get_project(request.subject, id));
     const store::User user = ATELIER_TRY(api.store().get_user(request.subject));
 
-    std::lock_guard lock(api.repo_writes());
+    const auto lock = api.lock_project(id);
     auto repo = ATELIER_TRY(api.repos().open(id));
     auto target = repo.resolve(revision);
     if (!target) {

@@ -13,9 +13,11 @@
 #include "core/metrics.h"
 #include "core/timer_queue.h"
 #include "core/worker.h"
+#include "core/worker_pool.h"
 #include "engines/engine_directory.h"
 #include "engines/launch_tokens.h"
 #include "sessions/session_manager.h"
+#include "store/project_locks.h"
 #include "store/store.h"
 
 namespace atelier::app {
@@ -29,14 +31,18 @@ struct AppContext {
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
     /// name → "ok" or a short description of what is wrong; shown by GET /api/health.
     std::vector<std::pair<std::string, std::function<std::string()>>> health_checks;
+    /// One write lock per project, shared by REST and the sessions (declared before both).
+    store::ProjectLocks project_locks;
     /// The metadata store (users, projects, messages, versions), open for the hub's lifetime.
     std::unique_ptr<store::Store> store;
     /// What the REST handlers of src/api share (the store, project repos, engine kinds).
     std::unique_ptr<api::ApiContext> api;
     /// Deadlines (call timeouts, handshakes); stopped first at shutdown, before what it calls into.
     std::unique_ptr<TimerQueue> timers;
-    /// Slow background work (checkouts, commits, engine launches and stops), in order.
+    /// The warm pool's engine launches and stops.
     std::unique_ptr<Worker> worker;
+    /// Sessions' slow work (checkouts, commits, launches, stops), in order per project.
+    std::unique_ptr<WorkerPool> workers;
     /// One-time tokens that engines present in engine/hello.
     std::unique_ptr<engines::LaunchTokens> launch_tokens;
     /// The connected engines (/ws/engine).

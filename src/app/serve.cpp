@@ -91,14 +91,15 @@ int serve(const Config& config) {
     app.health_checks.emplace_back("http", [] { return std::string("ok"); });
     app.auth.attach_store(*hub_store->store, hub_store->admin.id);
     app.store = std::move(hub_store->store);
-    app.api = std::make_unique<api::ApiContext>(*app.store, config);
+    app.api = std::make_unique<api::ApiContext>(*app.store, config, app.project_locks);
     app.health_checks.emplace_back("store", [&app] {
         auto ping = app.store->ping();
         return ping ? std::string("ok") : ping.error().message;
     });
 
     app.timers = std::make_unique<TimerQueue>();
-    app.worker = std::make_unique<Worker>("atelier-worker");
+    app.worker = std::make_unique<Worker>("atelier-pool");
+    app.workers = std::make_unique<WorkerPool>("atelier-work", 4);
     app.launch_tokens = std::make_unique<engines::LaunchTokens>();
     app.engines = std::make_shared<engines::EngineDirectory>(
         *app.launch_tokens, *app.timers,
@@ -112,8 +113,8 @@ int serve(const Config& config) {
     session_options.kinds = config.engines;
     session_options.max_attempts = static_cast<int>(config.engine_max_attempts);
     app.sessions = std::make_shared<sessions::SessionManager>(
-        sessions::SessionManager::Deps{*app.store, app.api->repos(), app.api->repo_writes(), *app.engines,
-                                       *app.launch_tokens, *app.timers, *app.worker,
+        sessions::SessionManager::Deps{*app.store, app.api->repos(), app.project_locks, *app.engines,
+                                       *app.launch_tokens, *app.timers, *app.workers, *app.worker,
                                        make_engine_starter(config.engine_socket, config.data_dir)},
         session_options);
     app.sessions->attach();
@@ -180,6 +181,7 @@ int serve(const Config& config) {
     }
     hub_agent->shutdown(); // turns were cancelled with their sessions; wait for their threads
     // Nothing queued may run, and no deadline fire, into what is being torn down.
+    app.workers->stop();
     app.worker->stop();
     app.timers.reset();
     spdlog::info("stopped");

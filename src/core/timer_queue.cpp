@@ -1,5 +1,7 @@
 #include "core/timer_queue.h"
 
+#include <spdlog/spdlog.h>
+
 namespace atelier {
 
 TimerQueue::TimerQueue() : m_thread([this] { run(); }) {}
@@ -61,7 +63,14 @@ void TimerQueue::run() {
         m_deadlines.erase(next->first.second);
         m_timers.erase(next);
         lock.unlock();
-        callback();
+        // Last resort: one callback that throws must not end the thread every deadline runs on.
+        try {
+            callback();
+        } catch (const std::exception& error) {
+            spdlog::error("timer: a callback failed: {}", error.what());
+        } catch (...) {
+            spdlog::error("timer: a callback failed with an unknown exception");
+        }
         lock.lock();
     }
 }

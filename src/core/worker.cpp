@@ -56,6 +56,8 @@ void Worker::run() {
             job();
         } catch (const std::exception& error) {
             spdlog::error("worker {}: a job failed: {}", m_name, error.what());
+        } catch (...) {
+            spdlog::error("worker {}: a job failed with an unknown exception", m_name);
         }
     }
 }

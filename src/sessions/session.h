@@ -1,11 +1,14 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -13,6 +16,7 @@
 #include "engines/engine_link.h"
 #include "net/websocket.h"
 #include "sessions/engine_starter.h"
+#include "sessions/session_client.h"
 
 namespace atelier::sessions {
 
@@ -38,6 +42,21 @@ struct Session {
     std::shared_ptr<engines::EngineObserver> observer;
     std::unique_ptr<RunningEngine> process;
     std::map<std::uint64_t, std::weak_ptr<net::WebSocketConnection>> tabs;
+    /// Who each attached connection is (same keys as `tabs`), for presence and attribution.
+    std::map<std::uint64_t, ClientInfo> clients;
+    /// The version the working tree holds: checked out from, or last committed. Commits are made
+    /// against it, so a change made on an older version is a conflict, never a silent overwrite.
+    std::string base;
+    /// Starts that waited for this session to finish ending (the project's next session must
+    /// check out the version this one commits last); run once it has ended.
+    std::vector<std::function<void()>> after_end;
+    /// Conflicts kept aside so far (names the kept refs).
+    int conflicts = 0;
+    /// What changes the project runs one at a time, in arrival order, whichever client asked: a
+    /// command with its save and commit, an agent turn's commit, reopening after a restore. Each
+    /// gets `next`, which it calls exactly once when it is over (SessionManager::enqueue).
+    std::deque<std::function<void(std::function<void()> next)>> operations;
+    bool operation_running = false;
     int attempt = 0; ///< relaunches since the engine last answered a call
     TimerQueue::TimerId grace_timer = 0;
     std::chrono::system_clock::time_point started = std::chrono::system_clock::now();
@@ -53,6 +72,7 @@ struct Session {
     struct CallOwner {
         std::uint64_t tab_id = 0; ///< the tab whose command it is; 0 for the agent's calls
         nlohmann::json tags;
+        bool cancelled = false; ///< cancelled while waiting for its turn: it never reaches the engine
     };
     std::map<std::string, CallOwner> calls;
 };

@@ -1,6 +1,8 @@
 // SessionManager, the work on a live session: commands, saves and commits, what REST does to
 // the project, and the agent hooks.
 
+#include <atomic>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -22,17 +24,62 @@ void SessionManager::command(const std::string& user_id, const std::string& sess
     if (!link) {
         return;
     }
-    std::weak_ptr<SessionManager> weak_self = weak_from_this();
     // The caller's call id (MCP tells its progress by it), else a new one.
     const std::string engine_call_id = call_id.empty() ? new_uuid() : call_id;
+    const nlohmann::json by = client_of(*session, tab);
+    // Tracked from now: a command waiting for its turn can be cancelled too.
     track_call(session, engine_call_id, {{"request_id", re}, {"tool", tool}}, tab ? tab->id() : 0);
+    // Changes run in one order; a read-only tool (a render, a screenshot, a listing) changes
+    // nothing that a save could lose, so it runs at once, beside them. An unknown tool goes
+    // straight to the link too, which answers it with the list of valid names.
+    const auto declared = link->tools().find(tool);
+    if (!declared || !declared->spec.mutates) {
+        return run_command(session, tool, arguments, tab, re, engine_call_id, by, [] {});
+    }
+    enqueue(session, [weak_self = weak_from_this(), session, tool, arguments, tab, re, engine_call_id,
+                      by](std::function<void()> next) {
+        auto self = weak_self.lock();
+        if (!self) {
+            return next();
+        }
+        self->run_command(session, tool, arguments, tab, re, engine_call_id, by, std::move(next));
+    });
+}
+
+void SessionManager::run_command(const std::shared_ptr<Session>& session, const std::string& tool,
+                                 const nlohmann::json& arguments, const Tab& tab, const std::string& re,
+                                 const std::string& engine_call_id, const nlohmann::json& by,
+                                 std::function<void()> next) {
+    bool cancelled = false;
+    std::shared_ptr<engines::EngineLink> link;
+    {
+        const std::lock_guard lock(session->mutex);
+        link = session->link;
+        const auto tracked = session->calls.find(engine_call_id);
+        cancelled = tracked == session->calls.end() || tracked->second.cancelled;
+    }
+    if (cancelled || !link) {
+        untrack_call(session, engine_call_id);
+        nlohmann::json payload{{"ok", false}, {"tool", tool}, {"by", by}};
+        payload["error"] = cancelled ? nlohmann::json{{"code", "cancelled"}, {"message", "cancelled before it ran"}}
+                                     : nlohmann::json{{"code", "engine_lost"},
+                                                      {"message", "the engine went away before the command ran"}};
+        if (cancelled) {
+            payload["cancelled"] = true;
+        }
+        send(tab, "command:result", payload, re);
+        return next();
+    }
+    std::weak_ptr<SessionManager> weak_self = weak_from_this();
+    const std::string label = tool_label(tool, arguments);
     link->call(
         tool, arguments,
-        [weak_self, session, tab, re, tool, engine_call_id](Result<engines::ToolCallResult> result) {
+        [weak_self, session, tab, re, tool, engine_call_id, by, label,
+         next = std::move(next)](Result<engines::ToolCallResult> result) mutable {
             untrack_call(session, engine_call_id);
             auto self = weak_self.lock();
             if (!self) {
-                return;
+                return next();
             }
             if (!result) {
                 nlohmann::json payload{
@@ -42,7 +89,9 @@ void SessionManager::command(const std::string& user_id, const std::string& sess
                 if (!result.error().details.empty()) {
                     payload["error"]["details"] = nlohmann::json::parse(result.error().details, nullptr, false);
                 }
-                return send(tab, "command:result", payload, re);
+                payload["by"] = by;
+                send(tab, "command:result", payload, re);
+                return next();
             }
             {
                 const std::lock_guard lock(session->mutex);
@@ -52,19 +101,32 @@ void SessionManager::command(const std::string& user_id, const std::string& sess
                                    {"tool", tool},
                                    {"content", result->content},
                                    {"data", result->data},
-                                   {"duration_ms", result->duration_ms}};
+                                   {"duration_ms", result->duration_ms},
+                                   {"by", by}};
             if (!result->mutates) {
-                return send(tab, "command:result", payload, re);
+                send(tab, "command:result", payload, re);
+                return next();
             }
-            self->save_and_commit(session, "tool " + tool,
-                                  [self, session, tab, re, payload](Result<std::string> revision) mutable {
-                                      if (revision) {
-                                          payload["version"] = *revision;
-                                      } else {
-                                          payload["save_error"] = revision.error().message;
-                                      }
-                                      send(tab, "command:result", payload, re);
-                                  });
+            self->save_and_commit_now(
+                session, label,
+                [self, session, tab, re, payload, by, tool,
+                 next = std::move(next)](Result<std::string> revision) mutable {
+                    if (revision) {
+                        payload["version"] = *revision;
+                    } else {
+                        payload["save_error"] = revision.error().message;
+                        payload["save_error_code"] = error_code_name(revision.error().code);
+                    }
+                    send(tab, "command:result", payload, re);
+                    // Every other client sees what this one changed (its own tab has the result).
+                    nlohmann::json activity{{"tool", tool}, {"by", by}, {"ok", revision.has_value()}};
+                    if (revision) {
+                        activity["version"] = *revision;
+                    }
+                    self->broadcast_except(session, tab, "command:activity", activity);
+                    next();
+                },
+                by);
         },
         engine_call_id);
 }
@@ -94,15 +156,17 @@ void SessionManager::cancel_command(const std::string& user_id, const std::strin
     {
         const std::lock_guard lock(session->mutex);
         link = session->link;
-        for (const auto& [id, owner] : session->calls) {
+        for (auto& [id, owner] : session->calls) {
             // Request ids are chosen by each tab: only this tab's command of that id.
             if (owner.tab_id == tab->id() && owner.tags.value("request_id", "") == request_id) {
                 call_id = id;
+                owner.cancelled = true; // a command still waiting for its turn never runs
             }
         }
     }
     // The command's own command:result follows, with `cancelled`.
-    send(tab, "ack", {{"cancelled", !call_id.empty() && link && link->cancel(call_id)}}, re);
+    const bool running = !call_id.empty() && link && link->cancel(call_id);
+    send(tab, "ack", {{"cancelled", running || !call_id.empty()}}, re);
 }
 
 bool SessionManager::cancel_call(const std::string& user_id, const std::string& session_id,
@@ -112,11 +176,17 @@ bool SessionManager::cancel_call(const std::string& user_id, const std::string& 
         return false;
     }
     std::shared_ptr<engines::EngineLink> link;
+    bool waiting = false;
     {
         const std::lock_guard lock(session->mutex);
         link = session->link;
+        if (const auto it = session->calls.find(call_id); it != session->calls.end()) {
+            it->second.cancelled = true; // still queued: it never runs
+            waiting = true;
+        }
     }
-    return link && link->cancel(call_id);
+    const bool running = link && link->cancel(call_id);
+    return running || waiting;
 }
 
 void SessionManager::track_call(const std::shared_ptr<Session>& session, const std::string& call_id,
@@ -130,8 +200,63 @@ void SessionManager::untrack_call(const std::shared_ptr<Session>& session, const
     session->calls.erase(call_id);
 }
 
+void SessionManager::enqueue(const std::shared_ptr<Session>& session, Operation operation) {
+    {
+        const std::lock_guard lock(session->mutex);
+        session->operations.push_back(std::move(operation));
+        if (session->operation_running) {
+            return; // the running one's `next` starts it
+        }
+        session->operation_running = true;
+    }
+    run_operations(session);
+}
+
+void SessionManager::run_operations(const std::shared_ptr<Session>& session) {
+    Operation operation;
+    {
+        const std::lock_guard lock(session->mutex);
+        if (session->operations.empty()) {
+            session->operation_running = false;
+            return;
+        }
+        operation = std::move(session->operations.front());
+        session->operations.pop_front();
+    }
+    // `next` may be called on this stack (an operation that ends at once) or later on another
+    // thread; either way it runs the following operation exactly once.
+    auto called = std::make_shared<std::atomic<bool>>(false);
+    std::weak_ptr<SessionManager> weak_self = weak_from_this();
+    operation([weak_self, session, called] {
+        if (called->exchange(true)) {
+            return;
+        }
+        if (auto self = weak_self.lock()) {
+            self->run_operations(session);
+        }
+    });
+}
+
 void SessionManager::save_and_commit(const std::shared_ptr<Session>& session, const std::string& message,
-                                     std::function<void(Result<std::string>)> done) {
+                                     std::function<void(Result<std::string>)> done, nlohmann::json by) {
+    enqueue(session, [weak_self = weak_from_this(), session, message, done = std::move(done),
+                      by = std::move(by)](std::function<void()> next) mutable {
+        auto self = weak_self.lock();
+        if (!self) {
+            return next();
+        }
+        self->save_and_commit_now(
+            session, message,
+            [done = std::move(done), next = std::move(next)](Result<std::string> revision) {
+                done(std::move(revision));
+                next();
+            },
+            std::move(by));
+    });
+}
+
+void SessionManager::save_and_commit_now(const std::shared_ptr<Session>& session, const std::string& message,
+                                         std::function<void(Result<std::string>)> done, nlohmann::json by) {
     std::shared_ptr<engines::EngineLink> link;
     {
         const std::lock_guard lock(session->mutex);
@@ -150,45 +275,121 @@ void SessionManager::save_and_commit(const std::shared_ptr<Session>& session, co
         done(std::move(revision));
     };
     std::weak_ptr<SessionManager> weak_self = weak_from_this();
-    link->request("project/save", nlohmann::json::object(), m_options.save_timeout,
-                  [weak_self, session, message, done = std::move(done)](const Result<nlohmann::json>& saved) {
-                      auto self = weak_self.lock();
-                      if (!self) {
-                          return;
-                      }
-                      if (!saved) {
-                          spdlog::warn("session {}: save failed: {}", short_id(session->id), saved.error().message);
-                          return done(fail(saved.error()));
-                      }
-                      // A commit of a large tree takes seconds: on the worker, not this network thread.
-                      self->m_deps.worker.post(
-                          [self, session, message, done] { self->commit(session, message, done); });
-                  });
+    link->request(
+        "project/save", nlohmann::json::object(), m_options.save_timeout,
+        [weak_self, session, message, by = std::move(by), done = std::move(done)](const Result<nlohmann::json>& saved) {
+            auto self = weak_self.lock();
+            if (!self) {
+                return;
+            }
+            if (!saved) {
+                spdlog::warn("session {}: save failed: {}", short_id(session->id), saved.error().message);
+                return done(fail(saved.error()));
+            }
+            // A commit of a large tree takes seconds: on the worker, not this network thread.
+            self->m_deps.workers.post(session->project_id,
+                                      [self, session, message, by, done] { self->commit(session, message, by, done); });
+        });
 }
 
 void SessionManager::commit(const std::shared_ptr<Session>& session, const std::string& message,
-                            const std::function<void(Result<std::string>)>& done) {
+                            const nlohmann::json& by, const std::function<void(Result<std::string>)>& done) {
     auto user = m_deps.store.get_user(session->user_id);
     const store::CommitAuthor author{user ? user->name : std::string("atelier"), session->user_id + "@atelier.local"};
-    Result<store::CommitOutcome> outcome = fail(ErrorCode::Internal, "not committed");
+    std::string base;
     {
-        const std::lock_guard writes(m_deps.repo_writes);
+        const std::lock_guard lock(session->mutex);
+        base = session->base;
+    }
+    Result<store::CommitOutcome> outcome = fail(ErrorCode::Internal, "not committed");
+    Result<store::Version> recorded = fail(ErrorCode::Internal, "not recorded");
+    {
+        const auto lock = m_deps.locks.lock(session->project_id);
         auto repo = m_deps.repos.open(session->project_id);
-        outcome =
-            repo ? repo->commit(session->workdir, author, message) : Result<store::CommitOutcome>(fail(repo.error()));
+        if (!repo) {
+            return done(fail(repo.error()));
+        }
+        outcome = repo->commit(session->workdir, author, message, base);
+        if (!outcome && outcome.error().code == ErrorCode::Conflict) {
+            return done(fail(keep_conflict(session, *repo, author, message, by, outcome.error())));
+        }
+        if (!outcome) {
+            return done(fail(outcome.error()));
+        }
+        if (outcome->created) {
+            store::NewVersion version{outcome->revision, message, author.name, base};
+            recorded = m_deps.store.add_version(session->user_id, session->project_id, version);
+            if (!recorded && recorded.error().code == ErrorCode::Conflict && !base.empty()) {
+                // The repository's branch moved from `base` under this project's lock, so it is the
+                // truth; a version row that lags (a crash between a commit and its row) is repaired.
+                spdlog::warn("session {} (project {}): version rows were behind the repository ({}); recording {}",
+                             short_id(session->id), short_id(session->project_id), recorded.error().message,
+                             outcome->revision.substr(0, 10));
+                version.base.clear();
+                recorded = m_deps.store.add_version(session->user_id, session->project_id, version);
+            }
+        }
     }
-    if (!outcome) {
-        return done(fail(outcome.error()));
+    {
+        const std::lock_guard lock(session->mutex);
+        session->base = outcome->revision;
     }
-    if (outcome->created) {
-        (void)m_deps.store.add_version(session->user_id, session->project_id,
-                                       store::NewVersion{outcome->revision, message, author.name});
-        spdlog::info("session {} (project {}): version {} ({})", short_id(session->id), short_id(session->project_id),
-                     outcome->revision.substr(0, 10), message);
-        broadcast(session, "version:created",
-                  {{"rev", outcome->revision}, {"message", message}, {"author", author.name}});
+    if (!outcome->created) {
+        return done(outcome->revision);
     }
+    if (!recorded) {
+        // The commit is in the repository (nothing is lost) but the versions list will not show it:
+        // never silent.
+        spdlog::error("session {} (project {}): version {} committed but not recorded: {}", short_id(session->id),
+                      short_id(session->project_id), outcome->revision.substr(0, 10), recorded.error().message);
+        return done(
+            fail(recorded.error().code, fmt::format("the change was committed as {} but could not be recorded: {}",
+                                                    outcome->revision.substr(0, 10), recorded.error().message)));
+    }
+    spdlog::info("session {} (project {}): version {} by {} ({})", short_id(session->id), short_id(session->project_id),
+                 outcome->revision.substr(0, 10),
+                 by.is_object() ? by.value("kind", "?") + " " + by.value("id", "") : std::string("the session"),
+                 message);
+    nlohmann::json created{{"rev", outcome->revision}, {"message", message}, {"author", author.name}};
+    if (!by.is_null()) {
+        created["by"] = by;
+    }
+    broadcast(session, "version:created", created);
     done(outcome->revision);
+}
+
+Error SessionManager::keep_conflict(const std::shared_ptr<Session>& session, store::ProjectRepo& repo,
+                                    const store::CommitAuthor& author, const std::string& message,
+                                    const nlohmann::json& by, const Error& conflict) {
+    std::string base;
+    int number = 0;
+    {
+        const std::lock_guard lock(session->mutex);
+        base = session->base;
+        number = ++session->conflicts;
+    }
+    const std::string name = fmt::format("{}-{}", short_id(session->id), number);
+    auto kept =
+        repo.keep_aside(session->workdir, author, message + " (kept aside: the project had moved on)", base, name);
+    const auto head = repo.resolve("HEAD");
+    nlohmann::json payload{
+        {"message", message}, {"detail", conflict.message}, {"base", base}, {"head", head ? *head : std::string()}};
+    if (!by.is_null()) {
+        payload["by"] = by;
+    }
+    std::string text;
+    if (kept) {
+        payload["kept"] = *kept;
+        text = fmt::format("{}; the refused change is kept as version {} (restore it to bring it back)",
+                           conflict.message, kept->substr(0, 10));
+    } else {
+        text = fmt::format("{}; keeping the refused change failed too: {}", conflict.message, kept.error().message);
+    }
+    spdlog::warn("session {} (project {}): conflict: {}", short_id(session->id), short_id(session->project_id), text);
+    broadcast(session, "version:conflict", payload);
+    // The engine still holds the refused scene: it reloads the project's current version.
+    reopen_head(session, "a conflicting change was kept aside");
+    return Error{ErrorCode::Conflict, text};
 }
 
 void SessionManager::set_busy(const std::shared_ptr<Session>& session, bool busy) {
@@ -235,51 +436,65 @@ std::vector<std::shared_ptr<Session>> SessionManager::sessions_of(const std::str
 }
 
 void SessionManager::project_restored(const std::string& user_id, const std::string& project_id) {
+    // The live engine still holds the old scene and would save it over the restore.
     for (const auto& session : sessions_of(user_id, project_id)) {
-        // The live engine still holds the old scene and would save it over the restore: check the
-        // restored version out into its tree and have it open that (on the worker: a checkout).
-        m_deps.worker.post([weak_self = weak_from_this(), session] {
+        reopen_head(session, "a version was restored");
+    }
+}
+
+void SessionManager::reopen_head(const std::shared_ptr<Session>& session, const std::string& why) {
+    // Check the current version out into the session's tree and have the engine open it: an
+    // operation like a command, so it never lands between a command and that command's save.
+    enqueue(session, [weak_self = weak_from_this(), session, why](std::function<void()> next) {
+        auto manager = weak_self.lock();
+        if (!manager) {
+            return next();
+        }
+        // A checkout: on the worker.
+        const bool posted = manager->m_deps.workers.post(session->project_id, [weak_self, session, why, next] {
             auto self = weak_self.lock();
             if (!self) {
-                return;
+                return next();
             }
-            const auto restored = self->checkout_head(*session);
+            const auto checked_out = self->checkout_head(*session);
             std::shared_ptr<engines::EngineLink> link;
             {
                 const std::lock_guard lock(session->mutex);
                 link = session->link;
             }
-            if (!restored || !link) {
-                return; // a relaunch checks HEAD out anyway
+            if (!checked_out || !link) {
+                return next(); // a relaunch checks HEAD out anyway
             }
-            spdlog::info("session {} (project {}): a version was restored; reopening it in the engine",
-                         short_id(session->id), short_id(session->project_id));
-            link->request(
-                "project/open",
-                {{"workdir", session->workdir.string()},
-                 {"session_id", session->id},
-                 {"project_id", session->project_id}},
-                self->m_options.open_timeout, [weak_self, session, link](const Result<nlohmann::json>& opened) {
-                    auto again = weak_self.lock();
-                    if (!again) {
-                        return;
-                    }
-                    if (opened) {
-                        const std::lock_guard lock(session->mutex);
-                        session->saved_calls = link->mutating_calls(); // it matches HEAD now
-                        return;
-                    }
-                    // An engine that cannot reopen is relaunched from HEAD, the restore.
-                    std::uint64_t generation = 0;
-                    {
-                        const std::lock_guard lock(session->mutex);
-                        generation = session->generation;
-                    }
-                    again->on_engine_gone(session, generation,
-                                          "the engine could not open the restored version: " + opened.error().message);
-                });
+            spdlog::info("session {} (project {}): {}; reopening the current version in the engine",
+                         short_id(session->id), short_id(session->project_id), why);
+            link->request("project/open",
+                          {{"workdir", session->workdir.string()},
+                           {"session_id", session->id},
+                           {"project_id", session->project_id}},
+                          self->m_options.open_timeout,
+                          [weak_self, session, link, next](const Result<nlohmann::json>& opened) {
+                              auto again = weak_self.lock();
+                              if (again && opened) {
+                                  const std::lock_guard lock(session->mutex);
+                                  session->saved_calls = link->mutating_calls(); // it matches HEAD now
+                              } else if (again) {
+                                  // An engine that cannot reopen is relaunched from HEAD.
+                                  std::uint64_t generation = 0;
+                                  {
+                                      const std::lock_guard lock(session->mutex);
+                                      generation = session->generation;
+                                  }
+                                  again->on_engine_gone(session, generation,
+                                                        "the engine could not open the current version: " +
+                                                            opened.error().message);
+                              }
+                              next();
+                          });
         });
-    }
+        if (!posted) {
+            next();
+        }
+    });
 }
 
 void SessionManager::project_deleted(const std::string& user_id, const std::string& project_id) {
@@ -377,6 +592,22 @@ void SessionManager::cancel_turn(const std::string& user_id, const std::string& 
     agent->cancel(session, tab, re);
 }
 
+void SessionManager::broadcast_except(const std::shared_ptr<Session>& session, const Tab& except,
+                                      const std::string& type, const nlohmann::json& payload) {
+    std::vector<Tab> tabs;
+    {
+        const std::lock_guard lock(session->mutex);
+        for (const auto& [id, weak] : session->tabs) {
+            if (auto tab = weak.lock(); tab && tab != except) {
+                tabs.push_back(std::move(tab));
+            }
+        }
+    }
+    for (const auto& tab : tabs) {
+        send(tab, type, payload);
+    }
+}
+
 void SessionManager::publish(const std::shared_ptr<Session>& session, const std::string& type,
                              const nlohmann::json& payload) {
     broadcast(session, type, payload);
@@ -384,7 +615,7 @@ void SessionManager::publish(const std::shared_ptr<Session>& session, const std:
 
 void SessionManager::commit_turn(const std::shared_ptr<Session>& session, const std::string& message,
                                  std::function<void(Result<std::string>)> done) {
-    save_and_commit(session, message, std::move(done));
+    save_and_commit(session, message, std::move(done), client_json(0, agent_client()));
 }
 
 } // namespace atelier::sessions

@@ -243,12 +243,12 @@ void SessionManager::on_engine_gone(const std::shared_ptr<Session>& session, std
     }
     // Stopping waits for the process: on the worker, never on the network or monitor thread.
     std::weak_ptr<SessionManager> weak_self = weak_from_this();
-    m_deps.worker.post(
-        [weak_self, session, attempt, why, old = std::shared_ptr<RunningEngine>(std::move(old_process))] {
-            if (auto self = weak_self.lock()) {
-                self->retry_or_lose(session, attempt, why, old.get());
-            }
-        });
+    m_deps.workers.post(session->project_id, [weak_self, session, attempt, why,
+                                              old = std::shared_ptr<RunningEngine>(std::move(old_process))] {
+        if (auto self = weak_self.lock()) {
+            self->retry_or_lose(session, attempt, why, old.get());
+        }
+    });
 }
 
 void SessionManager::retry_or_lose(const std::shared_ptr<Session>& session, int attempt, const std::string& why,
@@ -272,18 +272,22 @@ void SessionManager::retry_or_lose(const std::shared_ptr<Session>& session, int 
         auto self = weak_self.lock();
         auto alive = weak.lock();
         if (self && alive) {
-            self->m_deps.worker.post([self, alive] { self->relaunch(alive); });
+            self->m_deps.workers.post(alive->project_id, [self, alive] { self->relaunch(alive); });
         }
     });
 }
 
-Result<void> SessionManager::checkout_head(const Session& session) {
-    const std::lock_guard writes(m_deps.repo_writes);
+Result<void> SessionManager::checkout_head(Session& session) {
+    const auto lock = m_deps.locks.lock(session.project_id);
     auto repo = m_deps.repos.open(session.project_id);
     if (!repo) {
         return fail(repo.error());
     }
-    return repo->checkout("HEAD", session.workdir);
+    const std::string head = ATELIER_TRY(repo->resolve("HEAD"));
+    ATELIER_TRY(repo->checkout(head, session.workdir));
+    const std::lock_guard guard(session.mutex);
+    session.base = head; // what later commits are made against
+    return {};
 }
 
 void SessionManager::relaunch(const std::shared_ptr<Session>& session) {

@@ -78,7 +78,7 @@ void SessionManager::start_pool() {
         }
         return self->m_deps.start_engine(self->launch_request(kind, id, workdir, log_file));
     };
-    m_pool = std::make_shared<EnginePool>(std::move(options), std::move(launch), m_deps.worker, m_deps.timers);
+    m_pool = std::make_shared<EnginePool>(std::move(options), std::move(launch), m_deps.pool_worker, m_deps.timers);
     m_pool->fill();
 }
 
@@ -149,6 +149,7 @@ nlohmann::json SessionManager::ready_payload(const std::shared_ptr<Session>& ses
             {"engine", engine},
             {"tools", tools},
             {"preview", preview_port == 0 ? nlohmann::json(nullptr) : nlohmann::json(preview_path(session->id))},
+            {"clients", presence(session)["clients"]},
             {"scene", scene.is_object() && scene.contains("summary") ? scene["summary"] : nlohmann::json(nullptr)}};
 }
 
@@ -193,16 +194,23 @@ void SessionManager::set_state(const std::shared_ptr<Session>& session, SessionS
     }
     spdlog::info("session {} (project {}): {}{}{}", short_id(session->id), short_id(session->project_id),
                  state_name(state), detail.empty() ? "" : ": ", detail);
+    if (state == SessionState::Lost || state == SessionState::Ended) {
+        // No longer the project's live session: the next start makes a new one.
+        m_directory->release(session->project_id, session->id);
+    }
     broadcast(session, "session:status", payload);
+    if (state == SessionState::Busy || state == SessionState::Ready) {
+        announce_presence(session); // whether an agent turn runs is part of presence
+    }
 }
 
 void SessionManager::start(const std::string& user_id, const std::string& project_id, const std::string& session_id,
-                           const Tab& tab, const std::string& re) {
+                           const Tab& tab, const std::string& re, const ClientInfo& client) {
     // A start may check out a large project and start a process: never on a network thread.
     std::weak_ptr<SessionManager> weak_self = weak_from_this();
-    const bool posted = m_deps.worker.post([weak_self, user_id, project_id, session_id, tab, re] {
+    const bool posted = m_deps.workers.post(project_id, [weak_self, user_id, project_id, session_id, tab, re, client] {
         if (auto self = weak_self.lock()) {
-            self->start_now(user_id, project_id, session_id, tab, re);
+            self->start_now(user_id, project_id, session_id, tab, re, client);
         }
     });
     if (!posted) {
@@ -211,90 +219,153 @@ void SessionManager::start(const std::string& user_id, const std::string& projec
 }
 
 void SessionManager::start_now(const std::string& user_id, const std::string& project_id, const std::string& session_id,
-                               const Tab& tab, const std::string& re) {
+                               const Tab& tab, const std::string& re, const ClientInfo& client) {
     auto project = m_deps.store.get_project(user_id, project_id);
     if (!project) {
         return send_error(tab, project.error(), re);
     }
-    // A tab watches one session: starting another leaves the previous one (its grace may begin).
-    if (const auto previous = session_for(tab, {}); !previous.empty() && previous != session_id) {
-        detach(tab);
-    }
-    std::string detail;
-    if (!session_id.empty()) {
-        auto existing = find(user_id, session_id);
-        bool usable = false;
-        if (existing && existing->project_id == project_id) {
-            const std::lock_guard lock(existing->mutex);
-            usable = existing->state != SessionState::Ended && existing->state != SessionState::Ending &&
-                     existing->state != SessionState::Lost;
-            if (usable) {
-                m_deps.timers.cancel(existing->grace_timer);
-                existing->grace_timer = 0;
-                existing->tabs[tab->id()] = tab;
-            }
+    // A tab watches one session: opening another project leaves the previous one (its grace may begin).
+    if (const auto previous = session_for(tab, {}); !previous.empty()) {
+        const auto live = m_directory->live(project_id);
+        if (!live || live->id != previous) {
+            detach(tab);
         }
-        if (usable) {
-            {
-                const std::lock_guard lock(m_mutex);
-                m_tab_sessions[tab->id()] = existing->id;
-            }
-            spdlog::info("session {} (project {}): tab {} re-attached", short_id(existing->id), short_id(project_id),
-                         tab->id());
-            SessionState state;
-            std::shared_ptr<engines::EngineLink> link;
-            {
-                const std::lock_guard lock(existing->mutex);
-                if (existing->state == SessionState::Detached) {
-                    existing->state = existing->link ? SessionState::Ready : SessionState::Starting;
-                }
-                state = existing->state;
-                link = existing->link;
-            }
-            if (link && (state == SessionState::Ready || state == SessionState::Busy)) {
-                auto payload = ready_payload(existing);
-                payload["resumed"] = true;
-                send(tab, "session:ready", payload, re);
-                return replay(existing, tab);
-            }
-            return send(tab, "session:status",
-                        {{"state", state_name(state)}, {"session_id", existing->id}, {"detail", "re-attached"}}, re);
-        }
-        detail = fmt::format("session {} is over; a new session was started", session_id);
     }
+    // The project's live session, whoever started it; else a new one (one per project).
     std::optional<PooledEngine> pooled;
-    if (m_pool) {
-        pooled = m_pool->take(project->kind);
-    }
-    auto created = create(user_id, *project, pooled ? &*pooled : nullptr);
-    if (!created) {
-        if (pooled) {
-            pooled->process->stop(m_options.stop_grace);
+    auto claim = m_directory->claim(project_id, [&]() -> Result<std::shared_ptr<Session>> {
+        if (m_pool) {
+            pooled = m_pool->take(project->kind);
         }
-        return send_error(tab, created.error(), re);
+        auto created = create(user_id, *project, pooled ? &*pooled : nullptr);
+        if (!created && pooled) {
+            pooled->process->stop(m_options.stop_grace);
+            pooled.reset();
+        }
+        return created;
+    });
+    if (!claim) {
+        return send_error(tab, claim.error(), re);
     }
-    auto session = *created;
+    auto session = claim->session;
+    if (claim->joined) {
+        bool ending = false;
+        bool ended = false;
+        auto again = [weak_self = weak_from_this(), user_id, project_id, tab, re, client] {
+            if (auto self = weak_self.lock()) {
+                self->start(user_id, project_id, {}, tab, re, client);
+            }
+        };
+        {
+            const std::lock_guard lock(session->mutex);
+            ending = session->state == SessionState::Ending;
+            ended = session->state == SessionState::Ended;
+            if (ending) {
+                // Its last version is being committed: the next session starts from it, not before.
+                session->after_end.push_back(again);
+            }
+        }
+        if (ended) {
+            return again(); // it is being released from the directory this instant: claim again
+        }
+        if (ending) {
+            return send(tab, "session:status",
+                        {{"state", "starting"},
+                         {"detail", "the project's previous session is saving; the new one starts right after"}},
+                        re);
+        }
+        return join(session, tab, re, client);
+    }
     {
         const std::lock_guard lock(session->mutex);
         session->tabs[tab->id()] = tab;
+        session->clients[tab->id()] = client;
     }
     {
         const std::lock_guard lock(m_mutex);
         m_tab_sessions[tab->id()] = session->id;
     }
-    send(tab, "session:status",
-         {{"state", "starting"},
-          {"session_id", session->id},
-          {"detail", !detail.empty() ? detail
-                     : pooled        ? "opening the project in a warm engine"
-                                     : "launching the engine"}},
-         re);
+    std::string detail = pooled ? "opening the project in a warm engine" : "launching the engine";
+    if (!session_id.empty()) {
+        detail = fmt::format("session {} is over; a new session was started", session_id);
+    }
+    spdlog::info("session {} (project {}): started by {} {}", short_id(session->id), short_id(project_id),
+                 client_kind_name(client.kind), tab->id());
+    send(tab, "session:status", {{"state", "starting"}, {"session_id", session->id}, {"detail", detail}}, re);
+    announce_presence(session);
     if (pooled) {
         return adopt(session, std::move(*pooled));
     }
     if (auto launched = launch(session); !launched) {
         set_state(session, SessionState::Lost, launched.error().message);
     }
+}
+
+void SessionManager::join(const std::shared_ptr<Session>& session, const Tab& tab, const std::string& re,
+                          const ClientInfo& client) {
+    SessionState state;
+    std::shared_ptr<engines::EngineLink> link;
+    std::size_t clients = 0;
+    {
+        const std::lock_guard lock(session->mutex);
+        m_deps.timers.cancel(session->grace_timer);
+        session->grace_timer = 0;
+        session->tabs[tab->id()] = tab;
+        session->clients[tab->id()] = client;
+        if (session->state == SessionState::Detached) {
+            session->state = session->link ? SessionState::Ready : SessionState::Starting;
+        }
+        state = session->state;
+        link = session->link;
+        clients = session->clients.size();
+    }
+    {
+        const std::lock_guard lock(m_mutex);
+        m_tab_sessions[tab->id()] = session->id;
+    }
+    spdlog::info("session {} (project {}): {} {} joined ({} client{})", short_id(session->id),
+                 short_id(session->project_id), client_kind_name(client.kind), tab->id(), clients,
+                 clients == 1 ? "" : "s");
+    if (link && (state == SessionState::Ready || state == SessionState::Busy)) {
+        auto payload = ready_payload(session);
+        payload["resumed"] = true;
+        send(tab, "session:ready", payload, re);
+        replay(session, tab);
+    } else {
+        send(tab, "session:status",
+             {{"state", state_name(state)}, {"session_id", session->id}, {"detail", "joined the project's session"}},
+             re);
+    }
+    announce_presence(session);
+}
+
+nlohmann::json SessionManager::presence(const std::shared_ptr<Session>& session) const {
+    nlohmann::json clients = nlohmann::json::array();
+    bool turn = false;
+    {
+        const std::lock_guard lock(session->mutex);
+        for (const auto& [id, client] : session->clients) {
+            clients.push_back(client_json(id, client));
+        }
+        turn = session->state == SessionState::Busy;
+    }
+    if (turn) {
+        clients.push_back(client_json(0, agent_client()));
+    }
+    return {{"session_id", session->id}, {"clients", clients}, {"agent", {{"running", turn}}}};
+}
+
+void SessionManager::announce_presence(const std::shared_ptr<Session>& session) {
+    broadcast(session, "session:presence", presence(session));
+}
+
+nlohmann::json SessionManager::client_of(Session& session, const Tab& tab) {
+    if (!tab) {
+        return client_json(0, agent_client());
+    }
+    const std::lock_guard lock(session.mutex);
+    const auto it = session.clients.find(tab->id());
+    return client_json(tab->id(), it == session.clients.end() ? ClientInfo{} : it->second);
 }
 
 Result<std::shared_ptr<Session>> SessionManager::create(const std::string& user_id, const store::Project& project,
@@ -355,14 +426,14 @@ void SessionManager::finish(const std::shared_ptr<Session>& session, const std::
         if (!self) {
             return;
         }
-        if (!self->m_deps.worker.on_worker()) {
+        if (!self->m_deps.workers.on_worker()) {
             // Stopping the engine waits for it: on the worker. Inline only if the worker is gone.
             auto stop = [weak_self, session, why] {
                 if (auto again = weak_self.lock()) {
                     again->stop_session(session, why);
                 }
             };
-            if (self->m_deps.worker.post(stop)) {
+            if (self->m_deps.workers.post(session->project_id, stop)) {
                 return;
             }
         }
@@ -406,6 +477,14 @@ void SessionManager::stop_session(const std::shared_ptr<Session>& session, const
             self->m_sessions.erase(session->id);
         }
         self->set_state(session, SessionState::Ended, why);
+        std::vector<std::function<void()>> waiting;
+        {
+            const std::lock_guard lock(session->mutex);
+            waiting.swap(session->after_end);
+        }
+        for (const auto& start : waiting) {
+            start(); // starts that arrived while this session was saving: the project's next session
+        }
     }
 }
 
@@ -426,8 +505,19 @@ void SessionManager::detach(const Tab& tab) {
     }
     std::weak_ptr<SessionManager> weak_self = weak_from_this();
     std::weak_ptr<Session> weak = session;
+    bool others = false;
+    {
+        const std::lock_guard lock(session->mutex);
+        session->tabs.erase(tab->id());
+        session->clients.erase(tab->id());
+        others = !session->tabs.empty();
+    }
+    if (others) {
+        spdlog::info("session {} (project {}): client {} left", short_id(session->id), short_id(session->project_id),
+                     tab->id());
+        return announce_presence(session);
+    }
     const std::lock_guard lock(session->mutex);
-    session->tabs.erase(tab->id());
     if (!session->tabs.empty() || session->state == SessionState::Ending || session->state == SessionState::Ended) {
         return;
     }
@@ -501,6 +591,7 @@ nlohmann::json SessionManager::list(const std::string& user_id) const {
         }
     }
     for (const auto& session : sessions) {
+        const nlohmann::json clients = presence(session)["clients"];
         const std::lock_guard lock(session->mutex);
         const auto started =
             std::chrono::duration_cast<std::chrono::milliseconds>(session->started.time_since_epoch()).count();
@@ -511,6 +602,7 @@ nlohmann::json SessionManager::list(const std::string& user_id) const {
                          {"engine_id", session->link ? session->link->info().id : ""},
                          {"engine_pid", session->process ? session->process->pid() : 0},
                          {"tabs", session->tabs.size()},
+                         {"clients", clients},
                          {"started_at_ms", started}});
     }
     return {{"items", items}};

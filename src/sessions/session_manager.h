@@ -12,11 +12,14 @@
 #include "core/config.h"
 #include "core/timer_queue.h"
 #include "core/worker.h"
+#include "core/worker_pool.h"
 #include "engines/engine_directory.h"
 #include "engines/launch_tokens.h"
 #include "sessions/agent_handler.h"
 #include "sessions/engine_pool.h"
 #include "sessions/session.h"
+#include "sessions/session_directory.h"
+#include "store/project_locks.h"
 #include "store/project_repos.h"
 #include "store/store.h"
 
@@ -47,12 +50,16 @@ public:
     struct Deps {
         store::Store& store;
         const store::ProjectRepos& repos;
-        std::mutex& repo_writes;
+        /// Held around every repository write of a project (shared with REST).
+        store::ProjectLocks& locks;
         engines::EngineDirectory& engines;
         engines::LaunchTokens& tokens;
         TimerQueue& timers;
-        /// Slow work (checkouts, commits, launches, stops) runs here, never on a network thread.
-        Worker& worker;
+        /// Slow work of a session (checkouts, commits, launches, stops) runs here, in one order per
+        /// project, never on a network or timer thread.
+        WorkerPool& workers;
+        /// The warm pool's launches and stops.
+        Worker& pool_worker;
         EngineStarter start_engine;
     };
     SessionManager(Deps deps, SessionOptions options);
@@ -67,10 +74,13 @@ public:
     [[nodiscard]] nlohmann::json pool_status() const;
 
     using Tab = std::shared_ptr<net::WebSocketConnection>;
-    /// `session:start`: re-attach `session_id` when it is this user's live session of this
-    /// project, else start a new one. Replies `session:ready` or `session:status` to the tab.
+    /// `session:start`: joins the project's live session (one per project, whoever started it:
+    /// another tab, an MCP client), else starts one. `session_id` is a hint only: a session that
+    /// is over is reported as such in the `detail` of the new one's status. Replies
+    /// `session:ready {resumed}` or `session:status` to the tab; every client gets the new
+    /// `session:presence`. `client` says who the connection is.
     void start(const std::string& user_id, const std::string& project_id, const std::string& session_id, const Tab& tab,
-               const std::string& re);
+               const std::string& re, const ClientInfo& client = {});
     /// `command:send`: runs one tool on the session's engine (`session_id` may be empty: the
     /// tab's session); replies `command:result`. `call_id`, when given, is the engine call's id
     /// (the `call_id` of its `render:progress` events), so a caller can tell its call's progress.
@@ -159,7 +169,24 @@ private:
     /// `session_id` when given, else the session this tab started or attached to.
     std::string session_for(const Tab& tab, const std::string& session_id) const;
     void start_now(const std::string& user_id, const std::string& project_id, const std::string& session_id,
-                   const Tab& tab, const std::string& re);
+                   const Tab& tab, const std::string& re, const ClientInfo& client);
+    /// Adds `tab` to a session that is already live: cancels its grace, answers `session:ready
+    /// {resumed: true}` (or its status while it starts), replays scene and frame.
+    void join(const std::shared_ptr<Session>& session, const Tab& tab, const std::string& re, const ClientInfo& client);
+    using Operation = std::function<void(std::function<void()> next)>;
+    /// Runs `operation` once the session's earlier operations are over (one order for commands
+    /// from every client, commits and reopens, so a restore can never land between a command and
+    /// its save). The operation calls `next` exactly once, from any thread, when it is done.
+    void enqueue(const std::shared_ptr<Session>& session, Operation operation);
+    /// `{clients, agent}` of the session: who is attached, whether an agent turn runs.
+    nlohmann::json presence(const std::shared_ptr<Session>& session) const;
+    /// `session:presence` to every client of the session.
+    void announce_presence(const std::shared_ptr<Session>& session);
+    /// `by` for what `tab` did in `session`: its client description (the agent when null).
+    static nlohmann::json client_of(Session& session, const Tab& tab);
+    /// After a conflict (or a restore): the project's current version into the working tree, and
+    /// the engine reopens it; a relaunch from it when the engine cannot.
+    void reopen_head(const std::shared_ptr<Session>& session, const std::string& why);
     /// A session row and its working tree (`pooled`'s directory when given, else a new one),
     /// checked out from the project's current version.
     Result<std::shared_ptr<Session>> create(const std::string& user_id, const store::Project& project,
@@ -181,20 +208,39 @@ private:
                        RunningEngine* old_process);
     void relaunch(const std::shared_ptr<Session>& session);
     /// The project's current version into the session's working tree (serialised with commits).
-    Result<void> checkout_head(const Session& session);
+    Result<void> checkout_head(Session& session);
     /// session:ready to every tab, once per engine; false when it had already gone out.
     bool announce_ready(const std::shared_ptr<Session>& session);
     void on_engine_gone(const std::shared_ptr<Session>& session, std::uint64_t generation, const std::string& why);
     void broadcast(const std::shared_ptr<Session>& session, const std::string& type, const nlohmann::json& payload);
+    /// Like broadcast, to every client but `except`.
+    void broadcast_except(const std::shared_ptr<Session>& session, const Tab& except, const std::string& type,
+                          const nlohmann::json& payload);
     void broadcast_frame(const std::shared_ptr<Session>& session, const std::string& frame);
     void set_state(const std::shared_ptr<Session>& session, SessionState state, const std::string& detail = {});
     nlohmann::json ready_payload(const std::shared_ptr<Session>& session) const;
-    /// project/save, then commit the working tree and record the version; `done` gets the revision.
+    /// project/save, then commit the working tree against the session's base and record the
+    /// version; `done` gets the revision, or Conflict when the project had moved on (the change is
+    /// kept aside, every client is told, the engine reloads the current version). `by` is who
+    /// caused it (client_json), shown on `version:created`.
     void save_and_commit(const std::shared_ptr<Session>& session, const std::string& message,
-                         std::function<void(Result<std::string>)> done);
+                         std::function<void(Result<std::string>)> done, nlohmann::json by = nullptr);
+    /// The command's turn has come: call the engine, then save and commit when it mutated.
+    void run_command(const std::shared_ptr<Session>& session, const std::string& tool, const nlohmann::json& arguments,
+                     const Tab& tab, const std::string& re, const std::string& engine_call_id, const nlohmann::json& by,
+                     std::function<void()> next);
+    /// Starts the session's next operation, or marks the queue idle.
+    void run_operations(const std::shared_ptr<Session>& session);
+    /// save_and_commit inside an operation that is already running (no second enqueue).
+    void save_and_commit_now(const std::shared_ptr<Session>& session, const std::string& message,
+                             std::function<void(Result<std::string>)> done, nlohmann::json by);
     /// The commit half of save_and_commit (on the worker).
-    void commit(const std::shared_ptr<Session>& session, const std::string& message,
+    void commit(const std::shared_ptr<Session>& session, const std::string& message, const nlohmann::json& by,
                 const std::function<void(Result<std::string>)>& done);
+    /// A refused commit: the tree kept under refs/atelier/kept/, clients told, engine reloaded.
+    Error keep_conflict(const std::shared_ptr<Session>& session, store::ProjectRepo& repo,
+                        const store::CommitAuthor& author, const std::string& message, const nlohmann::json& by,
+                        const Error& conflict);
     /// Ends a session: save + commit (when `save` and something changed since the last version),
     /// then stop_session().
     void finish(const std::shared_ptr<Session>& session, const std::string& why, bool save = true);
@@ -212,6 +258,8 @@ private:
     std::map<std::uint64_t, std::string> m_tab_sessions; ///< tab connection id → session id
     std::shared_ptr<AgentHandler> m_agent;               ///< set before serving; null: no agent
     std::shared_ptr<EnginePool> m_pool;
+    /// project → its live session (one per project).
+    std::unique_ptr<SessionDirectory> m_directory = make_local_session_directory();
 };
 
 } // namespace atelier::sessions

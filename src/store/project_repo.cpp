@@ -119,10 +119,11 @@ Result<void> check_author(const CommitAuthor& author) {
     return {};
 }
 
-/// Commits `tree_id` on top of `parent` (nullptr: a first commit) and moves the branch. libgit2
-/// refuses with GIT_EMODIFIED when the branch no longer points at `parent`: another writer won.
+/// Commits `tree_id` on top of `parent` (nullptr: a first commit) and moves `ref` (the branch by
+/// default). libgit2 refuses with GIT_EMODIFIED when the branch no longer points at `parent`:
+/// another writer won.
 Result<std::string> write_commit(git_repository* repository, const git_oid& tree_id, const git_commit* parent,
-                                 const CommitAuthor& author, std::string_view message) {
+                                 const CommitAuthor& author, std::string_view message, const char* ref = "HEAD") {
     ATELIER_TRY(check_author(author));
     git_signature* raw_signature = nullptr;
     if (const int code = git_signature_now(&raw_signature, author.name.c_str(), author.email.c_str()); code != 0) {
@@ -137,7 +138,7 @@ Result<std::string> write_commit(git_repository* repository, const git_oid& tree
     const std::string text(message);
     const git_commit* parents[] = {parent};
     git_oid commit_id;
-    const int code = git_commit_create(&commit_id, repository, "HEAD", signature.get(), signature.get(), nullptr,
+    const int code = git_commit_create(&commit_id, repository, ref, signature.get(), signature.get(), nullptr,
                                        text.c_str(), tree.get(), parent != nullptr ? 1 : 0, parents);
     if (code != 0) {
         return fail(git_failure(code, "commit"));
@@ -234,14 +235,48 @@ Result<void> ProjectRepo::checkout(std::string_view revision, const fs::path& wo
 }
 
 Result<CommitOutcome> ProjectRepo::commit(const fs::path& working_tree, const CommitAuthor& author,
-                                          std::string_view message) {
+                                          std::string_view message, std::string_view base) {
     std::lock_guard lock(*m_mutex);
     const git_oid tree_id = ATELIER_TRY(write_tree_from_directory(m_repository, working_tree));
     const CommitHandle head = ATELIER_TRY(head_commit(m_repository));
     if (head && git_oid_equal(git_commit_tree_id(head.get()), &tree_id)) {
         return CommitOutcome{hex(git_commit_id(head.get())), false};
     }
+    if (!base.empty()) {
+        const std::string head_id = head ? hex(git_commit_id(head.get())) : std::string();
+        if (head_id != base) {
+            // The tree was checked out from `base`; committing it on top of a newer HEAD would
+            // silently undo whatever made HEAD move (a restore, an upload, another hub's commit).
+            return fail(ErrorCode::Conflict,
+                        fmt::format("the project moved on: this change was made on version {}, the project is now at "
+                                    "version {}",
+                                    base.substr(0, 10), head_id.substr(0, 10)));
+        }
+    }
     return CommitOutcome{ATELIER_TRY(write_commit(m_repository, tree_id, head.get(), author, message)), true};
+}
+
+Result<std::string> ProjectRepo::keep_aside(const fs::path& working_tree, const CommitAuthor& author,
+                                            std::string_view message, std::string_view base, std::string_view name) {
+    std::lock_guard lock(*m_mutex);
+    const bool safe_name = !name.empty() && name.size() <= 64 &&
+                           name.find_first_not_of("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_") ==
+                               std::string_view::npos;
+    if (!safe_name) {
+        return fail(ErrorCode::InvalidArgument, "keep_aside: the name must be 1-64 letters, digits, '-' or '_'");
+    }
+    const git_oid tree_id = ATELIER_TRY(write_tree_from_directory(m_repository, working_tree));
+    CommitHandle parent;
+    if (!base.empty()) {
+        if (auto found = lookup_commit(m_repository, base)) {
+            parent = std::move(*found);
+        }
+    }
+    if (!parent) {
+        parent = ATELIER_TRY(head_commit(m_repository));
+    }
+    const std::string ref = fmt::format("refs/atelier/kept/{}", name);
+    return write_commit(m_repository, tree_id, parent.get(), author, message, ref.c_str());
 }
 
 Result<std::string> ProjectRepo::restore(std::string_view revision, const CommitAuthor& author,

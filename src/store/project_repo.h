@@ -106,8 +106,18 @@ public:
     [[nodiscard]] Result<void> checkout(std::string_view revision, const std::filesystem::path& working_tree);
 
     /// Commits the working tree's full state (new, changed and deleted files) on top of HEAD.
+    /// `base` is the version the tree was checked out from: when it is given and HEAD has moved
+    /// past it, nothing is committed and the answer is Conflict (a stale writer never replaces a
+    /// newer version). A tree equal to HEAD's is no change (`created` false), whatever the base.
     [[nodiscard]] Result<CommitOutcome> commit(const std::filesystem::path& working_tree, const CommitAuthor& author,
-                                               std::string_view message);
+                                               std::string_view message, std::string_view base = {});
+
+    /// Keeps a refused change: commits the working tree on top of `base` (HEAD when empty or
+    /// unknown) under `refs/atelier/kept/<name>`, leaving the branch alone. The revision returned
+    /// can be restored like any version. `name`: 1-64 letters, digits, '-' or '_'.
+    [[nodiscard]] Result<std::string> keep_aside(const std::filesystem::path& working_tree, const CommitAuthor& author,
+                                                 std::string_view message, std::string_view base,
+                                                 std::string_view name);
 
     /// A new commit on top of HEAD whose tree equals `revision`'s. Returns the new revision.
     /// An empty `message` becomes "Restore <short id>".

@@ -122,6 +122,9 @@ struct NewVersion {
     std::string revision;
     std::string message;
     std::string author;
+    /// The version this one was made on: when given, the project's current version moves only if
+    /// it still is `base` (compare-and-swap); empty: unconditionally.
+    std::string base;
 };
 
 /// `limit` 0 means the default (50); 1..500 otherwise. `cursor` is the `next_cursor` of the

@@ -293,12 +293,16 @@ Result<Version> SqlStore::add_version(std::string_view user_id, std::string_view
     std::lock_guard lock(m_mutex);
     return in_transaction(*m_database, [&]() -> Result<Version> {
         const std::int64_t now = now_ms();
-        const auto touched =
-            ATELIER_TRY(run("UPDATE projects SET current_version = ?, updated_at = ? WHERE id = ? AND owner_id = ? "
-                            "RETURNING id",
-                            {version.revision, now, std::string(project_id), std::string(user_id)}));
+        // Compare-and-swap on the current version when the writer names its base.
+        const auto touched = ATELIER_TRY(
+            run("UPDATE projects SET current_version = ?, updated_at = ? WHERE id = ? AND owner_id = ? "
+                "AND (? = '' OR current_version = ?) RETURNING id",
+                {version.revision, now, std::string(project_id), std::string(user_id), version.base, version.base}));
         if (touched.empty()) {
-            return fail(project_not_found());
+            const auto current = ATELIER_TRY(load_project(user_id, project_id));
+            return fail(ErrorCode::Conflict,
+                        fmt::format("the project moved on: this version was made on {}, the project is now at {}",
+                                    version.base.substr(0, 10), current.current_version.substr(0, 10)));
         }
         auto rows = run(fmt::format("INSERT INTO versions (project_id, revision, message, author, created_at) "
                                     "VALUES (?, ?, ?, ?, ?) RETURNING {}",

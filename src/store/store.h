@@ -100,7 +100,8 @@ public:
     // Versions -------------------------------------------------------------------------------
 
     /// Records a version and makes it the project's current version, in one transaction.
-    /// Conflict when the revision is already recorded for this project.
+    /// Conflict when the revision is already recorded for this project, or when `version.base` is
+    /// given and the current version is no longer it (another writer moved it: nothing is written).
     [[nodiscard]] virtual Result<Version> add_version(std::string_view user_id, std::string_view project_id,
                                                       const NewVersion& version) = 0;
     /// Newest first.

@@ -1,4 +1,5 @@
 #include <atomic>
+#include <stdexcept>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -37,6 +38,15 @@ TEST(TimerQueue, RunsCallbacksInDeadlineOrder) {
     wait_for(done, 3);
     const std::lock_guard lock(mutex);
     EXPECT_EQ(order, (std::vector<int>{1, 2, 3}));
+}
+
+TEST(TimerQueue, ACallbackThatThrowsDoesNotStopLaterTimers) {
+    TimerQueue timers;
+    std::atomic<int> ran{0};
+    timers.schedule(std::chrono::milliseconds(0), [] { throw std::runtime_error("a broken callback"); });
+    timers.schedule(std::chrono::milliseconds(1), [&] { ran = 1; });
+    wait_for(ran, 1);
+    EXPECT_EQ(ran.load(), 1);
 }
 
 TEST(TimerQueue, CancelledTimersNeverRun) {

@@ -365,6 +365,20 @@ private:
             return reply(id, {{"content", text_content("probed")}, {"data", probe(arguments)}});
         }
         if (tool == "create_object") {
+            const int delay = arguments.value("delay_ms", 0);
+            if (delay > 0) {
+                // A slow change (tests of ordering): progress first, so a test knows it is running.
+                send({{"jsonrpc", "2.0"},
+                      {"method", "render/progress"},
+                      {"params", {{"call_id", call_id}, {"done", 0}, {"total", 1}}}});
+                auto timer = std::make_shared<asio::steady_timer>(m_io, std::chrono::milliseconds(delay));
+                json now = arguments;
+                now.erase("delay_ms");
+                timer->async_wait([self = shared_from_this(), timer, id, call_id, now](beast::error_code) {
+                    self->call(id, {{"name", "create_object"}, {"call_id", call_id}, {"arguments", now}});
+                });
+                return;
+            }
             const std::string name = arguments.value("name", "");
             if (m_objects.contains(name)) {
                 return error(id, -32000, "an object named '" + name + "' already exists", nullptr);

@@ -202,7 +202,7 @@ TEST_F(McpStdioTest, ABrowserTabSeesTheFramesAndVersionsOfAStdioClientsCalls) {
 
     const auto created = tab.next("version:created");
     ASSERT_FALSE(created.is_null());
-    EXPECT_EQ(created["payload"]["message"], "tool scene__create_object");
+    EXPECT_EQ(created["payload"]["message"], "create_object name=from stdio");
     for (int attempt = 0; attempt < 10 && tab.frames.empty(); ++attempt) {
         (void)tab.next("no-such-type", std::chrono::seconds(1)); // collects the frames that follow
     }

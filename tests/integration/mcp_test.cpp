@@ -45,7 +45,7 @@ TEST_F(McpTest, AClientOpensAProjectCallsAnEngineToolAndGetsTheViewport) {
     ASSERT_FALSE(result["result"].value("isError", false)) << result.dump();
     EXPECT_FALSE(result["result"]["content"].empty());
     const auto versions = http_request(hub->port(), "GET", "/api/projects/" + project + "/versions", auth());
-    EXPECT_NE(versions.body.find("tool scene__create_object"), std::string::npos) << versions.body;
+    EXPECT_NE(versions.body.find("create_object name=cube"), std::string::npos) << versions.body;
 
     const json image_result = viewport(session);
     ASSERT_FALSE(image_result["result"].value("isError", false)) << image_result.dump();
@@ -82,7 +82,7 @@ TEST_F(McpTest, ABrowserTabOnTheSameSessionSeesTheClientsChangesAndFrames) {
     ASSERT_FALSE(result["result"].value("isError", false)) << result.dump();
     const auto created = tab.next("version:created");
     ASSERT_FALSE(created.is_null());
-    EXPECT_NE(created["payload"]["message"].get<std::string>().find("scene__create_object"), std::string::npos);
+    EXPECT_NE(created["payload"]["message"].get<std::string>().find("create_object"), std::string::npos);
     // Frames may follow the version; reading for a type that never comes collects them.
     for (int attempt = 0; attempt < 10 && tab.frames.empty(); ++attempt) {
         (void)tab.next("no-such-type", std::chrono::seconds(1));
@@ -216,8 +216,8 @@ TEST_F(McpTest, VersionsAreListedAndARestoreReopensTheVersionInTheLiveEngine) {
     ASSERT_FALSE(listed["result"].value("isError", false)) << listed.dump();
     const auto& items = listed["result"]["structuredContent"]["items"];
     ASSERT_GE(items.size(), 3U) << listed.dump(); // the first version, then one per call
-    EXPECT_EQ(items[0]["message"], "tool scene__create_object") << listed.dump();
-    EXPECT_EQ(items[1]["message"], "tool scene__create_object") << listed.dump();
+    EXPECT_EQ(items[0]["message"], "create_object name=second") << listed.dump();
+    EXPECT_EQ(items[1]["message"], "create_object name=first") << listed.dump();
     const std::string after_first = items[1]["rev"];
     EXPECT_EQ(
         call(session, "list_versions", {{"project_id", project}, {"limit", 1}})["result"]["structuredContent"]["items"]

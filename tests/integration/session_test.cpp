@@ -39,7 +39,7 @@ TEST_F(SessionTest, StartRunsTheEngineAndACommandCommitsAVersion) {
     EXPECT_EQ(tab.frames.front().substr(0, 4), "AVF1");
 
     const auto versions = http_request(hub->port(), "GET", "/api/projects/" + project + "/versions", auth());
-    EXPECT_NE(versions.body.find("tool scene__create_object"), std::string::npos) << versions.body;
+    EXPECT_NE(versions.body.find("create_object name=cube"), std::string::npos) << versions.body;
     const auto file = http_request(hub->port(), "GET", "/api/projects/" + project + "/files/scene.json", auth());
     EXPECT_NE(file.body.find("cube"), std::string::npos) << file.body;
 }

@@ -169,7 +169,7 @@ async function drive(client, changed, name, progressIsExact) {
     const versions = await client.callTool({ name: "list_versions", arguments: {} });
     assert.ok(!versions.isError, JSON.stringify(versions));
     const [latest, first] = versions.structuredContent.items;
-    assert.equal(latest.message, "tool scene__create_object");
+    assert.equal(latest.message, "create_object name=cube");
     const restored = await client.callTool({ name: "restore_version", arguments: { version: first.rev } });
     assert.ok(!restored.isError, JSON.stringify(restored));
 

@@ -143,6 +143,33 @@ TEST_F(ProjectRepoTest, CommittingAnUnchangedTreeMakesNoNewVersion) {
     EXPECT_EQ(repo.list_versions(10)->size(), 2u);
 }
 
+TEST_F(ProjectRepoTest, ACommitOnAStaleBaseIsAConflictAndCanBeKeptAside) {
+    ProjectRepo repo = create_empty();
+    const std::string base = *repo.resolve("HEAD");
+    // Someone else moves the branch (another hub, a restore) while this tree was being edited.
+    const fs::path other = m_root / "sessions" / "s2";
+    write_text(other / "theirs.txt", "theirs");
+    ASSERT_TRUE(repo.commit(other, kAlice, "theirs", base));
+    const std::string theirs = *repo.resolve("HEAD");
+
+    write_text(m_work / "mine.txt", "mine");
+    auto stale = repo.commit(m_work, kAlice, "mine", base);
+    ASSERT_FALSE(stale);
+    EXPECT_EQ(stale.error().code, ErrorCode::Conflict);
+    EXPECT_EQ(*repo.resolve("HEAD"), theirs); // nothing replaced
+
+    auto kept = repo.keep_aside(m_work, kAlice, "mine (kept)", base, "s1-1");
+    ASSERT_TRUE(kept) << kept.error().message;
+    EXPECT_EQ(*repo.resolve("HEAD"), theirs);
+    EXPECT_EQ(*repo.read_file(*kept, "mine.txt"), "mine");
+    EXPECT_EQ(repo.version(*kept)->parent, base);
+    // A kept change is restorable like any version.
+    auto restored = repo.restore(*kept, kAlice, "");
+    ASSERT_TRUE(restored);
+    EXPECT_EQ(*repo.read_file("HEAD", "mine.txt"), "mine");
+    EXPECT_FALSE(repo.keep_aside(m_work, kAlice, "bad name", base, "../x"));
+}
+
 TEST_F(ProjectRepoTest, RendersAndNodeModulesAreNotCommittedAndSurviveCheckout) {
     ProjectRepo repo = create_empty();
     write_text(m_work / "src" / "Video.tsx", "code");

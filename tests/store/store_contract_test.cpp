@@ -390,6 +390,23 @@ TEST_P(StoreContract, AddingAVersionMakesItTheProjectsCurrentVersion) {
     EXPECT_EQ(m_store->get_version(alice.id, project.id, "nope").error().code, ErrorCode::NotFound);
 }
 
+TEST_P(StoreContract, AVersionNamingAStaleBaseIsAConflictAndChangesNothing) {
+    const User alice = make_user("alice");
+    const Project project = make_project(alice);
+    ASSERT_TRUE(m_store->add_version(alice.id, project.id, NewVersion{"rev1", "first", "alice"}));
+    ASSERT_TRUE(m_store->add_version(alice.id, project.id, NewVersion{"rev2", "second", "alice", "rev1"}));
+    // Another writer made rev3 on rev1 too: the current version moved on, so it is refused.
+    auto stale = m_store->add_version(alice.id, project.id, NewVersion{"rev3", "stale", "alice", "rev1"});
+    ASSERT_FALSE(stale);
+    EXPECT_EQ(stale.error().code, ErrorCode::Conflict);
+    EXPECT_EQ(m_store->get_project(alice.id, project.id)->current_version, "rev2");
+    EXPECT_EQ(m_store->get_version(alice.id, project.id, "rev3").error().code, ErrorCode::NotFound);
+    // Another user's project stays "not found", base or not.
+    const User bob = make_user("bob");
+    const auto refused = m_store->add_version(bob.id, project.id, NewVersion{"rev4", "", "", "rev2"});
+    EXPECT_EQ(refused.error().code, ErrorCode::NotFound);
+}
+
 TEST_P(StoreContract, DeletingAProjectDeletesItsMessagesTranscriptVersionsAndSessions) {
     const User alice = make_user("alice");
     const Project doomed = make_project(alice, "doomed");

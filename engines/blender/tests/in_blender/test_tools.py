@@ -107,7 +107,7 @@ class SceneAndUndo(unittest.TestCase):
     def test_execute_python_is_refused_unless_enabled(self) -> None:
         error = call_error("router__execute_python", code="result = 1")
         self.assertEqual(error.code, protocol.TOOL_REFUSED)
-        self.assertIn("ATELIER_BLENDER_EXECUTE_PYTHON", error.message)
+        self.assertIn("--execute-python", error.message)
         engine().config.execute_python = True
         try:
             self.assertEqual(call("router__execute_python", code="print(len(D.objects)); result = 42")["data"], 42)

@@ -131,3 +131,17 @@ def studio_world_directory() -> str | None:
     import os
     path = bpy.utils.system_resource("DATAFILES", path="studiolights/world")
     return path if path and os.path.isdir(path) else None
+
+
+def new_rotate_node(nodes: Any) -> Any:
+    """A node rotating its first input by its second in local space: Rotate Euler (3.x) or
+    Rotate Rotation (4.2+, where Rotate Euler is deprecated)."""
+    for idname in ("FunctionNodeRotateRotation", "FunctionNodeRotateEuler"):
+        if not hasattr(bpy.types, idname):
+            continue
+        node = nodes.new(idname)
+        for attribute in ("rotation_space", "space"):
+            if hasattr(node, attribute):
+                setattr(node, attribute, "LOCAL")
+        return node
+    raise RuntimeError("this Blender has no rotate node for geometry nodes")

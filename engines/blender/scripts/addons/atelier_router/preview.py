@@ -81,6 +81,7 @@ class ViewState:
     distance: float = 12.0
     yaw: float = DEFAULT_YAW
     pitch: float = DEFAULT_PITCH
+    lens: float = 35.0  # mm; the scene camera's when the free view starts from it
 
     def eye(self) -> Vector:
         direction = Vector((math.cos(self.pitch) * math.cos(self.yaw),
@@ -177,7 +178,7 @@ class PreviewRenderer:
         eye = view.eye()
         obj.location = eye
         obj.rotation_euler = look_at_rotation(eye, view.target)
-        obj.data.lens = LENS_MM
+        obj.data.lens = view.lens
         obj.data.sensor_width = SENSOR_MM
         obj.data.clip_start = max(0.001, view.distance / 1000)
         obj.data.clip_end = view.distance * 20 + 100
@@ -212,7 +213,8 @@ class PreviewRenderer:
         forward = (matrix.to_3x3() @ Vector((0.0, 0.0, -1.0))).normalized()
         bounds = world_bounds(obj for obj in scene_objects() if obj.visible_get())
         distance = max(((bounds[0] + bounds[1]) / 2 - eye).length, 0.5) if bounds else 10.0
-        state = ViewState(auto=False, target=eye + forward * distance, distance=distance)
+        state = ViewState(auto=False, target=eye + forward * distance, distance=distance,
+                          lens=camera.data.lens * SENSOR_MM / camera.data.sensor_width)
         state.pitch = math.asin(max(-1.0, min(1.0, -forward.z)))
         state.yaw = math.atan2(-forward.y, -forward.x)
         self.view = state

@@ -37,7 +37,9 @@ ENGINE_VERSION = "0.1.0"
 INSTRUCTIONS = (
     "You are driving Blender {blender} through tools. Units are metres, Z is up, rotations are in degrees. "
     "Objects are addressed by their exact names; call scene__list_objects or router__scene_summary when unsure. "
-    "Every mutating tool is one undo step (router__undo reverts it). Look at your work with router__screenshot."
+    "Every mutating tool is one undo step (router__undo reverts it; router__history lists the steps). "
+    "Check your work through the render camera: router__screenshot with view camera (shading rendered shows "
+    "lights, world and materials as a render will; solid is faster and shows only colours)."
 )
 
 

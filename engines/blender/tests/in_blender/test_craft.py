@@ -111,6 +111,25 @@ class Viewport(unittest.TestCase):
             self.configure(shading="wireframe")
         self.configure(width=640, height=360, shading="solid", view="free")
 
+    def test_navigation_frames_skip_anti_aliasing_and_a_still_camera_gets_an_anti_aliased_frame(self) -> None:
+        call("modeling__add_primitive", shape="monkey")
+        current = engine()
+        self.assertTrue(current.last_preview.antialias)  # the frame after a mutating call
+        current._camera_pending = [Message(kind="notification", method="viewport/camera",
+                                           params={"action": "orbit", "dx": 30, "dy": 0})]
+        seq = current.frame_seq
+        current._render_pending_camera()
+        self.assertFalse(current.last_preview.antialias)
+        current.refine_preview()
+        self.assertEqual(current.frame_seq, seq + 2)
+        self.assertTrue(current.last_preview.antialias)
+        current.refine_preview()  # nothing more to refine
+        self.assertEqual(current.frame_seq, seq + 2)
+        self.configure(antialias=False)
+        self.assertFalse(current.last_preview.antialias)
+        self.configure(antialias=True)
+        current.preview.camera("reset")
+
     def test_orbiting_in_camera_view_continues_from_the_camera_in_the_free_view(self) -> None:
         red_cube_and_camera()
         preview = engine().preview

@@ -121,6 +121,7 @@ class Engine:
         self._work: queue.Queue[tuple[str, Any]] = queue.Queue()
         self._camera_lock = threading.Lock()
         self._camera_pending: list[Message] = []
+        self._refine_pending = False
         self._after_reply: list[Callable[[], None]] = []
         self._stopping = False
         self._hello_result: dict[str, Any] = {}
@@ -213,6 +214,8 @@ class Engine:
                 self._process(payload)
             elif kind == "event":
                 self._handle_event(*payload)
+            elif kind == "idle":
+                self.refine_preview()
             self._render_pending_camera()
         self.link.stop()
         self.preview.cleanup()
@@ -363,8 +366,18 @@ class Engine:
 
     # ----- preview ---------------------------------------------------------------------------
 
-    def send_preview(self) -> RenderedFrame:
-        frame = self.preview.render()
+    def refine_preview(self) -> None:
+        """Navigation frames skip anti-aliasing to keep orbiting fluid; once the camera has been
+        still for an idle tick (0.2 s without work), the same view is sent again anti-aliased."""
+        if self._refine_pending:
+            self._refine_pending = False
+            self._guard("preview (refine)", self.send_preview)
+
+    def send_preview(self, navigating: bool = False) -> RenderedFrame:
+        """Render and send one frame. ``navigating``: a viewport/camera frame, rendered without
+        anti-aliasing; an anti-aliased one follows when the camera rests (see run())."""
+        frame = self.preview.render(antialias=False if navigating else None)
+        self._refine_pending = navigating and self.preview.antialias
         self.frame_seq = (self.frame_seq + 1) & 0xFFFFFFFF
         self.last_preview = frame
         if self.link is not None:
@@ -405,7 +418,7 @@ class Engine:
                                     float(params.get("dy", 0) or 0), float(params.get("delta", 0) or 0))
             except (ValueError, TypeError) as exc:
                 errors[index] = str(exc)
-        self._guard("preview (camera)", self.send_preview)
+        self._guard("preview (camera)", lambda: self.send_preview(navigating=True))
         if self.link is None:
             return
         for index, message in enumerate(pending):
@@ -434,13 +447,18 @@ class Engine:
         view = params.get("view", self.preview.view_mode)
         if view not in VIEWS:
             raise RpcError(INVALID_PARAMS, f"view must be one of {', '.join(map(repr, VIEWS))}")
+        antialias = params.get("antialias", self.preview.antialias)
+        if not isinstance(antialias, bool):
+            raise RpcError(INVALID_PARAMS, "antialias must be true or false")
         quality = int(params.get("quality", self.preview.quality))
+        self.preview.antialias = antialias
         self.preview.width, self.preview.height = width, height
         self.preview.codec, self.preview.shading = codec, shading
         self.preview.view_mode = view
         self.preview.quality = max(1, min(100, quality))
         self._after_reply.append(lambda: self._guard("preview", self.send_preview))
         return {"width": width, "height": height, "codec": codec, "shading": shading, "view": view,
+                "antialias": antialias,
                 "camera": None if view != "camera" or self.preview.scene_camera() is None
                 else self.preview.scene_camera().name}
 

@@ -34,8 +34,10 @@ PREVIEW_WORLD_PROBE = "64"  # px of Eevee's world cubemap in "rendered" previews
 SENSOR_MM = 36.0
 SHADINGS = ("solid", "material", "rendered")
 VIEWS = ("camera", "free")
-SOLID_AA = "FXAA"  # Workbench anti-aliasing: FXAA costs ~nothing; "5" samples would cost 5 renders
-PREVIEW_EEVEE_SAMPLES = 4
+# Workbench anti-aliasing of solid frames. Measured on 3.4.1 (llvmpipe, 640x360): off ~30 ms,
+# "5" samples ~6x that, FXAA ~13x (sic): see docs/benchmarks.md.
+SOLID_AA = "5"
+PREVIEW_EEVEE_SAMPLES = 4  # Eevee anti-aliases by accumulating samples
 PREVIEW_WORLD_NAME = "atelier.preview.world"
 STUDIO_HDRI = "forest.exr"  # Blender's material-preview default
 
@@ -100,6 +102,7 @@ class RenderedFrame:
     encode_ms: float
     view: str = "free"
     shading: str = "solid"
+    antialias: bool = True
 
 
 class PreviewRenderer:
@@ -112,6 +115,7 @@ class PreviewRenderer:
         self.quality = 80
         self.shading = "solid"  # one of SHADINGS
         self.view_mode = "free"  # one of VIEWS
+        self.antialias = True
         self.view = ViewState()
         directory = "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()
         self._path_base = os.path.join(directory, f"atelier-preview-{os.getpid()}")
@@ -221,7 +225,7 @@ class PreviewRenderer:
 
     def render(self, width: int | None = None, height: int | None = None,
                shading: str | None = None, world_probe: str | None = PREVIEW_WORLD_PROBE,
-               view: str | None = None) -> RenderedFrame:
+               view: str | None = None, antialias: bool | None = None) -> RenderedFrame:
         """One frame. ``shading``: "solid" (Workbench), "material" (Eevee lit by a studio HDRI) or
         "rendered" (Eevee with the scene's lights and world). ``view``: "camera" (the scene's
         active camera; the free view when there is none), "free" (the orbit camera the hub
@@ -231,6 +235,7 @@ class PreviewRenderer:
         width = width or self.width
         height = height or self.height
         shading = shading or self.shading
+        antialias = self.antialias if antialias is None else antialias
         if shading not in SHADINGS:
             raise ValueError(f"shading must be one of {', '.join(SHADINGS)}, not {shading!r}")
         view = view or self.view_mode
@@ -264,8 +269,7 @@ class PreviewRenderer:
                 if shading in ("rendered", "material"):
                     stack.enter_context(saved_attributes(current.eevee, ["taa_render_samples"]))
                     render.engine = eevee_engine_id()
-                    # Eevee anti-aliases by accumulating samples; 4 smooth edges at ~2x one's cost.
-                    current.eevee.taa_render_samples = PREVIEW_EEVEE_SAMPLES
+                    current.eevee.taa_render_samples = PREVIEW_EEVEE_SAMPLES if antialias else 1
                     if world_probe and hasattr(current.eevee, "gi_cubemap_resolution"):
                         # Every Eevee render bakes the world probe again: ~2.5 s at the default
                         # 512 px on 2 cores (llvmpipe), ~0.1 s at 64 px, which a preview can afford.
@@ -281,7 +285,7 @@ class PreviewRenderer:
                     current.view_settings.view_transform = "Standard"
                     current.view_settings.look = "None"
                     render.engine = "BLENDER_WORKBENCH"
-                    current.display.render_aa = SOLID_AA
+                    current.display.render_aa = SOLID_AA if antialias else "OFF"
                     shading_settings.light = "STUDIO"
                     shading_settings.color_type = "MATERIAL"
                     shading_settings.background_type = "WORLD"
@@ -312,7 +316,7 @@ class PreviewRenderer:
         done = time.perf_counter()
         return RenderedFrame(data=data, width=width, height=height, codec=codec,
                              render_ms=(rendered - started) * 1000, encode_ms=(done - rendered) * 1000,
-                             view=used_view, shading=shading)
+                             view=used_view, shading=shading, antialias=antialias)
 
     def cleanup(self) -> None:
         for suffix in (".jpg", ".webp"):

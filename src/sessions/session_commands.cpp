@@ -539,7 +539,7 @@ void SessionManager::configure_viewport(const std::string& user_id, const std::s
         }
         params[key] = payload[key];
     }
-    for (const char* key : {"shading", "codec"}) {
+    for (const char* key : {"shading", "view", "codec"}) {
         if (payload.contains(key)) {
             params[key] = payload[key]; // the engine checks its own values
         }

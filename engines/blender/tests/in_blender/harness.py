@@ -58,6 +58,7 @@ def fresh_scene() -> None:
     call("lighting__set_world", color="#303030", strength=1.0)
     engine().preview.view.auto = True
     engine().preview.shading = "solid"
+    engine().preview.view_mode = "free"
 
 
 def image_stats(data: bytes, suffix: str = ".jpg") -> numpy.ndarray:

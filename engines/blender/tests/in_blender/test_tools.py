@@ -107,7 +107,7 @@ class SceneAndUndo(unittest.TestCase):
     def test_execute_python_is_refused_unless_enabled(self) -> None:
         error = call_error("router__execute_python", code="result = 1")
         self.assertEqual(error.code, protocol.TOOL_REFUSED)
-        self.assertIn("ATELIER_BLENDER_EXECUTE_PYTHON", error.message)
+        self.assertIn("--execute-python", error.message)
         engine().config.execute_python = True
         try:
             self.assertEqual(call("router__execute_python", code="print(len(D.objects)); result = 42")["data"], 42)
@@ -130,7 +130,8 @@ class Previews(unittest.TestCase):
         call("materials__set_material", name="Box", base_color="#FF0000", metallic=0.2, roughness=0.4)
         red = image_stats(engine().last_preview.data)
         self.assertGreater(red[0] - red[2], grey[0] - grey[2] + 0.05, (grey, red))
-        info = call("materials__list_materials")["data"]["materials"][0]
+        used = call("scene__object_info", name="Box")["data"]["materials"][0]
+        info = next(m for m in call("materials__list_materials")["data"]["materials"] if m["name"] == used)
         self.assertEqual((info["base_color"], info["metallic"], info["roughness"]), ("#FF0000", 0.2, 0.4))
         call("materials__set_material", name="Box", emission_color="#00FF00", emission_strength=3,
              transmission=0.5, alpha=0.8)

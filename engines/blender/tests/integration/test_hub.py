@@ -137,7 +137,11 @@ class BlenderThroughTheHub(unittest.TestCase):
         for name in ("modeling__add_primitive", "scene__object_info", "materials__set_color", "lighting__set_world",
                      "render__render_still", "router__undo", "camera__look_at", "animation__turntable"):
             self.assertIn(name, tools)
-        self.assertFalse([name for name in tools if name.startswith(("broken__", "unreadable__"))], tools)
+        self.assertFalse([name for name in tools if name.startswith(("broken__", "unreadable__", "future__"))], tools)
+        self.assertNotIn("router__execute_python", tools)  # switched off, so not offered at all
+        # The version users see is Blender's (engine/hello's `version`), not the addons' 0.1.0.
+        self.assertRegex(self.ready["engine"]["version"], r"^[2-9]\.\d+\.\d+$")
+        self.assertNotEqual(self.ready["engine"]["version"], "0.1.0")
 
         engine = self.engine()
         self.assertEqual(engine["kind"], "blender")
@@ -197,6 +201,23 @@ class BlenderThroughTheHub(unittest.TestCase):
         image = next(block for block in shot["content"] if block["type"] == "image")
         self.assertEqual(image["mimeType"], "image/jpeg")
         self.assertEqual(jpeg_size(base64.b64decode(image["data"])), (320, 180))
+
+    def test_02e_viewport_configure_reaches_the_engine_with_view_and_shading(self) -> None:
+        frames = len(self.tab.frames)
+
+        async def configure(payload: dict[str, Any]) -> dict[str, Any]:
+            return await self.tab.reply(await self.tab.send("viewport:configure", payload), timeout=120)
+        ack = self.await_(configure({"width": 400, "height": 100, "shading": "material", "view": "camera"}))
+        self.assertEqual((ack["type"], ack["payload"]["view"], ack["payload"]["shading"]),
+                         ("ack", "camera", "material"), ack)
+        self.await_(self.tab.wait_for(lambda tab: len(tab.frames) > frames, 120, "the configured frame"))
+        self.assertEqual(jpeg_size(decode_frame(self.tab.frames[-1])[1]), (400, 100))
+        refused = self.await_(configure({"view": "sideways"}))
+        self.assertEqual(refused["type"], "error", refused)
+        self.assertIn("view must be one of", str(refused["payload"]))
+        restored = self.await_(configure({"width": 640, "height": 360, "shading": "solid", "view": "free"}))
+        self.assertEqual(restored["payload"]["view"], "free", restored)
+        self.await_(self.tab.wait_for(lambda tab: len(tab.frames) > frames + 1, 120, "the restored frame"))
 
     def test_03_material_and_world_tools_change_what_the_frame_shows(self) -> None:
         _, _, plain = self.mutate("modeling__add_primitive", {"shape": "cube", "name": "Painted", "size": 2,
@@ -269,8 +290,11 @@ class BlenderThroughTheHub(unittest.TestCase):
         self.assertEqual(reply["error"]["code"], "cancelled", reply)
         # A read-only command after the camera work: by its answer every frame of the orbits is out.
         self.ok("router__scene_summary")
-        self.await_(self.tab.wait_for(lambda tab: len(tab.frames) > frames, 60, "the orbit frame"))
-        self.assertEqual(len(self.tab.frames) - frames, 1, "five orbits while busy should give one frame")
+        # One navigation frame (no anti-aliasing), then the same view anti-aliased once the camera rests.
+        self.await_(self.tab.wait_for(lambda tab: len(tab.frames) > frames + 1, 60,
+                                      "the orbit frame and its anti-aliased refinement"))
+        self.assertEqual(len(self.tab.frames) - frames, 2, "five orbits while busy should give one frame "
+                                                           "(and one refined frame when the camera rests)")
         updates = [p["payload"] for p in self.tab.of_type("render:progress", messages)]
         self.assertLess(updates[-1]["done"], 251)  # stopped early
 

@@ -86,3 +86,30 @@ class ToolNames(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class Requirements(unittest.TestCase):
+    """requirements.blender_version_min: an addon needing a newer Blender is not loaded."""
+
+    def manifest(self, minimum: object) -> dict:
+        return {"addon_info": {"id": "x", "name": "x", "version": "1"},
+                "ai_integration": {"requirements": {"blender_version_min": minimum}, "tools": []}}
+
+    def test_a_newer_minimum_is_a_problem_that_names_both_versions(self) -> None:
+        from atelier_router.manifest import requirement_problem
+        problem = requirement_problem(self.manifest("4.2"), (3, 4, 1))
+        self.assertIn("needs Blender 4.2 or newer", problem)
+        self.assertIn("this is Blender 3.4.1", problem)
+
+    def test_versions_compare_part_by_part(self) -> None:
+        from atelier_router.manifest import requirement_problem
+        self.assertIsNone(requirement_problem(self.manifest("3.4"), (3, 4, 1)))
+        self.assertIsNone(requirement_problem(self.manifest("3.4.1"), (3, 4, 1)))
+        self.assertIsNone(requirement_problem(self.manifest("4.2"), (4, 10, 0)))
+        self.assertIsNotNone(requirement_problem(self.manifest("4.10"), (4, 2, 0)))
+        self.assertIsNone(requirement_problem({"ai_integration": {"tools": []}}, (3, 4, 1)))
+
+    def test_a_malformed_minimum_is_a_manifest_error(self) -> None:
+        errors = validate_manifest(self.manifest("four"))
+        self.assertEqual([e.path for e in errors], ["/ai_integration/requirements/blender_version_min"])
+        self.assertEqual(validate_manifest(self.manifest("4.2")), [])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import bpy
-from mathutils import Vector
+from mathutils import Matrix, Vector
 
 from atelier_router.helpers import euler_degrees, get_object, look_at_rotation, scene, scene_objects, world_bounds
 from atelier_router.tools import ToolError, ToolResult
@@ -30,10 +30,17 @@ def keyframe_transform(name: str, frame: int, location: list[float] | None = Non
     for channel in channels:
         obj.keyframe_insert(data_path=channel, frame=frame)
     action = obj.animation_data.action
+    # A key's interpolation shapes the motion *after* it, so the segment that ends at this key
+    # takes it from the key before; both get it, and the whole segment moves as asked.
     for curve in action.fcurves:
-        for point in curve.keyframe_points:
+        if curve.data_path not in channels:
+            continue
+        points = sorted(curve.keyframe_points, key=lambda point: point.co[0])
+        for index, point in enumerate(points):
             if int(round(point.co[0])) == frame:
                 point.interpolation = interpolation.upper()
+                if index > 0:
+                    points[index - 1].interpolation = interpolation.upper()
     current = scene()
     if frame > current.frame_end:
         current.frame_end = frame
@@ -41,11 +48,20 @@ def keyframe_transform(name: str, frame: int, location: list[float] | None = Non
 
 
 def turntable(target: str = "", frames: int = 120, radius: float = 0.0, height: float = 0.0,
-              camera: str = "", turns: float = 1.0) -> ToolResult:
-    """Orbit the camera around a target once over ``frames`` frames, at constant speed."""
+              camera: str = "", turns: float = 1.0, targets: str = "", exclude: str = "",
+              elevation: float | None = None, lens: float = 0.0) -> ToolResult:
+    """Orbit the camera around the targets at constant speed: the camera is parented to an empty
+    'Turntable Pivot' at the targets' centre, and the pivot turns about Z."""
     current = scene()
-    objects = [get_object(target)] if target else \
-        [o for o in scene_objects() if o.type not in {"CAMERA", "LIGHT"} and o.visible_get()]
+    names = [n for n in ([target] if target else []) + [n.strip() for n in targets.split(",")] if n.strip()]
+    excluded = {n.strip() for n in exclude.split(",") if n.strip()}
+    for name in excluded:
+        get_object(name)  # unknown names are an error, not silently ignored
+    if names:
+        objects = [get_object(name) for name in names if name not in excluded]
+    else:
+        objects = [o for o in scene_objects() if o.type not in {"CAMERA", "LIGHT"} and o.visible_get()
+                   and o.name != "Turntable Pivot" and o.name not in excluded]
     bounds = world_bounds(objects)
     center = (bounds[0] + bounds[1]) / 2 if bounds else Vector((0, 0, 0))
     size = (bounds[1] - bounds[0]).length if bounds else 4.0
@@ -55,8 +71,15 @@ def turntable(target: str = "", frames: int = 120, radius: float = 0.0, height: 
         cam = bpy.data.objects.new("Camera", data)
         current.collection.objects.link(cam)
     current.camera = cam
-    radius = radius if radius > 0 else max(size * 1.4, 2.0)
-    height = height if height != 0 else radius * 0.35
+    if lens > 0:
+        cam.data.lens = lens
+    radius = radius if radius > 0 else max(size * 1.4 * cam.data.lens / 50.0, 2.0)
+    if elevation is not None:
+        horizontal = radius * math.cos(math.radians(elevation))
+        height = radius * math.sin(math.radians(elevation))
+    else:
+        horizontal = radius
+        height = height if height != 0 else radius * 0.35
     pivot = bpy.data.objects.get("Turntable Pivot")
     if pivot is None:
         pivot = bpy.data.objects.new("Turntable Pivot", None)
@@ -64,10 +87,11 @@ def turntable(target: str = "", frames: int = 120, radius: float = 0.0, height: 
     pivot.location = center
     pivot.rotation_euler = (0, 0, 0)
     cam.parent = None
-    cam.location = center + Vector((0.0, -radius, height))
+    cam.location = center + Vector((0.0, -horizontal, height))
     cam.rotation_euler = look_at_rotation(cam.location, center)
     cam.parent = pivot
-    cam.matrix_parent_inverse = pivot.matrix_world.inverted()
+    # The pivot's matrix_world is stale until the next depsgraph update; its transform is known.
+    cam.matrix_parent_inverse = Matrix.Translation(center).inverted()
     if pivot.animation_data:
         pivot.animation_data_clear()
     start = current.frame_start
@@ -81,8 +105,45 @@ def turntable(target: str = "", frames: int = 120, radius: float = 0.0, height: 
         for point in curve.keyframe_points:
             point.interpolation = "LINEAR"
     current.frame_end = end
-    return ToolResult(text=f"{cam.name} orbits {target or 'the scene'} over frames {start}-{end}",
+    bpy.context.view_layer.update()
+    what = ", ".join(names) if names else "the scene"
+    return ToolResult(text=f"{cam.name} orbits {what} over frames {start}-{end}, parented to the empty {pivot.name} "
+                           f"(which turns; move or delete the pivot to undo the orbit)",
                       data={"camera": cam.name, "pivot": pivot.name, "frame_start": start, "frame_end": end})
+
+
+def spin(name: str, axis: str = "z", turns: float = 1.0, frames: int = 120, start: int = 0,
+         cyclic: bool = True) -> ToolResult:
+    """Rotate an object about one of its axes at constant speed: ``turns`` turns over ``frames``
+    frames; with ``cyclic`` the spin repeats before and after, so any frame range loops seamlessly."""
+    obj = get_object(name)
+    current = scene()
+    first = start or current.frame_start
+    index = "xyz".index(axis)
+    if obj.rotation_mode != "XYZ" and len(obj.rotation_mode) != 3:
+        obj.rotation_mode = "XYZ"  # quaternion or axis-angle objects spin through Euler angles
+    base = obj.rotation_euler[index]
+    # The key after the last frame holds the full turn, so frame first+frames repeats frame first.
+    obj.rotation_euler[index] = base
+    obj.keyframe_insert("rotation_euler", index=index, frame=first)
+    obj.rotation_euler[index] = base + math.tau * turns
+    obj.keyframe_insert("rotation_euler", index=index, frame=first + frames)
+    obj.rotation_euler[index] = base
+    curve = obj.animation_data.action.fcurves.find("rotation_euler", index=index)
+    for point in curve.keyframe_points:
+        if first <= point.co[0] <= first + frames:
+            point.interpolation = "LINEAR"
+    for modifier in list(curve.modifiers):
+        if modifier.type == "CYCLES":
+            curve.modifiers.remove(modifier)
+    if cyclic:
+        cycles = curve.modifiers.new("CYCLES")
+        cycles.mode_before = cycles.mode_after = "REPEAT_OFFSET"
+    if first + frames - 1 > current.frame_end:
+        current.frame_end = first + frames - 1
+    return ToolResult(text=f"{obj.name} spins {turns} turn(s) about {axis.upper()} every {frames} frames from frame "
+                           f"{first}" + (", repeating forever" if cyclic else ""),
+                      data={"name": obj.name, "frame_start": first, "frames": frames, "cyclic": cyclic})
 
 
 def set_frame_range(start: int = 1, end: int = 120, fps: int = 0) -> ToolResult:
@@ -112,6 +173,7 @@ def clear_animation(name: str) -> ToolResult:
 AI_COMMAND_HANDLERS = {
     "keyframe_transform": keyframe_transform,
     "turntable": turntable,
+    "spin": spin,
     "set_frame_range": set_frame_range,
     "set_frame": set_frame,
     "clear_animation": clear_animation,

@@ -6,6 +6,7 @@ from typing import Any
 
 import bpy
 
+from atelier_router import compat
 from atelier_router.helpers import (get_material, get_object, hex_to_linear, linear_to_hex,
                                     principled_input)
 from atelier_router.tools import ToolError, ToolResult
@@ -64,6 +65,10 @@ def _configure(material: bpy.types.Material, base_color: str | None, metallic: f
         _set(node, "emission_strength", emission_strength)
     if transmission is not None:
         _set(node, "transmission", transmission)
+        if transmission > 0:
+            # Eevee shows glass only with screen-space refraction on, for the material and the scene.
+            compat.set_material_refraction(material, True)
+            compat.set_eevee_options(bpy.context.scene.eevee, ssr=True, refraction=True)
     if alpha is not None:
         _set(node, "alpha", alpha)
         material.diffuse_color = (*material.diffuse_color[:3], alpha)

@@ -16,6 +16,7 @@ from typing import Iterator
 
 import bpy
 
+from atelier_router import compat
 from atelier_router.helpers import confined_path, eevee_engine_id, get_object, scene
 from atelier_router.preview import saved_attributes
 from atelier_router.tools import ImageContent, ToolContext, ToolError, ToolResult
@@ -43,7 +44,8 @@ def _render_settings(engine: str, samples: int, width: int, height: int, camera:
             stack.enter_context(saved_attributes(current.cycles, ["samples", "use_denoising", "device"]))
             render.engine = "CYCLES"
             current.cycles.samples = samples
-            current.cycles.use_denoising = False  # Debian's build has no OpenImageDenoise
+            # The scene's choice (render__set_render_settings cycles_denoise) where this build can.
+            current.cycles.use_denoising = current.cycles.use_denoising and denoiser_available()
             current.cycles.device = "CPU"
         elif engine == "workbench":
             render.engine = "BLENDER_WORKBENCH"
@@ -202,6 +204,110 @@ def render_animation(ctx: ToolContext, engine: str = "eevee", samples: int = 8, 
                             "fps": fps_value, "seconds": round(seconds, 2), "bytes": os.path.getsize(output)})
 
 
+def denoiser_available() -> bool:
+    """Whether this Blender's Cycles has OpenImageDenoise (Debian's 3.4 build has not)."""
+    try:
+        import _cycles
+    except ImportError:
+        return False
+    return bool(getattr(_cycles, "with_openimagedenoise", False))
+
+
+_VIEW_TRANSFORMS = {"standard": "Standard", "filmic": "Filmic", "agx": "AgX", "khronos_pbr_neutral": "Khronos PBR Neutral"}
+_ENGINES = {"eevee": None, "cycles": "CYCLES", "workbench": "BLENDER_WORKBENCH"}
+
+
+def set_render_settings(engine: str = "", view_transform: str = "", look: str = "", exposure: float | None = None,
+                        film_transparent: bool | None = None, eevee: dict | None = None,
+                        cycles_denoise: bool | None = None, width: int = 0, height: int = 0) -> ToolResult:
+    """Scene render settings, saved with the scene (one undo step)."""
+    current = scene()
+    notes: list[str] = []
+    if engine:
+        if engine not in _ENGINES:
+            raise ToolError(f"unknown engine {engine!r}; use {', '.join(_ENGINES)}")
+        current.render.engine = _ENGINES[engine] or compat.eevee_engine_id()
+    if view_transform:
+        # The items depend on the OCIO configuration, so the RNA enum lists none: try it.
+        try:
+            current.view_settings.view_transform = _VIEW_TRANSFORMS.get(view_transform, view_transform)
+        except TypeError as exc:
+            raise ToolError(f"view transform {view_transform!r} is not in Blender {compat.version_string()}: "
+                            f"{exc}") from None
+    if look:
+        transform = current.view_settings.view_transform
+        for candidate in (look, f"{transform} - {look}", "None" if look.lower() == "none" else look):
+            try:
+                current.view_settings.look = candidate
+                break
+            except TypeError:
+                continue
+        else:
+            raise ToolError(f"no look {look!r} for the {transform} view transform (e.g. 'Medium High Contrast')")
+    if exposure is not None:
+        current.view_settings.exposure = exposure
+    if film_transparent is not None:
+        current.render.film_transparent = film_transparent
+    if eevee:
+        unknown = set(eevee) - {"ssr", "refraction", "bloom", "ao"}
+        if unknown or not all(isinstance(v, bool) for v in eevee.values()):
+            raise ToolError("eevee takes {ssr, refraction, bloom, ao} as true/false"
+                            + (f"; unknown: {', '.join(sorted(unknown))}" if unknown else ""))
+        for feature, note in compat.set_eevee_options(current.eevee, **eevee).items():
+            notes.append(f"eevee {feature}: {note}")
+    if cycles_denoise is not None:
+        if cycles_denoise and not denoiser_available():
+            notes.append("cycles denoising: this Blender build has no denoiser (OpenImageDenoise), so renders stay "
+                         "noisy; use more samples")
+        current.cycles.use_denoising = cycles_denoise and denoiser_available()
+    if width:
+        current.render.resolution_x = width
+    if height:
+        current.render.resolution_y = height
+    state = render_settings_state()
+    return ToolResult(text="render settings: " + ", ".join(f"{k} {v}" for k, v in state.items() if k != "eevee")
+                           + f", eevee {state['eevee']}" + ("; " + "; ".join(notes) if notes else ""),
+                      data={**state, "notes": notes})
+
+
+def render_settings_state() -> dict:
+    current = scene()
+    return {"engine": current.render.engine, "view_transform": current.view_settings.view_transform,
+            "look": current.view_settings.look, "exposure": round(current.view_settings.exposure, 3),
+            "film_transparent": current.render.film_transparent,
+            "resolution": [current.render.resolution_x, current.render.resolution_y],
+            "eevee": compat.eevee_options(current.eevee),
+            "cycles_denoise": bool(current.cycles.use_denoising) if hasattr(current, "cycles") else None}
+
+
+_FILE_KINDS = {
+    "models": (".glb", ".gltf", ".fbx", ".obj", ".stl"),
+    "images": (".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp"),
+    "hdris": (".hdr", ".exr"),
+    "fonts": (".ttf", ".otf"),
+    "audio": (".wav", ".mp3", ".ogg", ".flac"),
+}
+_SKIPPED_DIRS = {".git", "renders", "exports", "node_modules", "__pycache__"}
+
+
+def list_project_files(ctx: ToolContext, kind: str = "models") -> ToolResult:
+    """Files in the project by kind; models are what import_model loads."""
+    if kind != "all" and kind not in _FILE_KINDS:
+        raise ToolError(f"unknown kind {kind!r}; use {', '.join(_FILE_KINDS)} or all")
+    extensions = tuple(e for k, group in _FILE_KINDS.items() if kind in ("all", k) for e in group)
+    rows = []
+    root = os.path.realpath(ctx.workdir)
+    for directory, subdirectories, files in os.walk(root):
+        subdirectories[:] = sorted(d for d in subdirectories if d not in _SKIPPED_DIRS and not d.startswith("."))
+        for name in sorted(files):
+            if name.lower().endswith(extensions):
+                path = os.path.join(directory, name)
+                rows.append({"path": os.path.relpath(path, root), "bytes": os.path.getsize(path)})
+    what = "model files import_model can load" if kind == "models" else f"{kind} files"
+    text = "\n".join(f"{r['path']} ({r['bytes']} bytes)" for r in rows) or f"no {what} in the project"
+    return ToolResult(text=text, data={"files": rows, "kind": kind})
+
+
 def _has_operator(group: object, name: str) -> bool:
     return name in dir(group)
 
@@ -264,4 +370,6 @@ AI_COMMAND_HANDLERS = {
     "render_animation": render_animation,
     "export": export_scene,
     "import_model": import_model,
+    "set_render_settings": set_render_settings,
+    "list_project_files": list_project_files,
 }

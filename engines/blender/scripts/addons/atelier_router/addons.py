@@ -9,8 +9,9 @@ from typing import Any, Callable
 import addon_utils
 import bpy
 
-from .manifest import (ScannedAddon, qualified_tool_name, sanitize_tool_name, scan_addon_directories,
-                       tool_list)
+from . import compat
+from .manifest import (ScannedAddon, qualified_tool_name, requirement_problem, sanitize_tool_name,
+                       scan_addon_directories, tool_list)
 from .protocol import INVALID_PARAMS, UNKNOWN_TOOL, RpcError
 from .tools import ToolSpec
 
@@ -27,11 +28,16 @@ class AddonRegistry:
         self._scanned: dict[str, ScannedAddon] = {}
         self._tools: dict[str, ToolSpec] = {}
         self.version = 0
+        # Qualified names of tools the engine's configuration switches off (execute_python unless
+        # --execute-python): left out of tools/update, so the model is never offered them.
+        self.switched_off: set[str] = set()
 
     # ----- discovery ------------------------------------------------------------------------
 
     def scan(self) -> list[ScannedAddon]:
         addons = scan_addon_directories(addon_utils.paths())
+        for addon in addons:
+            addon.unavailable = requirement_problem(addon.manifest, compat.version())
         self._scanned = {addon.module: addon for addon in addons}
         return addons
 
@@ -66,6 +72,12 @@ class AddonRegistry:
         self.rebuild()
 
     def _enable_module(self, addon: ScannedAddon) -> bool:
+        if addon.unavailable:
+            # Not loaded at all: its handlers may use APIs this Blender lacks. Reported like an
+            # invalid manifest (the engine log, `log` to the hub, list_addons).
+            self._log("error", f"addon {addon.module}: unavailable: {addon.unavailable}", addon=addon.addon_id,
+                      path="/ai_integration/requirements/blender_version_min")
+            return False
         for error in addon.errors:
             self._log("error", f"addon {addon.module}: invalid addon_ai.json: {error}",
                       addon=addon.addon_id, path=error.path)
@@ -80,6 +92,8 @@ class AddonRegistry:
 
     def enable(self, key: str) -> ScannedAddon:
         addon = self._find(key)
+        if addon.unavailable:
+            raise ValueError(f"addon {addon.addon_id!r} is unavailable: {addon.unavailable}")
         if not self._enable_module(addon):
             raise RuntimeError(f"Blender could not enable addon {addon.module!r}")
         self.rebuild()
@@ -128,12 +142,13 @@ class AddonRegistry:
     def resolve(self, name: str) -> ToolSpec:
         spec = self._tools.get(name)
         if spec is None:
-            known = sorted({qualified_tool_name(s.addon_id, s.name) for s in self._tools.values()})
+            known = self.tool_names()
             raise RpcError(UNKNOWN_TOOL, f"Unknown tool {name!r}. Known tools: {', '.join(known)}", {"tools": known})
         return spec
 
     def tool_names(self) -> list[str]:
-        return sorted({qualified_tool_name(s.addon_id, s.name) for s in self._tools.values()})
+        """The tools offered (switched-off ones left out)."""
+        return sorted({qualified_tool_name(s.addon_id, s.name) for s in self._tools.values()} - self.switched_off)
 
     # ----- what the hub and the model see --------------------------------------------------
 
@@ -144,13 +159,25 @@ class AddonRegistry:
             if not self.is_enabled(addon.module):
                 continue
             if isinstance(addon.manifest, dict):
-                manifests.append(addon.manifest)
+                manifests.append(self._without_switched_off(addon))
             else:
                 # Unreadable JSON: send a stub under the module's name so the hub reports the addon
                 # instead of silently missing it; the parse error itself is in the engine log.
                 manifests.append({"addon_info": {"id": addon.module, "name": addon.module, "version": "0"},
                                   "ai_integration": None})
         return {"addons": manifests}
+
+    def _without_switched_off(self, addon: ScannedAddon) -> dict[str, Any]:
+        manifest = addon.manifest
+        assert manifest is not None
+        hidden = {name for name in self.switched_off if name.startswith(addon.addon_id + "__")}
+        if not hidden:
+            return manifest
+        integration = dict(manifest["ai_integration"])
+        integration["tools"] = [tool for tool in integration.get("tools", [])
+                                if not (isinstance(tool, dict)
+                                        and qualified_tool_name(addon.addon_id, str(tool.get("name"))) in hidden)]
+        return {**manifest, "ai_integration": integration}
 
     def describe(self) -> list[dict[str, Any]]:
         rows = []
@@ -162,6 +189,8 @@ class AddonRegistry:
                 "name": info.get("name", addon.module) if isinstance(info, dict) else addon.module,
                 "enabled": self.is_enabled(addon.module),
                 "valid": addon.valid,
+                "available": addon.unavailable is None,
+                "unavailable_reason": addon.unavailable,
                 "errors": [str(error) for error in addon.errors],
                 "tools": [tool["name"] for tool in tool_list(addon.manifest)] if addon.manifest else [],
             })

@@ -20,23 +20,26 @@ from typing import Any, Callable, Mapping
 
 import bpy
 
-from . import protocol
+from . import compat, protocol
 from .addons import AddonRegistry
 from .frame import CODEC_JPEG, CODEC_MIME, CODEC_WEBP, encode_frame
 from .helpers import eevee_engine_id
 from .link import (EVENT_CONNECTED, EVENT_DISCONNECTED, EVENT_GAVE_UP, EVENT_REJECTED, HubLink,
                    ReconnectPolicy)
-from .preview import PreviewRenderer, RenderedFrame, saved_attributes
+from .preview import SHADINGS, VIEWS, PreviewRenderer, RenderedFrame, saved_attributes
 from .protocol import INVALID_PARAMS, Message, RpcError, params_object
 from .summary import scene_summary
 from .tools import CancelSet, ToolContext, ToolResult, call_result, error_for_exception, invoke
 
 ENGINE_KIND = "blender"
+EXECUTE_PYTHON_TOOL = "router__execute_python"
 ENGINE_VERSION = "0.1.0"
 INSTRUCTIONS = (
     "You are driving Blender {blender} through tools. Units are metres, Z is up, rotations are in degrees. "
     "Objects are addressed by their exact names; call scene__list_objects or router__scene_summary when unsure. "
-    "Every mutating tool is one undo step (router__undo reverts it). Look at your work with router__screenshot."
+    "Every mutating tool is one undo step (router__undo reverts it; router__history lists the steps). "
+    "Check your work through the render camera: router__screenshot with view camera (shading rendered shows "
+    "lights, world and materials as a render will; solid is faster and shows only colours)."
 )
 
 
@@ -102,6 +105,8 @@ class Engine:
         self.config = config
         self.cancels = CancelSet()
         self.registry = AddonRegistry(self.log)
+        if not config.execute_python:
+            self.registry.switched_off.add(EXECUTE_PYTHON_TOOL)
         self.preview = PreviewRenderer()
         self.link: HubLink | None = None
         self.frame_seq = 0
@@ -116,9 +121,14 @@ class Engine:
         self._work: queue.Queue[tuple[str, Any]] = queue.Queue()
         self._camera_lock = threading.Lock()
         self._camera_pending: list[Message] = []
+        self._refine_pending = False
         self._after_reply: list[Callable[[], None]] = []
         self._stopping = False
         self._hello_result: dict[str, Any] = {}
+        # Labels of the undo steps this engine pushed ("modeling__add_primitive shape=monkey"),
+        # oldest first, and which one the document is at; router__history reads them.
+        self.history: list[str] = ["start"]
+        self.history_position = 0
         self.dispatcher = protocol.Dispatcher()
         for method, handler in {
             "tools/call": self._rpc_tools_call,
@@ -162,14 +172,19 @@ class Engine:
         bpy.ops.wm.open_mainfile(filepath=path, load_ui=False)
         # A file load resets the undo stack; undo needs a first step again (DESIGN §8).
         bpy.ops.ed.undo_push(message="atelier: open")
+        self.reset_history(f"opened {os.path.basename(path)}")
         self.unsaved = not os.path.isfile(os.path.join(os.path.dirname(path), "scene.glb"))
         self.log("info", f"opened {path}")
 
     def hello_params(self) -> dict[str, Any]:
-        blender = bpy.app.version_string
-        return {"token": self.config.token, "kind": ENGINE_KIND, "version": ENGINE_VERSION,
+        # `version` is what the hub records and the studio shows: the application's version
+        # (docs/protocol.md), so users see the Blender they run; the addons' own version is
+        # `engine_version`.
+        blender = compat.version_string()
+        return {"token": self.config.token, "kind": ENGINE_KIND, "version": blender,
+                "engine_version": ENGINE_VERSION, "app": {"name": "Blender", "version": blender},
                 "protocol": protocol.PROTOCOL_VERSION, "instructions": INSTRUCTIONS.format(blender=blender),
-                "blender_version": blender, "session_id": self.config.session_id}
+                "blender_version": bpy.app.version_string, "session_id": self.config.session_id}
 
     def tools_update_text(self) -> str:
         return protocol.notification("tools/update", self.registry.tools_update_params())
@@ -199,6 +214,8 @@ class Engine:
                 self._process(payload)
             elif kind == "event":
                 self._handle_event(*payload)
+            elif kind == "idle":
+                self.refine_preview()
             self._render_pending_camera()
         self.link.stop()
         self.preview.cleanup()
@@ -240,6 +257,9 @@ class Engine:
                 for error in addon.errors:
                     self.log("error", f"addon {addon.module}: invalid addon_ai.json: {error}",
                              addon=addon.addon_id, path=error.path)
+                if addon.unavailable:
+                    self.log("error", f"addon {addon.module}: unavailable: {addon.unavailable}",
+                             addon=addon.addon_id, path="/ai_integration/requirements/blender_version_min")
             if payload.get("warmup"):
                 self._guard("warm-up", self.warmup)
             # The scene this engine starts with (the project's scene.blend) and its first frame,
@@ -314,11 +334,24 @@ class Engine:
             self.unsaved = True
             if not getattr(spec.handler, "atelier_no_undo_push", False):
                 bpy.ops.ed.undo_push(message=f"atelier: {name}")
+                self.record_step(history_label(name, arguments))
             scene = scene_summary()
             self._after_reply.append(lambda: self._announce_change(scene))
         if self.config.debug:
             print(f"[atelier debug] {name} took {elapsed_ms:.1f} ms", file=sys.stderr, flush=True)
         return call_result(result, scene)
+
+    def reset_history(self, label: str) -> None:
+        self.history, self.history_position = [label], 0
+
+    def record_step(self, label: str) -> None:
+        # A new step after undo discards the redo branch, as Blender's undo stack does.
+        self.history = self.history[:self.history_position + 1] + [label]
+        self.history_position = len(self.history) - 1
+
+    def move_in_history(self, steps: int) -> None:
+        """After ``steps`` undo (negative) or redo (positive) steps Blender performed."""
+        self.history_position = max(0, min(len(self.history) - 1, self.history_position + steps))
 
     def _roll_back(self) -> None:
         try:
@@ -333,19 +366,43 @@ class Engine:
 
     # ----- preview ---------------------------------------------------------------------------
 
-    def send_preview(self) -> RenderedFrame:
-        frame = self.preview.render()
+    def refine_preview(self) -> None:
+        """Navigation frames skip anti-aliasing to keep orbiting fluid; once the camera has been
+        still for an idle tick (0.2 s without work), the same view is sent again anti-aliased."""
+        if self._refine_pending:
+            self._refine_pending = False
+            self._guard("preview (refine)", self.send_preview)
+
+    def send_preview(self, navigating: bool = False) -> RenderedFrame:
+        """Render and send one frame. ``navigating``: a viewport/camera frame, rendered without
+        anti-aliasing; an anti-aliased one follows when the camera rests (see run())."""
+        frame = self.preview.render(antialias=False if navigating else None)
+        self._refine_pending = navigating and self.preview.antialias
         self.frame_seq = (self.frame_seq + 1) & 0xFFFFFFFF
         self.last_preview = frame
         if self.link is not None:
             self.link.send_frame(encode_frame(self.frame_seq, frame.width, frame.height, frame.codec, frame.data))
         return frame
 
-    def screenshot(self, width: int | None = None, height: int | None = None) -> ToolResult:
+    def screenshot(self, width: int | None = None, height: int | None = None, view: str = "camera",
+                   shading: str = "solid") -> ToolResult:
         from .tools import ImageContent
-        frame = self.preview.render(width, height)
-        return ToolResult(text=f"viewport screenshot {frame.width}x{frame.height}",
-                          data={"width": frame.width, "height": frame.height},
+        camera = self.preview.scene_camera()
+        note = ""
+        if view == "camera" and camera is None:
+            view, note = "overview", " (the scene has no active camera, so this is an overview)"
+        if view == "camera" and camera is not None and not width and not height:
+            # The render's aspect, so the image is framed as a render will be.
+            render = bpy.context.scene.render
+            longest = max(self.preview.width, self.preview.height)
+            scale = longest / max(render.resolution_x, render.resolution_y)
+            width, height = max(16, round(render.resolution_x * scale)), max(16, round(render.resolution_y * scale))
+        frame = self.preview.render(width, height, shading=shading, view=view)
+        seen = f"through the scene camera {camera.name}" if frame.view == "camera" and camera is not None \
+            else "an overview framing every object"
+        return ToolResult(text=f"screenshot {frame.width}x{frame.height}, {frame.shading} shading, {seen}{note}",
+                          data={"width": frame.width, "height": frame.height, "view": frame.view,
+                                "shading": frame.shading},
                           images=[ImageContent(CODEC_MIME[frame.codec], frame.data)])
 
     def _render_pending_camera(self) -> None:
@@ -361,7 +418,7 @@ class Engine:
                                     float(params.get("dy", 0) or 0), float(params.get("delta", 0) or 0))
             except (ValueError, TypeError) as exc:
                 errors[index] = str(exc)
-        self._guard("preview (camera)", self.send_preview)
+        self._guard("preview (camera)", lambda: self.send_preview(navigating=True))
         if self.link is None:
             return
         for index, message in enumerate(pending):
@@ -371,7 +428,8 @@ class Engine:
                 self.link.send_text(protocol.error(message.id, INVALID_PARAMS, errors[index]))
             else:
                 self.link.send_text(protocol.result(message.id, {"seq": self.frame_seq,
-                                                                 "coalesced": index != len(pending) - 1}))
+                                                                 "coalesced": index != len(pending) - 1,
+                                                                 "view": self.preview.view_mode}))
 
     def _rpc_viewport_configure(self, message: Message) -> dict[str, Any]:
         params = params_object(message)
@@ -384,14 +442,25 @@ class Engine:
         if codec not in (CODEC_JPEG, CODEC_WEBP):
             raise RpcError(INVALID_PARAMS, "codec must be 1/\"jpeg\" or 2/\"webp\"")
         shading = params.get("shading", self.preview.shading)
-        if shading not in ("solid", "rendered"):
-            raise RpcError(INVALID_PARAMS, "shading must be \"solid\" or \"rendered\"")
+        if shading not in SHADINGS:
+            raise RpcError(INVALID_PARAMS, f"shading must be one of {', '.join(map(repr, SHADINGS))}")
+        view = params.get("view", self.preview.view_mode)
+        if view not in VIEWS:
+            raise RpcError(INVALID_PARAMS, f"view must be one of {', '.join(map(repr, VIEWS))}")
+        antialias = params.get("antialias", self.preview.antialias)
+        if not isinstance(antialias, bool):
+            raise RpcError(INVALID_PARAMS, "antialias must be true or false")
         quality = int(params.get("quality", self.preview.quality))
+        self.preview.antialias = antialias
         self.preview.width, self.preview.height = width, height
         self.preview.codec, self.preview.shading = codec, shading
+        self.preview.view_mode = view
         self.preview.quality = max(1, min(100, quality))
         self._after_reply.append(lambda: self._guard("preview", self.send_preview))
-        return {"width": width, "height": height, "codec": codec, "shading": shading}
+        return {"width": width, "height": height, "codec": codec, "shading": shading, "view": view,
+                "antialias": antialias,
+                "camera": None if view != "camera" or self.preview.scene_camera() is None
+                else self.preview.scene_camera().name}
 
     # ----- project ---------------------------------------------------------------------------
 
@@ -436,6 +505,7 @@ class Engine:
                 # throw away the shaders its warm-up compiled (the first Eevee render pays again).
                 bpy.ops.wm.read_homefile(use_factory_startup=True, load_ui=False)
                 bpy.ops.ed.undo_push(message="atelier: new project")
+            self.reset_history("new project")
         self.preview.view = type(self.preview.view)()  # a new project starts with the framing view
         summary = scene_summary()
         self._after_reply.append(lambda: self._announce_change(summary))
@@ -488,6 +558,13 @@ class Engine:
     def _rpc_shutdown(self, message: Message) -> dict[str, Any]:
         self._stopping = True
         return {}
+
+
+def history_label(tool: str, arguments: dict[str, Any], limit: int = 100) -> str:
+    """'modeling__add_primitive shape=monkey location=[0, 0, 1]': what a step did, for router__history."""
+    parts = [tool] + [f"{key}={value}" for key, value in arguments.items() if key != "ctx"]
+    label = " ".join(parts)
+    return label if len(label) <= limit else label[:limit - 1] + "…"
 
 
 def _patch_numpy() -> None:

@@ -183,12 +183,9 @@ def enum_identifiers(owner: Any, prop: str) -> list[str]:
 
 
 def eevee_engine_id() -> str:
-    """'BLENDER_EEVEE' up to 4.1, 'BLENDER_EEVEE_NEXT' in 4.2-4.x."""
-    engines = enum_identifiers(scene().render, "engine")
-    for candidate in ("BLENDER_EEVEE_NEXT", "BLENDER_EEVEE"):
-        if candidate in engines:
-            return candidate
-    return "BLENDER_EEVEE"
+    """'BLENDER_EEVEE' up to 4.1 and in 5.x, 'BLENDER_EEVEE_NEXT' in 4.2-4.x (see compat)."""
+    from . import compat
+    return compat.eevee_engine_id()
 
 
 def world_bounds(objects: Iterable[bpy.types.Object]) -> tuple[Vector, Vector] | None:

@@ -51,6 +51,8 @@ class ScannedAddon:
     directory: str
     manifest: dict[str, Any] | None
     errors: list[ManifestError] = field(default_factory=list)
+    # Why this Blender cannot load the addon (requirements.blender_version_min), or None.
+    unavailable: str | None = None
 
     @property
     def valid(self) -> bool:
@@ -241,6 +243,11 @@ def validate_manifest(manifest: Any) -> list[ManifestError]:
         errors.append(ManifestError("/ai_integration/context_hints", "context_hints must be a list of strings"))
     if "requirements" in integration and not isinstance(integration["requirements"], dict):
         errors.append(ManifestError("/ai_integration/requirements", "requirements must be an object"))
+    elif "blender_version_min" in integration.get("requirements", {}):
+        minimum = integration["requirements"]["blender_version_min"]
+        if not isinstance(minimum, str) or _version_tuple(minimum) is None:
+            errors.append(ManifestError("/ai_integration/requirements/blender_version_min",
+                                        'blender_version_min must be a version string like "4.2"'))
     tools = integration.get("tools")
     if not isinstance(tools, list):
         errors.append(ManifestError("/ai_integration/tools", "tools must be a list"))
@@ -256,6 +263,31 @@ def validate_manifest(manifest: Any) -> list[ManifestError]:
             else:
                 seen[name] = index
     return errors
+
+
+def _version_tuple(text: str) -> tuple[int, ...] | None:
+    parts = text.strip().split(".")
+    if not text.strip() or not all(part.isdigit() for part in parts):
+        return None
+    return tuple(int(part) for part in parts)
+
+
+def requirement_problem(manifest: Any, running: tuple[int, ...]) -> str | None:
+    """Why an addon cannot run on Blender ``running`` (``requirements.blender_version_min``), or None.
+
+    Versions compare part by part ("4.2" < "4.10"); a malformed requirement is a manifest error,
+    reported by :func:`validate_manifest`, not here."""
+    integration = manifest.get("ai_integration") if isinstance(manifest, dict) else None
+    requirements = integration.get("requirements") if isinstance(integration, dict) else None
+    minimum = requirements.get("blender_version_min") if isinstance(requirements, dict) else None
+    wanted = _version_tuple(minimum) if isinstance(minimum, str) else None
+    if wanted is None:
+        return None
+    length = max(len(wanted), len(running))
+    if tuple(running) + (0,) * (length - len(running)) >= wanted + (0,) * (length - len(wanted)):
+        return None
+    return (f"needs Blender {minimum} or newer (requirements.blender_version_min); "
+            f"this is Blender {'.'.join(map(str, running))}")
 
 
 def load_manifest(path: str) -> tuple[dict[str, Any] | None, list[ManifestError]]:

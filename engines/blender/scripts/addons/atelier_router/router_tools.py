@@ -24,7 +24,8 @@ def _no_undo_push(handler: Any) -> Any:
 def list_addons() -> ToolResult:
     rows = current_engine().registry.describe()
     lines = [f"{'on ' if r['enabled'] else 'off'} {r['id']} ({r['module']}): {len(r['tools'])} tools"
-             + ("" if r["valid"] else f" - INVALID: {'; '.join(r['errors'])}") for r in rows]
+             + ("" if r["valid"] else f" - INVALID: {'; '.join(r['errors'])}")
+             + ("" if r["available"] else f" - UNAVAILABLE: {r['unavailable_reason']}") for r in rows]
     return ToolResult(text="\n".join(lines), data={"addons": rows})
 
 
@@ -35,7 +36,10 @@ def _resend_tools() -> None:
 
 
 def enable_addon(addon: str) -> ToolResult:
-    scanned = current_engine().registry.enable(addon)
+    try:
+        scanned = current_engine().registry.enable(addon)
+    except ValueError as exc:
+        raise ToolError(str(exc)) from None
     _resend_tools()
     if not scanned.valid:
         return ToolResult(text=f"enabled {scanned.module}, but its addon_ai.json is invalid: "
@@ -68,12 +72,33 @@ def _step(operator: Any, what: str, steps: int) -> ToolResult:
 
 @_no_undo_push
 def undo(steps: int = 1) -> ToolResult:
-    return _step(bpy.ops.ed.undo, "undo", steps)
+    result = _step(bpy.ops.ed.undo, "undo", steps)
+    current_engine().move_in_history(-result.data["steps"])
+    return result
 
 
 @_no_undo_push
 def redo(steps: int = 1) -> ToolResult:
-    return _step(bpy.ops.ed.redo, "redo", steps)
+    result = _step(bpy.ops.ed.redo, "redo", steps)
+    current_engine().move_in_history(result.data["steps"])
+    return result
+
+
+def history() -> ToolResult:
+    engine = current_engine()
+    rows = [{"step": index, "label": label,
+             "state": "current" if index == engine.history_position
+             else ("done" if index < engine.history_position else "undone")}
+            for index, label in enumerate(engine.history)]
+    position = engine.history_position
+    undoable = [engine.history[index] for index in range(position, 0, -1)]  # newest first
+    redoable = engine.history[position + 1:]
+    lines = [f"{'>' if r['state'] == 'current' else ' '} {r['step']:3d} {r['label']}"
+             + (" (undone; redo brings it back)" if r["state"] == "undone" else "") for r in rows]
+    lines.append(f"undo would undo: {undoable[0] if undoable else 'nothing'}; "
+                 f"redo would redo: {redoable[0] if redoable else 'nothing'}")
+    return ToolResult(text="\n".join(lines), data={"steps": rows, "position": engine.history_position,
+                                                   "undo": undoable, "redo": redoable})
 
 
 def get_scene_summary() -> ToolResult:
@@ -92,16 +117,17 @@ def _summary_text(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def screenshot(width: int = 0, height: int = 0) -> ToolResult:
-    return current_engine().screenshot(width or None, height or None)
+def screenshot(width: int = 0, height: int = 0, view: str = "camera", shading: str = "solid") -> ToolResult:
+    return current_engine().screenshot(width or None, height or None, view=view, shading=shading)
 
 
 def execute_python(code: str, ctx: ToolContext) -> ToolResult:
     engine = current_engine()
     if not engine.config.execute_python:
         from .protocol import TOOL_REFUSED, RpcError
-        raise RpcError(TOOL_REFUSED, "execute_python is disabled for this engine; the engine kind's config "
-                                     "must set ATELIER_BLENDER_EXECUTE_PYTHON=1")
+        raise RpcError(TOOL_REFUSED, "execute_python is switched off for this engine. It is an engine option: "
+                                     "the hub config's [engines.blender] command must pass --execute-python "
+                                     "after \"--\" (docs/blender.md)")
     namespace: dict[str, Any] = {"bpy": bpy, "mathutils": mathutils, "C": bpy.context, "D": bpy.data,
                                  "workdir": ctx.workdir, "result": None}
     output = io.StringIO()
@@ -122,6 +148,7 @@ AI_COMMAND_HANDLERS = {
     "enable_addon": enable_addon,
     "disable_addon": disable_addon,
     "undo": undo,
+    "history": history,
     "redo": redo,
     "scene_summary": get_scene_summary,
     "screenshot": screenshot,

@@ -85,7 +85,8 @@ void append_messages(const Message& message, nlohmann::json& out) {
         return;
     }
     if (!user_text.empty()) {
-        parts.insert(parts.begin(), {{"type", "text"}, {"text", user_text}});
+        // One object: a braced list here would insert its two pairs as two arrays.
+        parts.insert(parts.begin(), nlohmann::json{{"type", "text"}, {"text", user_text}});
     }
     out.push_back({{"role", "user"}, {"content", std::move(parts)}});
 }

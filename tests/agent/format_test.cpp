@@ -385,6 +385,20 @@ TEST(AnthropicFormat, MarksTheLastToolTheSystemPromptAndTheBlockBeforeTheContext
     EXPECT_LT(first.find("\"system\""), first.find("\"messages\""));
 }
 
+TEST(OpenAiFormat, TheContextJoinsToolImagesInOneUserMessage) {
+    auto format = make_openai_format();
+    ModelSettings settings{"openai", "gpt-x", "", "", 256, std::nullopt};
+    const auto body =
+        json::parse(format->build(settings, {"be brief", sample_transcript(), kTools, "# The scene now\nx"}).body);
+    const auto& messages = body["messages"];
+    ASSERT_EQ(messages.size(), 5U) << messages.dump(1);
+    const auto& last = messages[4];
+    EXPECT_EQ(last["role"], "user");
+    ASSERT_TRUE(last["content"][0].is_object()) << last.dump(1);
+    EXPECT_EQ(last["content"][0]["text"], "# The scene now\nx");
+    EXPECT_EQ(last["content"].back()["type"], "image_url");
+}
+
 TEST(WireFormat, ProviderErrorMessageReadsBothErrorShapes) {
     EXPECT_EQ(provider_error_message(
                   R"({"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}})"),

@@ -3,6 +3,7 @@
 // eval command driving the hub as a client. The checks themselves are under test: a scripted
 // model that builds the right scene passes, one that builds the wrong scene fails.
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -69,6 +70,7 @@ protected:
         if (fs::exists(out)) {
             eval.results = read_json(out);
         }
+        std::printf("%s", eval.command.out.c_str()); // the table, for the test log
         return eval;
     }
 

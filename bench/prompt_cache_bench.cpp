@@ -157,7 +157,9 @@ int main(int argc, char** argv) {
                                                                   : 0; // no breakpoints, no cache
                     totals.cached += cached;
                 }
-                floor += step == 0 ? current.size() : current.size() - shared_prefix(previous, current);
+                // New at this step whatever the layout: the first request whole, then the scene
+                // and (below) the model's reply and its tool results.
+                floor += step == 0 ? current.size() : request.context.size();
                 previous = current;
                 // The model adds a rock; the tool answers with a line of text.
                 const auto name = "Rock." + std::to_string(step);

@@ -204,6 +204,66 @@ TEST_P(AgentTest, AMultiStepTurnStreamsTextRunsToolsAndCommitsAVersion) {
     EXPECT_NE(messages[1]["content"].get<std::string>().find("There is one cube now."), std::string::npos);
 }
 
+// Without the breakpoint markers, which move to the newest block at every step.
+json without_cache_control(json value) {
+    if (value.is_object()) {
+        value.erase("cache_control");
+        for (auto& [key, inner] : value.items()) {
+            inner = without_cache_control(inner);
+        }
+    } else if (value.is_array()) {
+        for (auto& inner : value) {
+            inner = without_cache_control(inner);
+        }
+    }
+    return value;
+}
+
+TEST_P(AgentTest, EachStepRepeatsThePreviousRequestUpToItsScene) {
+    ready_session();
+    ASSERT_TRUE(model->script(
+        {{"replies",
+          {{{"text", "Adding a cube."}, {"tool_calls", {tool_call("scene__create_object", {{"name", "cube"}})}}},
+           {{"tool_calls", {tool_call("scene__create_object", {{"name", "ball"}})}}},
+           {{"text", "Two objects."}}}}}));
+    ASSERT_EQ(turn("add a cube and a ball")["ok"], true);
+    const auto requests = model->requests();
+    ASSERT_EQ(requests.size(), 3U);
+    for (std::size_t step = 1; step < requests.size(); ++step) {
+        const auto before = without_cache_control(requests[step - 1]["body"]);
+        const auto after = without_cache_control(requests[step]["body"]);
+        EXPECT_EQ(after["tools"], before["tools"]);
+        EXPECT_EQ(after.value("system", json()), before.value("system", json()));
+        const auto& old_messages = before["messages"];
+        const auto& new_messages = after["messages"];
+        ASSERT_GT(new_messages.size(), old_messages.size());
+        // Every message but the last comes back unchanged; the last one comes back without the
+        // scene that ended it.
+        for (std::size_t i = 0; i + 1 < old_messages.size(); ++i) {
+            EXPECT_EQ(new_messages[i], old_messages[i]) << "step " << step << ", message " << i;
+        }
+        const auto& old_last = old_messages.back();
+        const auto& new_same = new_messages[old_messages.size() - 1];
+        if (GetParam() == "anthropic") {
+            // The scene is the last block of the last user message.
+            auto repeated = old_last["content"];
+            ASSERT_TRUE(repeated.back()["text"].get<std::string>().starts_with("# The scene now")) << old_last;
+            repeated.erase(repeated.size() - 1);
+            EXPECT_EQ(new_same["content"], repeated) << "step " << step;
+        } else if (old_last["content"].get<std::string>().starts_with("# The scene now")) {
+            // After tool results the scene is a user message of its own, and is not repeated.
+            EXPECT_EQ(new_same["role"], "assistant") << new_same;
+        } else {
+            // After the user's words it ends their message.
+            EXPECT_EQ(old_last["content"].get<std::string>().rfind(
+                          new_same["content"].get<std::string>() + "\n# The scene now", 0),
+                      0U)
+                << old_last << "\n"
+                << new_same;
+        }
+    }
+}
+
 TEST_P(AgentTest, CachedInputTokensAreCountedPerTurnInCompleteTheTranscriptAndMetrics) {
     ready_session();
     ASSERT_TRUE(model->script(

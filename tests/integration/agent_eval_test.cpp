@@ -3,6 +3,8 @@
 // eval command driving the hub as a client. The checks themselves are under test: a scripted
 // model that builds the right scene passes, one that builds the wrong scene fails.
 
+#include <signal.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -149,6 +151,15 @@ TEST_F(AgentEvalTest, ABadTaskFileIsAClearErrorNotAPass) {
                      hub->token(), "--tasks", tasks.string()});
     EXPECT_EQ(result.exit_code, 2);
     EXPECT_NE(result.err.find("unknown check \"object\""), std::string::npos) << result.err;
+}
+
+TEST_F(AgentEvalTest, NoHubAtTheUrlIsAClearError) {
+    hub->stop(SIGTERM, std::chrono::seconds(20));
+    const auto result =
+        run_command({atelier_binary(), "eval", "--url", "http://127.0.0.1:" + std::to_string(hub->port()), "--token",
+                     hub->token(), "--tasks", (kSource / "eval/tasks").string()});
+    EXPECT_EQ(result.exit_code, 2);
+    EXPECT_NE(result.err.find("no hub at"), std::string::npos) << result.err;
 }
 
 } // namespace

@@ -45,17 +45,6 @@ def pieces(text, size=4):
     return [text[i:i + size] for i in range(0, len(text), size)] or []
 
 
-def first_user_text(body):
-    for message in body.get("messages", []):
-        if message.get("role") != "user":
-            continue
-        content = message.get("content")
-        if isinstance(content, str):
-            return content
-        return "\n".join(part.get("text", "") for part in content or [] if isinstance(part, dict))
-    return ""
-
-
 def next_reply(body):
     with LOCK:
         if STATE["by_prompt"]:
@@ -238,6 +227,18 @@ class Handler(BaseHTTPRequestHandler):
                                         "prompt_tokens_details": {
                                             "cached_tokens": usage.get("cached_input_tokens", 0)}}})
         yield self.sse(None, "[DONE]")
+
+
+def first_user_text(body):
+    """The text of the first user message (a conversation's prompt, for "by_prompt" scripts)."""
+    for message in body.get("messages", []):
+        if message.get("role") != "user":
+            continue
+        content = message.get("content")
+        if isinstance(content, str):
+            return content
+        return "\n".join(part.get("text", "") for part in content or [] if isinstance(part, dict))
+    return ""
 
 
 def main():

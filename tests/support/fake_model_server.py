@@ -39,16 +39,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
 STATE = {"replies": [], "requests": [], "next": 0, "by_prompt": {}, "taken": {}}
+REQUEST = threading.local()  # the body of the request this thread answers, for "by_prompt" scripts
 
 
 def pieces(text, size=4):
     return [text[i:i + size] for i in range(0, len(text), size)] or []
 
 
-def next_reply(body):
+def next_reply():
     with LOCK:
         if STATE["by_prompt"]:
-            text = first_user_text(body)
+            text = first_user_text(getattr(REQUEST, "body", {}))
             for key, replies in STATE["by_prompt"].items():
                 if key in text:
                     taken = STATE["taken"].get(key, 0)
@@ -111,12 +112,13 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             return self.send_json(400, {"error": {"type": "invalid_request_error", "message": "body is not JSON"}})
         started = self.started
+        REQUEST.body = body
         record = {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body,
                   "served_ms": None, "client_port": self.client_address[1]}
         with LOCK:
             STATE["requests"].append(record)
         try:
-            self.answer(next_reply(body))
+            self.answer(next_reply())
         finally:
             record["served_ms"] = (time.monotonic() - started) * 1000
 

@@ -120,6 +120,11 @@ for provider in anthropic openai; do
 done
 
 echo
+# Prompt caching (issue 17): schema size, and the input a 20-step turn sends and the part a
+# provider's prefix cache can serve, before/after the cache-friendly request layout.
+"$build/bench/prompt_cache_bench" --source "$root"
+
+echo
 # Remotion (issue 9): session:ready cold/warm, render_still warm, render_video fps against
 # `npx remotion render` of the same composition in the same run (bench/remotion_bench.sh).
 ATELIER_BINARY="$build/atelier" "$root/bench/remotion_bench.sh"

@@ -101,6 +101,22 @@ void Agent::set_sessions(std::weak_ptr<sessions::SessionManager> sessions) {
     m_sessions = std::move(sessions);
 }
 
+void Agent::set_metrics(MetricsRegistry& metrics) {
+    const std::string provider = m_options.model ? m_options.model->provider : "none";
+    const std::string input_help = "Prompt tokens sent to the model, by whether the provider's prompt cache served "
+                                   "them (read), stored them (write) or neither (uncached)";
+    m_meters = std::unique_ptr<Meters>(new Meters{
+        metrics.counter("atelier_agent_turns_total", "Agent turns run", {{"provider", provider}}),
+        metrics.counter("atelier_agent_model_requests_total", "Model requests (steps) that answered",
+                        {{"provider", provider}}),
+        metrics.counter("atelier_agent_input_tokens_total", input_help,
+                        {{"provider", provider}, {"cache", "uncached"}}),
+        metrics.counter("atelier_agent_input_tokens_total", input_help, {{"provider", provider}, {"cache", "read"}}),
+        metrics.counter("atelier_agent_input_tokens_total", input_help, {{"provider", provider}, {"cache", "write"}}),
+        metrics.counter("atelier_agent_output_tokens_total", "Tokens the model answered with",
+                        {{"provider", provider}})});
+}
+
 std::shared_ptr<Agent::Conversation> Agent::conversation_for(const std::shared_ptr<sessions::Session>& session) {
     reap_retired();
     const std::lock_guard lock(m_mutex);
@@ -386,10 +402,13 @@ void Agent::run_turn(Conversation& conversation, const Turn& turn, net::CancelSi
         }
         // Rebuilt every step: a tool added or a scene changed mid-turn is seen by the next request.
         state.snapshot = state.link->tools().snapshot();
+        // Laid out for prompt caching (wire_format.h): tools and the static system prompt, the
+        // transcript, then the scene as it is now.
         ModelRequest request{
             build_system_prompt({project_name, state.link->info().kind, state.link->info().instructions, state.snapshot,
-                                 state.scene.is_null() ? state.link->scene() : state.scene}),
-            trim_transcript(transcript, m_options.context_chars), tool_definitions(*state.snapshot)};
+                                 m_options.max_steps}),
+            trim_transcript(transcript, m_options.context_chars), tool_definitions(*state.snapshot),
+            build_context(state.scene.is_null() ? state.link->scene() : state.scene, state.snapshot.get())};
         ++state.step;
         auto reply = m_client->complete(
             request,
@@ -413,8 +432,18 @@ void Agent::run_turn(Conversation& conversation, const Turn& turn, net::CancelSi
             }
             break;
         }
-        state.usage.input_tokens += reply->usage.input_tokens;
-        state.usage.output_tokens += reply->usage.output_tokens;
+        state.usage += reply->usage;
+        if (m_meters) {
+            const auto& usage = reply->usage;
+            m_meters->requests.increment();
+            m_meters->cached_input.increment(
+                static_cast<std::uint64_t>(std::max<std::int64_t>(0, usage.cached_input_tokens)));
+            m_meters->cache_write_input.increment(
+                static_cast<std::uint64_t>(std::max<std::int64_t>(0, usage.cache_write_input_tokens)));
+            m_meters->uncached_input.increment(static_cast<std::uint64_t>(std::max<std::int64_t>(
+                0, usage.input_tokens - usage.cached_input_tokens - usage.cache_write_input_tokens)));
+            m_meters->output.increment(static_cast<std::uint64_t>(std::max<std::int64_t>(0, usage.output_tokens)));
+        }
         stop_reason = reply->stop_reason;
         if (reply->message.content.empty()) {
             reply->message.content.push_back(Block::text_block("(no answer)"));
@@ -440,6 +469,10 @@ void Agent::run_turn(Conversation& conversation, const Turn& turn, net::CancelSi
                                  : state.error   ? "[the turn ended: " + state.error->message + "]"
                                                  : "[no answer]";
         transcript.push_back(Message{Role::Assistant, {Block::text_block(note)}});
+    }
+    transcript.back().usage = state.usage; // what the turn cost, kept with it
+    if (m_meters) {
+        m_meters->turns.increment();
     }
     transcript = trim_transcript(std::move(transcript), m_options.context_chars);
     if (auto saved = m_store.save_transcript(session->user_id, session->project_id, to_json(transcript).dump());
@@ -481,14 +514,9 @@ void Agent::run_turn(Conversation& conversation, const Turn& turn, net::CancelSi
     const auto duration =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     nlohmann::json complete{
-        {"ok", !state.error && !state.cancelled},
-        {"cancelled", state.cancelled},
-        {"version", version},
-        {"usage", {{"input_tokens", state.usage.input_tokens}, {"output_tokens", state.usage.output_tokens}}},
-        {"steps", state.step},
-        {"tool_calls", state.calls},
-        {"duration_ms", duration.count()},
-        {"stop_reason", stop_reason}};
+        {"ok", !state.error && !state.cancelled}, {"cancelled", state.cancelled}, {"version", version},
+        {"usage", to_json(state.usage)},          {"steps", state.step},          {"tool_calls", state.calls},
+        {"duration_ms", duration.count()},        {"stop_reason", stop_reason}};
     if (state.error) {
         complete["error"] = error_json(*state.error);
     }
@@ -498,11 +526,14 @@ void Agent::run_turn(Conversation& conversation, const Turn& turn, net::CancelSi
     if (state.error) {
         sessions::SessionManager::send_error(turn.tab, *state.error, turn.re);
     }
-    spdlog::info("agent: session {} turn {}: {} in {} step(s), {} ms", short_id(session->id), short_id(turn.id),
+    spdlog::info("agent: session {} turn {}: {} in {} step(s), {} ms; input tokens {} ({} cached, {} written to the "
+                 "cache), output tokens {}",
+                 short_id(session->id), short_id(turn.id),
                  state.cancelled ? "cancelled"
                  : state.error   ? "failed: " + state.error->message
                                  : "done",
-                 state.step, duration.count());
+                 state.step, duration.count(), state.usage.input_tokens, state.usage.cached_input_tokens,
+                 state.usage.cache_write_input_tokens, state.usage.output_tokens);
 }
 
 void Agent::run_tools(TurnState& state, const Message& reply, Message& results) {

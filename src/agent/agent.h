@@ -14,6 +14,7 @@
 
 #include "agent/model_client.h"
 #include "agent/transcript.h"
+#include "core/metrics.h"
 #include "sessions/agent_handler.h"
 #include "sessions/session_manager.h"
 #include "store/store.h"
@@ -47,6 +48,9 @@ public:
 
     /// Call once, before serving.
     void set_sessions(std::weak_ptr<sessions::SessionManager> sessions);
+    /// Counts turns, model requests and tokens (cached and not) into `metrics` for /metrics.
+    /// Call once, before serving; `metrics` outlives the agent.
+    void set_metrics(MetricsRegistry& metrics);
     [[nodiscard]] bool has_model() const { return m_client != nullptr; }
 
     [[nodiscard]] std::optional<Error> unavailable() const override;
@@ -106,6 +110,16 @@ private:
     AgentOptions m_options;
     std::unique_ptr<ModelClient> m_client;
     std::weak_ptr<sessions::SessionManager> m_sessions;
+    /// Series in the hub's MetricsRegistry; null until set_metrics().
+    struct Meters {
+        Counter& turns;
+        Counter& requests;
+        Counter& uncached_input;
+        Counter& cached_input;
+        Counter& cache_write_input;
+        Counter& output;
+    };
+    std::unique_ptr<Meters> m_meters;
 
     std::mutex m_mutex;                                                   ///< guards the members below
     std::map<std::string, std::shared_ptr<Conversation>> m_conversations; ///< by session id

@@ -4,6 +4,7 @@
 // and `error` events that may arrive after the 200).
 
 #include <map>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -84,8 +85,8 @@ public:
         }
         if (type == "message_start") {
             const auto usage = data.value("message", nlohmann::json::object()).value("usage", nlohmann::json::object());
-            m_reply.usage.input_tokens = usage.value("input_tokens", std::int64_t{0});
-            m_reply.usage.output_tokens = usage.value("output_tokens", std::int64_t{0});
+            read_input_usage(usage);
+            m_reply.usage.output_tokens = count(usage, "output_tokens").value_or(0);
             return {};
         }
         if (type == "content_block_start") {
@@ -139,12 +140,10 @@ public:
                 m_reply.stop_reason = delta["stop_reason"].get<std::string>();
             }
             const auto usage = data.value("usage", nlohmann::json::object());
-            if (usage.contains("output_tokens")) {
-                m_reply.usage.output_tokens = usage.value("output_tokens", std::int64_t{0});
+            if (const auto output = count(usage, "output_tokens")) {
+                m_reply.usage.output_tokens = *output;
             }
-            if (usage.contains("input_tokens") && usage["input_tokens"].is_number()) {
-                m_reply.usage.input_tokens = usage.value("input_tokens", std::int64_t{0});
-            }
+            read_input_usage(usage); // cumulative counts, when the API repeats them here
             return {};
         }
         if (type == "message_stop") {
@@ -182,6 +181,29 @@ private:
         bool ignored = false;
     };
 
+    static std::optional<std::int64_t> count(const nlohmann::json& usage, const char* key) {
+        if (usage.is_object() && usage.contains(key) && usage[key].is_number_integer()) {
+            return usage[key].get<std::int64_t>();
+        }
+        return std::nullopt;
+    }
+
+    // `input_tokens` counts only what came after the last cache breakpoint: the prompt is that
+    // plus what was written to the cache plus what was read from it.
+    void read_input_usage(const nlohmann::json& usage) {
+        if (const auto uncached = count(usage, "input_tokens")) {
+            m_uncached = *uncached;
+        }
+        if (const auto written = count(usage, "cache_creation_input_tokens")) {
+            m_reply.usage.cache_write_input_tokens = *written;
+        }
+        if (const auto read = count(usage, "cache_read_input_tokens")) {
+            m_reply.usage.cached_input_tokens = *read;
+        }
+        m_reply.usage.input_tokens =
+            m_uncached + m_reply.usage.cache_write_input_tokens + m_reply.usage.cached_input_tokens;
+    }
+
     static void close_tool_use(Pending& pending) {
         if (!pending.block.input.is_null()) {
             return;
@@ -202,6 +224,7 @@ private:
     std::function<void(std::string_view)> m_on_text;
     std::map<int, Pending> m_blocks;
     ModelReply m_reply;
+    std::int64_t m_uncached = 0;
     bool m_done = false;
 };
 
@@ -221,6 +244,30 @@ public:
         if (!settings.api_key.empty()) {
             http.headers.emplace_back("x-api-key", settings.api_key);
         }
+        // The order of the prompt is tools → system → messages; the body is written in that order
+        // too. Breakpoints (at most 4 per request): the last tool, the static system prompt, and
+        // the last block before this step's context, whose prefix the next step repeats.
+        nlohmann::ordered_json body;
+        body["model"] = settings.model;
+        body["max_tokens"] = settings.max_tokens;
+        body["stream"] = true;
+        if (settings.temperature) {
+            body["temperature"] = *settings.temperature;
+        }
+        const nlohmann::json breakpoint{{"type", "ephemeral"}};
+        if (!request.tools.empty()) {
+            nlohmann::json tools = nlohmann::json::array();
+            for (const auto& tool : request.tools) {
+                tools.push_back(
+                    {{"name", tool.name}, {"description", tool.description}, {"input_schema", tool.input_schema}});
+            }
+            tools.back()["cache_control"] = breakpoint;
+            body["tools"] = std::move(tools);
+        }
+        if (!request.system.empty()) {
+            body["system"] =
+                nlohmann::json::array({{{"type", "text"}, {"text", request.system}, {"cache_control", breakpoint}}});
+        }
         nlohmann::json messages = nlohmann::json::array();
         for (const auto& message : request.messages) {
             auto content = content_json(message.content);
@@ -230,24 +277,18 @@ public:
             messages.push_back(
                 {{"role", message.role == Role::User ? "user" : "assistant"}, {"content", std::move(content)}});
         }
-        nlohmann::json body{{"model", settings.model},
-                            {"max_tokens", settings.max_tokens},
-                            {"messages", std::move(messages)},
-                            {"stream", true}};
-        if (!request.system.empty()) {
-            body["system"] = request.system;
+        if (!messages.empty()) {
+            messages.back()["content"].back()["cache_control"] = breakpoint;
         }
-        if (settings.temperature) {
-            body["temperature"] = *settings.temperature;
-        }
-        if (!request.tools.empty()) {
-            nlohmann::json tools = nlohmann::json::array();
-            for (const auto& tool : request.tools) {
-                tools.push_back(
-                    {{"name", tool.name}, {"description", tool.description}, {"input_schema", tool.input_schema}});
+        if (!request.context.empty()) {
+            const nlohmann::json context{{"type", "text"}, {"text", request.context}};
+            if (!messages.empty() && messages.back()["role"] == "user") {
+                messages.back()["content"].push_back(context);
+            } else {
+                messages.push_back({{"role", "user"}, {"content", nlohmann::json::array({context})}});
             }
-            body["tools"] = std::move(tools);
         }
+        body["messages"] = std::move(messages);
         http.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         return http;
     }

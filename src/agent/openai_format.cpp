@@ -85,7 +85,8 @@ void append_messages(const Message& message, nlohmann::json& out) {
         return;
     }
     if (!user_text.empty()) {
-        parts.insert(parts.begin(), {{"type", "text"}, {"text", user_text}});
+        // One object: a braced list here would insert its two pairs as two arrays.
+        parts.insert(parts.begin(), nlohmann::json{{"type", "text"}, {"text", user_text}});
     }
     out.push_back({{"role", "user"}, {"content", std::move(parts)}});
 }
@@ -124,9 +125,16 @@ public:
                 {}});
         }
         if (chunk.contains("usage") && chunk["usage"].is_object()) {
+            // prompt_tokens counts every prompt token; the cached part is in prompt_tokens_details.
             const auto& usage = chunk["usage"];
             m_reply.usage.input_tokens = usage.value("prompt_tokens", m_reply.usage.input_tokens);
             m_reply.usage.output_tokens = usage.value("completion_tokens", m_reply.usage.output_tokens);
+            if (usage.contains("prompt_tokens_details") && usage["prompt_tokens_details"].is_object()) {
+                const auto& details = usage["prompt_tokens_details"];
+                if (details.contains("cached_tokens") && details["cached_tokens"].is_number_integer()) {
+                    m_reply.usage.cached_input_tokens = details["cached_tokens"].get<std::int64_t>();
+                }
+            }
         }
         const auto choices = chunk.value("choices", nlohmann::json::array());
         if (!choices.is_array() || choices.empty()) {
@@ -233,18 +241,14 @@ public:
         if (!settings.api_key.empty()) {
             http.headers.emplace_back("authorization", "Bearer " + settings.api_key);
         }
-        nlohmann::json messages = nlohmann::json::array();
-        if (!request.system.empty()) {
-            messages.push_back({{"role", "system"}, {"content", request.system}});
-        }
-        for (const auto& message : request.messages) {
-            append_messages(message, messages);
-        }
-        nlohmann::json body{{"model", settings.model},
-                            {"messages", std::move(messages)},
-                            {"max_tokens", settings.max_tokens},
-                            {"stream", true},
-                            {"stream_options", {{"include_usage", true}}}};
+        // Written in the order of the prompt (tools, system, messages) so that the requests of
+        // one turn share a byte-identical prefix up to the previous step's context, which is
+        // what automatic prefix caching matches.
+        nlohmann::ordered_json body;
+        body["model"] = settings.model;
+        body["max_tokens"] = settings.max_tokens;
+        body["stream"] = true;
+        body["stream_options"] = {{"include_usage", true}};
         if (settings.temperature) {
             body["temperature"] = *settings.temperature;
         }
@@ -258,6 +262,24 @@ public:
             }
             body["tools"] = std::move(tools);
         }
+        nlohmann::json messages = nlohmann::json::array();
+        if (!request.system.empty()) {
+            messages.push_back({{"role", "system"}, {"content", request.system}});
+        }
+        // The context goes in the last user message (after its tool results), never as a second
+        // user message in a row: some local servers' chat templates refuse that.
+        Transcript transcript = request.messages;
+        if (!request.context.empty()) {
+            if (!transcript.empty() && transcript.back().role == Role::User) {
+                transcript.back().content.push_back(Block::text_block(request.context));
+            } else {
+                transcript.push_back({Role::User, {Block::text_block(request.context)}});
+            }
+        }
+        for (const auto& message : transcript) {
+            append_messages(message, messages);
+        }
+        body["messages"] = std::move(messages);
         http.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         return http;
     }

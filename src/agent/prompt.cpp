@@ -1,20 +1,129 @@
 #include "agent/prompt.h"
 
+#include <algorithm>
+#include <array>
+
 #include <fmt/format.h>
 
 namespace atelier::agent {
+namespace {
 
-std::string summarize_scene(const nlohmann::json& scene, std::size_t limit) {
+std::string compact(const nlohmann::json& value) {
+    return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string clip(std::string text, std::size_t limit) {
+    if (text.size() > limit) {
+        text = fmt::format("{}… [cut: {} more characters]", text.substr(0, limit), text.size() - limit);
+    }
+    return text;
+}
+
+// Summary keys in the order the model needs them: what the scene is and how it renders, then
+// what lights and frames it. Engines report what they have; absent keys are skipped.
+constexpr std::array kHeadKeys{"scene",  "frame_current", "frame",  "frame_range", "fps",
+                               "render", "render_engine", "engine", "resolution",  "view_transform",
+                               "world",  "camera",        "lights"};
+// Listed last, item by item, as far as the budget goes.
+constexpr std::string_view kObjectsKey = "objects";
+// Bookkeeping the summary says in its own words.
+constexpr std::array kOmittedKeys{"object_count", "truncated"};
+// Room kept for the "… N more objects: call <tool>" line.
+constexpr std::size_t kMoreNote = 96;
+// No single entry of the head may crowd out the rest.
+constexpr std::size_t kEntryLimit = 800;
+
+bool is_head(const std::string& key) {
+    return std::find(kHeadKeys.begin(), kHeadKeys.end(), key) != kHeadKeys.end();
+}
+
+bool is_omitted(const std::string& key) {
+    return std::find(kOmittedKeys.begin(), kOmittedKeys.end(), key) != kOmittedKeys.end();
+}
+
+// One entry; a list longer than what is left is written item by item and ends with how many
+// were left out and which tool lists them all.
+void write_entry(std::string& out, const std::string& key, const nlohmann::json& value, std::size_t limit,
+                 std::int64_t total, const std::string& list_tool) {
+    const auto whole = compact(value);
+    const bool fits = out.size() + key.size() + whole.size() + 3 <= limit;
+    if (!value.is_array() || (fits && static_cast<std::int64_t>(value.size()) >= total)) {
+        out += fmt::format("{}: {}\n", key, clip(whole, fits ? whole.size() : kEntryLimit));
+        return;
+    }
+    out += fmt::format("{} ({}):\n", key, total);
+    std::size_t shown = 0;
+    for (const auto& item : value) {
+        auto line = "- " + compact(item) + "\n";
+        if (out.size() + line.size() + kMoreNote > limit) {
+            break;
+        }
+        out += line;
+        ++shown;
+    }
+    const auto more = total - static_cast<std::int64_t>(shown);
+    if (more > 0) {
+        out += fmt::format("… {} more {}: call {}\n", more, key, list_tool.empty() ? "a listing tool" : list_tool);
+    }
+}
+
+std::string find_list_tool(const registry::RegistrySnapshot* registry) {
+    if (registry == nullptr) {
+        return "";
+    }
+    for (const auto& name : registry->tool_names()) {
+        if (name.ends_with("list_objects")) {
+            return name;
+        }
+    }
+    return "";
+}
+
+} // namespace
+
+std::string summarize_scene(const nlohmann::json& scene, std::size_t limit, const std::string& list_tool) {
     if (scene.is_null()) {
         return "(no scene reported yet)";
     }
-    auto text = scene.is_string() ? scene.get<std::string>()
-                                  : scene.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    if (text.size() > limit) {
-        text = fmt::format("{}… [cut: {} more characters; use a listing tool for the rest]", text.substr(0, limit),
-                           text.size() - limit);
+    if (!scene.is_object()) {
+        auto text = scene.is_string() ? scene.get<std::string>() : compact(scene);
+        if (text.size() > limit) {
+            text = fmt::format("{}… [cut: {} more characters; use a listing tool for the rest]", text.substr(0, limit),
+                               text.size() - limit);
+        }
+        return text;
     }
-    return text;
+    std::string out;
+    const auto count_of = [&scene](const std::string& key) -> std::int64_t {
+        const auto& value = scene[key];
+        if (key == kObjectsKey && scene.contains("object_count") && scene["object_count"].is_number_integer()) {
+            return std::max<std::int64_t>(scene["object_count"].get<std::int64_t>(),
+                                          static_cast<std::int64_t>(value.size()));
+        }
+        return value.is_array() ? static_cast<std::int64_t>(value.size()) : 0;
+    };
+    for (const std::string key : kHeadKeys) {
+        if (scene.contains(key) && !scene[key].is_null()) {
+            write_entry(out, key, scene[key], limit, count_of(key), list_tool);
+        }
+    }
+    for (const auto& [key, value] : scene.items()) {
+        if (!is_head(key) && key != kObjectsKey && !is_omitted(key)) {
+            write_entry(out, key, value, limit, count_of(key), list_tool);
+        }
+    }
+    if (scene.contains(kObjectsKey)) {
+        write_entry(out, std::string(kObjectsKey), scene[kObjectsKey], limit, count_of(std::string(kObjectsKey)),
+                    list_tool);
+    }
+    if (!out.empty() && out.back() == '\n') {
+        out.pop_back();
+    }
+    return out;
+}
+
+std::string build_context(const nlohmann::json& scene, const registry::RegistrySnapshot* registry) {
+    return "# The scene now\n" + summarize_scene(scene, 4000, find_list_tool(registry));
 }
 
 std::string build_system_prompt(const PromptInputs& inputs) {
@@ -25,6 +134,7 @@ std::string build_system_prompt(const PromptInputs& inputs) {
     if (!inputs.instructions.empty()) {
         prompt += "\n# The engine\n" + inputs.instructions + "\n";
     }
+    std::vector<std::string> read_only;
     if (inputs.registry && !inputs.registry->addons.empty()) {
         prompt += "\n# Capabilities\n";
         for (const auto& addon : inputs.registry->addons) {
@@ -35,11 +145,36 @@ std::string build_system_prompt(const PromptInputs& inputs) {
             }
         }
     }
-    prompt += "\n# The scene now\n" + summarize_scene(inputs.scene) + "\n";
+    if (inputs.registry) {
+        for (const auto& tool : inputs.registry->tools) {
+            if (!tool->spec.mutates) {
+                read_only.push_back(tool->provider_name);
+            }
+        }
+    }
     prompt += "\n# How to work\n"
               "- Act through the tools; do not describe what you would do instead of doing it.\n"
               "- Arguments must match each tool's input schema exactly. When a tool answers with an error, read it, "
               "fix the arguments and try again; do not repeat a call that failed the same way.\n"
+              "- You may ask for several tool calls in one step; they run in the order given. Batch independent "
+              "calls.\n";
+    if (inputs.max_steps > 0) {
+        prompt += fmt::format("- A turn has at most {} steps (requests to you); plan to finish within them.\n",
+                              inputs.max_steps);
+    }
+    if (!read_only.empty()) {
+        std::string names;
+        for (const auto& name : read_only) {
+            names += (names.empty() ? "" : ", ") + name;
+        }
+        prompt += fmt::format("- These tools only look and change nothing: {}. Every other tool changes the scene, "
+                              "and each call is one undo step the user can take back.\n",
+                              names);
+    } else {
+        prompt += "- Every tool call that changes the scene is one undo step the user can take back.\n";
+    }
+    prompt += "- The current scene comes after the conversation, under \"# The scene now\"; it is refreshed at "
+              "every step.\n"
               "- When the request is done, answer in one or two sentences saying what changed.\n";
     return prompt;
 }

@@ -11,22 +11,35 @@
 
 namespace atelier::agent {
 
-/// What the system prompt is made of (DESIGN §6).
+/// What the static system prompt is made of (DESIGN §6): nothing in it changes during a turn, so
+/// a provider's prompt cache serves it (with the tools before it) from the second step on.
 struct PromptInputs {
     std::string project_name;
     std::string engine_kind;
     std::string instructions; ///< the engine's `instructions` from engine/hello
     std::shared_ptr<const registry::RegistrySnapshot> registry;
-    nlohmann::json scene; ///< the last `scene/changed` summary; null when none came
+    int max_steps = 0; ///< model requests per turn; 0: not said
 };
 
-/// The system prompt: the role, the project, the engine's instructions, each addon's
-/// agent_description and context_hints, a compact scene summary and the house rules for tool
-/// use. Deterministic for equal inputs.
+/// The static system prompt: the role, the project, the engine's instructions, each addon's
+/// agent_description and context_hints, which tools change nothing (every other one changes the
+/// scene, one undo step per call), that one step may call several tools, the step limit, and
+/// the house rules for tool use. Deterministic for equal inputs. The scene is not in it: see
+/// build_context().
 [[nodiscard]] std::string build_system_prompt(const PromptInputs& inputs);
 
-/// The scene as compact JSON, cut to `limit` characters with a note saying so.
-[[nodiscard]] std::string summarize_scene(const nlohmann::json& scene, std::size_t limit = 4000);
+/// What changes from step to step, sent after the transcript (ModelRequest::context): the scene
+/// as summarize_scene() writes it.
+[[nodiscard]] std::string build_context(const nlohmann::json& scene,
+                                        const registry::RegistrySnapshot* registry = nullptr);
+
+/// The scene by priority, within about `limit` characters: the scene's own settings (name,
+/// current frame, frame range, render engine, resolution, view transform …), the world, the
+/// camera and the lights first, then the other small entries, then the objects one per line
+/// until the budget is spent, then "N more objects: call <listing tool>". A string scene is cut
+/// with a note.
+[[nodiscard]] std::string summarize_scene(const nlohmann::json& scene, std::size_t limit = 4000,
+                                          const std::string& list_tool = "");
 
 /// Every tool of the snapshot as the model sees it: provider name, description (+ usage and
 /// examples), input schema.

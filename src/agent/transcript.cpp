@@ -180,12 +180,31 @@ nlohmann::json to_json(const Block& block) {
     return json;
 }
 
+Usage& Usage::operator+=(const Usage& other) {
+    input_tokens += other.input_tokens;
+    cached_input_tokens += other.cached_input_tokens;
+    cache_write_input_tokens += other.cache_write_input_tokens;
+    output_tokens += other.output_tokens;
+    return *this;
+}
+
+nlohmann::json to_json(const Usage& usage) {
+    return {{"input_tokens", usage.input_tokens},
+            {"cached_input_tokens", usage.cached_input_tokens},
+            {"cache_write_input_tokens", usage.cache_write_input_tokens},
+            {"output_tokens", usage.output_tokens}};
+}
+
 nlohmann::json to_json(const Message& message) {
     nlohmann::json content = nlohmann::json::array();
     for (const auto& block : message.content) {
         content.push_back(to_json(block));
     }
-    return {{"role", message.role == Role::User ? "user" : "assistant"}, {"content", std::move(content)}};
+    nlohmann::json json{{"role", message.role == Role::User ? "user" : "assistant"}, {"content", std::move(content)}};
+    if (message.usage) {
+        json["usage"] = to_json(*message.usage);
+    }
+    return json;
 }
 
 nlohmann::json to_json(const Transcript& transcript) {
@@ -215,6 +234,14 @@ Result<Transcript> transcript_from_json(const nlohmann::json& json) {
         for (std::size_t j = 0; j < item["content"].size(); ++j) {
             message.content.push_back(
                 ATELIER_TRY(block_from_json(item["content"][j], fmt::format("{}/content/{}", where, j))));
+        }
+        if (item.contains("usage") && item["usage"].is_object()) {
+            const auto& usage = item["usage"];
+            const auto count = [&usage](const char* key) {
+                return usage.contains(key) && usage[key].is_number_integer() ? usage[key].get<std::int64_t>() : 0;
+            };
+            message.usage = Usage{count("input_tokens"), count("cached_input_tokens"),
+                                  count("cache_write_input_tokens"), count("output_tokens")};
         }
         transcript.push_back(std::move(message));
     }

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,9 +39,27 @@ struct Block {
     [[nodiscard]] static Block tool_result(std::string id, std::string name, std::vector<Block> content, bool is_error);
 };
 
+/// What the provider counted for one request, or summed over a turn. `input_tokens` is every
+/// prompt token, cached or not; `cached_input_tokens` the part read from the provider's prompt
+/// cache (Anthropic `cache_read_input_tokens`, OpenAI `prompt_tokens_details.cached_tokens`);
+/// `cache_write_input_tokens` the part written to it (Anthropic `cache_creation_input_tokens`).
+struct Usage {
+    std::int64_t input_tokens = 0;
+    std::int64_t cached_input_tokens = 0;
+    std::int64_t cache_write_input_tokens = 0;
+    std::int64_t output_tokens = 0;
+
+    Usage& operator+=(const Usage& other);
+};
+
+[[nodiscard]] nlohmann::json to_json(const Usage& usage);
+
 struct Message {
     Role role = Role::User;
     std::vector<Block> content;
+    /// On the last assistant message of a turn: what the whole turn cost. Stored with the
+    /// transcript, never sent to a provider.
+    std::optional<Usage> usage;
 
     /// The concatenated text blocks.
     [[nodiscard]] std::string text() const;
@@ -49,11 +68,6 @@ struct Message {
 };
 
 using Transcript = std::vector<Message>;
-
-struct Usage {
-    std::int64_t input_tokens = 0;
-    std::int64_t output_tokens = 0;
-};
 
 [[nodiscard]] nlohmann::json to_json(const Block& block);
 [[nodiscard]] nlohmann::json to_json(const Message& message);

@@ -36,10 +36,16 @@ struct ModelSettings {
     std::chrono::milliseconds timeout{300'000}; ///< longest silence of a reply stream
 };
 
+/// One model request, laid out for prompt caching (DESIGN §6): the tools and the static
+/// system prompt first, then the transcript, then `context`, what changes from step to step
+/// (the scene summary). The formats send `context` as the last text of the last user message,
+/// so every step of a turn repeats the previous step's request up to where its context was,
+/// byte for byte, and a provider's prefix cache serves all of it.
 struct ModelRequest {
     std::string system;
     Transcript messages;
     std::vector<ToolDefinition> tools;
+    std::string context;
 };
 
 /// One finished assistant message.

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "app/account_commands.h"
+#include "app/eval_command.h"
 #include "app/mcp_command.h"
 #include "app/serve.h"
 #include "core/config.h"
@@ -82,6 +83,16 @@ int main(int argc, char** argv) {
     mcp->add_option("--token", mcp_token, "A hub token [env ATELIER_TOKEN; default: the token file in the data dir]");
     mcp->add_option("--config", config_file, "TOML config file [env ATELIER_CONFIG]");
 
+    // The creative task suite against a running hub's agent (docs/agent.md).
+    atelier::app::EvalOptions eval_options;
+    auto* eval = cli.add_subcommand("eval", "Run the agent's task suite against a running hub and print a table");
+    eval->add_option("--url", eval_options.url, "The hub [env ATELIER_URL; default: the configured host and port]");
+    eval->add_option("--token", eval_options.token, "A hub token [env ATELIER_TOKEN; default: <data_dir>/token]");
+    eval->add_option("--tasks", eval_options.tasks, "A directory of task files, or one file [default: eval/tasks]");
+    eval->add_option("--only", eval_options.only, "Run only these task ids")->delimiter(',');
+    eval->add_option("--json", eval_options.json_out, "Also write the results as JSON to this file");
+    eval->add_option("--config", config_file, "TOML config file [env ATELIER_CONFIG]");
+
     auto* version = cli.add_subcommand("version", "Print the version");
 
     try {
@@ -123,6 +134,9 @@ int main(int argc, char** argv) {
     }
     if (token_create->parsed()) {
         return atelier::app::create_token_command(*config, token_user, token_label);
+    }
+    if (eval->parsed()) {
+        return atelier::app::eval_command(*config, eval_options);
     }
     if (mcp->parsed()) {
         return atelier::app::mcp_command(*config, mcp_url, mcp_token);

@@ -137,6 +137,7 @@ int serve(const Config& config) {
             return value != nullptr ? std::optional<std::string>(value) : std::nullopt;
         }));
     hub_agent->set_sessions(app.sessions);
+    hub_agent->set_metrics(metrics);
     app.sessions->set_agent(hub_agent);
     if (hub_agent->has_model()) {
         spdlog::info("agent: {} model {}{}", config.model_provider, config.model_name,

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -139,7 +141,7 @@ TEST(AnthropicFormat, BuildsToolsToolResultsAndImages) {
     EXPECT_EQ(http.url, "http://127.0.0.1:9/v1/messages");
     const auto body = json::parse(http.body);
     EXPECT_EQ(body["model"], "claude-x");
-    EXPECT_EQ(body["system"], "be brief");
+    EXPECT_EQ(body["system"][0]["text"], "be brief");
     EXPECT_EQ(body["stream"], true);
     EXPECT_EQ(body["temperature"], 0.5);
     EXPECT_EQ(body["tools"][0]["input_schema"]["type"], "object");
@@ -251,6 +253,150 @@ TEST(OpenAiFormat, BuildsRoleToolResultsAndSendsToolImagesAsAUserMessage) {
     for (const auto& [name, value] : http.headers) {
         EXPECT_NE(name, "authorization") << "no key, no header";
     }
+}
+
+TEST(AnthropicFormat, ReadsCachedAndWrittenInputTokens) {
+    auto format = make_anthropic_format();
+    const auto decoded = decode(*format, {event("message_start", {{"type", "message_start"},
+                                                                  {"message",
+                                                                   {{"usage",
+                                                                     {{"input_tokens", 50},
+                                                                      {"cache_creation_input_tokens", 200},
+                                                                      {"cache_read_input_tokens", 7000},
+                                                                      {"output_tokens", 1}}}}}}),
+                                          event("message_delta", {{"type", "message_delta"},
+                                                                  {"delta", {{"stop_reason", "end_turn"}}},
+                                                                  {"usage", {{"output_tokens", 9}}}}),
+                                          event("message_stop", {{"type", "message_stop"}})});
+    ASSERT_TRUE(decoded.reply) << decoded.reply.error().error.message;
+    EXPECT_EQ(decoded.reply->usage.input_tokens, 7250); // the whole prompt
+    EXPECT_EQ(decoded.reply->usage.cached_input_tokens, 7000);
+    EXPECT_EQ(decoded.reply->usage.cache_write_input_tokens, 200);
+    EXPECT_EQ(decoded.reply->usage.output_tokens, 9);
+}
+
+TEST(OpenAiFormat, ReadsCachedPromptTokens) {
+    auto format = make_openai_format();
+    const auto decoded = decode(*format, {event("", chunk({{"content", "ok"}}, "stop")),
+                                          event("", {{"choices", json::array()},
+                                                     {"usage",
+                                                      {{"prompt_tokens", 9000},
+                                                       {"completion_tokens", 12},
+                                                       {"prompt_tokens_details", {{"cached_tokens", 8704}}}}}}),
+                                          {"", "[DONE]", ""}});
+    ASSERT_TRUE(decoded.reply) << decoded.reply.error().error.message;
+    EXPECT_EQ(decoded.reply->usage.input_tokens, 9000);
+    EXPECT_EQ(decoded.reply->usage.cached_input_tokens, 8704);
+    EXPECT_EQ(decoded.reply->usage.output_tokens, 12);
+}
+
+// Two consecutive steps of one turn: the first asked for a tool, the second carries its result.
+struct TwoSteps {
+    ModelRequest first;
+    ModelRequest second;
+};
+
+TwoSteps two_steps() {
+    std::vector<ToolDefinition> tools;
+    for (int i = 0; i < 30; ++i) {
+        tools.push_back({"addon__tool_" + std::to_string(i),
+                         "A tool that does thing " + std::to_string(i),
+                         {{"type", "object"}, {"properties", {{"size", {{"type", "number"}, {"minimum", 0}}}}}}});
+    }
+    Transcript history{{Role::User, {Block::text_block("an earlier request")}},
+                       {Role::Assistant, {Block::text_block("Done earlier.")}},
+                       {Role::User, {Block::text_block("make a red cube")}}};
+    TwoSteps steps;
+    steps.first = {"the static system prompt", history, tools, "# The scene now\nobjects (0):"};
+    history.push_back(
+        {Role::Assistant, {Block::text_block("Adding it."), Block::tool_use("t1", "addon__tool_1", {{"size", 2}})}});
+    history.push_back(
+        {Role::User, {Block::tool_result("t1", "addon__tool_1", {Block::text_block("created Cube")}, false)}});
+    steps.second = {"the static system prompt", history, tools, "# The scene now\nobjects (1):\n- Cube"};
+    return steps;
+}
+
+std::size_t shared_prefix(const std::string& a, const std::string& b) {
+    return static_cast<std::size_t>(std::mismatch(a.begin(), a.end(), b.begin(), b.end()).first - a.begin());
+}
+
+TEST(OpenAiFormat, ConsecutiveStepsShareAByteIdenticalPrefixUpToTheContext) {
+    auto format = make_openai_format();
+    ModelSettings settings{"openai", "gpt-x", "http://127.0.0.1:9/v1", "", 256, std::nullopt};
+    const auto steps = two_steps();
+    const auto first = format->build(settings, steps.first).body;
+    const auto second = format->build(settings, steps.second).body;
+    // Everything the first step sent before its context (model settings, every tool, the system
+    // prompt, the whole conversation up to the user's words) starts the second step's request.
+    const auto context = first.find("# The scene now");
+    ASSERT_NE(context, std::string::npos);
+    const auto shared = shared_prefix(first, second);
+    EXPECT_GE(shared, first.rfind("make a red cube", context)) << first.substr(0, shared);
+    EXPECT_GT(shared, first.find("the static system prompt"));
+    EXPECT_GT(shared, first.find("addon__tool_29"));
+    // The body is written in the order the prompt is read: tools, then system, then the rest.
+    EXPECT_LT(first.find("\"tools\""), first.find("\"messages\""));
+    EXPECT_LT(first.find("addon__tool_29"), first.find("the static system prompt"));
+    // The context is the last thing sent, after the tool result.
+    const auto body = json::parse(second);
+    const auto& last = body["messages"].back();
+    EXPECT_EQ(last["role"], "user");
+    EXPECT_NE(last["content"].get<std::string>().find("- Cube"), std::string::npos);
+    EXPECT_EQ(body["messages"][body["messages"].size() - 2]["role"], "tool");
+}
+
+int count_breakpoints(const json& value) {
+    int count = 0;
+    if (value.is_object()) {
+        count += value.contains("cache_control") ? 1 : 0;
+        for (const auto& [key, inner] : value.items()) {
+            count += count_breakpoints(inner);
+        }
+    } else if (value.is_array()) {
+        for (const auto& inner : value) {
+            count += count_breakpoints(inner);
+        }
+    }
+    return count;
+}
+
+TEST(AnthropicFormat, MarksTheLastToolTheSystemPromptAndTheBlockBeforeTheContext) {
+    auto format = make_anthropic_format();
+    ModelSettings settings{"anthropic", "claude-x", "", "key", 512, std::nullopt};
+    const auto steps = two_steps();
+    const auto first = format->build(settings, steps.first).body;
+    const auto second = format->build(settings, steps.second).body;
+    const auto body = json::parse(second);
+    const json ephemeral{{"type", "ephemeral"}};
+    EXPECT_EQ(body["tools"].back()["cache_control"], ephemeral);
+    EXPECT_FALSE(body["tools"][0].contains("cache_control"));
+    EXPECT_EQ(body["system"][0]["cache_control"], ephemeral);
+    const auto& last = body["messages"].back()["content"];
+    ASSERT_EQ(last.size(), 2U) << last.dump();
+    EXPECT_EQ(last[0]["type"], "tool_result");
+    EXPECT_EQ(last[0]["cache_control"], ephemeral);
+    EXPECT_EQ(last[1]["text"], "# The scene now\nobjects (1):\n- Cube");
+    EXPECT_FALSE(last[1].contains("cache_control"));
+    EXPECT_EQ(count_breakpoints(body), 3); // the API allows at most 4
+    // Tools and system come first, byte-identical from one step to the next.
+    const auto shared = shared_prefix(first, second);
+    EXPECT_GT(shared, first.find("the static system prompt"));
+    EXPECT_LT(first.find("\"tools\""), first.find("\"system\""));
+    EXPECT_LT(first.find("\"system\""), first.find("\"messages\""));
+}
+
+TEST(OpenAiFormat, TheContextJoinsToolImagesInOneUserMessage) {
+    auto format = make_openai_format();
+    ModelSettings settings{"openai", "gpt-x", "", "", 256, std::nullopt};
+    const auto body =
+        json::parse(format->build(settings, {"be brief", sample_transcript(), kTools, "# The scene now\nx"}).body);
+    const auto& messages = body["messages"];
+    ASSERT_EQ(messages.size(), 5U) << messages.dump(1);
+    const auto& last = messages[4];
+    EXPECT_EQ(last["role"], "user");
+    ASSERT_TRUE(last["content"][0].is_object()) << last.dump(1);
+    EXPECT_EQ(last["content"][0]["text"], "# The scene now\nx");
+    EXPECT_EQ(last["content"].back()["type"], "image_url");
 }
 
 TEST(WireFormat, ProviderErrorMessageReadsBothErrorShapes) {

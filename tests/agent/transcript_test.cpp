@@ -39,10 +39,13 @@ TEST(Transcript, RoundTripsThroughJson) {
     auto transcript = exchange("hi", "ok", true);
     transcript[1].content[0].raw_input = "{broken";
     transcript[2].content[0].is_error = true;
+    transcript.push_back({Role::Assistant, {Block::text_block("done")}, Usage{9000, 8704, 100, 40}});
     const auto serialised = to_json(transcript);
     const auto back = transcript_from_json(serialised);
     ASSERT_TRUE(back) << back.error().message;
     EXPECT_EQ(to_json(*back), serialised);
+    ASSERT_TRUE(back->back().usage);
+    EXPECT_EQ(back->back().usage->cached_input_tokens, 8704);
 }
 
 TEST(Transcript, RejectsMalformedJsonNamingThePlace) {

@@ -105,6 +105,25 @@ protected:
         return text;
     }
 
+    /// The system prompt of `request`, in either wire format.
+    std::string system_text(const json& request) const {
+        return GetParam() == "anthropic" ? request["body"]["system"][0]["text"].get<std::string>()
+                                         : request["body"]["messages"][0]["content"].get<std::string>();
+    }
+
+    /// The text of the last message of `request` (where the scene goes), in either wire format.
+    std::string last_message_text(const json& request) const {
+        const auto& last = request["body"]["messages"].back();
+        if (last["content"].is_string()) {
+            return last["content"];
+        }
+        std::string text;
+        for (const auto& block : last["content"]) {
+            text += block.value("text", "") + "\n";
+        }
+        return text;
+    }
+
     std::vector<std::string> tool_names(const json& request) const {
         std::vector<std::string> names;
         for (const auto& tool : request["body"]["tools"]) {
@@ -162,15 +181,17 @@ TEST_P(AgentTest, AMultiStepTurnStreamsTextRunsToolsAndCommitsAVersion) {
 
     const auto requests = model->requests();
     ASSERT_EQ(requests.size(), 3U);
-    const auto& system =
-        GetParam() == "anthropic" ? requests[0]["body"]["system"] : requests[0]["body"]["messages"][0]["content"];
-    EXPECT_NE(system.get<std::string>().find("\"demo\""), std::string::npos) << system;
-    EXPECT_NE(system.get<std::string>().find("A test engine: objects live in memory."), std::string::npos);
-    EXPECT_NE(system.get<std::string>().find("Create, list and delete named objects."), std::string::npos);
-    // The scene summary from scene/changed is in the prompt of the step after the change.
-    const auto& later =
-        GetParam() == "anthropic" ? requests[1]["body"]["system"] : requests[1]["body"]["messages"][0]["content"];
-    EXPECT_NE(later.get<std::string>().find("\"cube\""), std::string::npos) << later;
+    const auto system = system_text(requests[0]);
+    EXPECT_NE(system.find("\"demo\""), std::string::npos) << system;
+    EXPECT_NE(system.find("A test engine: objects live in memory."), std::string::npos);
+    EXPECT_NE(system.find("Create, list and delete named objects."), std::string::npos);
+    // The system prompt does not change within a turn (prompt caching); the scene summary from
+    // scene/changed comes last, in the step after the change.
+    EXPECT_EQ(system_text(requests[1]), system);
+    EXPECT_EQ(system.find("\"cube\""), std::string::npos) << system;
+    const auto later = last_message_text(requests[1]);
+    EXPECT_NE(later.find("# The scene now"), std::string::npos) << later;
+    EXPECT_NE(later.find("\"cube\""), std::string::npos) << later;
     EXPECT_NE(tool_results_text(requests[2]).find("cube"), std::string::npos);
 
     // Both sides of the conversation are project messages, with the tool actions.
@@ -181,6 +202,105 @@ TEST_P(AgentTest, AMultiStepTurnStreamsTextRunsToolsAndCommitsAVersion) {
     EXPECT_EQ(messages[0]["content"], "add a cube");
     EXPECT_EQ(messages[1]["role"], "assistant");
     EXPECT_NE(messages[1]["content"].get<std::string>().find("There is one cube now."), std::string::npos);
+}
+
+// Without the breakpoint markers, which move to the newest block at every step.
+json without_cache_control(json value) {
+    if (value.is_object()) {
+        value.erase("cache_control");
+        for (auto& [key, inner] : value.items()) {
+            inner = without_cache_control(inner);
+        }
+    } else if (value.is_array()) {
+        for (auto& inner : value) {
+            inner = without_cache_control(inner);
+        }
+    }
+    return value;
+}
+
+TEST_P(AgentTest, EachStepRepeatsThePreviousRequestUpToItsScene) {
+    ready_session();
+    ASSERT_TRUE(model->script(
+        {{"replies",
+          {{{"text", "Adding a cube."}, {"tool_calls", {tool_call("scene__create_object", {{"name", "cube"}})}}},
+           {{"tool_calls", {tool_call("scene__create_object", {{"name", "ball"}})}}},
+           {{"text", "Two objects."}}}}}));
+    ASSERT_EQ(turn("add a cube and a ball")["ok"], true);
+    const auto requests = model->requests();
+    ASSERT_EQ(requests.size(), 3U);
+    for (std::size_t step = 1; step < requests.size(); ++step) {
+        const auto before = without_cache_control(requests[step - 1]["body"]);
+        const auto after = without_cache_control(requests[step]["body"]);
+        EXPECT_EQ(after["tools"], before["tools"]);
+        EXPECT_EQ(after.value("system", json()), before.value("system", json()));
+        const auto& old_messages = before["messages"];
+        const auto& new_messages = after["messages"];
+        ASSERT_GT(new_messages.size(), old_messages.size());
+        // Every message but the last comes back unchanged; the last one comes back without the
+        // scene that ended it.
+        for (std::size_t i = 0; i + 1 < old_messages.size(); ++i) {
+            EXPECT_EQ(new_messages[i], old_messages[i]) << "step " << step << ", message " << i;
+        }
+        const auto& old_last = old_messages.back();
+        const auto& new_same = new_messages[old_messages.size() - 1];
+        if (GetParam() == "anthropic") {
+            // The scene is the last block of the last user message.
+            auto repeated = old_last["content"];
+            ASSERT_TRUE(repeated.back()["text"].get<std::string>().starts_with("# The scene now")) << old_last;
+            repeated.erase(repeated.size() - 1);
+            EXPECT_EQ(new_same["content"], repeated) << "step " << step;
+        } else if (old_last["content"].get<std::string>().starts_with("# The scene now")) {
+            // After tool results the scene is a user message of its own, and is not repeated.
+            EXPECT_EQ(new_same["role"], "assistant") << new_same;
+        } else {
+            // After the user's words it ends their message.
+            EXPECT_EQ(old_last["content"].get<std::string>().rfind(
+                          new_same["content"].get<std::string>() + "\n# The scene now", 0),
+                      0U)
+                << old_last << "\n"
+                << new_same;
+        }
+    }
+}
+
+TEST_P(AgentTest, CachedInputTokensAreCountedPerTurnInCompleteTheTranscriptAndMetrics) {
+    ready_session();
+    ASSERT_TRUE(model->script(
+        {{"replies",
+          {{{"tool_calls", {tool_call("scene__create_object", {{"name", "cube"}})}},
+            {"usage", {{"input_tokens", 3000}, {"cache_write_input_tokens", 2500}, {"output_tokens", 20}}}},
+           {{"text", "Done."},
+            {"usage", {{"input_tokens", 3200}, {"cached_input_tokens", 2900}, {"output_tokens", 10}}}}}}}));
+    const auto complete = turn("add a cube");
+    ASSERT_EQ(complete["ok"], true) << complete.dump();
+    EXPECT_EQ(complete["usage"]["input_tokens"], 6200);
+    EXPECT_EQ(complete["usage"]["cached_input_tokens"], 2900);
+    EXPECT_EQ(complete["usage"]["output_tokens"], 30);
+    // Anthropic says what it wrote to the cache; OpenAI does not.
+    EXPECT_EQ(complete["usage"]["cache_write_input_tokens"], GetParam() == "anthropic" ? 2500 : 0);
+
+    // The next turn's request carries the stored transcript; the usage is stored with it but
+    // never sent to the provider.
+    ASSERT_TRUE(model->script({{"replies", {{{"text", "Still one cube."}}}}}));
+    EXPECT_EQ(turn("and now?")["ok"], true);
+    EXPECT_EQ(model->requests()[0]["body"]["messages"].dump().find("cached_input_tokens"), std::string::npos);
+
+    const auto metrics = http_request(hub->port(), "GET", "/metrics", auth());
+    ASSERT_EQ(metrics.status, 200) << metrics.body;
+    const auto series = [&](const std::string& labels) {
+        const auto name = "atelier_agent_input_tokens_total{provider=\"" + GetParam() + "\"" + labels + "} ";
+        const auto at = metrics.body.find(name);
+        return at == std::string::npos
+                   ? std::string("missing")
+                   : metrics.body.substr(at + name.size(), metrics.body.find('\n', at) - at - name.size());
+    };
+    // Fake usage of the second turn: 10 input tokens, none cached.
+    EXPECT_EQ(series(",cache=\"read\""), "2900") << metrics.body;
+    EXPECT_EQ(series(",cache=\"write\""), GetParam() == "anthropic" ? "2500" : "0") << metrics.body;
+    EXPECT_EQ(series(",cache=\"uncached\""), GetParam() == "anthropic" ? "810" : "3310") << metrics.body;
+    EXPECT_NE(metrics.body.find("atelier_agent_turns_total{provider=\"" + GetParam() + "\"} 2"), std::string::npos)
+        << metrics.body;
 }
 
 TEST_P(AgentTest, InvalidArgumentsAreRefusedInTheHubAndTheCorrectedCallRuns) {
@@ -386,9 +506,7 @@ TEST_P(AgentTest, AToolAddedMidSessionIsOfferedInTheNextRequest) {
     ASSERT_EQ(requests.size(), 2U);
     names = tool_names(requests[1]);
     EXPECT_EQ(std::count(names.begin(), names.end(), "extra__wave"), 1) << requests[1]["body"]["tools"].dump();
-    const auto& system =
-        GetParam() == "anthropic" ? requests[1]["body"]["system"] : requests[1]["body"]["messages"][0]["content"];
-    EXPECT_NE(system.get<std::string>().find("Waves."), std::string::npos);
+    EXPECT_NE(system_text(requests[1]).find("Waves."), std::string::npos);
 }
 
 TEST_P(AgentTest, ASecondSessionOfTheProjectResumesTheConversation) {

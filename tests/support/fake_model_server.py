@@ -7,7 +7,10 @@ Speaks both wire protocols the hub's agent uses, streaming included:
   POST .../chat/completions   OpenAI-compatible Chat Completions (SSE chunks, tool_calls deltas, [DONE])
 Each model request takes the next scripted reply (provider-neutral JSON) and renders it in the
 protocol of the path it arrived on. Control endpoints:
-  POST /_script    {"replies": [...]} replaces the script and forgets the recorded requests
+  POST /_script    {"replies": [...]} replaces the script and forgets the recorded requests;
+                   {"by_prompt": {"<prompt>": [...], ...}} instead keeps one script per conversation: a
+                   request takes the next reply of the script whose key is contained in the text of
+                   its first user message (several conversations at once, e.g. `atelier eval`)
   GET  /_requests  every model request received so far: [{"path", "headers", "body", "served_ms"}]
                    (served_ms: from the request line to the last byte written, for benchmarks)
                    and "client_port" (requests on one kept-alive connection share it)
@@ -18,7 +21,10 @@ A reply is an object with any of:
   "error_event": {"type", "message"}     an error event after the 200 (after "text", if any)
   "stall_ms": N                          pause N ms after the first text piece (to cancel mid-stream)
   "reuse_index_zero": true               (OpenAI) every tool call at index 0, told apart by id
-  "usage": {"input_tokens", "output_tokens"}
+  "usage": {"input_tokens", "output_tokens", "cached_input_tokens"?, "cache_write_input_tokens"?}
+                                         input_tokens counts the whole prompt; the cached and written
+                                         parts go out as Anthropic cache_read/cache_creation_input_tokens
+                                         (input_tokens then the rest) or OpenAI prompt_tokens_details
   "close": true                          close the connection after the reply, unannounced
 When the script runs out, the reply is the text "(script exhausted)".
 Run: fake_model_server.py [--port N] [--script FILE]; prints "fake model listening on PORT".
@@ -32,7 +38,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
-STATE = {"replies": [], "requests": [], "next": 0}
+STATE = {"replies": [], "requests": [], "next": 0, "by_prompt": {}, "taken": {}}
+REQUEST = threading.local()  # the body of the request this thread answers, for "by_prompt" scripts
 
 
 def pieces(text, size=4):
@@ -41,6 +48,16 @@ def pieces(text, size=4):
 
 def next_reply():
     with LOCK:
+        if STATE["by_prompt"]:
+            text = first_user_text(getattr(REQUEST, "body", {}))
+            for key, replies in STATE["by_prompt"].items():
+                if key in text:
+                    taken = STATE["taken"].get(key, 0)
+                    STATE["taken"][key] = taken + 1
+                    STATE["next"] += 1
+                    return replies[taken] if taken < len(replies) else {"text": "(script exhausted)"}
+            STATE["next"] += 1
+            return {"text": "(no script for this prompt)"}
         if STATE["next"] < len(STATE["replies"]):
             reply = STATE["replies"][STATE["next"]]
         else:
@@ -85,6 +102,8 @@ class Handler(BaseHTTPRequestHandler):
             script = json.loads(raw)
             with LOCK:
                 STATE["replies"] = script.get("replies", [])
+                STATE["by_prompt"] = script.get("by_prompt", {})
+                STATE["taken"] = {}
                 STATE["requests"] = []
                 STATE["next"] = 0
             return self.send_json(200, {"ok": True})
@@ -93,6 +112,7 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             return self.send_json(400, {"error": {"type": "invalid_request_error", "message": "body is not JSON"}})
         started = self.started
+        REQUEST.body = body
         record = {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body,
                   "served_ms": None, "client_port": self.client_address[1]}
         with LOCK:
@@ -141,7 +161,11 @@ class Handler(BaseHTTPRequestHandler):
         usage = reply.get("usage", {"input_tokens": 10, "output_tokens": 5})
         yield self.sse("message_start", {"type": "message_start", "message": {
             "id": "msg_fake", "type": "message", "role": "assistant", "content": [], "model": "fake",
-            "stop_reason": None, "usage": {"input_tokens": usage["input_tokens"], "output_tokens": 1}}})
+            "stop_reason": None, "usage": {
+                "input_tokens": usage["input_tokens"] - usage.get("cached_input_tokens", 0)
+                - usage.get("cache_write_input_tokens", 0),
+                "cache_read_input_tokens": usage.get("cached_input_tokens", 0),
+                "cache_creation_input_tokens": usage.get("cache_write_input_tokens", 0), "output_tokens": 1}}})
         yield self.sse("ping", {"type": "ping"})
         index = 0
         text = reply.get("text", "")
@@ -201,8 +225,22 @@ class Handler(BaseHTTPRequestHandler):
         yield chunk({}, "tool_calls" if calls else "stop")
         yield self.sse(None, {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "choices": [],
                               "usage": {"prompt_tokens": usage["input_tokens"],
-                                        "completion_tokens": usage["output_tokens"]}})
+                                        "completion_tokens": usage["output_tokens"],
+                                        "prompt_tokens_details": {
+                                            "cached_tokens": usage.get("cached_input_tokens", 0)}}})
         yield self.sse(None, "[DONE]")
+
+
+def first_user_text(body):
+    """The text of the first user message (a conversation's prompt, for "by_prompt" scripts)."""
+    for message in body.get("messages", []):
+        if message.get("role") != "user":
+            continue
+        content = message.get("content")
+        if isinstance(content, str):
+            return content
+        return "\n".join(part.get("text", "") for part in content or [] if isinstance(part, dict))
+    return ""
 
 
 def main():

@@ -29,10 +29,13 @@ function median(values: number[]): number {
   return sorted[Math.floor((sorted.length - 1) / 2)];
 }
 
+// BENCH_ENGINE_DIR: the engines/remotion of another checkout (built), e.g. the commit before a change.
+const kEngineDir = process.env.BENCH_ENGINE_DIR || engineDir;
+
 function hubConfig(): string {
   const quote = (text: string) => JSON.stringify(text);
-  return `[engines.remotion]\ncommand = [${quote(process.execPath)}, ${quote(path.join(engineDir, 'dist', 'src', 'main.js'))}]\n` +
-    `template = ${quote(path.join(engineDir, 'template'))}\npool = 1\nsandbox = false\n`;
+  return `[engines.remotion]\ncommand = [${quote(process.execPath)}, ${quote(path.join(kEngineDir, 'dist', 'src', 'main.js'))}]\n` +
+    `template = ${quote(path.join(kEngineDir, 'template'))}\npool = 1\nsandbox = false\n`;
 }
 
 async function pooledEngineSettled(hub: HubUnderTest): Promise<void> {
@@ -160,7 +163,7 @@ async function main(): Promise<void> {
     await endSession(tab, videoSession.session_id);
     tab.close();
 
-    console.log(`# Remotion, issue 20: first answers through the hub (pool = 1, settle ${kSettleMs} ms), ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    console.log(`# Remotion, issue 20: first answers through the hub (engine ${kEngineDir}, pool = 1, settle ${kSettleMs} ms), ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
     console.log('| measure | time | × floor |');
     console.log('|---|---|---|');
     for (const [name, value] of results) {

@@ -96,6 +96,16 @@ function atelierPlugin(options: PreviewOptions, base: string, state: { lastError
   };
 }
 
+/**
+ * What @vitejs/plugin-react must leave alone: node_modules, as by default, and Vite's pre-bundled
+ * dependencies in `cacheDir` (outside node_modules here), which it would otherwise run through
+ * Babel on every server start (react-dom alone is ~1 MB: seconds on a loaded machine).
+ */
+export function notProjectCode(cacheDir: string): RegExp[] {
+  const escaped = cacheDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return [/[\\/]node_modules[\\/]/, new RegExp(`^${escaped}[\\/]`)];
+}
+
 /** A port that was free a moment ago (Vite reads port 0 as "the default port"). */
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -156,7 +166,7 @@ export class PreviewServer {
       logLevel: 'silent',
       clearScreen: false,
       appType: 'custom',
-      plugins: [react(), atelierPlugin(options, base, state)],
+      plugins: [react({ exclude: notProjectCode(options.cacheDir) }), atelierPlugin(options, base, state)],
       resolve: { dedupe: ['react', 'react-dom', 'remotion', '@remotion/player'] },
       define: { __ATELIER_BASE__: JSON.stringify(base) },
       server: {

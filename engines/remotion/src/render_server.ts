@@ -14,6 +14,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Plugin, ViteDevServer } from 'vite';
+import { notProjectCode } from './preview_server.js';
 import { entryPointOf } from './renderer.js';
 
 const kEntryModule = 'virtual:atelier-project-entry';
@@ -158,6 +159,12 @@ export class RenderServer {
       configureServer(server) {
         server.middlewares.use((request: IncomingMessage, response: ServerResponse, next: () => void) => {
           const url = decodeURIComponent((request.url ?? '').split('?')[0]);
+          if (url === '/favicon.ico') {
+            // Chromium asks for one with every page; a 404 would be logged as a page error.
+            response.statusCode = 204;
+            response.end();
+            return;
+          }
           if (url === kBase || url === `${kBase}index.html`) {
             response.setHeader('Content-Type', 'text/html; charset=utf-8');
             response.setHeader('Cache-Control', 'no-store');
@@ -193,7 +200,7 @@ export class RenderServer {
       clearScreen: false,
       appType: 'custom',
       // hmr: false also turns off React Fast Refresh in plugin-react: no HMR client in the page.
-      plugins: [react(), plugin],
+      plugins: [react({ exclude: notProjectCode(options.cacheDir) }), plugin],
       resolve: { dedupe: ['react', 'react-dom', 'remotion'] },
       server: {
         host: '127.0.0.1',

@@ -77,6 +77,8 @@ export class RemotionEngine {
   private preview: PreviewServer | null = null;
   /** What renders come from (render_server.ts); null when it failed to start or is turned off. */
   private renderServer: Promise<RenderServer | null> = Promise.resolve(null);
+  /** A pooled engine warming the preview up (PreviewServer.warmUp); the first preview waits for it. */
+  private previewWarmUp: Promise<void> = Promise.resolve();
   private readonly running = new Map<string, AbortController>();
   private readonly tools: Map<string, ToolHandler>;
   private readonly scratchDir: string;
@@ -156,6 +158,14 @@ export class RemotionEngine {
     // pooled engine's first preview) does not wait for them.
     if (this.options.preview) {
       PreviewServer.preload();
+      if (!isSessionId(this.options.sessionId)) {
+        this.previewWarmUp = PreviewServer.warmUp({
+          // The page needs a project's entry point to compile: the template stands in for the tree.
+          workdir: path.join(this.options.engineDir, 'template'),
+          engineDir: this.options.engineDir,
+          cacheDir: path.join(this.scratchDir, 'vite'),
+        }).catch((error: unknown) => this.options.log(`the preview's warm-up failed: ${String(error)}`));
+      }
     }
     this.renderer.warmUp().catch((error: unknown) => this.options.log(`browser warm-up failed: ${String(error)}`));
   }
@@ -216,6 +226,7 @@ export class RemotionEngine {
     const previous = this.preview;
     this.preview = null;
     await previous?.close();
+    await this.previewWarmUp;
     try {
       const server = await PreviewServer.start({
         workdir: this.workdir,

@@ -211,7 +211,8 @@ export class RenderServer {
         fs: { strict: true, allow: [options.workdir, options.engineDir, modulesDir, options.cacheDir] },
       },
       optimizeDeps: {
-        entries: [renderModule],
+        // As in the preview server: the page's dependencies pre-bundled, no scan for more.
+        noDiscovery: true,
         include: ['react', 'react-dom', 'react-dom/client', 'react/jsx-runtime', 'react/jsx-dev-runtime', 'remotion', '@remotion/studio/renderEntry'],
       },
     });

@@ -204,7 +204,8 @@ export class RemotionEngine {
   private startRenderServer(): void {
     const previous = this.renderServer;
     const workdir = this.workdir;
-    this.renderServer = (async () => {
+    // After the renders queued so far: none of them loses its server halfway.
+    this.renderServer = this.renderer.afterRenders(async () => {
       await (await previous)?.close().catch(() => undefined);
       if (process.env.ATELIER_REMOTION_RENDER_FROM === 'bundle') {
         return null;
@@ -215,7 +216,7 @@ export class RemotionEngine {
         this.options.log(`the render server did not start, rendering from webpack bundles: ${error instanceof Error ? error.message : String(error)}`);
         return null;
       }
-    })();
+    });
     this.renderer.useServer(this.renderServer);
   }
 

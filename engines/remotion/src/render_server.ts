@@ -192,7 +192,9 @@ export class RenderServer {
     const server = await createServer({
       configFile: false,
       envFile: false,
-      root: options.workdir,
+      // Not the tree, as in the preview server: the dependencies' cache (keyed by the root and
+      // the lockfile found from it) then survives a server for another tree.
+      root: path.join(options.engineDir, 'preview'),
       base: kBase,
       cacheDir: options.cacheDir,
       publicDir: false,

@@ -205,6 +205,11 @@ export class Renderer {
     }
   }
 
+  /** Runs `work` once the renders queued before it have finished (e.g. replacing the render server). */
+  afterRenders<T>(work: () => Promise<T>): Promise<T> {
+    return this.exclusive(work);
+  }
+
   /** Runs `work` after everything queued before it: one render at a time in the one browser. */
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
     const run = this.queue.then(work, work);

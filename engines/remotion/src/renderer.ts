@@ -314,20 +314,27 @@ export class Renderer {
     }).catch(() => undefined);
   }
 
-  /** Evaluates and renders frame 0 of `project` (not the tree), then forgets it. */
+  /**
+   * Evaluates `project` (not the tree), renders its frame 0 and a two-frame video (the encoder's
+   * first start), then forgets it.
+   */
   private async warmUpOn(server: RenderServer, project: string): Promise<void> {
     const output = path.join(this.options.scratchDir, `warm-up-${process.pid}.png`);
+    const video = path.join(this.options.scratchDir, `warm-up-${process.pid}.mp4`);
     try {
       server.standIn(project);
       await server.compile();
-      const { getCompositions, renderStill } = await renderer();
+      const { getCompositions, renderMedia, renderStill } = await renderer();
       const puppeteerInstance = await this.ensureBrowser();
       const [composition] = await getCompositions(server.serveUrl, { puppeteerInstance, logLevel: this.options.logLevel });
       if (composition) {
-        await renderStill({ composition, serveUrl: server.serveUrl, output, frame: 0, puppeteerInstance, logLevel: this.options.logLevel, overwrite: true });
+        const common = { composition, serveUrl: server.serveUrl, puppeteerInstance, logLevel: this.options.logLevel, overwrite: true };
+        await renderStill({ ...common, output, frame: 0 });
+        await renderMedia({ ...common, codec: 'h264', outputLocation: video, frameRange: [0, Math.min(1, composition.durationInFrames - 1)] });
       }
     } finally {
       fs.rmSync(output, { force: true });
+      fs.rmSync(video, { force: true });
       server.standIn(null);
       this.bundled = null;
     }

@@ -204,9 +204,12 @@ export class RemotionEngine {
   private startRenderServer(): void {
     const previous = this.renderServer;
     const workdir = this.workdir;
-    // After the renders queued so far: none of them loses its server halfway.
-    this.renderServer = this.renderer.afterRenders(async () => {
+    // The previous server closes once the renders queued so far are done (the one running holds
+    // its URL). The new one is not started in that queue: a queued render waits for it.
+    void this.renderer.afterRenders(async () => {
       await (await previous)?.close().catch(() => undefined);
+    });
+    this.renderServer = (async () => {
       if (process.env.ATELIER_REMOTION_RENDER_FROM === 'bundle') {
         return null;
       }
@@ -216,7 +219,7 @@ export class RemotionEngine {
         this.options.log(`the render server did not start, rendering from webpack bundles: ${error instanceof Error ? error.message : String(error)}`);
         return null;
       }
-    });
+    })();
     this.renderer.useServer(this.renderServer);
   }
 

@@ -227,7 +227,7 @@ async function main(): Promise<void> {
   console.log('| measure | value | target |');
   console.log('|---|---|---|');
   console.log(`| render_still warm, p50 / p90 of ${kStills} (1280×720 PNG) | ${ms(engine.stillP50)} / ${ms(engine.stillP90)} | ≤ 500 ms |`);
-  console.log(`| first call after open (bundle + compositions) | ${seconds(engine.firstCall)} | |`);
+  console.log(`| first call after open (compile for the render server + compositions) | ${seconds(engine.firstCall)} | |`);
   console.log(`| \`npx remotion render\` (${cli.frames} frames, wall incl. bundle and browser) | ${seconds(cli.wall)} = ${cliFps.toFixed(1)} fps | |`);
   console.log(`| \`npx remotion render\` of a prebuilt bundle (no webpack; browser start included) | ${seconds(cliPrebuilt.wall)} = ${cliPrebuiltFps.toFixed(1)} fps | |`);
   console.log(`| render_video, first after open | ${seconds(engine.firstVideo)} = ${firstFps.toFixed(1)} fps (${(firstFps / cliFps).toFixed(2)}×) | |`);

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { deleteFile, editFile, listFiles, readFile, writeFile, type FileContext } from './file_tools.js';
 import { HubLink } from './hub_link.js';
 import { PreviewServer } from './preview_server.js';
+import { RenderServer } from './render_server.js';
 import { Renderer } from './renderer.js';
 import { RpcCode, RpcError, toolError } from './rpc_error.js';
 import type { ToolResult } from './tool_result.js';
@@ -74,6 +75,10 @@ export class RemotionEngine {
   private sessionId = '';
   private readonly renderer: Renderer;
   private preview: PreviewServer | null = null;
+  /** What renders come from (render_server.ts); null when it failed to start or is turned off. */
+  private renderServer: Promise<RenderServer | null> = Promise.resolve(null);
+  /** A pooled engine warming the preview up (PreviewServer.warmUp); the first preview waits for it. */
+  private previewWarmUp: Promise<void> = Promise.resolve();
   private readonly running = new Map<string, AbortController>();
   private readonly tools: Map<string, ToolHandler>;
   private readonly scratchDir: string;
@@ -91,6 +96,7 @@ export class RemotionEngine {
       scratchDir: path.join(this.scratchDir, 'render'),
       logLevel: 'error',
       onCompositions: () => this.sendScene(),
+      warmUpProject: path.join(options.engineDir, 'template'),
     });
     this.tools = this.toolTable();
     this.stopped = new Promise((resolve) => (this.stop = resolve));
@@ -152,12 +158,21 @@ export class RemotionEngine {
     // pooled engine's first preview) does not wait for them.
     if (this.options.preview) {
       PreviewServer.preload();
+      if (!isSessionId(this.options.sessionId)) {
+        this.previewWarmUp = PreviewServer.warmUp({
+          // The page needs a project's entry point to compile: the template stands in for the tree.
+          workdir: path.join(this.options.engineDir, 'template'),
+          engineDir: this.options.engineDir,
+          cacheDir: path.join(this.scratchDir, 'vite'),
+        }).catch((error: unknown) => this.options.log(`the preview's warm-up failed: ${String(error)}`));
+      }
     }
     this.renderer.warmUp().catch((error: unknown) => this.options.log(`browser warm-up failed: ${String(error)}`));
   }
 
   /** The working tree resolves the shared dependencies through a node_modules link. */
   private bindWorkdir(workdir: string): void {
+    const previous = this.workdir;
     this.workdir = fs.realpathSync(workdir);
     const link = path.join(this.workdir, 'node_modules');
     let stat: fs.Stats | null = null;
@@ -175,7 +190,37 @@ export class RemotionEngine {
     }
     process.chdir(this.workdir);
     this.renderer.setWorkdir(this.workdir);
+    if (this.workdir !== previous) {
+      this.startRenderServer();
+    }
     this.renderer.prepare();
+  }
+
+  /**
+   * A render server for the current tree (Vite's root), replacing the previous one; the renderer
+   * waits for it. ATELIER_REMOTION_RENDER_FROM=bundle renders from webpack bundles instead (the
+   * benchmark's before, and the fallback when the server does not start).
+   */
+  private startRenderServer(): void {
+    const previous = this.renderServer;
+    const workdir = this.workdir;
+    // The previous server closes once the renders queued so far are done (the one running holds
+    // its URL). The new one is not started in that queue: a queued render waits for it.
+    void this.renderer.afterRenders(async () => {
+      await (await previous)?.close().catch(() => undefined);
+    });
+    this.renderServer = (async () => {
+      if (process.env.ATELIER_REMOTION_RENDER_FROM === 'bundle') {
+        return null;
+      }
+      try {
+        return await RenderServer.start({ workdir, engineDir: this.options.engineDir, cacheDir: path.join(this.scratchDir, 'render-vite') });
+      } catch (error) {
+        this.options.log(`the render server did not start, rendering from webpack bundles: ${error instanceof Error ? error.message : String(error)}`);
+        return null;
+      }
+    })();
+    this.renderer.useServer(this.renderServer);
   }
 
   private async startPreview(): Promise<void> {
@@ -185,6 +230,7 @@ export class RemotionEngine {
     const previous = this.preview;
     this.preview = null;
     await previous?.close();
+    await this.previewWarmUp;
     try {
       const server = await PreviewServer.start({
         workdir: this.workdir,
@@ -245,7 +291,7 @@ export class RemotionEngine {
     for (const [, controller] of this.running) {
       controller.abort();
     }
-    await Promise.allSettled([this.preview?.close(), this.renderer.close()]);
+    await Promise.allSettled([this.preview?.close(), this.renderer.close(), this.renderServer.then((server) => server?.close())]);
     fs.rmSync(this.scratchDir, { recursive: true, force: true });
     this.link.close();
     this.stop(code);

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { HotPayload, Plugin, ViteDevServer } from 'vite';
+import type { HotPayload, InlineConfig, Plugin, ViteDevServer } from 'vite';
 import { entryPointOf } from './renderer.js';
 
 export type PreviewError = { message: string; stack?: string; composition?: string };
@@ -96,6 +96,16 @@ function atelierPlugin(options: PreviewOptions, base: string, state: { lastError
   };
 }
 
+/**
+ * What @vitejs/plugin-react must leave alone: node_modules, as by default, and Vite's pre-bundled
+ * dependencies in `cacheDir` (outside node_modules here), which it would otherwise run through
+ * Babel on every server start (react-dom alone is ~1 MB: seconds on a loaded machine).
+ */
+export function notProjectCode(cacheDir: string): RegExp[] {
+  const escaped = cacheDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return [/[\\/]node_modules[\\/]/, new RegExp(`^${escaped}[\\/]`)];
+}
+
 /** A port that was free a moment ago (Vite reads port 0 as "the default port"). */
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -140,23 +150,47 @@ export class PreviewServer {
     }
   }
 
-  private static async startOn(options: PreviewOptions, port: number): Promise<PreviewServer> {
+  /**
+   * What a first start pays, paid ahead by an idle pooled engine: pre-bundles the page's
+   * dependencies (react, remotion, the player) into `cacheDir`, then compiles the page once in a
+   * throwaway server, which loads Babel (plugin-react's Fast Refresh; seconds on a loaded
+   * machine). Vite reuses the dependencies only while its hash of the config is the same, which
+   * is why the page's root is the engine's preview/ folder, not the tree.
+   */
+  static async warmUp(options: Omit<PreviewOptions, 'sessionId' | 'onError'>): Promise<void> {
+    const [{ createServer, resolveConfig, optimizeDeps }, { default: react }] = await loadVite();
+    const full = { ...options, sessionId: 'pool', onError: () => undefined };
+    await optimizeDeps(await resolveConfig(PreviewServer.config(react, full, 0, { lastError: null }), 'serve'));
+    const server = await createServer(PreviewServer.config(react, full, 0, { lastError: null }));
+    try {
+      await server.transformRequest(`/@fs${path.join(options.engineDir, 'preview', 'main.tsx')}`);
+    } finally {
+      await server.close();
+    }
+  }
+
+  private static config(
+    react: typeof import('@vitejs/plugin-react').default,
+    options: PreviewOptions,
+    port: number,
+    state: { lastError: PreviewError | null },
+  ): InlineConfig {
     const base = `/preview/${options.sessionId}/`;
-    const state = { lastError: null as PreviewError | null };
     const publicDir = path.join(options.workdir, 'public');
     const modules = path.join(options.engineDir, 'node_modules');
-    const [{ createServer }, { default: react }] = await loadVite();
-    const server = await createServer({
+    return {
       configFile: false,
       envFile: false,
-      root: options.workdir,
+      // Not the tree: the dependencies' cache is keyed by the root and the lockfile found from
+      // it, and a pooled engine's tree is empty until project/open. The tree is watched below.
+      root: path.join(options.engineDir, 'preview'),
       base,
       cacheDir: options.cacheDir,
       publicDir: fs.existsSync(publicDir) ? publicDir : false,
       logLevel: 'silent',
       clearScreen: false,
       appType: 'custom',
-      plugins: [react(), atelierPlugin(options, base, state)],
+      plugins: [react({ exclude: notProjectCode(options.cacheDir) }), atelierPlugin(options, base, state)],
       resolve: { dedupe: ['react', 'react-dom', 'remotion', '@remotion/player'] },
       define: { __ATELIER_BASE__: JSON.stringify(base) },
       server: {
@@ -171,10 +205,21 @@ export class PreviewServer {
         watch: { ignored: ['**/node_modules/**', '**/renders/**', '**/.git/**'] },
       },
       optimizeDeps: {
-        entries: [path.join(options.engineDir, 'preview', 'main.tsx')],
+        // Pre-bundled: what the page imports. No scan of the page and the project for more at
+        // start (seconds on a loaded machine, and held every first request): a project importing
+        // another package from the shared node_modules gets its ES modules as they are.
+        noDiscovery: true,
         include: ['react', 'react-dom', 'react-dom/client', 'react/jsx-runtime', 'react/jsx-dev-runtime', 'remotion', '@remotion/player'],
       },
-    });
+    };
+  }
+
+  private static async startOn(options: PreviewOptions, port: number): Promise<PreviewServer> {
+    const base = `/preview/${options.sessionId}/`;
+    const state = { lastError: null as PreviewError | null };
+    const [{ createServer }, { default: react }] = await loadVite();
+    const server = await createServer(PreviewServer.config(react, options, port, state));
+    server.watcher.add(options.workdir);
     await server.listen();
     const address = server.httpServer?.address() as AddressInfo | null;
     if (!address) {

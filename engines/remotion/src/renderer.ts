@@ -1,6 +1,8 @@
-// Renders through @remotion/renderer with one browser kept open for the engine's life and one
-// webpack bundle reused until a source file changes (a fingerprint of paths, sizes and mtimes).
-// Bundles are built in a child process, so webpack's memory is returned after each build.
+// Renders through @remotion/renderer with one browser kept open for the engine's life. The page
+// comes from the render server (render_server.ts: Vite, modules compiled on request) when the
+// engine has one, else from a webpack bundle built in a child process (webpack's memory is
+// returned after each build). Either is trusted only while a fingerprint of the sources (paths
+// and contents) is the one it was made for: a changed file is always seen by the next render.
 
 import { fork } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -10,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { HeadlessBrowser, LogLevel } from '@remotion/renderer';
 import type { VideoConfig } from 'remotion';
 import type { BundleReply, BundleRequest } from './bundle_child.js';
+import type { RenderServer } from './render_server.js';
 import { RpcError, cancelledError, toolError } from './rpc_error.js';
 
 // The renderer takes ~0.5 s to load: loaded on first use, after the engine has said hello, so
@@ -58,11 +61,22 @@ export type RendererOptions = {
   logLevel: LogLevel;
   /** Called whenever the compositions of a new bundle have been evaluated. */
   onCompositions?: (compositions: CompositionInfo[]) => void;
+  /**
+   * A project an idle engine renders once while its tree has no sources (the template), so that
+   * chromium and the render server have done their first page before the first real call.
+   */
+  warmUpProject?: string;
 };
 
 export type VideoProgress = { done: number; total: number; encoded: number; progress: number; stage: string };
 
-/** A fingerprint of the project's sources: changes whenever a file is added, removed or written. */
+// Files up to this size are fingerprinted by content; larger ones (videos in public/) by size and mtime.
+const kHashedSize = 1 << 20;
+
+/**
+ * A fingerprint of the project's sources: changes whenever a file is added, removed or changed
+ * (its content, or for a large file its size or mtime).
+ */
 export function sourceFingerprint(workdir: string): string {
   const hash = crypto.createHash('sha1');
   const visit = (directory: string, prefix: string) => {
@@ -82,7 +96,13 @@ export function sourceFingerprint(workdir: string): string {
         visit(absolute, `${prefix}${entry.name}/`);
       } else if (entry.isFile()) {
         const stat = fs.statSync(absolute);
-        hash.update(`${prefix}${entry.name}\0${stat.size}\0${stat.mtimeMs}\n`);
+        hash.update(`${prefix}${entry.name}\0${stat.size}\0`);
+        if (stat.size <= kHashedSize) {
+          hash.update(fs.readFileSync(absolute));
+        } else {
+          hash.update(String(stat.mtimeMs));
+        }
+        hash.update('\n');
       }
     }
   };
@@ -114,6 +134,8 @@ type Bundled = { fingerprint: string; serveUrl: string; directory: string; compo
 
 export class Renderer {
   private browser: Promise<HeadlessBrowser> | null = null;
+  /** Where pages come from: the render server, or null (webpack bundles). */
+  private server: Promise<RenderServer | null> = Promise.resolve(null);
   private bundled: Bundled | null = null;
   private bundleCount = 0;
   private queue: Promise<unknown> = Promise.resolve();
@@ -130,6 +152,12 @@ export class Renderer {
     this.workdir = workdir;
     this.bundled = null;
     this.known = null;
+  }
+
+  /** Renders from `server` once it has started (null: from webpack bundles); calls wait for it. */
+  useServer(server: Promise<RenderServer | null>): void {
+    this.server = server;
+    this.bundled = null;
   }
 
   /** Starts the browser now (warm-up), so that the first render does not pay for it. */
@@ -177,6 +205,11 @@ export class Renderer {
     }
   }
 
+  /** Runs `work` once the renders queued before it have finished (e.g. replacing the render server). */
+  afterRenders<T>(work: () => Promise<T>): Promise<T> {
+    return this.exclusive(work);
+  }
+
   /** Runs `work` after everything queued before it: one render at a time in the one browser. */
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
     const run = this.queue.then(work, work);
@@ -190,6 +223,18 @@ export class Renderer {
     }
     const fingerprint = sourceFingerprint(this.workdir);
     if (this.bundled && this.bundled.fingerprint === fingerprint) {
+      return this.bundled;
+    }
+    const server = await this.server;
+    if (server) {
+      entryPointOf(this.workdir);
+      server.sourcesChanged();
+      try {
+        await server.compile();
+      } catch (error) {
+        throw toolError(`the project does not build:\n${error instanceof Error ? error.message : String(error)}`);
+      }
+      this.bundled = { fingerprint, serveUrl: server.serveUrl, directory: '', compositions: null };
       return this.bundled;
     }
     const directory = path.join(this.options.scratchDir, `bundle-${++this.bundleCount}`);
@@ -208,7 +253,7 @@ export class Renderer {
     }
     const previous = this.bundled;
     this.bundled = { fingerprint, serveUrl, directory, compositions: null };
-    if (previous) {
+    if (previous?.directory) {
       // Renders are serialised, so no render still reads the previous bundle.
       fs.rmSync(previous.directory, { recursive: true, force: true });
     }
@@ -255,10 +300,44 @@ export class Renderer {
   prepare(): void {
     const workdir = this.workdir;
     void this.exclusive(async () => {
-      if (this.workdir === workdir && fs.existsSync(path.join(workdir, 'src'))) {
+      if (this.workdir !== workdir) {
+        return;
+      }
+      if (fs.existsSync(path.join(workdir, 'src'))) {
         await this.compositionsOf(await this.currentBundle());
+      } else {
+        const server = await this.server;
+        if (server && this.options.warmUpProject && this.workdir === workdir) {
+          await this.warmUpOn(server, this.options.warmUpProject);
+        }
       }
     }).catch(() => undefined);
+  }
+
+  /**
+   * Evaluates `project` (not the tree), renders its frame 0 and a two-frame video (the encoder's
+   * first start), then forgets it.
+   */
+  private async warmUpOn(server: RenderServer, project: string): Promise<void> {
+    const output = path.join(this.options.scratchDir, `warm-up-${process.pid}.png`);
+    const video = path.join(this.options.scratchDir, `warm-up-${process.pid}.mp4`);
+    try {
+      server.standIn(project);
+      await server.compile();
+      const { getCompositions, renderMedia, renderStill } = await renderer();
+      const puppeteerInstance = await this.ensureBrowser();
+      const [composition] = await getCompositions(server.serveUrl, { puppeteerInstance, logLevel: this.options.logLevel });
+      if (composition) {
+        const common = { composition, serveUrl: server.serveUrl, puppeteerInstance, logLevel: this.options.logLevel, overwrite: true };
+        await renderStill({ ...common, output, frame: 0 });
+        await renderMedia({ ...common, codec: 'h264', outputLocation: video, frameRange: [0, Math.min(1, composition.durationInFrames - 1)] });
+      }
+    } finally {
+      fs.rmSync(output, { force: true });
+      fs.rmSync(video, { force: true });
+      server.standIn(null);
+      this.bundled = null;
+    }
   }
 
   listCompositions(): Promise<CompositionInfo[]> {

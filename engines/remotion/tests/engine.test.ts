@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FakeHub, RpcFailure, makeProject, startEngine, type EngineProcess } from './support/fake_hub.js';
-import { pngSize, probeVideo } from './support/media.js';
+import { engineDir } from './support/paths.js';
+import { pngPixels, pngSize, shareNotBackground, type Pixels, probeVideo } from './support/media.js';
 
 const kRenderTimeoutMs = 300_000;
 
@@ -112,6 +113,49 @@ describe('the Remotion engine', () => {
     const half = await hub.call('remotion__render_still', { frame: 10, scale: 0.5 });
     const small = half.content.find((block: any) => block.type === 'image');
     assert.deepEqual(pngSize(Buffer.from(small.data, 'base64')), { width: 640, height: 360 });
+  });
+
+  it('shows something at frame 0 of the template (a new project does not look empty)', async () => {
+    const result = await hub.call('remotion__render_still', { frame: 0, scale: 0.5 });
+    const image = result.content.find((block: any) => block.type === 'image');
+    const share = shareNotBackground(pngPixels(Buffer.from(image.data, 'base64')));
+    assert.ok(share > 0.01, `only ${(share * 100).toFixed(2)}% of frame 0 differs from the background`);
+  });
+
+  it('never renders stale sources: a change of content alone (same size, same mtime) shows in the next still', async () => {
+    const file = path.join(project, 'src', 'Intro.tsx');
+    const original = fs.readFileSync(file, 'utf8');
+    const before = pngPixels(Buffer.from((await hub.call('remotion__render_still', { frame: 45, scale: 0.25 })).content[0].data, 'base64'));
+    assert.deepEqual(before.at(2, 2), [0x0b, 0x10, 0x20]);
+    const { atime, mtime } = fs.statSync(file);
+    try {
+      fs.writeFileSync(file, original.replace("background: '#0b1020'", "background: '#ff0000'"));
+      fs.utimesSync(file, atime, mtime);
+      assert.equal(fs.statSync(file).size, Buffer.byteLength(original));
+      const after = pngPixels(Buffer.from((await hub.call('remotion__render_still', { frame: 45, scale: 0.25 })).content[0].data, 'base64'));
+      assert.deepEqual(after.at(2, 2), [0xff, 0, 0]);
+    } finally {
+      fs.writeFileSync(file, original);
+      fs.utimesSync(file, atime, mtime);
+    }
+    const restored = pngPixels(Buffer.from((await hub.call('remotion__render_still', { frame: 45, scale: 0.25 })).content[0].data, 'base64'));
+    assert.deepEqual(restored.at(2, 2), [0x0b, 0x10, 0x20]);
+  });
+
+  it('renders a changed public/ file (staticFile) in the next still', async () => {
+    const logo = path.join(project, 'public', 'logo.svg');
+    const original = fs.readFileSync(logo);
+    // The logo is 220 px wide, centred 110 px above the middle of the frame.
+    const centre = (png: Pixels) => png.at(Math.round(png.width / 2), Math.round(png.height / 2 - 110 * (png.width / 1280)));
+    const before = pngPixels(Buffer.from((await hub.call('remotion__render_still', { frame: 45, scale: 0.5 })).content[0].data, 'base64'));
+    assert.notDeepEqual(centre(before), [0, 255, 0]);
+    try {
+      fs.writeFileSync(logo, '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200"><rect width="200" height="200" fill="#00ff00"/></svg>\n');
+      const after = pngPixels(Buffer.from((await hub.call('remotion__render_still', { frame: 45, scale: 0.5 })).content[0].data, 'base64'));
+      assert.deepEqual(centre(after), [0, 255, 0]);
+    } finally {
+      fs.writeFileSync(logo, original);
+    }
   });
 
   it('refuses a frame outside the composition with a clear error', async () => {
@@ -241,11 +285,13 @@ describe('the Remotion engine', () => {
     const changed = await hub.until(() => hub.notification('scene/changed', before), 'scene/changed');
     assert.ok(changed.params.summary.files.includes('src/Extra.tsx'));
     await hub.call('files__delete_file', { path: 'src/Extra.tsx' });
+    // Sources the engine has not evaluated yet (a content it evaluated before is not evaluated again).
+    await hub.call('files__edit_file', { path: 'src/Root.tsx', old_text: 'durationInFrames={60}', new_text: 'durationInFrames={75}' });
     const evaluated = hub.notifications.length;
     await hub.call('remotion__list_compositions');
     const withCompositions = await hub.until(
-      () => hub.notifications.slice(evaluated).find((m) => m.method === 'scene/changed' && m.params.summary.compositions),
-      'scene/changed with the compositions',
+      () => hub.notifications.slice(evaluated).find((m) => m.method === 'scene/changed' && m.params.summary.compositions?.[0]?.durationInFrames === 75),
+      'scene/changed with the new compositions',
     );
     assert.equal(withCompositions.params.summary.compositions[0].id, 'Intro');
     assert.ok(!withCompositions.params.summary.files.includes('src/Extra.tsx'));
@@ -353,5 +399,57 @@ describe('the Remotion engine on a Unix socket', () => {
       fs.rmSync(directory, { recursive: true, force: true });
       fs.rmSync(project, { recursive: true, force: true });
     }
+  });
+});
+
+describe('a pooled engine, warmed with the template while its tree is empty', () => {
+  const hub = new FakeHub();
+  const tree = fs.mkdtempSync(path.join(os.tmpdir(), 'remotion-pool-'));
+  let engine: EngineProcess;
+
+  /** What the hub does on session:start: the project checked out into the pooled engine's tree. */
+  function checkOut(edit: (source: string) => string): void {
+    for (const entry of fs.readdirSync(tree)) {
+      if (entry !== 'node_modules') {
+        fs.rmSync(path.join(tree, entry), { recursive: true, force: true });
+      }
+    }
+    fs.cpSync(path.join(engineDir, 'template'), tree, { recursive: true });
+    const intro = path.join(tree, 'src', 'Intro.tsx');
+    fs.writeFileSync(intro, edit(fs.readFileSync(intro, 'utf8')));
+  }
+
+  async function backgroundAt45(): Promise<number[]> {
+    const still = await hub.call('remotion__render_still', { frame: 45, scale: 0.25 });
+    return pngPixels(Buffer.from(still.content[0].data, 'base64')).at(2, 2);
+  }
+
+  before(async () => {
+    engine = startEngine(await hub.listen(), tree, 'pool-warm', ['--no-preview']);
+    await hub.until(() => hub.notification('tools/update'), 'tools/update', 30_000);
+  });
+
+  after(async () => {
+    if (engine.child.exitCode === null) {
+      engine.child.kill('SIGKILL');
+    }
+    await hub.close();
+    fs.rmSync(tree, { recursive: true, force: true });
+  });
+
+  it('never answers with the template it warmed with: a tree without sources has no entry point', { timeout: 180_000 }, async () => {
+    await rejectsWith(hub.call('remotion__list_compositions'), -32000, /no entry point/);
+  });
+
+  it('renders an existing project checked out into its tree, not the template', { timeout: 180_000 }, async () => {
+    checkOut((source) => source.replace("background: '#0b1020'", "background: '#0000ff'"));
+    await hub.request('project/open', { workdir: tree, session_id: 'sess-pool-1', project_id: 'p1' });
+    assert.deepEqual(await backgroundAt45(), [0, 0, 0xff]);
+  });
+
+  it('renders a new project from the template after it, in the same tree', { timeout: 180_000 }, async () => {
+    checkOut((source) => source);
+    await hub.request('project/open', { workdir: tree, session_id: 'sess-pool-2', project_id: 'p2' });
+    assert.deepEqual(await backgroundAt45(), [0x0b, 0x10, 0x20]);
   });
 });

@@ -151,6 +151,23 @@ describe('the engine', () => {
     }
   });
 
+  it('changes the source fingerprint when only the content changes (same size, same mtime)', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'fingerprint-'));
+    try {
+      const file = path.join(root, 'a.ts');
+      fs.writeFileSync(file, 'red');
+      const { atime, mtime } = fs.statSync(file);
+      const first = sourceFingerprint(root);
+      fs.writeFileSync(file, 'tan');
+      fs.utimesSync(file, atime, mtime);
+      assert.notEqual(sourceFingerprint(root), first);
+      fs.writeFileSync(file, 'red');
+      assert.equal(sourceFingerprint(root), first, 'the same content is the same fingerprint, whatever the mtime');
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('ships manifests whose tools have names, descriptions and known parameter types', () => {
     const known = new Set(['string', 'integer', 'float', 'boolean', 'enum', 'vector3', 'color', 'object_name', 'material_name', 'collection_name', 'file_path', 'dict']);
     const directory = path.join(engineDir, 'manifests');

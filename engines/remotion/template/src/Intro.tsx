@@ -24,8 +24,9 @@ export const introSchemaDefaults: IntroProps = {
 const Logo: React.FC = () => {
   const frame = useCurrentFrame();
   const { fps } = useVideoConfig();
-  // A spring from 0 to 1: the logo pops in during the first second.
-  const scale = spring({ frame, fps, config: { damping: 12 } });
+  // A spring from 70 % to full size during the first second: the logo is on screen from
+  // frame 0, so the first frame of a new project already shows something.
+  const scale = spring({ frame, fps, from: 0.7, to: 1, config: { damping: 12 } });
   return (
     <AbsoluteFill style={{ justifyContent: 'center', alignItems: 'center', top: -110 }}>
       <Img src={staticFile('logo.svg')} style={{ width: 220, transform: `scale(${scale})` }} />

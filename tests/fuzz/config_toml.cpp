@@ -2,6 +2,7 @@
 // option's checks. The input is written to a memory file each run. Properties: nothing throws; a
 // refused file gets a one-line message naming the file; an accepted one has values inside the
 // documented bounds.
+#include <cstdio>
 #include <string>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -20,6 +21,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     auto config = load_config(ConfigSources{.file = path});
     if (!config) {
+        if (config.error().message.find('\n') != std::string::npos) {
+            std::fprintf(stderr, "message: %s\n", config.error().message.c_str());
+        }
         ATELIER_FUZZ_CHECK(config.error().message.find('\n') == std::string::npos);
         ATELIER_FUZZ_CHECK(!config.error().message.empty());
         return 0;

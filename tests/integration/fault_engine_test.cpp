@@ -1,0 +1,95 @@
+// Faults (issue 22 §2, docs/reliability.md): engines that misbehave, against the real hub. The
+// test engine's --fault modes answer tool calls with garbage, flood the hub with messages and
+// frames, or never answer project/save. In each case the command ends with a clear result, the
+// hub keeps answering other clients, and it still shuts down cleanly.
+#include <signal.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "session_fixture.h"
+
+namespace atelier::testing {
+namespace {
+
+class FaultEngine : public SessionTest {
+protected:
+    void start_faulty_hub(const std::string& fault, std::vector<std::string> extra = {}) {
+        start_hub("[\"" + test_engine_binary() + "\", \"--fault\", \"" + fault + "\"]", std::move(extra));
+    }
+
+    /// The hub still answers a second client: health and a read of the projects.
+    void expect_serving() {
+        EXPECT_EQ(http_request(hub->port(), "GET", "/api/health").status, 200);
+        EXPECT_EQ(http_request(hub->port(), "GET", "/api/projects", auth()).status, 200);
+    }
+
+    /// SIGTERM ends the hub with exit code 0 (nothing hung, nothing crashed).
+    void expect_clean_shutdown() {
+        const auto code = hub->stop(SIGTERM, std::chrono::seconds(120));
+        ASSERT_TRUE(code.has_value()) << "the hub did not exit after SIGTERM\n" << hub->log();
+        EXPECT_EQ(*code, 0) << hub->log();
+    }
+};
+
+TEST_F(FaultEngine, AnEngineAnsweringGarbageFailsTheCallWithATimeoutAndTheHubKeepsServing) {
+    start_faulty_hub("garbage", {"--engine-call-timeout", "2"});
+    const std::string project = create_project(auth());
+    Tab tab(*hub);
+    ASSERT_FALSE(start_session(tab, project).is_null());
+
+    for (const auto* tool : {"basics__echo", "scene__list_objects"}) {
+        tab.send("command:send", {{"tool", tool}, {"arguments", {{"text", "hi"}}}});
+        const auto result = tab.next("command:result", std::chrono::seconds(120));
+        ASSERT_FALSE(result.is_null()) << json(tab.seen).dump() << hub->log();
+        EXPECT_FALSE(result["payload"]["ok"].get<bool>()) << result.dump();
+        EXPECT_FALSE(result["payload"]["error"]["message"].get<std::string>().empty()) << result.dump();
+        expect_serving();
+    }
+    expect_clean_shutdown();
+}
+
+TEST_F(FaultEngine, AnEngineFloodingMessagesAndFramesStillGetsItsCallAnswered) {
+    start_faulty_hub("flood");
+    const std::string project = create_project(auth());
+    Tab tab(*hub);
+    ASSERT_FALSE(start_session(tab, project).is_null());
+
+    tab.send("command:send", {{"tool", "basics__echo"}, {"arguments", {{"text", "after the flood"}}}});
+    expect_serving();
+    const auto result = tab.next("command:result", std::chrono::seconds(120));
+    ASSERT_FALSE(result.is_null()) << hub->log();
+    EXPECT_TRUE(result["payload"]["ok"].get<bool>()) << result.dump();
+    expect_serving();
+    // A second tab joins the flooded session and is served too.
+    Tab second(*hub);
+    ASSERT_FALSE(start_session(second, project).is_null());
+    expect_clean_shutdown();
+}
+
+TEST_F(FaultEngine, AnEngineThatNeverAnswersSaveGetsASaveErrorAndNoVersion) {
+    start_faulty_hub("no-save");
+    const std::string project = create_project(auth());
+    Tab tab(*hub);
+    ASSERT_FALSE(start_session(tab, project).is_null());
+    const auto versions_before =
+        json::parse(http_request(hub->port(), "GET", "/api/projects/" + project + "/versions", auth()).body)["items"]
+            .size();
+
+    tab.send("command:send", {{"tool", "scene__create_object"}, {"arguments", {{"name", "cube"}}}});
+    // The object exists: the hub now waits for project/save, which never comes. Reads go on.
+    ASSERT_FALSE(tab.next("scene:updated", std::chrono::seconds(60)).is_null()) << json(tab.seen).dump();
+    expect_serving();
+    const auto result = tab.next("command:result", std::chrono::seconds(180));
+    ASSERT_FALSE(result.is_null()) << hub->log();
+    EXPECT_TRUE(result["payload"].contains("save_error")) << result.dump();
+    EXPECT_FALSE(result["payload"].contains("version")) << result.dump();
+    const auto versions_after =
+        json::parse(http_request(hub->port(), "GET", "/api/projects/" + project + "/versions", auth()).body)["items"]
+            .size();
+    EXPECT_EQ(versions_after, versions_before);
+    expect_clean_shutdown();
+}
+
+} // namespace
+} // namespace atelier::testing

@@ -59,7 +59,8 @@ protected:
                                        {{"Authorization", hub->bearer()}});
         ASSERT_EQ(page.status, 200) << page.body;
         std::vector<std::string> users;
-        for (const auto& message : json::parse(page.body)["items"]) {
+        const auto transcript = json::parse(page.body);
+        for (const auto& message : transcript["items"]) {
             if (message["role"] == "user") {
                 users.push_back(message["content"]);
             }

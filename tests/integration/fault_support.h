@@ -54,7 +54,15 @@ inline std::set<std::string> listed_versions(std::uint16_t port, const std::stri
 inline CommandResult fsck(const std::filesystem::path& data_dir, const std::string& project) {
     const auto repo = store::ProjectRepos(data_dir).path_of(project);
     EXPECT_TRUE(repo.has_value());
-    return run_command({"git", "--git-dir", repo->string(), "fsck", "--full", "--strict", "--no-progress"});
+    // run_command does not search PATH.
+    std::string git = "git";
+    for (const auto* dir : {"/usr/bin", "/usr/local/bin", "/bin"}) {
+        if (std::filesystem::exists(std::filesystem::path(dir) / "git")) {
+            git = std::string(dir) + "/git";
+            break;
+        }
+    }
+    return run_command({git, "--git-dir", repo->string(), "fsck", "--full", "--strict", "--no-progress"});
 }
 
 /// Commits `files` as a new version the way VersionsTest does (the hub's own repository API).

@@ -11,6 +11,8 @@ CONFIG ?= config/atelier.toml
 # Seconds per fuzz target: `make fuzz` runs longer; `make test` runs each target briefly.
 FUZZ_SECONDS ?= 60
 FUZZ_TEST_SECONDS ?= 10
+# Fuzz targets run at once (one per core by default).
+FUZZ_JOBS ?= $(JOBS)
 
 .PHONY: run test bench fuzz build-release build-asan format-check format clean
 
@@ -36,7 +38,7 @@ fuzz:
 	@scripts/deps.sh fuzz
 	cmake --preset fuzz >/dev/null
 	cmake --build --preset fuzz -j$(JOBS)
-	tests/fuzz/run.sh build/fuzz $(FUZZ_SECONDS)
+	FUZZ_JOBS=$(FUZZ_JOBS) tests/fuzz/run.sh build/fuzz $(FUZZ_SECONDS)
 
 build-release:
 	@scripts/deps.sh build

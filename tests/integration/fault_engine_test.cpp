@@ -97,5 +97,60 @@ TEST_F(FaultEngine, AnEngineThatNeverAnswersSaveGetsASaveErrorAndNoVersion) {
     expect_clean_shutdown();
 }
 
+// SIGSTOP mid-call: the engine is alive but silent. The call times out with a clear error, the
+// hub keeps serving, and the engine resumed afterwards does not confuse it.
+TEST_F(FaultEngine, AStoppedEngineTimesTheCallOut) {
+    start_test_hub({"--engine-call-timeout", "2"});
+    const std::string project = create_project(auth());
+    Tab tab(*hub);
+    ASSERT_FALSE(start_session(tab, project).is_null());
+    const int pid = sessions()[0]["engine_pid"];
+    ASSERT_GT(pid, 0);
+
+    tab.send("command:send", {{"tool", "basics__sleep"}, {"arguments", {{"ms", 600000}, {"steps", 1}}}});
+    ASSERT_FALSE(tab.next("render:progress").is_null()) << json(tab.seen).dump();
+    ASSERT_EQ(::kill(pid, SIGSTOP), 0);
+    const auto result = tab.next("command:result", std::chrono::seconds(120));
+    ::kill(pid, SIGCONT);
+    ASSERT_FALSE(result.is_null()) << hub->log();
+    EXPECT_FALSE(result["payload"]["ok"].get<bool>()) << result.dump();
+    EXPECT_FALSE(result["payload"]["error"]["message"].get<std::string>().empty()) << result.dump();
+    expect_serving();
+    expect_clean_shutdown();
+}
+
+// SIGKILL mid-save (a 64 MB scene.blend being written): the command reports the failure, and what
+// the tab is told matches the versions the hub lists.
+TEST_F(FaultEngine, AnEngineKilledMidSaveLeavesToldAndListedVersionsInAgreement) {
+    start_hub("[\"" + test_engine_binary() + "\", \"--save-bytes\", \"67108864\"]");
+    const std::string project = create_project(auth());
+    Tab tab(*hub);
+    ASSERT_FALSE(start_session(tab, project).is_null());
+    const int pid = sessions()[0]["engine_pid"];
+    ASSERT_GT(pid, 0);
+    const auto versions = [&] {
+        return json::parse(
+            http_request(hub->port(), "GET", "/api/projects/" + project + "/versions", auth()).body)["items"];
+    };
+    const auto before = versions().size();
+
+    tab.send("command:send", {{"tool", "scene__create_object"}, {"arguments", {{"name", "cube"}}}});
+    ASSERT_FALSE(tab.next("scene:updated", std::chrono::seconds(60)).is_null()) << json(tab.seen).dump();
+    ASSERT_EQ(::kill(pid, SIGKILL), 0);
+    const auto result = tab.next("command:result", std::chrono::seconds(120));
+    ASSERT_FALSE(result.is_null()) << hub->log();
+    const auto after = versions();
+    if (result["payload"].contains("version")) {
+        // The save finished before the kill: the version told is the one listed.
+        ASSERT_EQ(after.size(), before + 1) << result.dump();
+        EXPECT_EQ(after[0]["rev"], result["payload"]["version"]);
+    } else {
+        EXPECT_TRUE(result["payload"].contains("save_error") || !result["payload"]["ok"].get<bool>()) << result.dump();
+        EXPECT_EQ(after.size(), before) << result.dump();
+    }
+    expect_serving();
+    expect_clean_shutdown();
+}
+
 } // namespace
 } // namespace atelier::testing

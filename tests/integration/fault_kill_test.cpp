@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -37,6 +38,7 @@ TEST(FaultKill, EveryAcknowledgedRestoreSurvivesKill9AndTheRepositoryPassesFsck)
 
     // Two clients restore the two versions in turn; a 201 is an acknowledged version.
     std::mutex mutex;
+    std::condition_variable acknowledged_changed;
     std::vector<std::pair<std::string, int>> acknowledged; // rev, which content it has
     std::atomic<bool> stop{false};
     std::vector<std::thread> clients;
@@ -51,19 +53,16 @@ TEST(FaultKill, EveryAcknowledgedRestoreSurvivesKill9AndTheRepositoryPassesFsck)
                 if (reply.status == 201) {
                     std::lock_guard lock(mutex);
                     acknowledged.emplace_back(reply.body["rev"].get<std::string>(), which);
+                    acknowledged_changed.notify_all();
                 }
             }
         });
     }
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-    while (std::chrono::steady_clock::now() < deadline) {
-        {
-            std::lock_guard lock(mutex);
-            if (acknowledged.size() >= 8) {
-                break;
-            }
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    {
+        // Kill mid-burst: as soon as the eighth restore is acknowledged.
+        std::unique_lock lock(mutex);
+        acknowledged_changed.wait_until(lock, std::chrono::steady_clock::now() + std::chrono::seconds(120),
+                                        [&] { return acknowledged.size() >= 8; });
     }
     EXPECT_TRUE(hub->stop(SIGKILL, std::chrono::seconds(10)).has_value());
     stop = true;

@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "fake_model.h"
 #include "fault_support.h"
 #include "session_fixture.h"
 
@@ -135,6 +136,63 @@ TEST_F(FaultKillSession, EveryAcknowledgedCommitOfALargeSceneSurvivesKill9) {
         EXPECT_EQ(scene.status, 200);
         EXPECT_EQ(scene.raw.size(), static_cast<std::size_t>(kSceneBytes)) << rev;
     }
+}
+
+// kill -9 while the model is streaming a turn: the user's message was acknowledged (agent:turn is
+// published once it is stored), so after the restart it is in the transcript exactly once, and
+// the conversation goes on.
+TEST(FaultKillAgent, AnAcknowledgedMessageSurvivesKill9MidTurn) {
+    std::string error;
+    auto model = FakeModelServer::start(&error);
+    ASSERT_NE(model, nullptr) << error;
+    TempDir data;
+    TempDir config;
+    const auto file = config.path() / "atelier.toml";
+    std::ofstream(file) << "[engines.test]\ncommand = [\"" << test_engine_binary() << "\"]\n"
+                        << "[model]\nprovider = \"anthropic\"\nmodel = \"fake-model\"\nbase_url = \""
+                        << model->base_url() << "\"\n";
+    const HubProcess::Options options{.args = {"--config", file.string(), "--session-grace", "1"},
+                                      .data_dir = data.path()};
+    auto hub = HubProcess::start(options);
+    const auto created = http_request(hub->port(), "POST", "/api/projects", {{"Authorization", hub->bearer()}},
+                                      json{{"name", "kill mid-turn"}, {"kind", "test"}}.dump());
+    ASSERT_EQ(created.status, 201) << created.body;
+    const std::string project = json::parse(created.body)["id"];
+    {
+        Tab tab(*hub);
+        tab.send("session:start", {{"project_id", project}});
+        ASSERT_FALSE(tab.next("session:ready").is_null()) << json(tab.seen).dump();
+        ASSERT_TRUE(model->script({{"replies", {{{"text", "Let me think about"}, {"stall_ms", 60'000}}}}}));
+        tab.send("message:send", {{"text", "remember the blue cube"}});
+        ASSERT_FALSE(tab.next("agent:turn").is_null()) << json(tab.seen).dump();
+        ASSERT_FALSE(tab.next("agent:message").is_null()) << json(tab.seen).dump();
+        EXPECT_TRUE(hub->stop(SIGKILL, std::chrono::seconds(10)).has_value());
+    }
+
+    hub = HubProcess::start(options);
+    const auto messages = [&] {
+        const auto page = http_request(hub->port(), "GET", "/api/projects/" + project + "/messages?limit=100",
+                                       {{"Authorization", hub->bearer()}});
+        EXPECT_EQ(page.status, 200) << page.body;
+        std::vector<std::string> users;
+        const auto transcript = json::parse(page.body);
+        for (const auto& message : transcript["items"]) {
+            if (message["role"] == "user") {
+                users.push_back(message["content"]);
+            }
+        }
+        return users;
+    };
+    EXPECT_EQ(messages(), std::vector<std::string>{"remember the blue cube"});
+    Tab tab(*hub);
+    tab.send("session:start", {{"project_id", project}});
+    ASSERT_FALSE(tab.next("session:ready").is_null()) << json(tab.seen).dump() << hub->log();
+    ASSERT_TRUE(model->script({{"replies", {{{"text", "It is blue."}}}}}));
+    tab.send("message:send", {{"text", "what colour was it"}});
+    const auto complete = tab.next("agent:complete");
+    ASSERT_FALSE(complete.is_null()) << json(tab.seen).dump() << hub->log();
+    EXPECT_EQ(complete["payload"]["ok"], true) << complete.dump();
+    EXPECT_EQ(messages(), (std::vector<std::string>{"remember the blue cube", "what colour was it"}));
 }
 
 } // namespace

@@ -2,13 +2,19 @@
 #   make run    build (release) and start the studio
 #   make test   build (ASan + UBSan) and run every test
 #   make bench  build (release) and run the benchmarks, printing figures and their floor
+#   make fuzz   build the parsers' libFuzzer targets (clang) and run each FUZZ_SECONDS (default 60)
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 ARGS ?=
 # The studio's default configuration: the engine kinds (Blender, pool 1). `make run CONFIG=my.toml`.
 CONFIG ?= config/atelier.toml
+# Seconds per fuzz target: `make fuzz` runs longer; `make test` runs each target briefly.
+FUZZ_SECONDS ?= 60
+FUZZ_TEST_SECONDS ?= 10
+# Fuzz targets run at once (one per core by default).
+FUZZ_JOBS ?= $(JOBS)
 
-.PHONY: run test bench build-release build-asan format-check format clean
+.PHONY: run test bench fuzz build-release build-asan format-check format clean
 
 run: build-release
 	@scripts/deps.sh run
@@ -22,9 +28,17 @@ test:
 	cmake --preset asan >/dev/null
 	cmake --build --preset asan -j$(JOBS)
 	ctest --preset asan -j$(JOBS)
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_TEST_SECONDS)
 
 bench: build-release
 	bench/run_all.sh
+
+# A crash, leak or broken property in any target fails the run (and so `make test`).
+fuzz:
+	@scripts/deps.sh fuzz
+	cmake --preset fuzz >/dev/null
+	cmake --build --preset fuzz -j$(JOBS)
+	FUZZ_JOBS=$(FUZZ_JOBS) tests/fuzz/run.sh build/fuzz $(FUZZ_SECONDS)
 
 build-release:
 	@scripts/deps.sh build

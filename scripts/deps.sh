@@ -4,6 +4,7 @@
 #   scripts/deps.sh build   compilers and libraries for the hub
 #   scripts/deps.sh test    build + what the test suite drives for real
 #   scripts/deps.sh run     build + the engines the studio launches
+#   scripts/deps.sh fuzz    build + clang and its libFuzzer runtime (`make fuzz`)
 set -euo pipefail
 
 build_packages=(
@@ -15,14 +16,18 @@ build_packages=(
 )
 # chromium: the Remotion engine renders and previews in Debian's chromium (no browser download).
 engine_packages=(blender python3-websockets python3-numpy bubblewrap chromium)
-test_packages=(procps curl postgresql ffmpeg chromium)
+# clang with libclang-rt-14-dev (libFuzzer, ASan and UBSan runtimes for Debian 12's clang 14): the
+# fuzz targets that `make test` runs briefly (tests/fuzz).
+fuzz_packages=(clang libclang-rt-14-dev)
+test_packages=(procps curl postgresql ffmpeg chromium "${fuzz_packages[@]}")
 
 want=("${build_packages[@]}")
 case "${1:-build}" in
     build) ;;
     test) want+=("${test_packages[@]}" "${engine_packages[@]}") ;;
     run) want+=("${engine_packages[@]}") ;;
-    *) echo "usage: $0 build|test|run" >&2; exit 2 ;;
+    fuzz) want+=("${fuzz_packages[@]}") ;;
+    *) echo "usage: $0 build|test|run|fuzz" >&2; exit 2 ;;
 esac
 
 # The web app and the Remotion engine need Node.js with npm; machines here ship Node 20, a bare

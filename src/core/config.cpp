@@ -15,6 +15,20 @@ extern char** environ;
 namespace atelier {
 namespace {
 
+// Error messages quote what the user wrote (toml++ quotes the offending bytes of a file, newlines
+// and all); control characters are escaped so the error stays one line.
+std::string one_line(std::string_view text) {
+    std::string out;
+    for (const char c : text) {
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+            out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
 constexpr double kMiB = 1 << 20;
 
 // The table every other view of the configuration is generated from.
@@ -514,7 +528,9 @@ std::string option_value_text(const Config& config, const OptionSpec& spec) {
         spec.field);
 }
 
-Result<Config> load_config(const ConfigSources& sources) {
+namespace {
+
+Result<Config> read_config(const ConfigSources& sources) {
     Config config;
     if (sources.file) {
         if (!std::filesystem::exists(*sources.file)) {
@@ -542,6 +558,16 @@ Result<Config> load_config(const ConfigSources& sources) {
     }
     if (config.web_root.empty()) {
         config.web_root = std::string(ATELIER_SOURCE_DIR) + "/web/dist";
+    }
+    return config;
+}
+
+} // namespace
+
+Result<Config> load_config(const ConfigSources& sources) {
+    auto config = read_config(sources);
+    if (!config) {
+        config.error().message = one_line(config.error().message);
     }
     return config;
 }

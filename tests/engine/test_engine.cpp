@@ -7,8 +7,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -122,6 +124,16 @@ std::string solid_png(int width, int height, std::array<unsigned char, 3> rgb) {
 /// start and at every project/open; the test runs the server itself.
 int g_preview_port = 0;
 
+/// --fault MODE: misbehave the way the reliability tests need (docs/reliability.md):
+///   garbage  answer every tools/call with malformed frames (truncated JSON, wrong ids, both result
+///            and error, bad binary frames) and never with a valid response
+///   flood    before answering a tools/call, send 5000 log notifications, 1000 scene/changed and
+///            1000 viewport frames as fast as the socket takes them
+///   no-save  never answer project/save
+std::string g_fault;
+/// --save-bytes N: project/save also writes scene.blend, N bytes that differ at every save.
+std::int64_t g_save_bytes = 0;
+
 json read_manifests(const std::filesystem::path& dir) {
     std::set<std::filesystem::path> files;
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
@@ -201,6 +213,48 @@ private:
                          });
     }
 
+    /// --fault garbage: every kind of broken answer to a call, and never a valid one. Invalid UTF-8
+    /// comes last: the hub closes a WebSocket that sends it.
+    void answer_garbage(const json& id) {
+        send_raw("{\"jsonrpc\":\"2.0\",\"id\":", true);
+        send_raw("[1,2,3]", true);
+        send({{"jsonrpc", "2.0"}, {"id", id}, {"result", 1}, {"error", {{"code", 1}, {"message", "both"}}}});
+        send({{"jsonrpc", "1.0"}, {"id", id}, {"result", json::object()}});
+        send({{"jsonrpc", "2.0"}, {"id", json::object()}, {"result", json::object()}});
+        send({{"jsonrpc", "2.0"}, {"id", 987654321}, {"result", json::object()}});
+        send({{"jsonrpc", "2.0"}, {"method", ""}});
+        send({{"jsonrpc", "2.0"}, {"method", "scene/changed"}, {"params", "not an object"}});
+        send_raw("AVF1 short", false);
+        send_raw(std::string(64, '\0'), false);
+    }
+
+    /// --fault flood: more messages and frames than any tab could want, all at once.
+    void flood() {
+        for (int i = 0; i < 5000; ++i) {
+            send({{"jsonrpc", "2.0"},
+                  {"method", "log"},
+                  {"params", {{"level", "info"}, {"message", "flood " + std::to_string(i)}}}});
+        }
+        for (int i = 0; i < 1000; ++i) {
+            send({{"jsonrpc", "2.0"}, {"method", "scene/changed"}, {"params", {{"summary", scene_summary()}}}});
+            send_frame();
+        }
+    }
+
+    /// --save-bytes: a scene.blend of `size` bytes from a generator seeded by the time of the save.
+    static void write_blend(std::int64_t size) {
+        std::uint64_t state = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+        std::string block(1 << 16, '\0');
+        std::ofstream out("scene.blend", std::ios::binary | std::ios::trunc);
+        for (std::int64_t written = 0; written < size; written += static_cast<std::int64_t>(block.size())) {
+            for (auto& byte : block) {
+                state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+                byte = static_cast<char>(state >> 56);
+            }
+            out.write(block.data(), static_cast<std::streamsize>(std::min<std::int64_t>(size - written, block.size())));
+        }
+    }
+
     void read() {
         m_ws.async_read(m_buffer, [self = shared_from_this()](beast::error_code error, std::size_t) {
             if (error) {
@@ -219,7 +273,8 @@ private:
             return;
         }
         if (message.contains("result") || message.contains("error")) {
-            if (message.value("id", 0) == 1) {
+            // Not value("id", 0): the hub answers unreadable frames with id null, which value() throws on.
+            if (message.contains("id") && message["id"] == 1) {
                 if (message.contains("error")) {
                     std::fprintf(stderr, "test engine: hello refused: %s\n", message["error"].dump().c_str());
                     m_exit_code = 3;
@@ -240,12 +295,25 @@ private:
             return;
         }
         const json id = message["id"];
+        if (g_fault == "no-save" && method == "project/save") {
+            return;
+        }
+        if (g_fault == "garbage" && method == "tools/call") {
+            return answer_garbage(id);
+        }
+        if (g_fault == "flood" && method == "tools/call") {
+            flood();
+        }
         if (method == "tools/call") {
             return call(id, params);
         }
         if (method == "project/save") {
             // The scene lives in scene.json in the working tree, so versions and restores show.
             std::ofstream("scene.json") << scene_summary().dump(2) << "\n";
+            if (g_save_bytes > 0) {
+                write_blend(g_save_bytes);
+                return reply(id, {{"files", json::array({"scene.json", "scene.blend"})}});
+            }
             return reply(id, {{"files", json::array({"scene.json"})}});
         }
         if (method == "project/open") {
@@ -520,6 +588,10 @@ int main(int argc, char** argv) {
             protocol = std::stoi(argv[i + 1]);
         } else if (flag == "--preview-port") {
             g_preview_port = std::stoi(argv[i + 1]);
+        } else if (flag == "--fault") {
+            g_fault = argv[i + 1];
+        } else if (flag == "--save-bytes") {
+            g_save_bytes = std::stoll(argv[i + 1]);
         }
     }
     const char* url = std::getenv("ATELIER_HUB_URL");

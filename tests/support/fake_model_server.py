@@ -26,6 +26,8 @@ A reply is an object with any of:
                                          parts go out as Anthropic cache_read/cache_creation_input_tokens
                                          (input_tokens then the rest) or OpenAI prompt_tokens_details
   "close": true                          close the connection after the reply, unannounced
+  "raw_stream": "..."                    (fault tests) a 200 event stream whose body is exactly this text
+                                         instead of the reply's events: malformed SSE, a stream cut short
 When the script runs out, the reply is the text "(script exhausted)".
 Run: fake_model_server.py [--port N] [--script FILE]; prints "fake model listening on PORT".
 """
@@ -126,6 +128,8 @@ class Handler(BaseHTTPRequestHandler):
         if "status" in reply:
             error = reply.get("error", {"type": "api_error", "message": f"scripted {reply['status']}"})
             return self.send_json(reply["status"], {"type": "error", "error": error}, reply.get("headers"))
+        if "raw_stream" in reply:
+            return self.stream(reply, iter([reply["raw_stream"]]))
         if self.path.endswith("/v1/messages") or self.path.endswith("/messages"):
             return self.stream(reply, self.anthropic_events(reply))
         if self.path.endswith("/chat/completions"):

@@ -88,7 +88,7 @@ def parse(text: str | bytes) -> Message:
     """Parse one text frame. Raises RpcError(PARSE_ERROR / INVALID_REQUEST)."""
     try:
         value = json.loads(text)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: nesting too deep
         raise RpcError(PARSE_ERROR, f"parse error: {exc}") from None
     if not isinstance(value, dict) or value.get("jsonrpc") != "2.0":
         raise RpcError(INVALID_REQUEST, "invalid request: expected a JSON-RPC 2.0 object")
@@ -116,7 +116,7 @@ def request_id_of(text: str | bytes) -> RequestId | None:
     """Best-effort id of an unparseable-as-RPC message, for the error reply."""
     try:
         value = json.loads(text)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
     if isinstance(value, dict) and isinstance(value.get("id"), (int, str)) and not isinstance(value.get("id"), bool):
         return value["id"]

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "mcp/json_rpc.h"
 
 namespace atelier::mcp {
@@ -47,6 +49,12 @@ void Reply::notify(const nlohmann::json& message) {
     }
 }
 
+void Reply::track_tools(std::function<std::uint64_t()> generation) {
+    const std::lock_guard lock(m_mutex);
+    m_generation_seen = generation();
+    m_generation = std::move(generation);
+}
+
 void Reply::result(nlohmann::json result) {
     if (m_style == ResultStyle::Stateless) {
         result = stateless_result(std::move(result));
@@ -64,9 +72,21 @@ bool Reply::finish(const nlohmann::json& message, int status) {
         return false;
     }
     m_done = true;
+    const bool tools_changed = m_generation && m_generation() != m_generation_seen;
+    const std::string changed = notification("notifications/tools/list_changed", nullptr).dump();
     if (m_stream) {
+        if (tools_changed) {
+            m_stream->send("message", changed);
+        }
         m_stream->send("message", message.dump());
         m_stream->close(); // the response ends the stream
+    } else if (m_respond && tools_changed && m_mode == ReplyMode::JsonOrEvents && status == 200) {
+        // The whole stream at once: the notification, then the response, then its end.
+        auto response = net::HttpResponse::text(
+            200, fmt::format("event: message\ndata: {}\n\nevent: message\ndata: {}\n\n", changed, message.dump()),
+            "text/event-stream");
+        response.headers.set("Cache-Control", "no-cache");
+        m_respond->send(std::move(response));
     } else if (m_respond) {
         m_respond->send(net::HttpResponse::json(status, message.dump()));
     }

@@ -20,12 +20,17 @@ A reply is an object with any of:
   "reuse_index_zero": true               (OpenAI) every tool call at index 0, told apart by id
   "usage": {"input_tokens", "output_tokens"}
   "close": true                          close the connection after the reply, unannounced
+A string "{{last_result:KEY}}" anywhere in a tool call's "arguments" becomes the value of "KEY" in the
+text of the request's last message (the tool results the client sent back), so a script can use an
+id the previous tool returned (a project id); it stays as it is when there is none.
+POST .../v1/messages/count_tokens answers {"input_tokens": N} and takes no scripted reply.
 When the script runs out, the reply is the text "(script exhausted)".
 Run: fake_model_server.py [--port N] [--script FILE]; prints "fake model listening on PORT".
 """
 
 import argparse
 import json
+import re
 import sys
 import threading
 import time
@@ -37,6 +42,52 @@ STATE = {"replies": [], "requests": [], "next": 0}
 
 def pieces(text, size=4):
     return [text[i:i + size] for i in range(0, len(text), size)] or []
+
+
+LAST_RESULT = re.compile(r"^\{\{last_result:([A-Za-z0-9_]+)\}\}$")
+
+
+def last_message_text(body):
+    """The text of the request's last message: its strings, and the text of its blocks, nested."""
+    messages = body.get("messages") or [{}]
+    found = []
+
+    def walk(value):
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+        elif isinstance(value, dict):
+            for key in ("text", "content"):
+                if key in value:
+                    walk(value[key])
+
+    walk(messages[-1].get("content"))
+    return "\n".join(found)
+
+
+def resolve(value, text):
+    """`value` with every "{{last_result:KEY}}" string replaced by KEY's string value in `text`."""
+    if isinstance(value, dict):
+        return {key: resolve(item, text) for key, item in value.items()}
+    if isinstance(value, list):
+        return [resolve(item, text) for item in value]
+    match = LAST_RESULT.match(value) if isinstance(value, str) else None
+    if match:
+        found = re.search(r'"%s"\s*:\s*"([^"]*)"' % re.escape(match.group(1)), text)
+        return found.group(1) if found else value
+    return value
+
+
+def with_results(reply, body):
+    """`reply` with its tool calls' {{last_result:…}} arguments filled in from the request."""
+    if not reply.get("tool_calls"):
+        return reply
+    text = last_message_text(body)
+    calls = [dict(call, arguments=resolve(call["arguments"], text)) if "arguments" in call else call
+             for call in reply["tool_calls"]]
+    return dict(reply, tool_calls=calls)
 
 
 def next_reply():
@@ -92,13 +143,16 @@ class Handler(BaseHTTPRequestHandler):
             body = json.loads(raw)
         except ValueError:
             return self.send_json(400, {"error": {"type": "invalid_request_error", "message": "body is not JSON"}})
+        if self.path.split("?", 1)[0].endswith("/count_tokens"):
+            # Token counting is not a model turn: it takes no scripted reply.
+            return self.send_json(200, {"input_tokens": max(1, len(raw) // 4)})
         started = self.started
         record = {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body,
                   "served_ms": None, "client_port": self.client_address[1]}
         with LOCK:
             STATE["requests"].append(record)
         try:
-            self.answer(next_reply())
+            self.answer(with_results(next_reply(), body))
         finally:
             record["served_ms"] = (time.monotonic() - started) * 1000
 
@@ -106,9 +160,10 @@ class Handler(BaseHTTPRequestHandler):
         if "status" in reply:
             error = reply.get("error", {"type": "api_error", "message": f"scripted {reply['status']}"})
             return self.send_json(reply["status"], {"type": "error", "error": error}, reply.get("headers"))
-        if self.path.endswith("/v1/messages") or self.path.endswith("/messages"):
+        path = self.path.split("?", 1)[0]  # Claude Code asks for /v1/messages?beta=true
+        if path.endswith("/v1/messages") or path.endswith("/messages"):
             return self.stream(reply, self.anthropic_events(reply))
-        if self.path.endswith("/chat/completions"):
+        if path.endswith("/chat/completions"):
             return self.stream(reply, self.openai_events(reply))
         self.send_json(404, {"error": {"type": "not_found_error", "message": f"no model API at {self.path}"}})
 

@@ -3,11 +3,12 @@
 // model is the fake model server, scripted to create a test-engine project, open it, call an
 // engine tool and fetch the viewport; the test then reads what Claude Code sent the model (the
 // tools it offered, the tool results) and what the hub holds (the committed version).
-// Run by tests/mcp_clients/run.sh (CTest: mcp_clients).
+// Run by tests/mcp_clients/run.sh (CTest: mcp_clients). DEBUG_CLIENTS=FILE: Claude Code's debug log
+// goes to FILE, and each test prints the MCP tools of every model request and the hub's MCP log.
 
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { after, before, test } from "node:test";
+import { after, afterEach, before, beforeEach, test } from "node:test";
 import assert from "node:assert/strict";
 
 import { binary, run, startFakeModel, startHub, stopAll, tempDir } from "./harness.mjs";
@@ -18,9 +19,15 @@ let hub;
 let model;
 
 before(async () => {
-    [hub, model] = await Promise.all([startHub(), startFakeModel()]);
+    model = await startFakeModel();
 });
 after(stopAll);
+// A hub per test: in the stateless revision Claude Code speaks, tools/list lists the engine tools
+// of every project the user has open, so one test's project must not show in the next.
+beforeEach(async () => {
+    hub = await startHub();
+});
+afterEach(() => hub.stop());
 
 /// The environment of one Claude Code run: a fresh HOME (its settings and ~/.claude.json), the fake
 /// model as its API, a dummy key, and everything that would reach the network switched off.
@@ -60,7 +67,8 @@ async function turn(transport, toolSearch, replies) {
     await addServer(transport, env, cwd);
     await model.script(replies);
     const done = await run(claude, ["-p", "Make a cube in a new atelier test project and show me the viewport.",
-                                    "--output-format", "json", "--allowedTools", "mcp__atelier"],
+                                    "--output-format", "json", "--allowedTools", "mcp__atelier",
+                                    ...(process.env.DEBUG_CLIENTS ? ["--debug-file", process.env.DEBUG_CLIENTS] : [])],
                            { env, cwd });
     const requests = await model.requests();
     const context = `claude exited ${done.code}\nstdout: ${done.stdout}\nstderr: ${done.stderr}\nhub log:\n${
@@ -113,18 +121,35 @@ function projectIdOf(block) {
     return match[1];
 }
 
-/// The engine's own tools, called directly once Claude Code lists them (tool search off).
+/// Claude Code 2.1.332 speaks the stateless revision (2026-07-28): open_project returns a session
+/// handle that the engine tools, get_viewport and list_versions take as `session`.
+const session = "{{last_result:session}}";
+
+function debug(requests) {
+    if (process.env.DEBUG_CLIENTS) {
+        requests.forEach((request, i) => console.log(i, toolNames(request).filter((n) => n.startsWith("mcp")).join(" ")));
+        console.log(hub.log().split("\n").filter((line) => line.includes("mcp")).join("\n"));
+    }
+}
+
+/// The engine's own tools, called directly once Claude Code lists them (tool search off). Claude
+/// Code refreshes its tool list when it gets list_changed (on open_project's own answer) and takes
+/// the refreshed list when it starts its next round of tool calls: so the request after
+/// open_project's result still has the hub tools only (the model calls list_versions there), and
+/// the one after that offers the engine's tools.
 async function directFlow(transport) {
     const name = `claude code over ${transport}`;
     const { result, requests, context } = await turn(transport, false, [
         { tool_calls: [{ name: "mcp__atelier__create_project", arguments: { name, kind: "test" } }] },
         { tool_calls: [{ name: "mcp__atelier__open_project", arguments: { project_id: "{{last_result:id}}" } }] },
-        { tool_calls: [{ name: "mcp__atelier__scene__create_object", arguments: { name: "cube" } }] },
-        { tool_calls: [{ name: "mcp__atelier__get_viewport", arguments: {} }] },
+        { tool_calls: [{ name: "mcp__atelier__list_versions", arguments: { session } }] },
+        { tool_calls: [{ name: "mcp__atelier__scene__create_object", arguments: { name: "cube", session } }] },
+        { tool_calls: [{ name: "mcp__atelier__get_viewport", arguments: { session } }] },
         { text: "A cube, and here is the viewport." },
     ]);
+    debug(requests);
     assert.equal(result.is_error, false, context);
-    assert.equal(requests.length, 5, context);
+    assert.equal(requests.length, 6, context);
     assert.ok(toolNames(requests[0]).includes("mcp__atelier__create_project"), toolNames(requests[0]).join(" "));
     assert.ok(!toolNames(requests[0]).includes("mcp__atelier__scene__create_object"), "no engine tools before open");
 
@@ -133,22 +158,24 @@ async function directFlow(transport) {
     const projectId = projectIdOf(created);
     const opened = resultOf(requests, 1);
     assert.notEqual(opened.is_error, true, resultText(opened));
-    assert.match(resultText(opened), /Opened project/);
+    assert.match(resultText(opened), /scene__create_object/);
+    assert.notEqual(resultOf(requests, 2).is_error, true, resultText(resultOf(requests, 2)));
     // The point of the test: after open_project, Claude Code offers the model the engine's tools.
-    assert.ok(toolNames(requests[2]).includes("mcp__atelier__scene__create_object"),
-              `the engine tools did not reach Claude Code's next model request: ${toolNames(requests[2]).join(" ")}`);
+    assert.ok(toolNames(requests[3]).includes("mcp__atelier__scene__create_object"),
+              `the engine tools did not reach Claude Code's model requests: ${toolNames(requests[3]).join(" ")}`);
 
-    const called = resultOf(requests, 2);
+    const called = resultOf(requests, 3);
     assert.notEqual(called.is_error, true, resultText(called));
-    assert.match(resultText(called), /Committed as version/);
-    const viewport = resultOf(requests, 3);
+    assert.match(resultText(called), /cube/);
+    const viewport = resultOf(requests, 4);
     assert.notEqual(viewport.is_error, true, resultText(viewport));
     assert.ok(hasImage(viewport), `no image in the viewport result: ${JSON.stringify(viewport).slice(0, 400)}`);
     assert.ok((await versions(projectId)).includes("tool scene__create_object"));
 }
 
-/// Tool search on: Claude Code defers MCP tools behind its ToolSearch tool, and the engine's tools
-/// are reached through the hub's list_engine_tools and call_engine_tool.
+/// Tool search on (Claude Code's default): MCP tools are deferred behind its ToolSearch tool, and
+/// the engine's tools are reached through the hub's list_engine_tools and call_engine_tool, which
+/// need no refreshed list.
 async function hubToolFlow(transport) {
     const name = `claude code with tool search over ${transport}`;
     const { result, requests, context } = await turn(transport, true, [
@@ -160,12 +187,13 @@ async function hubToolFlow(transport) {
                                                           max_results: 5 } }] },
         { tool_calls: [{ name: "mcp__atelier__create_project", arguments: { name, kind: "test" } }] },
         { tool_calls: [{ name: "mcp__atelier__open_project", arguments: { project_id: "{{last_result:id}}" } }] },
-        { tool_calls: [{ name: "mcp__atelier__list_engine_tools", arguments: {} }] },
+        { tool_calls: [{ name: "mcp__atelier__list_engine_tools", arguments: { session } }] },
         { tool_calls: [{ name: "mcp__atelier__call_engine_tool",
-                         arguments: { tool: "scene__create_object", arguments: { name: "cube" } } }] },
-        { tool_calls: [{ name: "mcp__atelier__get_viewport", arguments: {} }] },
+                         arguments: { session, tool: "scene__create_object", arguments: { name: "cube" } } }] },
+        { tool_calls: [{ name: "mcp__atelier__get_viewport", arguments: { session } }] },
         { text: "A cube, and here is the viewport." },
     ]);
+    debug(requests);
     assert.equal(result.is_error, false, context);
     assert.equal(requests.length, 7, context);
     assert.ok(toolNames(requests[0]).includes("ToolSearch"), `tool search is on: ${toolNames(requests[0]).join(" ")}`);
@@ -180,7 +208,7 @@ async function hubToolFlow(transport) {
     assert.match(resultText(listed), /scene__create_object/);
     const called = resultOf(requests, 4);
     assert.notEqual(called.is_error, true, resultText(called));
-    assert.match(resultText(called), /Committed as version/);
+    assert.match(resultText(called), /cube/);
     const viewport = resultOf(requests, 5);
     assert.notEqual(viewport.is_error, true, resultText(viewport));
     assert.ok(hasImage(viewport), `no image in the viewport result: ${JSON.stringify(viewport).slice(0, 400)}`);

@@ -47,19 +47,29 @@ function startAndWait(command, args, options, stream, pattern, what) {
     return started.then((match) => ({ child, match, log: () => log }));
 }
 
-/// `atelier serve` on port 0: {base, token, log()}.
+/// `atelier serve` on port 0: {base, token, log(), stop()}; stop() ends it (SIGTERM) and resolves
+/// once it exited.
 export async function startHub() {
     const dir = tempDir("atelier-mcp-clients-");
     const config = path.join(dir, "atelier.toml");
     writeFileSync(config, `[engines.test]\ncommand = ${JSON.stringify([engine])}\n`);
     const env = { ...process.env };
     delete env.ATELIER_TOKEN;
-    const { match, log } = await startAndWait(
+    const { child, match, log } = await startAndWait(
         binary,
         ["serve", "--port", "0", "--data-dir", path.join(dir, "data"), "--threads", "2", "--config", config,
          "--session-grace", "1"],
         { env }, "stdout", /atelier open (http:\/\/[^/\s]+)\/\?token=(\S+)/, "the hub");
-    return { base: match[1], token: match[2], log };
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    return {
+        base: match[1],
+        token: match[2],
+        log,
+        stop() {
+            child.kill("SIGTERM");
+            return exited;
+        },
+    };
 }
 
 /// The fake model server: {url, script(replies), requests()}.

@@ -20,9 +20,9 @@ A reply is an object with any of:
   "reuse_index_zero": true               (OpenAI) every tool call at index 0, told apart by id
   "usage": {"input_tokens", "output_tokens"}
   "close": true                          close the connection after the reply, unannounced
-A string "{{last_result:KEY}}" anywhere in a tool call's "arguments" becomes the value of "KEY" in the
-text of the request's last message (the tool results the client sent back), so a script can use an
-id the previous tool returned (a project id); it stays as it is when there is none.
+A string "{{last_result:KEY}}" anywhere in a tool call's "arguments" becomes the string value of the
+last "KEY" in the text of the request's messages (the tool results the client sent back), so a script
+can use an id an earlier tool returned (a project id); it stays as it is when there is none.
 POST .../v1/messages/count_tokens answers {"input_tokens": N} and takes no scripted reply.
 When the script runs out, the reply is the text "(script exhausted)".
 Run: fake_model_server.py [--port N] [--script FILE]; prints "fake model listening on PORT".
@@ -47,9 +47,8 @@ def pieces(text, size=4):
 LAST_RESULT = re.compile(r"^\{\{last_result:([A-Za-z0-9_]+)\}\}$")
 
 
-def last_message_text(body):
-    """The text of the request's last message: its strings, and the text of its blocks, nested."""
-    messages = body.get("messages") or [{}]
+def messages_text(body):
+    """The text of the request's messages: their strings, and the text of their blocks, nested."""
     found = []
 
     def walk(value):
@@ -63,7 +62,9 @@ def last_message_text(body):
                 if key in value:
                     walk(value[key])
 
-    walk(messages[-1].get("content"))
+    for message in body.get("messages") or []:
+        if isinstance(message, dict):
+            walk(message.get("content"))
     return "\n".join(found)
 
 
@@ -75,8 +76,8 @@ def resolve(value, text):
         return [resolve(item, text) for item in value]
     match = LAST_RESULT.match(value) if isinstance(value, str) else None
     if match:
-        found = re.search(r'"%s"\s*:\s*"([^"]*)"' % re.escape(match.group(1)), text)
-        return found.group(1) if found else value
+        found = re.findall(r'"%s"\s*:\s*"([^"]*)"' % re.escape(match.group(1)), text)
+        return found[-1] if found else value
     return value
 
 
@@ -84,7 +85,7 @@ def with_results(reply, body):
     """`reply` with its tool calls' {{last_result:…}} arguments filled in from the request."""
     if not reply.get("tool_calls"):
         return reply
-    text = last_message_text(body)
+    text = messages_text(body)
     calls = [dict(call, arguments=resolve(call["arguments"], text)) if "arguments" in call else call
              for call in reply["tool_calls"]]
     return dict(reply, tool_calls=calls)

@@ -15,6 +15,10 @@
 namespace atelier::mcp {
 namespace {
 
+/// How long an answer that changed the client's tools waits for the client's tools/list (see
+/// McpServer::track): Claude Code asks within milliseconds; a client that never asks loses this.
+constexpr std::chrono::milliseconds kRelistWait{1000};
+
 /// More live MCP sessions than any local use needs; past it `initialize` is refused, so a client
 /// that never sends DELETE cannot grow the hub's memory without bound.
 constexpr std::size_t kMaxSessions = 1024;
@@ -122,6 +126,71 @@ void McpServer::track(const std::shared_ptr<Reply>& reply, const std::shared_ptr
         }
         return seen;
     });
+    // A client that refreshes its list on list_changed (Claude Code) does so while the answer is
+    // still open; holding the answer until its tools/list arrives means the model's next request
+    // already offers the new tools. A client that does not refresh waits kRelistWait at most.
+    // The session is busy meanwhile, not idle; and the wait stays well within the idle timeout.
+    const auto wait = std::min(kRelistWait, m_idle / 2);
+    reply->hold_after_tools_changed([weak_self = weak_from_this(), key = relist_key(*session),
+                                     weak_session = std::weak_ptr<Session>(session), wait](Reply::Release release) {
+        auto self = weak_self.lock();
+        if (!self) {
+            return release();
+        }
+        std::uint64_t number = 0;
+        {
+            const std::lock_guard lock(self->m_mutex);
+            number = ++self->m_next_held;
+            self->m_held.emplace(key, std::make_pair(number, [release, weak_self, weak_session] {
+                                     if (auto server = weak_self.lock(); auto alive = weak_session.lock()) {
+                                         const std::lock_guard touch(server->m_mutex);
+                                         alive->last_used = std::chrono::steady_clock::now();
+                                     }
+                                     release();
+                                 }));
+            if (auto alive = weak_session.lock()) {
+                alive->last_used = std::chrono::steady_clock::now();
+            }
+        }
+        self->m_timers.schedule(wait, [weak_self, key, number] {
+            auto server = weak_self.lock();
+            if (!server) {
+                return;
+            }
+            Reply::Release expired;
+            {
+                const std::lock_guard lock(server->m_mutex);
+                for (auto [it, end] = server->m_held.equal_range(key); it != end; ++it) {
+                    if (it->second.first == number) {
+                        expired = std::move(it->second.second);
+                        server->m_held.erase(it);
+                        break;
+                    }
+                }
+            }
+            if (expired) {
+                expired();
+            }
+        });
+    });
+}
+
+std::string McpServer::relist_key(const Session& session) {
+    return session.stateless ? "user:" + session.subject : "session:" + session.id;
+}
+
+void McpServer::relisted(const std::string& key) {
+    std::vector<Reply::Release> released;
+    {
+        const std::lock_guard lock(m_mutex);
+        for (auto [it, end] = m_held.equal_range(key); it != end; ++it) {
+            released.push_back(std::move(it->second.second));
+        }
+        m_held.erase(key);
+    }
+    for (const auto& release : released) {
+        release();
+    }
 }
 
 void McpServer::start() {
@@ -264,7 +333,8 @@ void McpServer::post_session(net::HttpRequest& request, const nlohmann::json& me
         return respond.send(rpc_result(id, nlohmann::json::object()));
     }
     if (method == "tools/list") {
-        return respond.send(rpc_result(id, {{"tools", list_tools({request.subject, *session, ResultStyle::Session})}}));
+        respond.send(rpc_result(id, {{"tools", list_tools({request.subject, *session, ResultStyle::Session})}}));
+        return relisted(relist_key(**session)); // after the answer: held results follow it
     }
     if (method == "tools/call") {
         // A call that asked for progress gets an SSE answer when the client takes one; any other
@@ -272,8 +342,14 @@ void McpServer::post_session(net::HttpRequest& request, const nlohmann::json& me
         // client that never opens the GET stream still hears of it.
         const bool progress =
             params.contains("_meta") && params["_meta"].is_object() && params["_meta"].contains("progressToken");
+        // open_project and close_project change the tools: streamed, so that their answer can
+        // wait for the client to list them again (McpServer::track).
         const bool events = accepts(request.header("Accept"), "text/event-stream");
-        const auto mode = !events ? ReplyMode::Json : progress ? ReplyMode::Stream : ReplyMode::JsonOrEvents;
+        const bool changes_tools =
+            params.contains("name") && (params["name"] == "open_project" || params["name"] == "close_project");
+        const auto mode = !events                       ? ReplyMode::Json
+                          : (progress || changes_tools) ? ReplyMode::Stream
+                                                        : ReplyMode::JsonOrEvents;
         auto reply = std::make_shared<Reply>(std::move(respond), id, mode, ResultStyle::Session);
         return call_tool({request.subject, *session, ResultStyle::Session}, reply, params);
     }

@@ -137,8 +137,13 @@ private:
     /// A new session or seat: counted and logged. `forget` (the session ended): the same, undone.
     void count(const Session& session);
     void forget(const Session& session, std::string_view why);
-    /// From now on, `reply` precedes its answer with list_changed if `session`'s tools change.
-    static void track(const std::shared_ptr<Reply>& reply, const std::shared_ptr<Session>& session);
+    /// From now on, `reply` precedes its answer with list_changed if `session`'s tools change; then
+    /// it holds the answer until the client lists its tools (relisted()) or kRelistWait passed.
+    void track(const std::shared_ptr<Reply>& reply, const std::shared_ptr<Session>& session);
+    /// Who waits for whose tools/list: the MCP session's id, or (stateless) the user.
+    [[nodiscard]] static std::string relist_key(const Session& session);
+    /// The client `key` listed its tools: the answers held for it go out.
+    void relisted(const std::string& key);
 
     api::ApiContext& m_api;
     TimerQueue& m_timers;
@@ -147,7 +152,10 @@ private:
     mutable std::mutex m_mutex;
     std::map<std::string, std::shared_ptr<Session>> m_by_id;
     std::multimap<std::string, Listener> m_listeners; ///< by subject
-    Gauge* m_open_sessions = nullptr;                 ///< metrics, when given
+    /// Held answers by relist_key(), each with its number (the timer that ends its wait names it).
+    std::multimap<std::string, std::pair<std::uint64_t, Reply::Release>> m_held;
+    std::uint64_t m_next_held = 0;
+    Gauge* m_open_sessions = nullptr; ///< metrics, when given
     Gauge* m_open_seats = nullptr;
     Counter* m_started_sessions = nullptr;
     Counter* m_started_seats = nullptr;

@@ -55,6 +55,11 @@ void Reply::track_tools(std::function<std::uint64_t()> generation) {
     m_generation = std::move(generation);
 }
 
+void Reply::hold_after_tools_changed(std::function<void(Release release)> hold) {
+    const std::lock_guard lock(m_mutex);
+    m_hold = std::move(hold);
+}
+
 void Reply::result(nlohmann::json result) {
     if (m_style == ResultStyle::Stateless) {
         result = stateless_result(std::move(result));
@@ -67,13 +72,23 @@ void Reply::error(int status, int code, std::string_view message, const nlohmann
 }
 
 bool Reply::finish(const nlohmann::json& message, int status) {
-    const std::lock_guard lock(m_mutex);
+    std::unique_lock lock(m_mutex);
     if (m_done) {
         return false;
     }
     m_done = true;
     const bool tools_changed = m_generation && m_generation() != m_generation_seen;
     const std::string changed = notification("notifications/tools/list_changed", nullptr).dump();
+    if (m_stream && tools_changed && m_hold) {
+        m_stream->send("message", changed);
+        m_held = message.dump();
+        auto hold = std::move(m_hold);
+        lock.unlock(); // the holder may release at once
+        // The release keeps the reply alive: whoever holds it releases it, at the latest when
+        // the wait is over.
+        hold([self = shared_from_this()] { self->release(); });
+        return true;
+    }
     if (m_stream) {
         if (tools_changed) {
             m_stream->send("message", changed);
@@ -97,6 +112,16 @@ nlohmann::json stateless_result(nlohmann::json result) {
     result["resultType"] = "complete";
     result["_meta"]["io.modelcontextprotocol/serverInfo"] = {{"name", "atelier"}, {"version", ATELIER_VERSION}};
     return result;
+}
+
+void Reply::release() {
+    const std::lock_guard lock(m_mutex);
+    if (m_held.empty()) {
+        return; // released already
+    }
+    m_stream->send("message", m_held);
+    m_stream->close();
+    m_held.clear();
 }
 
 } // namespace atelier::mcp

@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -45,6 +46,12 @@ public:
     /// this answer's stream (Stream, JsonOrEvents; a Json answer cannot carry it), so a client
     /// that follows no other stream still learns that its tool list is stale.
     void track_tools(std::function<std::uint64_t()> generation);
+    /// Streaming only: when list_changed goes before the response, `hold` gets a function that
+    /// sends the response and ends the stream, to call once the client has listed its tools again
+    /// (or has waited long enough): a client that refreshes its list in parallel then has the new
+    /// tools before it sees the result. Without `hold`, the response follows at once.
+    using Release = std::function<void()>;
+    void hold_after_tools_changed(std::function<void(Release release)> hold);
     void result(nlohmann::json result);
     /// `status` applies to a JSON answer; a stream has already said 200.
     void error(int status, int code, std::string_view message, const nlohmann::json& data = nullptr);
@@ -52,6 +59,8 @@ public:
 private:
     /// Sends `message` and ends the answer; false when it had already been answered.
     bool finish(const nlohmann::json& message, int status);
+    /// Sends the held response and ends the stream (once).
+    void release();
 
     const nlohmann::json m_id;
     const ReplyMode m_mode;
@@ -62,6 +71,8 @@ private:
     std::shared_ptr<net::SseStream> m_stream;      ///< stream mode
     std::function<std::uint64_t()> m_generation;   ///< set by track_tools
     std::uint64_t m_generation_seen = 0;
+    std::function<void(Release)> m_hold; ///< set by hold_after_tools_changed
+    std::string m_held;                  ///< the response while it is held
 };
 
 /// `result` with what a stateless (2026-07-28) result carries: `resultType` and `_meta` serverInfo.

@@ -153,22 +153,25 @@ void McpServer::post_stateless(net::HttpRequest& request, const json& message, c
     }
     if (method == "tools/list") {
         // The list depends on the user's open seats: never share it across users.
-        return respond.send(
+        respond.send(
             rpc_result(id, stateless_result({{"tools", list_tools(caller)}, {"ttlMs", 0}, {"cacheScope", "private"}})));
+        return relisted("user:" + request.subject); // relist_key() of the user's seats
     }
     if (method == "tools/call") {
         // Engine tools answer on a stream when the client takes one: closing it is how this
-        // revision cancels a call (and a long render's progress has somewhere to go).
-        // Other calls answer with JSON, or, when they changed the caller's tools, with
-        // list_changed then the result on one SSE body.
-        const bool engine =
+        // revision cancels a call (and a long render's progress has somewhere to go); so do
+        // open_project and close_project, whose answer waits for the client to list the tools
+        // again (McpServer::track). Other calls answer with JSON, or, when they changed the
+        // caller's tools, with list_changed then the result on one SSE body.
+        const bool streamed =
             params.contains("name") && params["name"].is_string() &&
-            (!is_builtin_tool(params["name"].get<std::string>()) || params["name"] == "call_engine_tool");
+            (!is_builtin_tool(params["name"].get<std::string>()) || params["name"] == "call_engine_tool" ||
+             params["name"] == "open_project" || params["name"] == "close_project");
         const bool progress = meta.contains("progressToken");
         const bool events = accepts(request.header("Accept"), "text/event-stream");
-        const auto mode = !events                ? ReplyMode::Json
-                          : (engine || progress) ? ReplyMode::Stream
-                                                 : ReplyMode::JsonOrEvents;
+        const auto mode = !events                  ? ReplyMode::Json
+                          : (streamed || progress) ? ReplyMode::Stream
+                                                   : ReplyMode::JsonOrEvents;
         auto reply = std::make_shared<Reply>(std::move(respond), id, mode, ResultStyle::Stateless);
         return call_tool(caller, reply, params);
     }

@@ -5,6 +5,9 @@
 
 #include <signal.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -55,9 +58,29 @@ TEST_F(McpRefreshTest, OpenAndCloseAnswerWithListChangedFirstWhenTheClientTakesA
     EXPECT_EQ(m_answer_type, "text/event-stream");
     EXPECT_TRUE(notified(kListChanged)) << "closing removes the engine tools";
 
-    // Closing again changes nothing: JSON, no notification.
+    // Closing again changes nothing: no notification.
     (void)call(session, "close_project");
-    EXPECT_EQ(m_answer_type, "application/json");
+    EXPECT_FALSE(notified(kListChanged));
+}
+
+TEST_F(McpRefreshTest, AClientThatRelistsOnTheNotificationHasTheNewToolsBeforeTheResult) {
+    start_test_hub();
+    const std::string session = initialize();
+    const std::string project = create_project(auth());
+    const json open{{"jsonrpc", "2.0"},
+                    {"id", "open"},
+                    {"method", "tools/call"},
+                    {"params", {{"name", "open_project"}, {"arguments", {{"project_id", project}}}}}};
+    SseReader answer(hub->port(), "POST", headers(session), open.dump());
+    ASSERT_EQ(answer.status(), 200);
+    EXPECT_EQ(answer.header("content-type"), "text/event-stream");
+    ASSERT_EQ(answer.next().value("method", ""), kListChanged) << hub->log();
+    // As Claude Code does: list the tools on the notification, while the call's answer is open.
+    EXPECT_TRUE(has_tool(request(session, "tools/list"), "scene__create_object"));
+    const auto result = answer.next();
+    EXPECT_EQ(result["id"], "open") << result.dump();
+    EXPECT_FALSE(result["result"].value("isError", false)) << result.dump();
+    EXPECT_TRUE(answer.wait_end());
 }
 
 TEST_F(McpRefreshTest, AJsonOnlyClientGetsJsonAndTheGetStreamStillCarriesTheNotification) {
@@ -79,7 +102,14 @@ TEST_F(McpRefreshTest, AJsonOnlyClientGetsJsonAndTheGetStreamStillCarriesTheNoti
 }
 
 TEST_F(McpRefreshTest, ACallDuringWhichTheRegistryChangedCarriesListChangedBeforeItsResult) {
-    start_test_hub();
+    // The engine reads its manifests from a folder of this test's, to which a tool is added later.
+    const auto manifests = config_dir.path() / "manifests";
+    std::filesystem::create_directories(manifests);
+    for (const auto& entry :
+         std::filesystem::directory_iterator(std::filesystem::path(ATELIER_SOURCE_DIR) / "tests/engine/manifests")) {
+        std::filesystem::copy_file(entry.path(), manifests / entry.path().filename());
+    }
+    start_hub(json::array({test_engine_binary(), "--manifests", manifests.string()}).dump());
     const std::string session = opened_session();
     auto stream = listen(session);
     const json message{{"jsonrpc", "2.0"},
@@ -93,7 +123,10 @@ TEST_F(McpRefreshTest, ACallDuringWhichTheRegistryChangedCarriesListChangedBefor
     ASSERT_EQ(call_stream.status(), 200);
     ASSERT_FALSE(call_stream.next("notifications/progress").is_null()) << "the engine is running the call";
 
-    // The engine reloads its manifests (SIGHUP): the registry is updated while the call runs.
+    // The engine reloads its manifests (SIGHUP): the registry gains a tool while the call runs.
+    std::ofstream(manifests / "extra.json") << R"({"addon_info": {"id": "extra", "name": "Extra", "version": "1.0.0"},
+        "ai_integration": {"agent_description": "Waves.", "tools": [{"name": "wave", "description": "Wave a hand",
+        "mutates": false, "parameters": []}]}})";
     const auto sessions = json::parse(http_request(hub->port(), "GET", "/api/sessions", auth()).body)["items"];
     ASSERT_EQ(sessions.size(), 1U);
     ASSERT_EQ(::kill(sessions[0]["engine_pid"].get<pid_t>(), SIGHUP), 0);
@@ -108,6 +141,7 @@ TEST_F(McpRefreshTest, ACallDuringWhichTheRegistryChangedCarriesListChangedBefor
     EXPECT_EQ(notice.value("method", ""), kListChanged) << notice.dump();
     const auto answer = call_stream.next();
     EXPECT_EQ(answer["id"], "long") << answer.dump();
+    EXPECT_TRUE(has_tool(request(session, "tools/list"), "extra__wave"));
 }
 
 TEST_F(McpRefreshTest, ListEngineToolsGivesEachToolsNameDescriptionAndSchema) {
@@ -140,11 +174,11 @@ TEST_F(McpRefreshTest, CallEngineToolRunsTheToolExactlyLikeADirectCall) {
     const std::string session = opened_session();
 
     const auto direct = call(session, "scene__create_object", {{"name", "one"}});
-    const auto hub =
+    const auto through_hub =
         call(session, "call_engine_tool", {{"tool", "scene__create_object"}, {"arguments", {{"name", "two"}}}});
-    ASSERT_FALSE(hub["result"].value("isError", false)) << hub.dump();
-    EXPECT_NE(text_of(hub).find("Committed as version"), std::string::npos) << hub.dump();
-    EXPECT_EQ(hub["result"]["structuredContent"].size(), direct["result"]["structuredContent"].size());
+    ASSERT_FALSE(through_hub["result"].value("isError", false)) << through_hub.dump();
+    EXPECT_NE(text_of(through_hub).find("Committed as version"), std::string::npos) << through_hub.dump();
+    EXPECT_EQ(through_hub["result"]["structuredContent"].size(), direct["result"]["structuredContent"].size());
 
     // The same validation: the same errors, in the text and in structuredContent.error.
     const auto bad_direct = call(session, "scene__create_object", {{"shape", "blob"}});

@@ -133,10 +133,11 @@ function debug(requests) {
 }
 
 /// The engine's own tools, called directly once Claude Code lists them (tool search off). Claude
-/// Code refreshes its tool list when it gets list_changed (on open_project's own answer) and takes
-/// the refreshed list when it starts its next round of tool calls: so the request after
-/// open_project's result still has the hub tools only (the model calls list_versions there), and
-/// the one after that offers the engine's tools.
+/// Code 2.1.332 hears list_changed twice — first on open_project's own answer (the hub then holds
+/// the result until Claude Code's tools/list, at most 1 s) and on its subscriptions/listen stream —
+/// and refreshes its list at once; it offers the refreshed list from its second model request
+/// after open_project on (the first still has the hub tools, call_engine_tool among them; the
+/// model calls list_versions there). Without either notification the engine tools never appear.
 async function directFlow(transport) {
     const name = `claude code over ${transport}`;
     const { result, requests, context } = await turn(transport, false, [

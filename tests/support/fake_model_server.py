@@ -6,7 +6,8 @@ Speaks both wire protocols the hub's agent uses, streaming included:
                               message_stop, ping, error)
   POST .../chat/completions   OpenAI-compatible Chat Completions (SSE chunks, tool_calls deltas, [DONE])
 Each model request takes the next scripted reply (provider-neutral JSON) and renders it in the
-protocol of the path it arrived on. Control endpoints:
+protocol of the path it arrived on (a query string, e.g. Claude Code's ?beta=true, is ignored).
+Control endpoints:
   POST /_script    {"replies": [...]} replaces the script and forgets the recorded requests
   GET  /_requests  every model request received so far: [{"path", "headers", "body", "served_ms"}]
                    (served_ms: from the request line to the last byte written, for benchmarks)
@@ -23,7 +24,6 @@ A reply is an object with any of:
 A string "{{last_result:KEY}}" anywhere in a tool call's "arguments" becomes the string value of the
 last "KEY" in the text of the request's messages (the tool results the client sent back), so a script
 can use an id an earlier tool returned (a project id); it stays as it is when there is none.
-POST .../v1/messages/count_tokens answers {"input_tokens": N} and takes no scripted reply.
 When the script runs out, the reply is the text "(script exhausted)".
 Run: fake_model_server.py [--port N] [--script FILE]; prints "fake model listening on PORT".
 """
@@ -144,9 +144,6 @@ class Handler(BaseHTTPRequestHandler):
             body = json.loads(raw)
         except ValueError:
             return self.send_json(400, {"error": {"type": "invalid_request_error", "message": "body is not JSON"}})
-        if self.path.split("?", 1)[0].endswith("/count_tokens"):
-            # Token counting is not a model turn: it takes no scripted reply.
-            return self.send_json(200, {"input_tokens": max(1, len(raw) // 4)})
         started = self.started
         record = {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body,
                   "served_ms": None, "client_port": self.client_address[1]}

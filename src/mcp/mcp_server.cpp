@@ -15,13 +15,18 @@
 namespace atelier::mcp {
 namespace {
 
+/// How long an answer that changed the client's tools waits for the client's tools/list (see
+/// McpServer::track): Claude Code asks within milliseconds; a client that never asks loses this.
+constexpr std::chrono::milliseconds kRelistWait{1000};
+
 /// More live MCP sessions than any local use needs; past it `initialize` is refused, so a client
 /// that never sends DELETE cannot grow the hub's memory without bound.
 constexpr std::size_t kMaxSessions = 1024;
 
 constexpr const char* kInstructions =
     "atelier joins your projects to live engines. Call list_projects or create_project, then open_project: the "
-    "project's engine tools appear in tools/list (notifications/tools/list_changed says when). get_viewport "
+    "project's engine tools appear in tools/list (notifications/tools/list_changed says when; if they do not "
+    "appear, list_engine_tools and call_engine_tool reach them). get_viewport "
     "returns the latest viewport image. Every change an engine tool makes is committed as a version; "
     "list_versions and restore_version go back in history.";
 
@@ -61,11 +66,132 @@ std::string meta_version(const nlohmann::json& message) {
     return version->is_string() ? version->get<std::string>() : std::string("?");
 }
 
+/// "name version" of initialize's clientInfo, printable and short (it goes into logs).
+std::string client_of(const nlohmann::json& params) {
+    const auto info = params.find("clientInfo");
+    if (info == params.end() || !info->is_object()) {
+        return "an unnamed client";
+    }
+    std::string text = info->value("name", std::string("?")) + " " + info->value("version", std::string("?"));
+    for (char& c : text) {
+        c = c >= ' ' && c <= '~' ? c : '?';
+    }
+    return text.size() > 100 ? text.substr(0, 100) : text;
+}
+
 } // namespace
 
 McpServer::McpServer(api::ApiContext& api, std::shared_ptr<sessions::SessionManager> sessions, TimerQueue& timers,
-                     std::chrono::milliseconds idle)
-    : m_api(api), m_timers(timers), m_idle(idle), m_sessions(std::move(sessions)) {}
+                     std::chrono::milliseconds idle, MetricsRegistry* metrics)
+    : m_api(api), m_timers(timers), m_idle(idle), m_sessions(std::move(sessions)) {
+    if (metrics) {
+        constexpr const char* kOpen = "Open MCP sessions (session era) and stateless seats (an open project each)";
+        constexpr const char* kStarted = "MCP sessions initialized and stateless seats opened";
+        m_open_sessions = &metrics->gauge("atelier_mcp_sessions", kOpen, {{"era", "session"}});
+        m_open_seats = &metrics->gauge("atelier_mcp_sessions", kOpen, {{"era", "stateless"}});
+        m_started_sessions = &metrics->counter("atelier_mcp_sessions_started_total", kStarted, {{"era", "session"}});
+        m_started_seats = &metrics->counter("atelier_mcp_sessions_started_total", kStarted, {{"era", "stateless"}});
+    }
+}
+
+void McpServer::count(const Session& session) {
+    if (session.stateless) {
+        spdlog::info("mcp seat {}: opened by {} (stateless {})", session.id.substr(0, 8), session.client,
+                     session.protocol_version);
+    } else {
+        spdlog::info("mcp session {}: started by {} (protocol {})", session.id.substr(0, 8), session.client,
+                     session.protocol_version);
+    }
+    if (auto* gauge = session.stateless ? m_open_seats : m_open_sessions) {
+        gauge->add(1);
+    }
+    if (auto* counter = session.stateless ? m_started_seats : m_started_sessions) {
+        counter->increment();
+    }
+}
+
+void McpServer::forget(const Session& session, std::string_view why) {
+    spdlog::info("mcp {} {}: ended ({}), client {}", session.stateless ? "seat" : "session", session.id.substr(0, 8),
+                 why, session.client);
+    if (auto* gauge = session.stateless ? m_open_seats : m_open_sessions) {
+        gauge->add(-1);
+    }
+}
+
+void McpServer::track(const std::shared_ptr<Reply>& reply, const std::shared_ptr<Session>& session) {
+    reply->track_tools([weak = std::weak_ptr<Session>(session), seen = std::uint64_t{0}]() mutable {
+        // A session that is gone changes no more: the last generation seen stands.
+        if (auto alive = weak.lock()) {
+            seen = alive->tools_generation.load();
+        }
+        return seen;
+    });
+    // A client that refreshes its list on list_changed (Claude Code) does so while the answer is
+    // still open; holding the answer until its tools/list arrives means the model's next request
+    // already offers the new tools. A client that does not refresh waits kRelistWait at most.
+    // The session is busy meanwhile, not idle; and the wait stays well within the idle timeout.
+    const auto wait = std::min(kRelistWait, m_idle / 2);
+    reply->hold_after_tools_changed([weak_self = weak_from_this(), key = relist_key(*session),
+                                     weak_session = std::weak_ptr<Session>(session), wait](Reply::Release release) {
+        auto self = weak_self.lock();
+        if (!self) {
+            return release();
+        }
+        std::uint64_t number = 0;
+        {
+            const std::lock_guard lock(self->m_mutex);
+            number = ++self->m_next_held;
+            self->m_held.emplace(key, std::make_pair(number, [release, weak_self, weak_session] {
+                                     if (auto server = weak_self.lock(); auto alive = weak_session.lock()) {
+                                         const std::lock_guard touch(server->m_mutex);
+                                         alive->last_used = std::chrono::steady_clock::now();
+                                     }
+                                     release();
+                                 }));
+            if (auto alive = weak_session.lock()) {
+                alive->last_used = std::chrono::steady_clock::now();
+            }
+        }
+        self->m_timers.schedule(wait, [weak_self, key, number] {
+            auto server = weak_self.lock();
+            if (!server) {
+                return;
+            }
+            Reply::Release expired;
+            {
+                const std::lock_guard lock(server->m_mutex);
+                for (auto [it, end] = server->m_held.equal_range(key); it != end; ++it) {
+                    if (it->second.first == number) {
+                        expired = std::move(it->second.second);
+                        server->m_held.erase(it);
+                        break;
+                    }
+                }
+            }
+            if (expired) {
+                expired();
+            }
+        });
+    });
+}
+
+std::string McpServer::relist_key(const Session& session) {
+    return session.stateless ? "user:" + session.subject : "session:" + session.id;
+}
+
+void McpServer::relisted(const std::string& key) {
+    std::vector<Reply::Release> released;
+    {
+        const std::lock_guard lock(m_mutex);
+        for (auto [it, end] = m_held.equal_range(key); it != end; ++it) {
+            released.push_back(std::move(it->second.second));
+        }
+        m_held.erase(key);
+    }
+    for (const auto& release : released) {
+        release();
+    }
+}
 
 void McpServer::start() {
     const auto every = std::clamp(m_idle / 4, std::chrono::milliseconds(50), std::chrono::milliseconds(60'000));
@@ -92,7 +218,7 @@ void McpServer::sweep() {
         }
     }
     for (const auto& session : expired) {
-        spdlog::info("mcp session {}: idle for {} s, ended", session->id.substr(0, 8), m_idle.count() / 1000);
+        forget(*session, fmt::format("idle for {} s", m_idle.count() / 1000));
         end(session); // a client that never says DELETE does not hold its hub session forever
     }
     start();
@@ -207,14 +333,23 @@ void McpServer::post_session(net::HttpRequest& request, const nlohmann::json& me
         return respond.send(rpc_result(id, nlohmann::json::object()));
     }
     if (method == "tools/list") {
-        return respond.send(rpc_result(id, {{"tools", list_tools({request.subject, *session, ResultStyle::Session})}}));
+        respond.send(rpc_result(id, {{"tools", list_tools({request.subject, *session, ResultStyle::Session})}}));
+        return relisted(relist_key(**session)); // after the answer: held results follow it
     }
     if (method == "tools/call") {
-        // A call that asked for progress gets an SSE answer when the client takes one.
+        // A call that asked for progress gets an SSE answer when the client takes one; any other
+        // gets one too when the call changed the client's tools (list_changed goes first), so a
+        // client that never opens the GET stream still hears of it.
         const bool progress =
             params.contains("_meta") && params["_meta"].is_object() && params["_meta"].contains("progressToken");
-        const auto mode =
-            progress && accepts(request.header("Accept"), "text/event-stream") ? ReplyMode::Stream : ReplyMode::Json;
+        // open_project and close_project change the tools: streamed, so that their answer can
+        // wait for the client to list them again (McpServer::track).
+        const bool events = accepts(request.header("Accept"), "text/event-stream");
+        const bool changes_tools =
+            params.contains("name") && (params["name"] == "open_project" || params["name"] == "close_project");
+        const auto mode = !events                       ? ReplyMode::Json
+                          : (progress || changes_tools) ? ReplyMode::Stream
+                                                        : ReplyMode::JsonOrEvents;
         auto reply = std::make_shared<Reply>(std::move(respond), id, mode, ResultStyle::Session);
         return call_tool({request.subject, *session, ResultStyle::Session}, reply, params);
     }
@@ -235,6 +370,7 @@ net::HttpResponse McpServer::initialize(const net::HttpRequest& request, const n
     session->id = new_uuid();
     session->subject = request.subject;
     session->protocol_version = version;
+    session->client = client_of(params);
     session->last_used = std::chrono::steady_clock::now();
     {
         const std::lock_guard lock(m_mutex);
@@ -243,6 +379,7 @@ net::HttpResponse McpServer::initialize(const net::HttpRequest& request, const n
         }
         m_by_id[session->id] = session;
     }
+    count(*session);
     const nlohmann::json result{
         {"protocolVersion", version},
         {"capabilities", {{"tools", {{"listChanged", true}}}}},
@@ -285,11 +422,13 @@ net::HttpResponse McpServer::remove(const net::HttpRequest& request) {
         const std::lock_guard lock(m_mutex);
         m_by_id.erase((*session)->id);
     }
+    forget(**session, "DELETE");
     end(*session);
     return net::HttpResponse{.status = 204};
 }
 
-void McpServer::tools_changed(const Session& session) {
+void McpServer::tools_changed(Session& session) {
+    ++session.tools_generation; // before anything is sent: a reply finishing now must see it
     if (session.stateless) {
         return notify_listeners(session.subject);
     }

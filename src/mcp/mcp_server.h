@@ -1,14 +1,18 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json_fwd.hpp>
 
 #include "api/api_context.h"
+#include "core/metrics.h"
 #include "core/timer_queue.h"
 #include "mcp/event_stream.h"
 #include "mcp/reply.h"
@@ -35,8 +39,10 @@ class McpServer : public std::enable_shared_from_this<McpServer> {
 public:
     /// MCP sessions without a request for `idle` (and no open GET stream) end (checked every
     /// idle/4, at least every minute).
+    /// `metrics`, when given, gets `atelier_mcp_sessions` (open MCP sessions and stateless
+    /// seats, by era) and `atelier_mcp_sessions_started_total`.
     McpServer(api::ApiContext& api, std::shared_ptr<sessions::SessionManager> sessions, TimerQueue& timers,
-              std::chrono::milliseconds idle);
+              std::chrono::milliseconds idle, MetricsRegistry* metrics = nullptr);
     /// Starts the idle sweep; call once after construction.
     void start();
     ~McpServer();
@@ -56,7 +62,10 @@ public:
         std::string id; ///< the Mcp-Session-Id, or the seat's handle
         std::string subject;
         std::string protocol_version;
+        std::string client; ///< "name version" from initialize's clientInfo (for logs)
         bool stateless = false;
+        /// Counts the changes of the tools this session sees (a Reply compares it before and after).
+        std::atomic<std::uint64_t> tools_generation{0};
         const std::shared_ptr<EventStream> events = std::make_shared<EventStream>(); ///< the GET stream
         std::mutex mutex;
         std::shared_ptr<VirtualTab> tab;          ///< guarded by `mutex`; null while no project is open
@@ -71,6 +80,7 @@ private:
         std::string subject;
         std::shared_ptr<Session> session;
         ResultStyle style = ResultStyle::Session;
+        std::string client; ///< stateless: who is calling, for the log of a new seat
     };
     /// A `subscriptions/listen` stream (stateless era).
     struct Listener {
@@ -97,7 +107,7 @@ private:
     /// The user's seat with handle `handle`, or null.
     [[nodiscard]] std::shared_ptr<Session> seat(const std::string& subject, const std::string& handle) const;
     /// A new seat for a stateless open_project.
-    [[nodiscard]] Result<std::shared_ptr<Session>> new_seat(const std::string& subject);
+    [[nodiscard]] Result<std::shared_ptr<Session>> new_seat(const Caller& caller);
     /// notifications/tools/list_changed to the user's listeners.
     void notify_listeners(const std::string& subject);
 
@@ -105,6 +115,14 @@ private:
     [[nodiscard]] nlohmann::json list_tools(const Caller& caller) const;
     void call_tool(Caller caller, const std::shared_ptr<Reply>& reply, const nlohmann::json& params);
     void open_project(Caller caller, const std::shared_ptr<Reply>& reply, const nlohmann::json& arguments);
+    /// How an engine tool was named: as the tools/call name, or as call_engine_tool's `tool`
+    /// argument (then an unknown tool is an error result the model reads, not a protocol error).
+    enum class Naming { Direct, Hub };
+    /// Runs engine tool `name`; `params` are the tools/call params (for `_meta.progressToken`).
+    void engine_call(const Caller& caller, const std::shared_ptr<Reply>& reply, const std::string& name,
+                     const nlohmann::json& arguments, const nlohmann::json& params, Naming naming);
+    /// list_engine_tools: the open project's engine tools, as tools/list would list them.
+    [[nodiscard]] nlohmann::json engine_tools_result(const Caller& caller) const;
     void call_engine_tool(const Caller& caller, const std::shared_ptr<VirtualTab>& tab,
                           const std::shared_ptr<Reply>& reply, const std::string& name, const nlohmann::json& arguments,
                           const nlohmann::json& progress_token);
@@ -115,7 +133,17 @@ private:
     /// Leaves the hub session the MCP session is attached to, if any.
     void detach(Session& session);
     /// The tools `session` offers may have changed: tell its client.
-    void tools_changed(const Session& session);
+    void tools_changed(Session& session);
+    /// A new session or seat: counted and logged. `forget` (the session ended): the same, undone.
+    void count(const Session& session);
+    void forget(const Session& session, std::string_view why);
+    /// From now on, `reply` precedes its answer with list_changed if `session`'s tools change; then
+    /// it holds the answer until the client lists its tools (relisted()) or kRelistWait passed.
+    void track(const std::shared_ptr<Reply>& reply, const std::shared_ptr<Session>& session);
+    /// Who waits for whose tools/list: the MCP session's id, or (stateless) the user.
+    [[nodiscard]] static std::string relist_key(const Session& session);
+    /// The client `key` listed its tools: the answers held for it go out.
+    void relisted(const std::string& key);
 
     api::ApiContext& m_api;
     TimerQueue& m_timers;
@@ -124,6 +152,13 @@ private:
     mutable std::mutex m_mutex;
     std::map<std::string, std::shared_ptr<Session>> m_by_id;
     std::multimap<std::string, Listener> m_listeners; ///< by subject
+    /// Held answers by relist_key(), each with its number (the timer that ends its wait names it).
+    std::multimap<std::string, std::pair<std::uint64_t, Reply::Release>> m_held;
+    std::uint64_t m_next_held = 0;
+    Gauge* m_open_sessions = nullptr; ///< metrics, when given
+    Gauge* m_open_seats = nullptr;
+    Counter* m_started_sessions = nullptr;
+    Counter* m_started_seats = nullptr;
 };
 
 } // namespace atelier::mcp

@@ -211,6 +211,9 @@ void McpServer::call_tool(Caller caller, const std::shared_ptr<Reply>& reply, co
                     true));
             }
         }
+        if (caller.session) {
+            track(reply, caller.session); // a call that changes the caller's tools says so first
+        }
         net::HttpRequest rest;
         rest.subject = caller.subject;
         if (name == "list_projects") {
@@ -238,10 +241,18 @@ void McpServer::call_tool(Caller caller, const std::shared_ptr<Reply>& reply, co
             if (!caller.session) {
                 return reply->result(text_result("No project is open" + missing_session, true));
             }
+            if (tab) {
+                spdlog::info("mcp {} {}: close_project {}", stateless ? "seat" : "session",
+                             caller.session->id.substr(0, 8), tab->project_id());
+            }
             if (stateless) {
+                bool erased = false;
                 {
                     const std::lock_guard lock(m_mutex);
-                    m_by_id.erase(caller.session->id);
+                    erased = m_by_id.erase(caller.session->id) > 0;
+                }
+                if (erased) {
+                    forget(*caller.session, "close_project");
                 }
                 end(caller.session);
             } else {
@@ -255,26 +266,76 @@ void McpServer::call_tool(Caller caller, const std::shared_ptr<Reply>& reply, co
             }
             return reply->result(viewport_result(tab ? tab->latest_frame() : std::nullopt));
         }
-        bool known = false;
-        if (tab) {
-            for (const auto& tool : tab->tools()) {
-                known = known || tool.value("name", "") == name;
+        if (name == "list_engine_tools") {
+            if (!tab) {
+                return reply->result(text_result("No project is open" + missing_session, true));
             }
+            return reply->result(engine_tools_result(caller));
         }
-        if (!known) {
-            return reply->error(200, kInvalidParams,
-                                tab ? fmt::format("Unknown tool: {}", name)
-                                    : fmt::format("Unknown tool: {}{}", name, missing_session));
+        if (name == "call_engine_tool") {
+            if (!arguments.contains("tool") || !arguments["tool"].is_string() ||
+                arguments["tool"].get<std::string>().empty()) {
+                return reply->result(text_result("tool must be the name of an engine tool (list_engine_tools)", true));
+            }
+            const json inner = arguments.value("arguments", json::object());
+            if (!inner.is_object()) {
+                return reply->result(text_result("arguments must be an object (the tool's arguments)", true));
+            }
+            return engine_call(caller, reply, arguments["tool"].get<std::string>(), inner, params, Naming::Hub);
         }
-        json progress_token;
-        if (params.contains("_meta") && params["_meta"].is_object() && params["_meta"].contains("progressToken")) {
-            progress_token = params["_meta"]["progressToken"];
-        }
-        return call_engine_tool(caller, tab, reply, name, arguments, progress_token);
+        return engine_call(caller, reply, name, arguments, params, Naming::Direct);
     } catch (const std::exception& error) {
         spdlog::error("mcp: tools/call: {}", error.what());
         reply->error(500, kInternalError, "Internal error");
     }
+}
+
+void McpServer::engine_call(const Caller& caller, const std::shared_ptr<Reply>& reply, const std::string& name,
+                            const json& arguments, const json& params, Naming naming) {
+    const auto tab = tab_of(caller.session.get());
+    const std::string missing_session = caller.style == ResultStyle::Stateless
+                                            ? " (pass the `session` handle open_project returned)"
+                                            : " (open a project first)";
+    bool known = false;
+    if (tab) {
+        for (const auto& tool : tab->tools()) {
+            known = known || tool.value("name", "") == name;
+        }
+    }
+    if (!known) {
+        const std::string why =
+            tab ? fmt::format("Unknown tool: {}", name) : fmt::format("Unknown tool: {}{}", name, missing_session);
+        if (naming == Naming::Hub) {
+            // A bad argument of call_engine_tool: the model reads it and picks another name.
+            return reply->result(text_result(why + (tab ? " (list_engine_tools lists the engine's tools)" : ""), true));
+        }
+        return reply->error(200, kInvalidParams, why);
+    }
+    json progress_token;
+    if (params.contains("_meta") && params["_meta"].is_object() && params["_meta"].contains("progressToken")) {
+        progress_token = params["_meta"]["progressToken"];
+    }
+    call_engine_tool(caller, tab, reply, name, arguments, progress_token);
+}
+
+json McpServer::engine_tools_result(const Caller& caller) const {
+    // As a session-era client would see them in tools/list: call_engine_tool takes the stateless
+    // `session` handle itself, not inside `arguments`.
+    json tools = json::array();
+    const auto tab = tab_of(caller.session.get());
+    for (const auto& tool : tab ? tab->tools() : json::array()) {
+        const json listed = engine_tool(tool, ResultStyle::Session);
+        tools.push_back({{"name", listed["name"]},
+                         {"title", listed["title"]},
+                         {"description", listed["description"]},
+                         {"inputSchema", listed["inputSchema"]},
+                         {"readOnly", listed["annotations"]["readOnlyHint"]}});
+    }
+    json result = text_result(fmt::format("The engine has {} tools; call one with call_engine_tool {{tool, "
+                                          "arguments}}:\n{}",
+                                          tools.size(), tools.dump()));
+    result["structuredContent"] = {{"tools", tools}};
+    return result;
 }
 
 json McpServer::versions_tool(const Caller& caller, const std::string& name, const json& arguments) {
@@ -329,11 +390,12 @@ void McpServer::open_project(Caller caller, const std::shared_ptr<Reply>& reply,
     std::string handle;
     if (caller.style == ResultStyle::Stateless) {
         if (!caller.session) {
-            auto created = new_seat(caller.subject);
+            auto created = new_seat(caller);
             if (!created) {
                 return reply->result(text_result(created.error().message, true));
             }
             caller.session = std::move(*created);
+            track(reply, caller.session);
         }
         handle = caller.session->id;
     }
@@ -360,9 +422,17 @@ void McpServer::open_project(Caller caller, const std::shared_ptr<Reply>& reply,
     std::weak_ptr<VirtualTab> weak_tab = tab;
     // A failed open leaves the tab in place: the reply may come while the session manager holds a
     // lock, so detaching here could deadlock; the next open_project, close_project or DELETE does.
-    tab->expect_ready(re, [reply, weak_tab, handle](const json& envelope) {
+    tab->expect_ready(re, [reply, weak_tab, handle, project_id, who = session->id.substr(0, 8),
+                           kind = session->stateless ? "seat" : "session"](const json& envelope) {
         auto opened = weak_tab.lock();
-        reply->result(ready_result(envelope, opened ? opened->session_id() : "", handle));
+        const std::string hub_session = opened ? opened->session_id() : "";
+        json result = ready_result(envelope, hub_session, handle);
+        if (result.value("isError", false)) {
+            spdlog::info("mcp {} {}: open_project {} failed", kind, who, project_id);
+        } else {
+            spdlog::info("mcp {} {}: open_project {} (hub session {})", kind, who, project_id, hub_session);
+        }
+        reply->result(std::move(result));
     });
     m_sessions->start(session->subject, project_id, live_session_of(*m_sessions, session->subject, project_id), tab,
                       re);

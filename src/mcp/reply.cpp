@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "mcp/json_rpc.h"
 
 namespace atelier::mcp {
@@ -47,6 +49,17 @@ void Reply::notify(const nlohmann::json& message) {
     }
 }
 
+void Reply::track_tools(std::function<std::uint64_t()> generation) {
+    const std::lock_guard lock(m_mutex);
+    m_generation_seen = generation();
+    m_generation = std::move(generation);
+}
+
+void Reply::hold_after_tools_changed(std::function<void(Release release)> hold) {
+    const std::lock_guard lock(m_mutex);
+    m_hold = std::move(hold);
+}
+
 void Reply::result(nlohmann::json result) {
     if (m_style == ResultStyle::Stateless) {
         result = stateless_result(std::move(result));
@@ -59,14 +72,36 @@ void Reply::error(int status, int code, std::string_view message, const nlohmann
 }
 
 bool Reply::finish(const nlohmann::json& message, int status) {
-    const std::lock_guard lock(m_mutex);
+    std::unique_lock lock(m_mutex);
     if (m_done) {
         return false;
     }
     m_done = true;
+    const bool tools_changed = m_generation && m_generation() != m_generation_seen;
+    const std::string changed = notification("notifications/tools/list_changed", nullptr).dump();
+    if (m_stream && tools_changed && m_hold) {
+        m_stream->send("message", changed);
+        m_held = message.dump();
+        auto hold = std::move(m_hold);
+        lock.unlock(); // the holder may release at once
+        // The release keeps the reply alive: whoever holds it releases it, at the latest when
+        // the wait is over.
+        hold([self = shared_from_this()] { self->release(); });
+        return true;
+    }
     if (m_stream) {
+        if (tools_changed) {
+            m_stream->send("message", changed);
+        }
         m_stream->send("message", message.dump());
         m_stream->close(); // the response ends the stream
+    } else if (m_respond && tools_changed && m_mode == ReplyMode::JsonOrEvents && status == 200) {
+        // The whole stream at once: the notification, then the response, then its end.
+        auto response = net::HttpResponse::text(
+            200, fmt::format("event: message\ndata: {}\n\nevent: message\ndata: {}\n\n", changed, message.dump()),
+            "text/event-stream");
+        response.headers.set("Cache-Control", "no-cache");
+        m_respond->send(std::move(response));
     } else if (m_respond) {
         m_respond->send(net::HttpResponse::json(status, message.dump()));
     }
@@ -77,6 +112,16 @@ nlohmann::json stateless_result(nlohmann::json result) {
     result["resultType"] = "complete";
     result["_meta"]["io.modelcontextprotocol/serverInfo"] = {{"name", "atelier"}, {"version", ATELIER_VERSION}};
     return result;
+}
+
+void Reply::release() {
+    const std::lock_guard lock(m_mutex);
+    if (m_held.empty()) {
+        return; // released already
+    }
+    m_stream->send("message", m_held);
+    m_stream->close();
+    m_held.clear();
 }
 
 } // namespace atelier::mcp

@@ -80,6 +80,24 @@ json capabilities() {
     return {{"tools", {{"listChanged", true}}}};
 }
 
+/// Who a stateless request comes from, for logs: `_meta`'s clientInfo when the client sends one,
+/// else its User-Agent.
+std::string stateless_client(const net::HttpRequest& request, const json& meta) {
+    std::string text;
+    const auto info = meta.find("io.modelcontextprotocol/clientInfo");
+    if (info != meta.end() && info->is_object()) {
+        text = info->value("name", std::string("?")) + " " + info->value("version", std::string("?"));
+    } else if (!request.header("User-Agent").empty()) {
+        text = std::string(request.header("User-Agent"));
+    } else {
+        text = "an unnamed client";
+    }
+    for (char& c : text) {
+        c = c >= ' ' && c <= '~' ? c : '?';
+    }
+    return text.size() > 100 ? text.substr(0, 100) : text;
+}
+
 json supported_versions() {
     json versions = json::array();
     for (const auto version : kAllVersions) {
@@ -122,7 +140,7 @@ void McpServer::post_stateless(net::HttpRequest& request, const json& message, c
     if (const auto mismatch = header_mismatch(request, method, version, params); !mismatch.empty()) {
         return respond.send(rpc_error(400, id, kHeaderMismatch, "Header mismatch: " + mismatch));
     }
-    const Caller caller{request.subject, nullptr, ResultStyle::Stateless};
+    const Caller caller{request.subject, nullptr, ResultStyle::Stateless, stateless_client(request, meta)};
     if (method == "server/discover") {
         return respond.send(
             rpc_result(id, stateless_result({{"supportedVersions", supported_versions()},
@@ -135,18 +153,25 @@ void McpServer::post_stateless(net::HttpRequest& request, const json& message, c
     }
     if (method == "tools/list") {
         // The list depends on the user's open seats: never share it across users.
-        return respond.send(
+        respond.send(
             rpc_result(id, stateless_result({{"tools", list_tools(caller)}, {"ttlMs", 0}, {"cacheScope", "private"}})));
+        return relisted("user:" + request.subject); // relist_key() of the user's seats
     }
     if (method == "tools/call") {
         // Engine tools answer on a stream when the client takes one: closing it is how this
-        // revision cancels a call (and a long render's progress has somewhere to go).
-        const bool engine = params.contains("name") && params["name"].is_string() &&
-                            !is_builtin_tool(params["name"].get<std::string>());
+        // revision cancels a call (and a long render's progress has somewhere to go); so do
+        // open_project and close_project, whose answer waits for the client to list the tools
+        // again (McpServer::track). Other calls answer with JSON, or, when they changed the
+        // caller's tools, with list_changed then the result on one SSE body.
+        const bool streamed =
+            params.contains("name") && params["name"].is_string() &&
+            (!is_builtin_tool(params["name"].get<std::string>()) || params["name"] == "call_engine_tool" ||
+             params["name"] == "open_project" || params["name"] == "close_project");
         const bool progress = meta.contains("progressToken");
-        const auto mode = (engine || progress) && accepts(request.header("Accept"), "text/event-stream")
-                              ? ReplyMode::Stream
-                              : ReplyMode::Json;
+        const bool events = accepts(request.header("Accept"), "text/event-stream");
+        const auto mode = !events                  ? ReplyMode::Json
+                          : (streamed || progress) ? ReplyMode::Stream
+                                                   : ReplyMode::JsonOrEvents;
         auto reply = std::make_shared<Reply>(std::move(respond), id, mode, ResultStyle::Stateless);
         return call_tool(caller, reply, params);
     }
@@ -218,18 +243,22 @@ std::shared_ptr<McpServer::Session> McpServer::seat(const std::string& subject, 
     return found->second;
 }
 
-Result<std::shared_ptr<McpServer::Session>> McpServer::new_seat(const std::string& subject) {
+Result<std::shared_ptr<McpServer::Session>> McpServer::new_seat(const Caller& caller) {
     auto session = std::make_shared<Session>();
     session->id = new_uuid();
-    session->subject = subject;
+    session->subject = caller.subject;
     session->protocol_version = std::string(kStatelessVersion);
+    session->client = caller.client;
     session->stateless = true;
     session->last_used = std::chrono::steady_clock::now();
-    const std::lock_guard lock(m_mutex);
-    if (m_by_id.size() >= kMaxSeats) {
-        return fail(ErrorCode::Unavailable, "too many open MCP sessions; close some with close_project");
+    {
+        const std::lock_guard lock(m_mutex);
+        if (m_by_id.size() >= kMaxSeats) {
+            return fail(ErrorCode::Unavailable, "too many open MCP sessions; close some with close_project");
+        }
+        m_by_id[session->id] = session;
     }
-    m_by_id[session->id] = session;
+    count(*session);
     return session;
 }
 

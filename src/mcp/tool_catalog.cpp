@@ -8,9 +8,15 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 7> kBuiltins{"list_projects",  "create_project", "open_project",
-                                                    "close_project",  "get_viewport",   "list_versions",
-                                                    "restore_version"};
+constexpr std::array<std::string_view, 9> kBuiltins{"list_projects",   "create_project",    "open_project",
+                                                    "close_project",   "get_viewport",      "list_versions",
+                                                    "restore_version", "list_engine_tools", "call_engine_tool"};
+
+/// What both engine-tool hub tools say about when to use them.
+constexpr std::string_view kPreferDirect =
+    " Prefer the engine's own tools when they are listed in tools/list (they appear after open_project); use this "
+    "only when they are not, e.g. because the client keeps the tool list it saw first or ignores "
+    "notifications/tools/list_changed.";
 
 json object_schema(json properties, json required = json::array()) {
     return {{"type", "object"},
@@ -97,6 +103,24 @@ json builtin_tools(ResultStyle style) {
         {{"version", {{"type", "string"}, {"minLength", 4}, {"maxLength", 40}, {"description", "A revision id (hex)"}}},
          {"project_id", id_type}},
         {"version"}, changes(false), style, SessionArgument::Optional));
+    tools.push_back(builtin("list_engine_tools", "List the engine's tools",
+                            "The tools of " + opened +
+                                "'s engine: name, title, description and input schema (JSON Schema) of each, "
+                                "callable with call_engine_tool." +
+                                std::string(kPreferDirect),
+                            json::object(), json::array(), read_only(), style, SessionArgument::Required));
+    tools.push_back(builtin(
+        "call_engine_tool", "Call an engine tool",
+        "Calls the tool named `tool` of " + opened +
+            "'s engine with `arguments`, exactly as calling it directly: the arguments are checked against its input "
+            "schema, a change is committed as a version, and the result (text, images, data) is the tool's own." +
+            std::string(kPreferDirect),
+        {{"tool", {{"type", "string"}, {"minLength", 1}, {"description", "The name list_engine_tools gives"}}},
+         {"arguments",
+          {{"type", "object"},
+           {"description", "The tool's arguments, as its input schema asks (default: none)"},
+           {"additionalProperties", true}}}},
+        {"tool"}, changes(false), style, SessionArgument::Required));
     return tools;
 }
 

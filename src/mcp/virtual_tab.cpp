@@ -74,14 +74,16 @@ void VirtualTab::send_text(std::string message) {
             }
         }
     }
+    // The tools change first: an answer that goes out now (open_project's) then carries the
+    // notifications/tools/list_changed that the change causes.
+    if (tools_changed) {
+        tools_changed();
+    }
     if (reply) {
         reply(envelope);
     }
     if (progress) {
         progress(payload);
-    }
-    if (tools_changed) {
-        tools_changed();
     }
 }
 

@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -56,16 +57,40 @@ protected:
         return session;
     }
 
-    /// One request in `session`; the whole JSON-RPC response.
+    /// One request in `session`; the whole JSON-RPC response. It comes as JSON, or as an SSE body
+    /// whose last message it is; the messages before it (notifications) are kept in m_notified.
     json request(const std::string& session, const std::string& method, const json& params = json::object()) {
         const auto response =
             post(headers(session), {{"jsonrpc", "2.0"}, {"id", ++m_next_id}, {"method", method}, {"params", params}});
         EXPECT_EQ(response.status, 200) << response.body << response.error << hub->log();
-        EXPECT_EQ(response.headers.count("content-type") ? response.headers.at("content-type") : "",
-                  "application/json");
-        auto body = json::parse(response.body, nullptr, false);
+        const std::string type = response.headers.count("content-type") ? response.headers.at("content-type") : "";
+        m_answer_type = type;
+        m_notified.clear();
+        json body;
+        if (type == "text/event-stream") {
+            auto messages = sse_messages(response.body);
+            EXPECT_FALSE(messages.empty()) << response.body;
+            if (!messages.empty()) {
+                body = messages.back();
+                messages.pop_back();
+            }
+            m_notified = std::move(messages);
+        } else {
+            EXPECT_EQ(type, "application/json");
+            body = json::parse(response.body, nullptr, false);
+        }
         EXPECT_EQ(body["id"], m_next_id);
         return body;
+    }
+
+    /// Whether the last request's answer carried notification `method` before its response.
+    bool notified(const std::string& method) const {
+        for (const auto& message : m_notified) {
+            if (message.value("method", "") == method) {
+                return true;
+            }
+        }
+        return false;
     }
 
     json call(const std::string& session, const std::string& tool, const json& arguments = json::object()) {
@@ -110,6 +135,8 @@ protected:
     }
 
     int m_next_id = 1;
+    std::string m_answer_type;    ///< the content type of the last request's answer
+    std::vector<json> m_notified; ///< the notifications that came before the last request's answer
 };
 
 } // namespace atelier::testing

@@ -232,5 +232,41 @@ TEST_F(McpStatelessTest, ASessionClientAndAStatelessClientShareOneEndpoint) {
     EXPECT_EQ(json::parse(answer.body)["result"]["resultType"], "complete");
 }
 
+TEST_F(McpStatelessTest, OpenAndCloseAnswerWithListChangedAndTheHubToolsReachTheEngine) {
+    start_test_hub();
+    const std::string project = create_project(auth());
+    // No subscriptions/listen: the answers themselves say that the tools changed.
+    const auto open = message("tools/call", {{"name", "open_project"}, {"arguments", {{"project_id", project}}}});
+    const auto opened = post(modern_headers(open), open);
+    ASSERT_EQ(opened.status, 200) << opened.body;
+    ASSERT_EQ(opened.headers.at("content-type"), "text/event-stream") << opened.body;
+    const auto messages = sse_messages(opened.body);
+    ASSERT_EQ(messages.size(), 2U) << opened.body;
+    EXPECT_EQ(messages[0]["method"], "notifications/tools/list_changed");
+    EXPECT_EQ(messages[1]["id"], open["id"]);
+    const std::string handle = messages[1]["result"]["structuredContent"]["session"];
+
+    const auto listed = call_tool("list_engine_tools", {{"session", handle}});
+    ASSERT_FALSE(listed["result"].value("isError", false)) << listed.dump();
+    const auto& tools = listed["result"]["structuredContent"]["tools"];
+    ASSERT_FALSE(tools.empty());
+    for (const auto& tool : tools) {
+        EXPECT_FALSE(tool["inputSchema"]["properties"].contains("session")) << "the handle goes to call_engine_tool";
+    }
+    const auto created = call_tool(
+        "call_engine_tool", {{"session", handle}, {"tool", "scene__create_object"}, {"arguments", {{"name", "cube"}}}});
+    ASSERT_FALSE(created["result"].value("isError", false)) << created.dump();
+    EXPECT_NE(created["result"]["content"].dump().find("Committed as version"), std::string::npos) << created.dump();
+    const auto objects = call_tool("scene__list_objects", {{"session", handle}});
+    EXPECT_EQ(objects["result"]["structuredContent"]["objects"][0]["name"], "cube") << objects.dump();
+    EXPECT_TRUE(call_tool("call_engine_tool", {{"tool", "scene__list_objects"}})["result"].value("isError", false))
+        << "no handle, no engine";
+
+    const auto close = message("tools/call", {{"name", "close_project"}, {"arguments", {{"session", handle}}}});
+    const auto closed = post(modern_headers(close), close);
+    ASSERT_EQ(closed.headers.at("content-type"), "text/event-stream") << closed.body;
+    EXPECT_EQ(sse_messages(closed.body).front()["method"], "notifications/tools/list_changed");
+}
+
 } // namespace
 } // namespace atelier::testing

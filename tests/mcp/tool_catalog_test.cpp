@@ -57,5 +57,27 @@ TEST(ToolCatalog, BuiltinsNeedASessionHandleOnlyWhenStatelessAndActingOnAProject
     EXPECT_FALSE(is_builtin_tool("scene__add_primitive"));
 }
 
+TEST(ToolCatalog, TheEngineToolHubToolsSayToPreferTheEnginesOwnTools) {
+    for (const auto style : {ResultStyle::Session, ResultStyle::Stateless}) {
+        json listed;
+        json call;
+        for (const auto& tool : builtin_tools(style)) {
+            if (tool["name"] == "list_engine_tools") {
+                listed = tool;
+            } else if (tool["name"] == "call_engine_tool") {
+                call = tool;
+            }
+        }
+        ASSERT_TRUE(listed.is_object() && call.is_object());
+        EXPECT_NE(listed["description"].get<std::string>().find("Prefer the engine's own tools"), std::string::npos);
+        EXPECT_NE(call["description"].get<std::string>().find("Prefer the engine's own tools"), std::string::npos);
+        EXPECT_EQ(listed["annotations"]["readOnlyHint"], true);
+        EXPECT_EQ(call["annotations"]["readOnlyHint"], false);
+        EXPECT_EQ(call["inputSchema"]["properties"]["arguments"]["type"], "object");
+        const json required = style == ResultStyle::Session ? json::array({"tool"}) : json::array({"tool", "session"});
+        EXPECT_EQ(call["inputSchema"]["required"], required);
+    }
+}
+
 } // namespace
 } // namespace atelier::mcp

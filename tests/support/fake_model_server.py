@@ -6,7 +6,8 @@ Speaks both wire protocols the hub's agent uses, streaming included:
                               message_stop, ping, error)
   POST .../chat/completions   OpenAI-compatible Chat Completions (SSE chunks, tool_calls deltas, [DONE])
 Each model request takes the next scripted reply (provider-neutral JSON) and renders it in the
-protocol of the path it arrived on. Control endpoints:
+protocol of the path it arrived on (a query string, e.g. Claude Code's ?beta=true, is ignored).
+Control endpoints:
   POST /_script    {"replies": [...]} replaces the script and forgets the recorded requests;
                    {"by_prompt": {"<prompt>": [...], ...}} instead keeps one script per conversation: a
                    request takes the next reply of the script whose key is contained in the text of
@@ -28,12 +29,16 @@ A reply is an object with any of:
   "close": true                          close the connection after the reply, unannounced
   "raw_stream": "..."                    (fault tests) a 200 event stream whose body is exactly this text
                                          instead of the reply's events: malformed SSE, a stream cut short
+A string "{{last_result:KEY}}" anywhere in a tool call's "arguments" becomes the string value of the
+last "KEY" in the text of the request's messages (the tool results the client sent back), so a script
+can use an id an earlier tool returned (a project id); it stays as it is when there is none.
 When the script runs out, the reply is the text "(script exhausted)".
 Run: fake_model_server.py [--port N] [--script FILE]; prints "fake model listening on PORT".
 """
 
 import argparse
 import json
+import re
 import sys
 import threading
 import time
@@ -46,6 +51,53 @@ REQUEST = threading.local()  # the body of the request this thread answers, for 
 
 def pieces(text, size=4):
     return [text[i:i + size] for i in range(0, len(text), size)] or []
+
+
+LAST_RESULT = re.compile(r"^\{\{last_result:([A-Za-z0-9_]+)\}\}$")
+
+
+def messages_text(body):
+    """The text of the request's messages: their strings, and the text of their blocks, nested."""
+    found = []
+
+    def walk(value):
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+        elif isinstance(value, dict):
+            for key in ("text", "content"):
+                if key in value:
+                    walk(value[key])
+
+    for message in body.get("messages") or []:
+        if isinstance(message, dict):
+            walk(message.get("content"))
+    return "\n".join(found)
+
+
+def resolve(value, text):
+    """`value` with every "{{last_result:KEY}}" string replaced by KEY's string value in `text`."""
+    if isinstance(value, dict):
+        return {key: resolve(item, text) for key, item in value.items()}
+    if isinstance(value, list):
+        return [resolve(item, text) for item in value]
+    match = LAST_RESULT.match(value) if isinstance(value, str) else None
+    if match:
+        found = re.findall(r'"%s"\s*:\s*"([^"]*)"' % re.escape(match.group(1)), text)
+        return found[-1] if found else value
+    return value
+
+
+def with_results(reply, body):
+    """`reply` with its tool calls' {{last_result:…}} arguments filled in from the request."""
+    if not reply.get("tool_calls"):
+        return reply
+    text = messages_text(body)
+    calls = [dict(call, arguments=resolve(call["arguments"], text)) if "arguments" in call else call
+             for call in reply["tool_calls"]]
+    return dict(reply, tool_calls=calls)
 
 
 def next_reply():
@@ -120,7 +172,7 @@ class Handler(BaseHTTPRequestHandler):
         with LOCK:
             STATE["requests"].append(record)
         try:
-            self.answer(next_reply())
+            self.answer(with_results(next_reply(), body))
         finally:
             record["served_ms"] = (time.monotonic() - started) * 1000
 
@@ -130,9 +182,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(reply["status"], {"type": "error", "error": error}, reply.get("headers"))
         if "raw_stream" in reply:
             return self.stream(reply, iter([reply["raw_stream"]]))
-        if self.path.endswith("/v1/messages") or self.path.endswith("/messages"):
+        path = self.path.split("?", 1)[0]  # Claude Code asks for /v1/messages?beta=true
+        if path.endswith("/v1/messages") or path.endswith("/messages"):
             return self.stream(reply, self.anthropic_events(reply))
-        if self.path.endswith("/chat/completions"):
+        if path.endswith("/chat/completions"):
             return self.stream(reply, self.openai_events(reply))
         self.send_json(404, {"error": {"type": "not_found_error", "message": f"no model API at {self.path}"}})
 

@@ -201,8 +201,8 @@ TEST_F(McpRefreshTest, CallEngineToolRunsTheToolExactlyLikeADirectCall) {
     const auto versions = call(session, "list_versions");
     const auto& items = versions["result"]["structuredContent"]["items"];
     ASSERT_GE(items.size(), 3U) << versions.dump();
-    EXPECT_EQ(items[0]["message"], "tool scene__create_object");
-    EXPECT_EQ(items[1]["message"], "tool scene__create_object");
+    EXPECT_EQ(items[0]["message"], "create_object name=two");
+    EXPECT_EQ(items[1]["message"], "create_object name=one");
 
     // A name the engine does not have is an error result the model can read, not a protocol error.
     const auto unknown = call(session, "call_engine_tool", {{"tool", "no__such_tool"}});

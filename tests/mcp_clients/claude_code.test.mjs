@@ -171,7 +171,7 @@ async function directFlow(transport) {
     const viewport = resultOf(requests, 4);
     assert.notEqual(viewport.is_error, true, resultText(viewport));
     assert.ok(hasImage(viewport), `no image in the viewport result: ${JSON.stringify(viewport).slice(0, 400)}`);
-    assert.ok((await versions(projectId)).includes("tool scene__create_object"));
+    assert.ok((await versions(projectId)).includes("create_object name=cube"));
 }
 
 /// Tool search on (Claude Code's default): MCP tools are deferred behind its ToolSearch tool, and
@@ -213,7 +213,7 @@ async function hubToolFlow(transport) {
     const viewport = resultOf(requests, 5);
     assert.notEqual(viewport.is_error, true, resultText(viewport));
     assert.ok(hasImage(viewport), `no image in the viewport result: ${JSON.stringify(viewport).slice(0, 400)}`);
-    assert.ok((await versions(projectId)).includes("tool scene__create_object"));
+    assert.ok((await versions(projectId)).includes("create_object name=cube"));
 }
 
 test("Claude Code over Streamable HTTP: create, open, an engine tool, the viewport", () => directFlow("http"));

@@ -1,7 +1,8 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { ApiError } from '../api/http';
 import { hub, type Health, type Project } from '../api/projects';
 import { navigate } from '../lib/router';
+import { history_action, history_tools } from '../studio/history';
 import { use_studio } from '../studio/use_studio';
 import { ChatPanel } from './chat_panel';
 import { ErrorNotice } from './error_notice';
@@ -40,6 +41,26 @@ export function StudioPage({ project_id, health, on_unauthorized, on_sign_out }:
   }, [project]);
 
   const { view } = studio;
+  const history = useMemo(() => history_tools(view.tools), [view.tools]);
+  const live = view.status.state === 'ready' || view.status.state === 'busy';
+  const run_command = studio.run_command;
+  const undo = history.undo && live ? () => run_command(history.undo!, {}) : undefined;
+  const redo = history.redo && live ? () => run_command(history.redo!, {}) : undefined;
+
+  // Ctrl+Z / Ctrl+Shift+Z anywhere in the studio except while typing (the text's own undo).
+  useEffect(() => {
+    if (!history.undo && !history.redo) return;
+    const on_key_down = (event: KeyboardEvent) => {
+      const action = history_action(event);
+      const tool = action ? history[action] : undefined;
+      if (!tool || !live) return;
+      event.preventDefault();
+      run_command(tool, {});
+    };
+    window.addEventListener('keydown', on_key_down);
+    return () => window.removeEventListener('keydown', on_key_down);
+  }, [history, live, run_command]);
+
   return (
     <div className="app">
       <TopBar health={health} down={view.connection.kind === 'waiting'} on_sign_out={on_sign_out}>
@@ -82,6 +103,8 @@ export function StudioPage({ project_id, health, on_unauthorized, on_sign_out }:
             on_camera={studio.send_camera}
             state={String(view.status.state)}
             session_id={view.session_id}
+            on_undo={undo}
+            on_redo={redo}
           >
             <SessionBanner view={view} on_retry={studio.retry} />
           </ViewportPanel>

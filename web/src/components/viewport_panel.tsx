@@ -1,8 +1,12 @@
-import type { ReactNode } from 'react';
+import { useCallback, useRef, useState, type ReactNode } from 'react';
 import type { PreviewInfo, ViewportCameraPayload } from '../protocol/messages';
 import type { ProtocolClient } from '../protocol/protocol_client';
+import { load_viewport_settings, save_viewport_settings } from '../lib/session_store';
+import { use_viewport_configure } from '../studio/use_viewport_configure';
+import type { Shading, ViewMode } from '../studio/viewport_settings';
 import { PreviewPanel, type PreviewError } from './preview_panel';
 import { Viewport } from './viewport';
+import { ViewportToolbar } from './viewport_toolbar';
 
 interface Props {
   project_id: string;
@@ -22,11 +26,17 @@ interface Props {
   session_id?: string | undefined;
   /// Shown over the picture (the session banner), so it never shifts the layout.
   children?: ReactNode;
+  /// Undo / Redo through the engine's history tools, when it has them.
+  on_undo?: (() => void) | undefined;
+  on_redo?: (() => void) | undefined;
+  /// Beside the picture (the Remotion code editor), when given.
+  aside?: ReactNode;
 }
 
 /// The live picture: streamed frames (Blender), or the engine's own preview page when the session
 /// announces a preview URL (the Remotion player).
-export function ViewportPanel({ project_id, client, preview, kind, preview_tick = 0, on_preview_error, engine_preview_error, scene_summary, on_camera, state, session_id, children }: Props) {
+export function ViewportPanel(props: Props) {
+  const { preview, kind, preview_tick = 0, on_preview_error, engine_preview_error, state, children } = props;
   if (kind === 'remotion') {
     return (
       <section className="panel viewport-panel" aria-label="Preview">
@@ -41,14 +51,50 @@ export function ViewportPanel({ project_id, client, preview, kind, preview_tick 
       </section>
     );
   }
+  return <FramesPanel {...props} />;
+}
+
+/// The streamed frames of an engine (Blender) under its toolbar: shading, camera view, undo, redo.
+function FramesPanel({ project_id, client, preview, scene_summary, on_camera, state, session_id, children, on_undo, on_redo }: Props) {
+  const area = useRef<HTMLDivElement>(null);
+  const [settings, set_settings] = useState(() => load_viewport_settings(project_id));
+  const live = state === 'ready' || state === 'busy';
+  const configure = use_viewport_configure(area, client, live && !preview?.url, session_id, settings.shading, settings.view);
+  const update = (patch: Partial<{ shading: Shading; view: ViewMode }>) =>
+    set_settings((old) => {
+      const next = { ...old, ...patch };
+      save_viewport_settings(project_id, next);
+      return next;
+    });
+  // Orbiting or panning leaves the camera view, as in Blender; zoom keeps it.
+  const view = settings.view;
+  const camera = useCallback(
+    (payload: ViewportCameraPayload) => {
+      if (view === 'camera' && (payload.action === 'orbit' || payload.action === 'pan')) update({ view: 'free' });
+      on_camera(payload);
+    },
+    [view, on_camera],
+  );
   return (
     <section className="panel viewport-panel" aria-label="Viewport">
       {children}
-      <div className="viewport">
+      {!preview?.url && (
+        <ViewportToolbar
+          shading={settings.shading}
+          view={settings.view}
+          on_shading={(shading) => update({ shading })}
+          on_view={(next) => update({ view: next })}
+          error={configure.error}
+          undo={on_undo}
+          redo={on_redo}
+          disabled={!live}
+        />
+      )}
+      <div className="viewport" ref={area}>
         {preview?.url ? (
           <iframe src={preview.url} title="Preview" />
         ) : (
-          <Viewport project_id={project_id} client={client} on_camera={on_camera} placeholder={placeholder_for(state)} session_id={session_id} />
+          <Viewport project_id={project_id} client={client} on_camera={camera} placeholder={placeholder_for(state)} session_id={session_id} />
         )}
       </div>
       {/* Always there, so the picture does not jump when the first summary arrives. */}

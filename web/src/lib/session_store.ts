@@ -81,3 +81,30 @@ export function camera_moved(session_id: string): boolean {
     return false;
   }
 }
+
+/// The viewport's shading and view of a project, kept across reloads (per browser).
+const viewport_key = (project_id: string) => `atelier.viewport.${project_id}`;
+
+export interface ViewportSettings {
+  shading: 'solid' | 'material' | 'rendered';
+  view: 'camera' | 'free';
+}
+
+export function load_viewport_settings(project_id: string): ViewportSettings {
+  const fallback: ViewportSettings = { shading: 'solid', view: 'free' };
+  try {
+    const raw = JSON.parse(window.localStorage.getItem(viewport_key(project_id)) ?? 'null') as Partial<ViewportSettings> | null;
+    const shading = raw?.shading === 'material' || raw?.shading === 'rendered' ? raw.shading : 'solid';
+    return { shading, view: raw?.view === 'camera' ? 'camera' : 'free' };
+  } catch {
+    return fallback;
+  }
+}
+
+export function save_viewport_settings(project_id: string, settings: ViewportSettings): void {
+  try {
+    window.localStorage.setItem(viewport_key(project_id), JSON.stringify(settings));
+  } catch {
+    // Storage may be disabled: the settings last until the page is left.
+  }
+}

@@ -57,7 +57,7 @@ export function SidePanel({ project_id, kind, studio }: Props) {
       </div>
       <div className="panel-body" role="tabpanel" id={`tabpanel-${tab}`} aria-labelledby={`tab-${tab}`}>
         {tab === 'tools' && (
-          <ToolsPanel tools={view.tools} commands={view.commands} ready={view.status.state === 'ready' || view.status.state === 'busy'} on_run={studio.run_command} on_dismiss={studio.dismiss_command} />
+          <ToolsPanel tools={view.tools} commands={view.commands} ready={view.status.state === 'ready' || view.status.state === 'busy'} on_run={studio.run_command} on_dismiss={studio.dismiss_command} scene={view.scene} />
         )}
         {tab === 'versions' && <VersionsPanel project_id={project_id} kind={kind} tick={view.version_tick} on_restore={studio.restore_version} />}
         {tab === 'renders' && <RendersPanel project_id={project_id} jobs={view.renders} tick={view.renders_tick} />}

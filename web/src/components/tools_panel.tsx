@@ -2,6 +2,7 @@ import { useMemo, useState } from 'react';
 import { split_tool_name } from '../lib/format';
 import { group_tools } from '../studio/tool_groups';
 import type { ToolDescriptor } from '../protocol/messages';
+import type { SceneInfo } from '../studio/scene_info';
 import type { CommandRun } from '../studio/session_state';
 import { CommandRunView } from './command_run_view';
 import { ToolForm } from './tool_form';
@@ -12,9 +13,10 @@ interface Props {
   ready: boolean;
   on_run: (tool: string, args: Record<string, unknown>) => string;
   on_dismiss: (id: string) => void;
+  scene?: SceneInfo | undefined;
 }
 
-export function ToolsPanel({ tools, commands, ready, on_run, on_dismiss }: Props) {
+export function ToolsPanel({ tools, commands, ready, on_run, on_dismiss, scene }: Props) {
   const [query, set_query] = useState('');
   const [selected, set_selected] = useState<string | null>(null);
   const groups = useMemo(() => group_tools(tools, query), [tools, query]);
@@ -50,6 +52,7 @@ export function ToolsPanel({ tools, commands, ready, on_run, on_dismiss }: Props
                       runs={commands.filter((run) => run.tool === tool.name)}
                       on_run={(args) => on_run(tool.name, args)}
                       on_dismiss={on_dismiss}
+                      scene={scene}
                     />
                   )}
                 </li>

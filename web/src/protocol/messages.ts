@@ -48,6 +48,8 @@ export interface ToolDescriptor {
   input_schema?: JsonSchema;
   mutates?: boolean;
   returns_image?: boolean;
+  /// The parameters in the manifest's order (the schema's `properties` come sorted by name).
+  parameter_order?: string[];
 }
 
 /// How a session previews: a viewport of binary frames (no url) or a page the hub serves (url).

@@ -11,6 +11,7 @@ import type {
   ToolDescriptor,
 } from '../protocol/messages';
 import type { ConnectionState } from '../protocol/protocol_client';
+import { scene_info, type SceneInfo } from './scene_info';
 import { summary_line } from './scene_summary';
 
 /// Everything the studio knows about its session besides the chat, from hub messages. Pure.
@@ -55,6 +56,8 @@ export interface SessionView {
   commands: CommandRun[];
   renders: RenderJob[];
   scene_summary?: string;
+  /// The scene summary's objects, materials, collections and frame range, when it has them.
+  scene?: SceneInfo;
   /// Bumped whenever a version may have been created, so the versions list reloads.
   version_tick: number;
   /// Bumped whenever a render may have finished, so the list of render files reloads.
@@ -192,7 +195,7 @@ function on_message(view: SessionView, message: Envelope, now: number, session_s
       // A new session is ready: a restore that was waiting for it is over, and the scene summary
       // of the old one (the scene before a restore) no longer describes anything.
       const { fatal: _cleared, restoring: _restored, ...kept } = view;
-      const { scene_summary: _old_scene, ...fresh } = kept;
+      const { scene_summary: _old_scene, scene: _old_info, ...fresh } = kept;
       const rest = p.session_id && p.session_id !== view.session_id ? fresh : kept;
       return {
         ...rest,
@@ -203,6 +206,7 @@ function on_message(view: SessionView, message: Envelope, now: number, session_s
         preview: normalize_preview(p.preview),
         // The hub's latest scene of this session wins over whatever this tab kept.
         ...(summary_line(p.scene) ? { scene_summary: summary_line(p.scene) } : {}),
+        ...(scene_info(p.scene) ? { scene: scene_info(p.scene)! } : {}),
       };
     }
     case 'preview:ready': {
@@ -219,7 +223,7 @@ function on_message(view: SessionView, message: Envelope, now: number, session_s
       const p = payload as unknown as SessionStatusPayload;
       const session_id = typeof payload.session_id === 'string' ? payload.session_id : view.session_id;
       // Another session starts (after a restore, say): the old one's scene line describes nothing.
-      const { scene_summary: _old_scene, ...without_scene } = view;
+      const { scene_summary: _old_scene, scene: _old_info, ...without_scene } = view;
       const base = session_id && view.session_id && session_id !== view.session_id ? without_scene : view;
       return { ...base, status: p, ...(session_id ? { session_id } : {}) };
     }
@@ -229,7 +233,8 @@ function on_message(view: SessionView, message: Envelope, now: number, session_s
     }
     case 'scene:updated': {
       const line = summary_line(payload.summary);
-      return line ? { ...view, scene_summary: line } : view;
+      const info = scene_info(payload.summary);
+      return line ? { ...view, scene_summary: line, ...(info ? { scene: info } : {}) } : view;
     }
     case 'version:created':
       return { ...view, version_tick: view.version_tick + 1 };

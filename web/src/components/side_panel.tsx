@@ -17,7 +17,7 @@ const TABS: Tab[] = ['tools', 'versions', 'renders'];
 export function SidePanel({ project_id, kind, studio }: Props) {
   const [tab, set_tab] = useState<Tab>('tools');
   const { view } = studio;
-  const active_renders = view.renders.filter((job) => job.state !== 'done' && job.state !== 'failed').length;
+  const active_renders = view.renders.filter((job) => !['done', 'failed', 'cancelled'].includes(job.state)).length;
   const counts: Record<Tab, string> = {
     tools: view.tools.length > 0 ? String(view.tools.length) : '',
     versions: '',
@@ -60,7 +60,7 @@ export function SidePanel({ project_id, kind, studio }: Props) {
           <ToolsPanel tools={view.tools} commands={view.commands} ready={view.status.state === 'ready' || view.status.state === 'busy'} on_run={studio.run_command} on_dismiss={studio.dismiss_command} scene={view.scene} />
         )}
         {tab === 'versions' && <VersionsPanel project_id={project_id} kind={kind} tick={view.version_tick} on_restore={studio.restore_version} />}
-        {tab === 'renders' && <RendersPanel project_id={project_id} jobs={view.renders} tick={view.renders_tick} />}
+        {tab === 'renders' && <RendersPanel project_id={project_id} jobs={view.renders} tick={view.renders_tick} on_cancel={studio.cancel_command} />}
       </div>
     </section>
   );

@@ -181,6 +181,9 @@ export interface RenderProgressPayload {
   url?: string;
   label?: string;
   message?: string;
+  /// The `command:send` id of the command that runs the render (the hub adds it), absent for an
+  /// agent's tool call.
+  request_id?: string;
 }
 
 export type ErrorPayload = ErrorBody;

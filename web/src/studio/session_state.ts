@@ -39,6 +39,9 @@ export interface RenderJob {
   rev?: string;
   url?: string;
   message?: string;
+  /// The `command:send` that started it (the hub tags progress with `request_id`): what Cancel
+  /// cancels, and whose result names the output.
+  command_id?: string;
 }
 
 export interface SessionView {
@@ -115,20 +118,38 @@ function normalize_progress(raw: Record<string, unknown>): RenderProgressPayload
   const p = { ...(raw as unknown as RenderProgressPayload), job_id };
   if (p.frame === undefined && typeof raw.done === 'number') p.frame = raw.done;
   if (p.total_frames === undefined && typeof raw.total === 'number') p.total_frames = raw.total;
-  if (p.state === undefined && p.progress === undefined && p.frame !== undefined && p.total_frames) {
-    p.state = p.frame >= p.total_frames ? 'done' : 'running';
+  // Every frame rendered (and encoded, when the engine says so) is the end, whatever fraction the
+  // engine put beside it: the Remotion engine sends `progress` too, and a job read as running at
+  // 100 % stayed "running" for ever next to the finished one.
+  const encoded = typeof raw.encoded === 'number' ? raw.encoded : undefined;
+  if (p.state === undefined && p.frame !== undefined && p.total_frames) {
+    p.state = p.frame >= p.total_frames && (encoded === undefined || encoded >= p.total_frames) ? 'done' : 'running';
   }
+  if (typeof raw.request_id === 'string' && raw.request_id) p.request_id = raw.request_id;
   return p;
 }
 
 /// A tool result that names a file under renders/ (`data.path`) is a render's output: it goes to
 /// the newest job without an output (its progress came before the result), or becomes a job.
-function attach_output(jobs: RenderJob[], path: string, rev: string | undefined, tool: string): RenderJob[] {
-  const target = jobs.find((job) => job.output === undefined && job.state !== 'failed');
+function attach_output(jobs: RenderJob[], path: string, rev: string | undefined, tool: string, command_id?: string): RenderJob[] {
+  // The job of that command, else the one already writing this file, else the newest without one.
+  const target =
+    (command_id ? jobs.find((job) => job.command_id === command_id) : undefined) ??
+    jobs.find((job) => job.output === path && job.state !== 'failed' && job.rev === undefined) ??
+    jobs.find((job) => job.output === undefined && job.state !== 'failed');
   const name = path.split('/').pop() ?? path;
   const done = (job: RenderJob): RenderJob => ({ ...job, label: name, state: 'done', progress: 1, output: path, ...(rev ? { rev } : {}) });
   if (target) return jobs.map((job) => (job === target ? done(job) : job));
   return [done({ job_id: `${tool}:${path}:${rev ?? ''}`, label: name, progress: 1, state: 'done' }), ...jobs];
+}
+
+/// A command that failed or was cancelled ends its render job: no job stays "running" for ever.
+function end_jobs_of(jobs: RenderJob[], command_id: string, message: string, code?: string): RenderJob[] {
+  if (!jobs.some((job) => job.command_id === command_id && job.state !== 'done')) return jobs;
+  const cancelled = code === 'cancelled';
+  return jobs.map((job) =>
+    job.command_id === command_id && job.state !== 'done' ? { ...job, state: cancelled ? 'cancelled' : 'failed', message: cancelled ? 'Cancelled.' : message } : job,
+  );
 }
 
 function render_path(data: unknown): string | undefined {
@@ -155,6 +176,7 @@ function render_update(jobs: RenderJob[], p: RenderProgressPayload): RenderJob[]
     ...(p.url ? { url: p.url } : {}),
     ...(p.message ? { message: p.message } : {}),
     ...(p.label ? { label: p.label } : {}),
+    ...(p.request_id ? { command_id: p.request_id } : {}),
   };
   return existing ? jobs.map((j) => (j.job_id === p.job_id ? job : j)) : [job, ...jobs];
 }
@@ -168,7 +190,7 @@ export function session_reducer(view: SessionView, action: SessionAction): Sessi
       return { ...view, commands: [run, ...view.commands].slice(0, MAX_COMMANDS) };
     }
     case 'command_failed':
-      return update_command(view, action.id, (run) =>
+      return update_command({ ...view, renders: end_jobs_of(view.renders, action.id, action.error.message, action.error.code) }, action.id, (run) =>
         run.status === 'running'
           ? { ...run, status: 'error', error: action.error, duration_ms: action.now - run.started_at }
           : run,
@@ -262,9 +284,10 @@ function on_message(view: SessionView, message: Envelope, now: number, session_s
       }));
       const output = failed ? undefined : render_path(p.data);
       const tool = view.commands.find((run) => run.id === message.re)?.tool ?? 'render';
+      const ended = failed ? end_jobs_of(next.renders, message.re, p.error?.message ?? 'the render failed', p.error?.code) : next.renders;
       const rendered = output
-        ? { ...next, renders: attach_output(next.renders, output, p.version ?? undefined, tool), renders_tick: next.renders_tick + 1 }
-        : next;
+        ? { ...next, renders: attach_output(next.renders, output, p.version ?? undefined, tool, message.re), renders_tick: next.renders_tick + 1 }
+        : { ...next, renders: ended };
       return p.version ? { ...rendered, version_tick: rendered.version_tick + 1 } : rendered;
     }
     case 'agent:tool_result': {
@@ -278,7 +301,8 @@ function on_message(view: SessionView, message: Envelope, now: number, session_s
       const error: ErrorBody = { ...body, code: String(body.code ?? 'error'), message: String(body.message ?? 'error') };
       if (message.re && message.re === session_start_id) return { ...view, fatal: error };
       if (message.re && view.commands.some((run) => run.id === message.re)) {
-        return update_command(view, message.re, (run) => ({
+        const renders = end_jobs_of(view.renders, message.re, error.message, error.code);
+        return update_command({ ...view, renders }, message.re, (run) => ({
           ...run,
           status: 'error',
           error,

@@ -159,6 +159,9 @@ export function use_studio(project_id: string) {
     [client],
   );
 
+  /// Cancels a running command of this tab (a render): the hub answers it with `cancelled`.
+  const cancel_command = useCallback((id: string) => client.send('command:cancel', { command: id }), [client]);
+
   const dismiss_command = useCallback((id: string) => dispatch_view({ type: 'dismiss_command', id }), []);
 
   const live = useRef(false);
@@ -195,6 +198,7 @@ export function use_studio(project_id: string) {
     retry,
     end_session,
     dismiss_command,
+    cancel_command,
     restore_version,
     report_preview_error,
   };

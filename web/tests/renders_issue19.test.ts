@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { initial_session_view, session_reducer, type SessionView } from '../src/studio/session_state';
+
+const message = (type: string, payload: unknown, re?: string) => ({ type: 'message' as const, message: { type, payload, ...(re ? { re } : {}) }, now: 1000 });
+
+function start_render(): SessionView {
+  return session_reducer(initial_session_view, { type: 'command_sent', id: 'r1', tool: 'remotion__render_video', now: 0 });
+}
+
+describe('render jobs', () => {
+  it('leave no ghost: the Remotion engine’s last progress (with a fraction) and the result make one done job', () => {
+    let view = start_render();
+    const progress = (done: number, encoded: number) =>
+      message('render:progress', { call_id: 'c9', request_id: 'r1', tool: 'remotion__render_video', done, total: 90, encoded, progress: done / 90, output: 'renders/intro.mp4' });
+    view = session_reducer(view, progress(45, 40));
+    expect(view.renders).toHaveLength(1);
+    expect(view.renders[0]!.state).toBe('running');
+    view = session_reducer(view, progress(90, 90));
+    expect(view.renders[0]!.state).toBe('done');
+    view = session_reducer(view, message('command:result', { ok: true, content: [], data: { path: 'renders/intro.mp4' } }, 'r1'));
+    expect(view.renders).toHaveLength(1);
+    expect(view.renders[0]).toMatchObject({ state: 'done', output: 'renders/intro.mp4', command_id: 'r1' });
+  });
+
+  it('end as cancelled when the command is cancelled', () => {
+    let view = start_render();
+    view = session_reducer(view, message('render:progress', { call_id: 'c9', request_id: 'r1', done: 3, total: 90 }));
+    expect(view.renders[0]!.command_id).toBe('r1');
+    view = session_reducer(view, message('error', { code: 'cancelled', message: 'the call was cancelled' }, 'r1'));
+    expect(view.renders[0]).toMatchObject({ state: 'cancelled', message: 'Cancelled.' });
+  });
+
+  it('end as failed when the command fails', () => {
+    let view = start_render();
+    view = session_reducer(view, message('render:progress', { call_id: 'c9', request_id: 'r1', done: 3, total: 90 }));
+    view = session_reducer(view, message('command:result', { ok: false, error: { code: 'engine_error', message: 'ffmpeg: /very/long/path/that/wraps' } }, 'r1'));
+    expect(view.renders[0]).toMatchObject({ state: 'failed', message: 'ffmpeg: /very/long/path/that/wraps' });
+  });
+});

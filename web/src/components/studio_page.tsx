@@ -99,6 +99,7 @@ export function StudioPage({ project_id, health, on_unauthorized, on_sign_out }:
             preview_tick={view.preview_tick}
             on_preview_error={studio.report_preview_error}
             engine_preview_error={view.engine_preview_error}
+            project_tick={view.project_tick}
             scene_summary={view.scene_summary}
             on_camera={studio.send_camera}
             state={String(view.status.state)}

@@ -17,6 +17,8 @@ interface Props {
   /// Bumped when the preview server (re)started.
   preview_tick?: number;
   on_preview_error?: (error: PreviewError) => void;
+  /// Counts the project's changes, for when a preview error is over.
+  project_tick?: number;
   /// The engine's own report of a preview failure (shown over the player until the page is ready).
   engine_preview_error?: PreviewError | undefined;
   scene_summary?: string | undefined;
@@ -47,6 +49,7 @@ export function ViewportPanel(props: Props) {
           placeholder={preview_placeholder_for(state)}
           on_error={on_preview_error ?? ignore}
           engine_error={engine_preview_error}
+          project_tick={props.project_tick ?? 0}
         />
       </section>
     );

@@ -11,6 +11,8 @@ import type {
   ToolDescriptor,
 } from '../protocol/messages';
 import type { ConnectionState } from '../protocol/protocol_client';
+import { reports_failure } from '../chat/chat_state';
+import { clean_error_text } from '../preview/error_text';
 import { scene_info, type SceneInfo } from './scene_info';
 import { summary_line } from './scene_summary';
 
@@ -63,6 +65,9 @@ export interface SessionView {
   scene?: SceneInfo;
   /// Bumped whenever a version may have been created, so the versions list reloads.
   version_tick: number;
+  /// Bumped whenever the engine says the project changed (`scene:updated`): a preview error is
+  /// over only when the page is ready again after a change.
+  project_tick: number;
   /// Bumped whenever a render may have finished, so the list of render files reloads.
   renders_tick: number;
   /// The hub refused the session itself (unknown project, engine kind not configured, …).
@@ -78,6 +83,7 @@ export const initial_session_view: SessionView = {
   commands: [],
   renders: [],
   version_tick: 0,
+  project_tick: 0,
   renders_tick: 0,
   preview_tick: 0,
 };
@@ -238,8 +244,8 @@ function on_message(view: SessionView, message: Envelope, now: number, session_s
       return { ...rest, preview: { ...(view.preview ?? {}), url }, preview_tick: view.preview_tick + 1 };
     }
     case 'preview:error': {
-      const message = typeof payload.message === 'string' && payload.message ? payload.message : 'the preview failed';
-      return { ...view, engine_preview_error: { message, ...(typeof payload.stack === 'string' ? { stack: payload.stack } : {}) } };
+      const message = clean_error_text(typeof payload.message === 'string' && payload.message ? payload.message : 'the preview failed');
+      return { ...view, engine_preview_error: { message, ...(typeof payload.stack === 'string' ? { stack: clean_error_text(payload.stack) } : {}) } };
     }
     case 'session:status': {
       const p = payload as unknown as SessionStatusPayload;
@@ -256,7 +262,8 @@ function on_message(view: SessionView, message: Envelope, now: number, session_s
     case 'scene:updated': {
       const line = summary_line(payload.summary);
       const info = scene_info(payload.summary);
-      return line ? { ...view, scene_summary: line, ...(info ? { scene: info } : {}) } : view;
+      const changed = { ...view, project_tick: view.project_tick + 1 };
+      return line ? { ...changed, scene_summary: line, ...(info ? { scene: info } : {}) } : changed;
     }
     case 'version:created':
       return { ...view, version_tick: view.version_tick + 1 };
@@ -273,7 +280,7 @@ function on_message(view: SessionView, message: Envelope, now: number, session_s
     case 'command:result': {
       if (!message.re) return view;
       const p = payload as CommandResultPayload;
-      const failed = p.ok === false || p.is_error === true || p.error !== undefined;
+      const failed = p.ok === false || p.is_error === true || p.error !== undefined || reports_failure(p.data);
       const next = update_command(view, message.re, (run) => ({
         ...run,
         status: failed ? 'error' : 'ok',

@@ -35,11 +35,13 @@ interface Props {
   engine_error?: PreviewError | undefined;
   /// Counts the project's changes (`scene:updated`): an error is over when the page is ready after one.
   project_tick?: number;
+  /// Told the error shown over the player whenever it changes (the code editor puts it at its line).
+  on_shown_error?: ((error: PreviewError | undefined) => void) | undefined;
 }
 
 /// A Remotion project's viewport: the live player page in an iframe, a composition picker and
 /// play/pause above it, the composition's sequences as a timeline below it (click to seek).
-export function PreviewPanel({ url, reload_key, placeholder, on_error, engine_error, project_tick = 0 }: Props) {
+export function PreviewPanel({ url, reload_key, placeholder, on_error, engine_error, project_tick = 0, on_shown_error }: Props) {
   const frame = useRef<HTMLIFrameElement>(null);
   const [state, dispatch] = useReducer(preview_reducer, initial_preview_state);
   const [playing, set_playing] = useState(false);
@@ -114,6 +116,9 @@ export function PreviewPanel({ url, reload_key, placeholder, on_error, engine_er
   const current = state.compositions.find((c) => c.id === state.composition);
   // A bundling error of the engine comes first: while it lasts, what the page shows is stale.
   const shown_error = engine_error && engine_error !== recovered_from ? engine_error : state.error;
+  useEffect(() => {
+    on_shown_error?.(shown_error);
+  }, [shown_error, on_shown_error]);
 
   return (
     <div className="preview">

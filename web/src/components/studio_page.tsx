@@ -104,6 +104,7 @@ export function StudioPage({ project_id, health, on_unauthorized, on_sign_out }:
             on_camera={studio.send_camera}
             state={String(view.status.state)}
             session_id={view.session_id}
+            call_tool={studio.call_tool}
             on_undo={undo}
             on_redo={redo}
           >

@@ -1,9 +1,10 @@
 import { useCallback, useRef, useState, type ReactNode } from 'react';
-import type { PreviewInfo, ViewportCameraPayload } from '../protocol/messages';
+import type { CommandResultPayload, PreviewInfo, ViewportCameraPayload } from '../protocol/messages';
 import type { ProtocolClient } from '../protocol/protocol_client';
 import { load_viewport_settings, save_viewport_settings } from '../lib/session_store';
 import { use_viewport_configure } from '../studio/use_viewport_configure';
 import type { Shading, ViewMode } from '../studio/viewport_settings';
+import { CodePanel } from './code_panel';
 import { PreviewPanel, type PreviewError } from './preview_panel';
 import { Viewport } from './viewport';
 import { ViewportToolbar } from './viewport_toolbar';
@@ -31,30 +32,55 @@ interface Props {
   /// Undo / Redo through the engine's history tools, when it has them.
   on_undo?: (() => void) | undefined;
   on_redo?: (() => void) | undefined;
-  /// Beside the picture (the Remotion code editor), when given.
-  aside?: ReactNode;
+  /// Runs an engine tool for the Remotion code editor.
+  call_tool?: ((tool: string, args: Record<string, unknown>) => Promise<CommandResultPayload>) | undefined;
 }
 
 /// The live picture: streamed frames (Blender), or the engine's own preview page when the session
 /// announces a preview URL (the Remotion player).
 export function ViewportPanel(props: Props) {
-  const { preview, kind, preview_tick = 0, on_preview_error, engine_preview_error, state, children } = props;
-  if (kind === 'remotion') {
-    return (
-      <section className="panel viewport-panel" aria-label="Preview">
-        {children}
+  const { kind } = props;
+  if (kind === 'remotion') return <RemotionPanel {...props} />;
+  return <FramesPanel {...props} />;
+}
+
+type RemotionView = 'preview' | 'code';
+
+/// A Remotion project: the player, or its code (file tree and editor), one at a time. The player
+/// stays loaded while the code shows, so its errors keep arriving.
+function RemotionPanel({ preview, preview_tick = 0, on_preview_error, engine_preview_error, state, children, project_tick = 0, call_tool }: Props) {
+  const [mode, set_mode] = useState<RemotionView>('preview');
+  const [shown_error, set_shown_error] = useState<PreviewError | undefined>(undefined);
+  const ready = state === 'ready' || state === 'busy';
+  return (
+    <section className="panel viewport-panel" aria-label="Preview">
+      {children}
+      <div className="view-switch" role="tablist" aria-label="Preview or code">
+        {(['preview', 'code'] as const).map((name) => (
+          <button key={name} role="tab" aria-selected={mode === name} className={mode === name ? 'on' : ''} onClick={() => set_mode(name)}>
+            {name === 'preview' ? 'Preview' : 'Code'}
+            {name === 'preview' && shown_error && <span className="error-dot" aria-label="the preview failed" />}
+          </button>
+        ))}
+      </div>
+      <div className="remotion-body" hidden={mode !== 'preview'}>
         <PreviewPanel
           url={preview?.url}
           reload_key={preview_tick}
           placeholder={preview_placeholder_for(state)}
           on_error={on_preview_error ?? ignore}
           engine_error={engine_preview_error}
-          project_tick={props.project_tick ?? 0}
+          project_tick={project_tick}
+          on_shown_error={set_shown_error}
         />
-      </section>
-    );
-  }
-  return <FramesPanel {...props} />;
+      </div>
+      {call_tool && (
+        <div className="remotion-body" hidden={mode !== 'code'}>
+          <CodePanel call_tool={call_tool} ready={ready} project_tick={project_tick} preview_error={shown_error} />
+        </div>
+      )}
+    </section>
+  );
 }
 
 /// The streamed frames of an engine (Blender) under its toolbar: shading, camera view, undo, redo.

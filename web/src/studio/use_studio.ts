@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useReducer, useRef } from 'react';
 import { hub } from '../api/projects';
 import { chat_actions_for } from '../chat/chat_events';
 import { chat_reducer, initial_chat_state } from '../chat/chat_state';
-import type { ErrorBody, PreviewErrorPayload, SessionReadyPayload, ViewportCameraPayload } from '../protocol/messages';
+import type { CommandResultPayload, ErrorBody, PreviewErrorPayload, SessionReadyPayload, ViewportCameraPayload } from '../protocol/messages';
 import { browser_socket_url, ProtocolClient, ProtocolError } from '../protocol/protocol_client';
 import { camera_moved, forget_camera_moved, forget_session_id, load_session_id, mark_camera_moved, save_session_id } from '../lib/session_store';
 import { frame_request } from './frame_request';
@@ -159,6 +159,21 @@ export function use_studio(project_id: string) {
     [client],
   );
 
+  /// Runs a tool for a panel of the studio (the code editor's file tools) without listing it among
+  /// the recent commands: resolves with the result, rejects with the hub's error.
+  const call_tool = useCallback(
+    async (tool: string, args: Record<string, unknown>): Promise<CommandResultPayload> => {
+      const { reply } = client.request('command:send', { tool, arguments: args }, { timeout_ms: COMMAND_TIMEOUT_MS });
+      const answer = await reply;
+      const payload = (answer.payload ?? {}) as CommandResultPayload;
+      if (payload.ok === false || payload.is_error === true || payload.error) {
+        throw new ProtocolError(payload.error?.code ?? 'tool_error', payload.error?.message ?? 'the tool failed', payload.error);
+      }
+      return payload;
+    },
+    [client],
+  );
+
   /// Cancels a running command of this tab (a render): the hub answers it with `cancelled`.
   const cancel_command = useCallback((id: string) => client.send('command:cancel', { command: id }), [client]);
 
@@ -199,6 +214,7 @@ export function use_studio(project_id: string) {
     end_session,
     dismiss_command,
     cancel_command,
+    call_tool,
     restore_version,
     report_preview_error,
   };

@@ -27,7 +27,10 @@ export function ToolForm({ tool, runs, on_run, on_dismiss, scene }: Props) {
     // An empty component of a vector keeps the named object's current value.
     const object_field = fields.find((field) => field.names === 'object');
     const named = object_field ? values[object_field.name] : undefined;
-    const fallback = (field: FieldSpec) => current_vector(scene, field.name, typeof named === 'string' ? named : undefined);
+    // In a relative mode an empty component changes nothing: 0 for offsets, 1 for scale factors.
+    const relative = fields.some((field) => field.kind === 'select' && typeof values[field.name] === 'string' && ['relative', 'offset', 'add'].includes(String(field.options?.[Number(values[field.name])]?.value)));
+    const fallback = (field: FieldSpec) =>
+      relative ? (field.name === 'scale' ? [1, 1, 1, 1] : [0, 0, 0, 0]) : current_vector(scene, field.name, typeof named === 'string' ? named : undefined);
     const result = to_arguments(fields, values, fallback);
     set_errors(result.errors);
     if (Object.keys(result.errors).length === 0) on_run(result.arguments);

@@ -105,6 +105,7 @@ export function StudioPage({ project_id, health, on_unauthorized, on_sign_out }:
             state={String(view.status.state)}
             session_id={view.session_id}
             call_tool={studio.call_tool}
+            scene={view.scene}
             on_undo={undo}
             on_redo={redo}
           >

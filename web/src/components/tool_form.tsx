@@ -13,12 +13,22 @@ interface Props {
   on_dismiss: (id: string) => void;
   /// The scene, for the name pickers and for vectors filled only in part.
   scene?: SceneInfo | undefined;
+  /// The object picked in the outliner, for the object-name fields.
+  selected?: string | undefined;
+}
+
+/// The outliner's object in the required object-name fields the form leaves empty.
+function with_selected(values: FormValues, fields: FieldSpec[], selected: string | undefined): FormValues {
+  if (!selected) return values;
+  const next = { ...values };
+  for (const field of fields) if (field.names === 'object' && field.required && next[field.name] === '') next[field.name] = selected;
+  return next;
 }
 
 /// A form generated from the tool's input schema; submitting sends `command:send`.
-export function ToolForm({ tool, runs, on_run, on_dismiss, scene }: Props) {
+export function ToolForm({ tool, runs, on_run, on_dismiss, scene, selected }: Props) {
   const fields = useMemo(() => fields_for_schema(tool.input_schema, tool.parameter_order), [tool.input_schema, tool.parameter_order]);
-  const [values, set_values] = useState<FormValues>(() => initial_values(fields));
+  const [values, set_values] = useState<FormValues>(() => with_selected(initial_values(fields), fields, selected));
   const [errors, set_errors] = useState<Record<string, string>>({});
   const running = runs.some((run) => run.status === 'running');
 

@@ -6,6 +6,8 @@ import { use_viewport_configure } from '../studio/use_viewport_configure';
 import type { Shading, ViewMode } from '../studio/viewport_settings';
 import { CodePanel } from './code_panel';
 import { PreviewPanel, type PreviewError } from './preview_panel';
+import type { SceneInfo } from '../studio/scene_info';
+import { FrameTimeline } from './frame_timeline';
 import { Viewport } from './viewport';
 import { ViewportToolbar } from './viewport_toolbar';
 
@@ -32,7 +34,9 @@ interface Props {
   /// Undo / Redo through the engine's history tools, when it has them.
   on_undo?: (() => void) | undefined;
   on_redo?: (() => void) | undefined;
-  /// Runs an engine tool for the Remotion code editor.
+  /// The scene's frame range and fps, for the timeline under the frames.
+  scene?: SceneInfo | undefined;
+  /// Runs an engine tool for the Remotion code editor and the timeline.
   call_tool?: ((tool: string, args: Record<string, unknown>) => Promise<CommandResultPayload>) | undefined;
 }
 
@@ -84,7 +88,7 @@ function RemotionPanel({ preview, preview_tick = 0, on_preview_error, engine_pre
 }
 
 /// The streamed frames of an engine (Blender) under its toolbar: shading, camera view, undo, redo.
-function FramesPanel({ project_id, client, preview, scene_summary, on_camera, state, session_id, children, on_undo, on_redo }: Props) {
+function FramesPanel({ project_id, client, preview, scene_summary, on_camera, state, session_id, children, on_undo, on_redo, scene, call_tool }: Props) {
   const area = useRef<HTMLDivElement>(null);
   const [settings, set_settings] = useState(() => load_viewport_settings(project_id));
   const live = state === 'ready' || state === 'busy';
@@ -126,6 +130,9 @@ function FramesPanel({ project_id, client, preview, scene_summary, on_camera, st
           <Viewport project_id={project_id} client={client} on_camera={camera} placeholder={placeholder_for(state)} session_id={session_id} />
         )}
       </div>
+      {scene?.frame_range && scene.frame_range[1] > scene.frame_range[0] && call_tool && (
+        <FrameTimeline range={scene.frame_range} fps={scene.fps} disabled={!live} on_frame={(frame) => call_tool('animation__set_frame', { frame })} />
+      )}
       {/* Always there, so the picture does not jump when the first summary arrives. */}
       <div className="scene-summary" title={scene_summary}>
         {scene_summary ?? <span aria-hidden="true">&nbsp;</span>}

@@ -62,7 +62,9 @@ export interface PreviewInfo {
 
 export interface SessionReadyPayload {
   session_id: string;
-  engine?: { kind?: string; version?: string; pid?: number } | string;
+  /// `app_version`: the application the engine drives (Blender's "3.4.1"), when the hub passes on
+  /// the engine's hello (`blender_version` there); `version` is the engine's own.
+  engine?: { kind?: string; version?: string; app_version?: string; blender_version?: string; pid?: number } | string;
   tools?: ToolDescriptor[];
   /// How the session previews: a viewport of binary frames (Blender) or a URL (Remotion player).
   /// A path (`"/preview/<session>/"`) or an object with `url`; normalized to the object.

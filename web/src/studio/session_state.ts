@@ -106,9 +106,15 @@ export type SessionAction =
 
 const MAX_COMMANDS = 20;
 
-function engine_label(engine: SessionReadyPayload['engine']): string | undefined {
+const APP_NAMES: Record<string, string> = { blender: 'Blender', remotion: 'Remotion' };
+
+/// What the top bar says about the engine: the application and its version ("Blender 3.4.1") when
+/// the hub passes it on (`engine.app_version`, from the engine's hello), else the engine's own.
+export function engine_label(engine: SessionReadyPayload['engine']): string | undefined {
   if (!engine) return undefined;
   if (typeof engine === 'string') return engine;
+  const app_version = engine.app_version ?? engine.blender_version;
+  if (app_version) return `${APP_NAMES[engine.kind ?? ''] ?? engine.kind ?? ''} ${app_version}`.trim();
   return [engine.kind, engine.version].filter(Boolean).join(' ') || undefined;
 }
 

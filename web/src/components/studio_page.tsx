@@ -66,10 +66,13 @@ export function StudioPage({ project_id, health, on_unauthorized, on_sign_out }:
       <TopBar health={health} down={view.connection.kind === 'waiting'} on_sign_out={on_sign_out}>
         <span className="crumb">
           <span aria-hidden="true">/</span>
-          <span className="crumb-name">{project?.name ?? '…'}</span>
+          <span className="crumb-name" title={project?.name}>
+            {project?.name ?? '…'}
+          </span>
           {project && <span className={`badge ${project.kind}`}>{project.kind}</span>}
           {view.engine && <span className="faint" style={{ fontSize: 12 }}>{view.engine}</span>}
         </span>
+        {load_error === null && (
         <button
           className="ghost small"
           title="Stop the engine now instead of after the grace period"
@@ -80,6 +83,7 @@ export function StudioPage({ project_id, health, on_unauthorized, on_sign_out }:
         >
           End session
         </button>
+        )}
       </TopBar>
       {load_error !== null ? (
         <main className="center-page">

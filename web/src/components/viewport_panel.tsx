@@ -127,7 +127,7 @@ function FramesPanel({ project_id, client, preview, scene_summary, on_camera, st
         {preview?.url ? (
           <iframe src={preview.url} title="Preview" />
         ) : (
-          <Viewport project_id={project_id} client={client} on_camera={camera} placeholder={placeholder_for(state)} session_id={session_id} />
+          <Viewport project_id={project_id} client={client} on_camera={camera} placeholder={placeholder_for(state)} session_id={session_id} busy={state === 'busy'} />
         )}
       </div>
       {scene?.frame_range && scene.frame_range[1] > scene.frame_range[0] && call_tool && (

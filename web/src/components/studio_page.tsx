@@ -94,7 +94,7 @@ export function StudioPage({ project_id, health, on_unauthorized, on_sign_out }:
         </main>
       ) : (
         <main className="studio">
-          <ChatPanel chat={studio.chat} on_send={studio.send_message} on_cancel={studio.cancel_turn} model={health?.model} />
+          <ChatPanel chat={studio.chat} on_send={studio.send_message} on_cancel={studio.cancel_turn} model={health?.model} kind={project?.kind} />
           <ViewportPanel
             project_id={project_id}
             client={studio.client}

@@ -187,6 +187,10 @@ describe('the Blender studio controls', () => {
   it('shows renders in a gallery, with a video player and an image viewer', async () => {
     const page = studio.page;
     const animation = await studio.open_tool('render__render_animation');
+    await animation.getByRole('combobox').first().selectOption({ label: 'workbench' });
+    await animation.getByLabel(/^width/i).fill('320');
+    await animation.getByLabel(/^height/i).fill('180');
+    await animation.getByLabel(/^frame start/i).fill('1');
     await animation.getByLabel(/^frame end/i).fill('4');
     await expect(studio.run(animation)).resolves.toContain('renders/animation.mp4');
     const still = await studio.open_tool('render__render_still');

@@ -28,6 +28,10 @@ describe('render jobs', () => {
     expect(view.renders[0]!.command_id).toBe('r1');
     view = session_reducer(view, message('error', { code: 'cancelled', message: 'the call was cancelled' }, 'r1'));
     expect(view.renders[0]).toMatchObject({ state: 'cancelled', message: 'Cancelled.' });
+    // A frame the engine finished while the cancel was on its way does not bring it back.
+    view = session_reducer(view, message('render:progress', { call_id: 'c9', done: 4, total: 90 }));
+    expect(view.renders).toHaveLength(1);
+    expect(view.renders[0]!.state).toBe('cancelled');
   });
 
   it('end as failed when the command fails', () => {

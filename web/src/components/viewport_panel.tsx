@@ -1,10 +1,9 @@
-import { useCallback, useRef, useState, type ReactNode } from 'react';
+import { lazy, Suspense, useCallback, useRef, useState, type ReactNode } from 'react';
 import type { CommandResultPayload, PreviewInfo, ViewportCameraPayload } from '../protocol/messages';
 import type { ProtocolClient } from '../protocol/protocol_client';
 import { load_viewport_settings, save_viewport_settings } from '../lib/session_store';
 import { use_viewport_configure } from '../studio/use_viewport_configure';
 import type { Shading, ViewMode } from '../studio/viewport_settings';
-import { CodePanel } from './code_panel';
 import { PreviewPanel, type PreviewError } from './preview_panel';
 import type { SceneInfo } from '../studio/scene_info';
 import { FrameTimeline } from './frame_timeline';
@@ -50,10 +49,16 @@ export function ViewportPanel(props: Props) {
 
 type RemotionView = 'preview' | 'code';
 
+// CodeMirror is most of the app's weight: loaded when a Remotion project shows its code.
+const CodePanel = lazy(() => import('./code_panel').then((module) => ({ default: module.CodePanel })));
+
 /// A Remotion project: the player, or its code (file tree and editor), one at a time. The player
 /// stays loaded while the code shows, so its errors keep arriving.
 function RemotionPanel({ preview, preview_tick = 0, on_preview_error, engine_preview_error, state, children, project_tick = 0, call_tool }: Props) {
   const [mode, set_mode] = useState<RemotionView>('preview');
+  // Once opened, the editor stays mounted (its open file and edits) while the preview shows.
+  const [code_opened, set_code_opened] = useState(false);
+  if (mode === 'code' && !code_opened) set_code_opened(true);
   const [shown_error, set_shown_error] = useState<PreviewError | undefined>(undefined);
   const ready = state === 'ready' || state === 'busy';
   return (
@@ -80,7 +85,11 @@ function RemotionPanel({ preview, preview_tick = 0, on_preview_error, engine_pre
       </div>
       {call_tool && (
         <div className="remotion-body" hidden={mode !== 'code'}>
-          <CodePanel call_tool={call_tool} ready={ready} project_tick={project_tick} preview_error={shown_error} />
+          {mode === 'code' || code_opened ? (
+            <Suspense fallback={<div className="viewport-placeholder">Loading the editor…</div>}>
+              <CodePanel call_tool={call_tool} ready={ready} project_tick={project_tick} preview_error={shown_error} />
+            </Suspense>
+          ) : null}
         </div>
       )}
     </section>

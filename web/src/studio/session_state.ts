@@ -171,6 +171,9 @@ function render_path(data: unknown): string | undefined {
 
 function render_update(jobs: RenderJob[], p: RenderProgressPayload): RenderJob[] {
   const existing = jobs.find((j) => j.job_id === p.job_id);
+  // An ended job stays ended: the engine may still report a frame it finished while the cancel
+  // was on its way (after the hub answered the command, so without its request id).
+  if (existing && ['done', 'failed', 'cancelled'].includes(existing.state)) return jobs;
   const progress =
     typeof p.progress === 'number'
       ? Math.min(1, Math.max(0, p.progress))

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { samples_changed } from './browser';
-import { StudioDriver } from './studio';
+import { shots_at_sizes, StudioDriver } from './studio';
 
 /// The Blender studio's controls (issue 19) with real Blender: the viewport toolbar sends
 /// `viewport:configure {width, height, shading, view}` with the panel's size (the frames then have
@@ -216,6 +216,11 @@ describe('the Blender studio controls', () => {
     await expect.poll(() => viewer.locator('img').evaluate((img) => (img as HTMLImageElement).naturalWidth), { timeout: 30_000 }).toBe(320);
     await studio.shot('image-viewer');
     await viewer.getByRole('button', { name: 'Close' }).click();
+    await page.getByRole('tab', { name: /scene/ }).click();
+    await page.getByRole('listbox', { name: 'Scene objects' }).getByRole('option', { name: /Suzanne/ }).click();
+    await shots_at_sizes(studio, 'blender-studio');
+    await page.getByRole('tab', { name: /renders/ }).click();
+    await shots_at_sizes(studio, 'blender-renders');
     expect(studio.problems.filter((p) => !p.includes('viewport:configure') && !p.includes('shading'))).toEqual([]);
   });
 });

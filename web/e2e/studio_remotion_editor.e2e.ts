@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { Frame } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StudioDriver } from './studio';
+import { shots_at_sizes, StudioDriver } from './studio';
 
 /// The Remotion studio's code editor and a broken project (issue 19) with the real Remotion
 /// engine: the file tree and CodeMirror with TSX highlighting, a save through the engine's
@@ -118,12 +118,13 @@ describe('the Remotion code editor', () => {
   it('shows a typecheck with errors in red, at the file', async () => {
     const page = studio.page;
     await page.getByRole('tab', { name: 'Code' }).click();
-    await page.getByRole('button', { name: 'Typecheck' }).click();
+    await page.getByRole('button', { name: 'Typecheck', exact: true }).click();
     const status = page.locator('.code-status-line');
     await expect.poll(() => status.textContent(), { timeout: 120_000 }).toMatch(/^typecheck: \d+ errors?$/);
     expect(await status.getAttribute('class')).toContain('error');
     await expect(page.locator('.code-problems').textContent()).resolves.toContain('src/Intro.tsx');
     await studio.shot('typecheck-red');
+    await shots_at_sizes(studio, 'remotion-code');
   });
 
   it('clears the error once the fix is saved', async () => {
@@ -138,5 +139,6 @@ describe('the Remotion code editor', () => {
     await expect.poll(() => page.locator('.preview-error').count(), { timeout: 60_000 }).toBe(0);
     await expect.poll(() => preview_frame().evaluate(() => document.body.innerText), { timeout: 30_000 }).not.toContain('broken');
     await studio.shot('fixed');
+    await shots_at_sizes(studio, 'remotion-preview');
   });
 });

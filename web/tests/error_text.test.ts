@@ -25,6 +25,7 @@ describe('error_location', () => {
   it('finds file:line:column and tsc’s file(line,column)', () => {
     expect(error_location('src/Title.tsx:12:5: ERROR')).toEqual({ path: 'src/Title.tsx', line: 12, column: 5 });
     expect(error_location('src/Root.tsx(3,10): error TS2322')).toEqual({ path: 'src/Root.tsx', line: 3, column: 10 });
+    expect(error_location('src/Intro.tsx: Unexpected token (83:23)\n\n  81 |')).toEqual({ path: 'src/Intro.tsx', line: 83, column: 23 });
     expect(error_location('no place')).toBeUndefined();
   });
 });

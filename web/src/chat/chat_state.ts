@@ -66,6 +66,8 @@ export interface NoticeEntry {
   detail?: string;
   /// Preformatted lines under the text: the code frame of a preview error.
   pre?: string;
+  /// A preview error's message: the same error from the page and from the engine is one notice.
+  error_message?: string;
 }
 
 export interface TurnEndEntry {
@@ -349,10 +351,10 @@ export function chat_reducer(state: ChatState, action: ChatAction): ChatState {
       for (let i = state.entries.length - 1; i >= 0; i--) {
         const entry = state.entries[i]!;
         if (entry.kind === 'user') break;
-        if (entry.kind === 'notice' && entry.code === 'preview_error' && entry.text === text && entry.pre === detail) return state;
+        if (entry.kind === 'notice' && entry.code === 'preview_error' && entry.error_message === message) return state;
       }
       const [id, next_key] = key(state, 'p');
-      const entry: NoticeEntry = { kind: 'notice', id, tone: 'error', code: 'preview_error', text, ...(detail ? { pre: detail } : {}) };
+      const entry: NoticeEntry = { kind: 'notice', id, tone: 'error', code: 'preview_error', text, error_message: message, ...(detail ? { pre: detail } : {}) };
       return { ...state, next_key, entries: [...finish_streaming(state.entries), entry] };
     }
     case 'preview_fix': {

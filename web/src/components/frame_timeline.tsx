@@ -34,7 +34,7 @@ export function FrameTimeline({ range, fps, on_frame, disabled = false }: Props)
   return (
     <div className="frame-timeline" role="group" aria-label="Timeline">
       <button className="ghost small icon" onClick={() => void go(start)} disabled={disabled || busy} aria-label="First frame" title="First frame">
-        ⏮
+        ⇤
       </button>
       <button className="ghost small icon" onClick={() => void go(frame - 1)} disabled={disabled || busy || frame <= start} aria-label="Previous frame" title="Previous frame">
         ◀

@@ -33,8 +33,11 @@ export function split_error(message: string): { headline: string; detail?: strin
   return detail.trim() ? { headline: text.slice(0, newline), detail } : { headline: text.slice(0, newline) };
 }
 
-/// `src/Title.tsx:12:5` (or `src/Title.tsx(12,5)`) named in an error: where to put the cursor.
+/// `src/Title.tsx:12:5` (or tsc's `src/Title.tsx(12,5)`, Babel's `src/Title.tsx: … (12:5)`) named in an error: where to put the cursor.
 export function error_location(text: string): { path: string; line: number; column: number } | undefined {
+  // Babel (the Remotion bundler): "src/Intro.tsx: Unexpected token (83:23)".
+  const babel = /((?:src|public)\/[\w@.+~/-]+\.[cm]?[jt]sx?): [^\n]*?\((\d+):(\d+)\)/.exec(text);
+  if (babel) return { path: babel[1]!, line: Number(babel[2]), column: Number(babel[3]) };
   const match = /((?:src|public)\/[\w@.+~/-]+\.[cm]?[jt]sx?)(?::(\d+)(?::(\d+))?|\((\d+),(\d+)\))/.exec(text);
   if (!match) return undefined;
   const line = Number(match[2] ?? match[4]);

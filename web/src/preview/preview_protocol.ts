@@ -135,6 +135,9 @@ export interface PreviewState {
   /// error came; whether the page was ready since the error.
   project_tick: number;
   error_tick?: number;
+  /// The page said `ready` since the error (after a syntax error it re-announces the last good
+  /// modules within ~100 ms, so a fix is a change after that).
+  ready_since_error?: boolean;
 }
 
 export const initial_preview_state: PreviewState = { ready: false, compositions: [], frame: 0, project_tick: 0 };
@@ -146,7 +149,7 @@ export type PreviewAction =
   | { type: 'project_changed'; tick: number };
 
 function without_error(state: PreviewState): PreviewState {
-  const { error: _fixed, error_tick: _tick, ...rest } = state;
+  const { error: _fixed, error_tick: _tick, ready_since_error: _ready, ...rest } = state;
   return rest;
 }
 
@@ -155,10 +158,12 @@ export function preview_reducer(state: PreviewState, action: PreviewAction): Pre
     return { ...initial_preview_state, project_tick: state.project_tick, ...(state.composition ? { composition: state.composition } : {}) };
   }
   if (action.type === 'project_changed') {
-    // Only a `ready` after the change clears an error: the page says it ≥ 100 ms after a hot
-    // update, so the change (sent by the engine as it writes) is known by then; clearing here
-    // could take the breaking write's own change, arriving late, for a fix.
-    return action.tick === state.project_tick ? state : { ...state, project_tick: action.tick };
+    if (action.tick === state.project_tick) return state;
+    // Only a `ready` after a change clears an error. The breaking write's own change can reach the
+    // studio after the page's error (the hub relays both): a change before the page was ready
+    // again since the error is that echo, not a fix, and moves the error's mark with it.
+    const echo = state.error !== undefined && !state.ready_since_error;
+    return { ...state, project_tick: action.tick, ...(echo ? { error_tick: action.tick } : {}) };
   }
   if (action.type === 'select') {
     const { timeline: _old, ...rest } = state;
@@ -173,14 +178,14 @@ export function preview_reducer(state: PreviewState, action: PreviewAction): Pre
         !error ||
         (state.error_tick !== undefined && state.project_tick > state.error_tick) ||
         (error.composition !== undefined && composition !== undefined && error.composition !== composition);
-      const base = fixed ? without_error(state) : state;
+      const base = fixed ? without_error(state) : { ...state, ready_since_error: true };
       return { ...base, ready: true, compositions: event.compositions, ...(composition ? { composition } : {}) };
     }
     case 'error': {
       const error = { message: event.message, ...(event.stack ? { stack: event.stack } : {}), ...(event.composition ? { composition: event.composition } : {}) };
       // The same error again (Vite reports a broken file once per reload) keeps its place.
       if (state.error && error_key(state.error) === error_key(error)) return state;
-      return { ...state, error, error_tick: state.project_tick };
+      return { ...state, error, error_tick: state.project_tick, ready_since_error: false };
     }
     case 'timeline': {
       const { type: _type, ...timeline } = event;

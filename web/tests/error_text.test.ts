@@ -18,6 +18,7 @@ describe('split_error', () => {
     const frame = '  11 |   return (\n> 12 |     <h1>{titel</h1>\n     |         ^';
     expect(split_error(`Expected "}" but found "<"\n${frame}\n`)).toEqual({ headline: 'Expected "}" but found "<"', detail: frame });
     expect(split_error('one line')).toEqual({ headline: 'one line' });
+    expect(split_error('src/A.tsx: Unexpected token (3:1)\n\n  2 | x\n> 3 | (')).toEqual({ headline: 'src/A.tsx: Unexpected token (3:1)', detail: '  2 | x\n> 3 | (' });
   });
 });
 

@@ -29,7 +29,8 @@ export function split_error(message: string): { headline: string; detail?: strin
   const text = message.replace(/\r\n/g, '\n').replace(/\n+$/, '');
   const newline = text.indexOf('\n');
   if (newline < 0) return { headline: text };
-  const detail = text.slice(newline + 1);
+  // Blank lines between the message and its code frame are dropped; the frame's indent is kept.
+  const detail = text.slice(newline + 1).replace(/^(?:[ \t]*\n)+/, '');
   return detail.trim() ? { headline: text.slice(0, newline), detail } : { headline: text.slice(0, newline) };
 }
 

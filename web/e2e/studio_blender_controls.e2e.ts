@@ -218,9 +218,18 @@ describe('the Blender studio controls', () => {
     await viewer.getByRole('button', { name: 'Close' }).click();
     await page.getByRole('tab', { name: /scene/ }).click();
     await page.getByRole('listbox', { name: 'Scene objects' }).getByRole('option', { name: /Suzanne/ }).click();
-    await shots_at_sizes(studio, 'blender-studio');
+    // The engine renders at the new panel size before each picture is taken.
+    const frame_fits = async () => {
+      await expect
+        .poll(async () => {
+          const panel = await page.locator('.viewport').evaluate((element) => `${element.clientWidth}×${element.clientHeight}`);
+          return ((await page.locator('.viewport .overlay').textContent()) ?? '').includes(panel);
+        }, { timeout: 60_000 })
+        .toBe(true);
+    };
+    await shots_at_sizes(studio, 'blender-studio', frame_fits);
     await page.getByRole('tab', { name: /renders/ }).click();
-    await shots_at_sizes(studio, 'blender-renders');
+    await shots_at_sizes(studio, 'blender-renders', frame_fits);
     expect(studio.problems.filter((p) => !p.includes('viewport:configure') && !p.includes('shading'))).toEqual([]);
   });
 });

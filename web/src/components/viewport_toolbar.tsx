@@ -39,7 +39,7 @@ export function ViewportToolbar({ shading, view, on_shading, on_view, error, und
         title="Look through the scene's camera, as a render does (drag the view to leave it)"
         onClick={() => on_view(view === 'camera' ? 'free' : 'camera')}
       >
-        <span aria-hidden="true">◉</span> Camera view
+        <span aria-hidden="true">◉</span> Camera<span className="wide-only"> view</span>
       </button>
       {error && (
         <span className="viewport-toolbar-error" role="status" title={error}>
@@ -49,11 +49,17 @@ export function ViewportToolbar({ shading, view, on_shading, on_view, error, und
       <span className="spacer" />
       {(undo || redo) && (
         <div className="history-buttons">
-          <button type="button" className="small" onClick={undo} disabled={disabled || !undo} title="Undo the last change (Ctrl+Z)" aria-keyshortcuts="Control+Z">
-            <span aria-hidden="true">↶</span> Undo
+          <button type="button" className="small" onClick={undo} disabled={disabled || !undo} title="Undo the last change (Ctrl+Z)" aria-label="Undo" aria-keyshortcuts="Control+Z">
+            <span aria-hidden="true">↶</span>
+            <span className="wide-only" aria-hidden="true">
+              Undo
+            </span>
           </button>
-          <button type="button" className="small" onClick={redo} disabled={disabled || !redo} title="Redo (Ctrl+Shift+Z)" aria-keyshortcuts="Control+Shift+Z">
-            <span aria-hidden="true">↷</span> Redo
+          <button type="button" className="small" onClick={redo} disabled={disabled || !redo} title="Redo (Ctrl+Shift+Z)" aria-label="Redo" aria-keyshortcuts="Control+Shift+Z">
+            <span aria-hidden="true">↷</span>
+            <span className="wide-only" aria-hidden="true">
+              Redo
+            </span>
           </button>
         </div>
       )}

@@ -186,6 +186,8 @@ export interface RenderProgressPayload {
   /// The `command:send` id of the command that runs the render (the hub adds it), absent for an
   /// agent's tool call.
   request_id?: string;
+  /// The tool running the render (the hub adds it with `request_id`).
+  tool?: string;
 }
 
 export type ErrorPayload = ErrorBody;

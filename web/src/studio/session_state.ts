@@ -182,7 +182,7 @@ function render_update(jobs: RenderJob[], p: RenderProgressPayload): RenderJob[]
         : (existing?.progress ?? 0);
   const state = p.state ?? existing?.state ?? 'running';
   const job: RenderJob = {
-    ...(existing ?? { job_id: p.job_id, label: p.label ?? `Render ${p.job_id.slice(0, 8)}` }),
+    ...(existing ?? { job_id: p.job_id, label: p.label ?? (p.tool ? (p.tool.split('__').pop() ?? p.tool) : `Render ${p.job_id.slice(0, 8)}`) }),
     progress: state === 'done' ? 1 : progress,
     state,
     ...(p.frame !== undefined ? { frame: p.frame } : {}),

@@ -73,10 +73,12 @@ describe('the Blender studio controls', () => {
     await studio.create_project('Controls', 'blender');
     await studio.wait_for_ready();
     await studio.page.locator('.viewport .overlay').waitFor({ timeout: 60_000 });
-    const panel = await studio.page.locator('.viewport').evaluate((element) => ({ width: element.clientWidth, height: element.clientHeight }));
-    await expect.poll(() => sent_of('viewport:configure').length, { timeout: 30_000 }).toBeGreaterThan(0);
-    const first = sent_of('viewport:configure').pop()!.payload!;
-    expect(first).toEqual({ width: panel.width, height: panel.height, shading: 'solid', view: 'free' });
+    // The panel settles (the timeline appears with the scene's frame range); the last size sent is its size.
+    const panel_size = () => studio.page.locator('.viewport').evaluate((element) => ({ width: element.clientWidth, height: element.clientHeight }));
+    await expect
+      .poll(async () => JSON.stringify(sent_of('viewport:configure').pop()?.payload) === JSON.stringify({ ...(await panel_size()), shading: 'solid', view: 'free' }), { timeout: 30_000 })
+      .toBe(true);
+    const panel = await panel_size();
     // The engine renders at that size: the frame has the panel's aspect, no letterbox.
     await expect.poll(() => studio.page.locator('.viewport .overlay').textContent(), { timeout: 60_000 }).toContain(`${panel.width}×${panel.height}`);
     await studio.shot('frame-fills-panel');

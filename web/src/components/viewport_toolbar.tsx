@@ -39,7 +39,10 @@ export function ViewportToolbar({ shading, view, on_shading, on_view, error, und
         title="Look through the scene's camera, as a render does (drag the view to leave it)"
         onClick={() => on_view(view === 'camera' ? 'free' : 'camera')}
       >
-        <span aria-hidden="true">◉</span> Camera<span className="wide-only"> view</span>
+        <span aria-hidden="true">◉</span>
+        <span>
+          Camera<span className="wide-only"> view</span>
+        </span>
       </button>
       {error && (
         <span className="viewport-toolbar-error" role="status" title={error}>

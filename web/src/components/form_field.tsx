@@ -120,7 +120,24 @@ export function FormField({ field, value, error, on_change, suggestions }: Props
       break;
     case 'textarea':
       // Multi-line text (file contents, code): newlines are kept; Tab stays the focus key.
-      input = <textarea {...common} className="mono" rows={Math.min(14, Math.max(4, text.split('\n').length + 1))} spellCheck={false} value={text} onChange={(event) => on_change(event.target.value)} />;
+      input = (
+        <textarea
+          {...common}
+          className="mono"
+          rows={Math.min(14, Math.max(4, text.split('\n').length + 1))}
+          spellCheck={false}
+          placeholder="Ctrl+Enter runs"
+          value={text}
+          onChange={(event) => on_change(event.target.value)}
+          onKeyDown={(event) => {
+            // Enter is a newline here; Ctrl+Enter (⌘Enter) submits the form as Enter does elsewhere.
+            if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+              event.preventDefault();
+              event.currentTarget.form?.requestSubmit();
+            }
+          }}
+        />
+      );
       break;
     case 'json':
       input = <textarea {...common} className="mono" rows={3} value={text} placeholder="JSON" spellCheck={false} onChange={(event) => on_change(event.target.value)} />;

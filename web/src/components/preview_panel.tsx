@@ -160,6 +160,12 @@ export function PreviewPanel({ url, reload_key, placeholder, on_error, engine_er
         ) : (
           <div className="viewport-placeholder">{placeholder}</div>
         )}
+        {url && !state.ready && !shown_error && (
+          <div className="preview-loading" role="status">
+            <span className="spinner" aria-hidden="true" />
+            Loading the preview…
+          </div>
+        )}
         {shown_error && (
           <div className="preview-error" role="alert">
             <strong>The preview failed{shown_error.composition ? ` (${shown_error.composition})` : ''}</strong>

@@ -6,6 +6,7 @@ import type { CommandResultPayload, ErrorBody, PreviewErrorPayload, SessionReady
 import { browser_socket_url, ProtocolClient, ProtocolError } from '../protocol/protocol_client';
 import { camera_moved, forget_camera_moved, forget_session_id, load_session_id, mark_camera_moved, save_session_id } from '../lib/session_store';
 import { frame_request } from './frame_request';
+import { describe_command, save_version_label } from './version_labels';
 import { restore_with_session } from './restore';
 import { initial_session_view, session_reducer } from './session_state';
 
@@ -101,6 +102,11 @@ export function use_studio(project_id: string) {
     (tool: string, args: Record<string, unknown>) => {
       const { id, reply } = client.request('command:send', { tool, arguments: args }, { timeout_ms: COMMAND_TIMEOUT_MS });
       dispatch_view({ type: 'command_sent', id, tool, now: Date.now() });
+      reply.then((answer) => {
+        // The version this command made gets a label that says what it did.
+        const version = (answer.payload as { version?: unknown } | undefined)?.version;
+        if (typeof version === 'string' && version) save_version_label(project_id, version, describe_command(tool, args));
+      }, () => undefined);
       reply.catch((error: unknown) => {
         // `error` replies are already in the stream; timeouts and drops are only known here.
         if (error instanceof ProtocolError && error.code !== 'closed' && !error.body) {
@@ -109,7 +115,7 @@ export function use_studio(project_id: string) {
       });
       return id;
     },
-    [client],
+    [client, project_id],
   );
 
   const send_camera = useCallback(

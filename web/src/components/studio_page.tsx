@@ -73,16 +73,16 @@ export function StudioPage({ project_id, health, on_unauthorized, on_sign_out }:
           {view.engine && <span className="faint" style={{ fontSize: 12 }}>{view.engine}</span>}
         </span>
         {load_error === null && (
-        <button
-          className="ghost small"
-          title="Stop the engine now instead of after the grace period"
-          onClick={() => {
-            studio.end_session();
-            navigate({ name: 'projects' });
-          }}
-        >
-          End session
-        </button>
+          <button
+            className="ghost small"
+            title="Stop the engine now instead of after the grace period"
+            onClick={() => {
+              studio.end_session();
+              navigate({ name: 'projects' });
+            }}
+          >
+            End session
+          </button>
         )}
       </TopBar>
       {load_error !== null ? (

@@ -108,3 +108,24 @@ export function save_viewport_settings(project_id: string, settings: ViewportSet
     // Storage may be disabled: the settings last until the page is left.
   }
 }
+
+/// The tab's recent commands of a project, kept across a reload (sessionStorage, like the session
+/// id): finished ones only, their images left out (they can be large).
+const commands_key = (project_id: string) => `atelier.commands.${project_id}`;
+
+export function load_commands<T>(project_id: string): T[] {
+  try {
+    const raw = JSON.parse(window.sessionStorage.getItem(commands_key(project_id)) ?? '[]') as unknown;
+    return Array.isArray(raw) ? (raw as T[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+export function save_commands(project_id: string, commands: unknown[]): void {
+  try {
+    window.sessionStorage.setItem(commands_key(project_id), JSON.stringify(commands));
+  } catch {
+    // Storage full or disabled: the list starts empty after a reload.
+  }
+}

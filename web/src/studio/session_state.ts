@@ -101,6 +101,7 @@ export type SessionAction =
   | { type: 'command_sent'; id: string; tool: string; now: number }
   | { type: 'command_failed'; id: string; error: ErrorBody; now: number }
   | { type: 'dismiss_command'; id: string }
+  | { type: 'commands_restored'; commands: CommandRun[] }
   | { type: 'restoring'; label: string }
   | { type: 'restore_done' };
 
@@ -210,6 +211,12 @@ export function session_reducer(view: SessionView, action: SessionAction): Sessi
           ? { ...run, status: 'error', error: action.error, duration_ms: action.now - run.started_at }
           : run,
       );
+    case 'commands_restored': {
+      // After a reload: the finished commands this tab ran before it, behind any run since.
+      const known = new Set(view.commands.map((run) => run.id));
+      const restored = action.commands.filter((run) => !known.has(run.id) && run.status !== 'running');
+      return { ...view, commands: [...view.commands, ...restored].slice(0, MAX_COMMANDS) };
+    }
     case 'dismiss_command':
       return { ...view, commands: view.commands.filter((run) => run.id !== action.id) };
     case 'restoring':

@@ -41,3 +41,16 @@ describe('render jobs', () => {
     expect(view.renders[0]).toMatchObject({ state: 'failed', message: 'ffmpeg: /very/long/path/that/wraps' });
   });
 });
+
+describe('recent commands after a reload', () => {
+  it('come back behind the ones run since, finished ones only, once', () => {
+    let view = session_reducer(initial_session_view, { type: 'command_sent', id: 'new', tool: 'basics__echo', now: 5 });
+    const saved = [
+      { id: 'old', tool: 'basics__add', status: 'ok' as const, content: [], started_at: 1 },
+      { id: 'gone', tool: 'basics__sleep', status: 'running' as const, content: [], started_at: 2 },
+    ];
+    view = session_reducer(view, { type: 'commands_restored', commands: saved });
+    view = session_reducer(view, { type: 'commands_restored', commands: saved });
+    expect(view.commands.map((run) => run.id)).toEqual(['new', 'old']);
+  });
+});

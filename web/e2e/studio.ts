@@ -166,3 +166,20 @@ export class StudioDriver {
     return canvas_samples(this.page);
   }
 }
+
+/// Screenshots of the page at the two sizes issue 19 checks by eye (1440×900, 1024×700), each
+/// after the layout settled; fails when the page scrolls sideways at either size.
+export async function shots_at_sizes(studio: StudioDriver, name: string, settled?: () => Promise<void>): Promise<void> {
+  for (const [width, height] of [
+    [1440, 900],
+    [1024, 700],
+  ] as const) {
+    await studio.page.setViewportSize({ width, height });
+    await studio.page.waitForFunction(([w, h]) => window.innerWidth === w && window.innerHeight === h, [width, height]);
+    await settled?.();
+    await studio.shot(`${name}-${width}x${height}`);
+    const sideways = await studio.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(sideways, `${name} at ${width}×${height} scrolls sideways`).toBeLessThanOrEqual(0);
+  }
+  await studio.page.setViewportSize({ width: 1366, height: 768 });
+}

@@ -37,6 +37,18 @@ describe('password sign-in', () => {
     expect(code, studio?.hub.log()).toBe(0);
   });
 
+  it('says that a sign-in link’s token is not valid, on the sign-in page', async () => {
+    const page = studio.page;
+    // Where the hub sends a browser whose /?token= it refused (docs/api.md "Sign-in").
+    await page.goto(`${studio.hub.url}/?signin=invalid_token`);
+    await page.getByRole('alert').filter({ hasText: 'That link’s token is not valid for this hub.' }).waitFor();
+    await expect(page.getByLabel('Access token').count()).resolves.toBe(1);
+    // Taken off the address: a reload does not say it again.
+    expect(new URL(page.url()).search).toBe('');
+    await studio.shot('link-token-invalid');
+    expect(unexpected_problems()).toEqual([]);
+  });
+
   it('offers user name and password beside the token, and refuses a wrong password', async () => {
     const page = studio.page;
     await page.goto(studio.hub.url);

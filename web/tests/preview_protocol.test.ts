@@ -99,11 +99,35 @@ describe('preview_reducer', () => {
     expect(run([{ type: 'ready', compositions }]).composition).toBe('Intro');
   });
 
-  it('keeps an error until the page is ready again', () => {
+  it('keeps an error until the page is ready again after the project changed', () => {
     const broken = run([{ type: 'ready', compositions }, { type: 'error', message: 'boom', composition: 'Intro' }]);
     expect(broken.error).toEqual({ message: 'boom', composition: 'Intro' });
     expect(preview_reducer(broken, { type: 'event', event: { type: 'frame', frame: 3 } }).error).toBeDefined();
-    expect(preview_reducer(broken, { type: 'event', event: { type: 'ready', compositions } }).error).toBeUndefined();
+    // The page re-announces the last good modules right after a syntax error: still broken.
+    const flashed = preview_reducer(broken, { type: 'event', event: { type: 'ready', compositions } });
+    expect(flashed.error).toBeDefined();
+    // The same error again (Vite reloads the file twice) changes nothing.
+    expect(preview_reducer(flashed, { type: 'event', event: { type: 'error', message: 'boom', composition: 'Intro' } })).toBe(flashed);
+    // A fix lands: the project changed (after the page's re-announce), then the page is ready.
+    const changed = preview_reducer(flashed, { type: 'project_changed', tick: 1 });
+    expect(changed.error).toBeDefined();
+    expect(preview_reducer(changed, { type: 'event', event: { type: 'ready', compositions } }).error).toBeUndefined();
+    // A change alone is not a fix: the page must say it is ready after it.
+    expect(preview_reducer(flashed, { type: 'project_changed', tick: 1 }).error).toBeDefined();
+  });
+
+  it('takes a change that arrives after the error, before any ready, for the breaking write’s own', () => {
+    const broken = run([{ type: 'ready', compositions }, { type: 'error', message: 'boom', composition: 'Intro' }]);
+    const echoed = preview_reducer(broken, { type: 'project_changed', tick: 1 });
+    const flashed = preview_reducer(echoed, { type: 'event', event: { type: 'ready', compositions } });
+    expect(flashed.error).toBeDefined();
+    const fixed = preview_reducer(preview_reducer(flashed, { type: 'project_changed', tick: 2 }), { type: 'event', event: { type: 'ready', compositions } });
+    expect(fixed.error).toBeUndefined();
+  });
+
+  it('drops an error of one composition when the page is ready on another', () => {
+    const broken = run([{ type: 'ready', compositions }, { type: 'error', message: 'boom', composition: 'Intro' }]);
+    expect(preview_reducer(broken, { type: 'event', event: { type: 'ready', compositions, composition: 'Outro' } }).error).toBeUndefined();
   });
 
   it('takes the timeline duration from the timeline, else the composition', () => {

@@ -54,7 +54,7 @@ describe('preview errors in the chat', () => {
   it('show as an error notice naming the composition', () => {
     const state = chat_run([{ type: 'preview_error', error: { message: 'x is not defined', composition: 'Intro' } }]);
     expect(state.entries).toEqual([
-      { kind: 'notice', id: 'p1', tone: 'error', code: 'preview_error', text: 'The preview failed (Intro): x is not defined' },
+      { kind: 'notice', id: 'p1', tone: 'error', code: 'preview_error', text: 'The preview failed (Intro): x is not defined', error_message: 'x is not defined' },
     ]);
     expect(state.turn).toBe('idle');
   });
@@ -208,7 +208,7 @@ describe("the hub's answers about preview errors", () => {
     const message: Envelope = { type: 'preview:error', payload: { message: "Cannot find module './Titel'", stack: 'at bundle' } };
     const state = feed([message]);
     expect(state.entries).toEqual([
-      { kind: 'notice', id: 'p1', tone: 'error', code: 'preview_error', text: "The preview failed: Cannot find module './Titel'" },
+      { kind: 'notice', id: 'p1', tone: 'error', code: 'preview_error', text: "The preview failed: Cannot find module './Titel'", error_message: "Cannot find module './Titel'" },
     ]);
     let view = session_reducer(initial_session_view, { type: 'message', now: 0, message });
     expect(view.engine_preview_error).toEqual({ message: "Cannot find module './Titel'", stack: 'at bundle' });

@@ -1,3 +1,4 @@
+import { clean_error_text } from '../preview/error_text';
 import type { ChatAction } from './chat_state';
 import type {
   AgentCompletePayload,
@@ -60,7 +61,7 @@ export function chat_action_for(message: Envelope, now: number, is_chat_request:
         : null;
     case 'preview:error': {
       // The engine's own report (a bundling or compile error); the page's go the other way.
-      const message = typeof payload.message === 'string' && payload.message ? payload.message : 'the preview failed';
+      const message = clean_error_text(typeof payload.message === 'string' && payload.message ? payload.message : 'the preview failed');
       return {
         type: 'preview_error',
         error: {

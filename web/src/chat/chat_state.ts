@@ -1,3 +1,4 @@
+import { split_error } from '../preview/error_text';
 import type {
   AgentCompletePayload,
   AgentRetryPayload,
@@ -63,6 +64,10 @@ export interface NoticeEntry {
   text: string;
   /// A second line: for a preview error, what the hub does about it (an automatic fix or why not).
   detail?: string;
+  /// Preformatted lines under the text: the code frame of a preview error.
+  pre?: string;
+  /// A preview error's message: the same error from the page and from the engine is one notice.
+  error_message?: string;
 }
 
 export interface TurnEndEntry {
@@ -231,7 +236,7 @@ export function chat_reducer(state: ChatState, action: ChatAction): ChatState {
     }
     case 'tool_result': {
       const result = action.payload;
-      const failed = result.ok === false || result.is_error === true || result.error !== undefined;
+      const failed = result.ok === false || result.is_error === true || result.error !== undefined || reports_failure(result.data);
       const patch = (entry: ToolEntry): ToolEntry => ({
         ...entry,
         status: failed ? 'error' : 'ok',
@@ -338,15 +343,18 @@ export function chat_reducer(state: ChatState, action: ChatAction): ChatState {
       };
     }
     case 'preview_error': {
-      const [id, next_key] = key(state, 'p');
       const { message, composition } = action.error;
-      const entry: NoticeEntry = {
-        kind: 'notice',
-        id,
-        tone: 'error',
-        code: 'preview_error',
-        text: `The preview failed${composition ? ` (${composition})` : ''}: ${message}`,
-      };
+      const { headline, detail } = split_error(message);
+      const text = `The preview failed${composition ? ` (${composition})` : ''}: ${headline}`;
+      // One notice per error: the same error again (the page's and the engine's report of one
+      // broken file, Vite reloading it twice) since the last message adds nothing.
+      for (let i = state.entries.length - 1; i >= 0; i--) {
+        const entry = state.entries[i]!;
+        if (entry.kind === 'user') break;
+        if (entry.kind === 'notice' && entry.code === 'preview_error' && entry.error_message === message) return state;
+      }
+      const [id, next_key] = key(state, 'p');
+      const entry: NoticeEntry = { kind: 'notice', id, tone: 'error', code: 'preview_error', text, error_message: message, ...(detail ? { pre: detail } : {}) };
       return { ...state, next_key, entries: [...finish_streaming(state.entries), entry] };
     }
     case 'preview_fix': {
@@ -404,4 +412,10 @@ export function chat_reducer(state: ChatState, action: ChatAction): ChatState {
       return { ...state, entries, next_key };
     }
   }
+}
+
+/// A result that ran but says it found problems (`data.ok === false`, e.g. a typecheck with
+/// errors) is shown as a failure, not as a green success.
+export function reports_failure(data: unknown): boolean {
+  return !!data && typeof data === 'object' && (data as { ok?: unknown }).ok === false;
 }

@@ -4,7 +4,7 @@ import { hub, type Health } from '../api/projects';
 import { navigate, use_route } from '../lib/router';
 import { HubDown } from './hub_down';
 import { ProjectsPage } from './projects_page';
-import { SignInPage } from './sign_in_page';
+import { SignInPage, take_link_error } from './sign_in_page';
 import { StudioPage } from './studio_page';
 import { TopBar } from './top_bar';
 
@@ -19,6 +19,7 @@ type AuthState =
 export function App() {
   const route = use_route();
   const [auth, set_auth] = useState<AuthState>({ kind: 'checking' });
+  const [link_error] = useState(() => take_link_error(window.location, window.history));
 
   const check = useCallback(async () => {
     set_auth({ kind: 'checking' });
@@ -71,7 +72,7 @@ export function App() {
         </main>
       )}
       {auth.kind === 'hub_down' && <HubDown message={auth.message} on_retry={check} />}
-      {auth.kind === 'signed_out' && <SignInPage accounts={health?.accounts} on_signed_in={check} />}
+      {auth.kind === 'signed_out' && <SignInPage accounts={health?.accounts} on_signed_in={check} link_error={link_error} />}
       {auth.kind === 'signed_in' && <ProjectsPage on_unauthorized={on_unauthorized} />}
     </div>
   );

@@ -5,17 +5,19 @@ interface Props {
   cancelling: boolean;
   on_send: (text: string) => void;
   on_cancel: () => void;
+  /// Why nothing can be sent (no model): Send is disabled with this beside it.
+  blocked?: string | undefined;
 }
 
 /// Enter sends, Shift+Enter is a newline, Esc cancels the running turn. Messages sent while a
 /// turn runs are queued by the hub (and shown as queued).
-export function ChatComposer({ running, cancelling, on_send, on_cancel }: Props) {
+export function ChatComposer({ running, cancelling, on_send, on_cancel, blocked }: Props) {
   const [text, set_text] = useState('');
   const input = useRef<HTMLTextAreaElement>(null);
 
   const send = () => {
     const value = text.trim();
-    if (!value) return;
+    if (!value || blocked) return;
     on_send(value);
     set_text('');
     input.current?.focus();
@@ -46,14 +48,20 @@ export function ChatComposer({ running, cancelling, on_send, on_cancel }: Props)
         rows={3}
       />
       <div className="composer-bar">
-        <span className="composer-hint">
-          <span className="kbd">⏎</span> send · <span className="kbd">⇧⏎</span> newline · <span className="kbd">Esc</span> cancel
-        </span>
+        {blocked ? (
+          <span className="composer-hint composer-blocked" id="composer-blocked">
+            {blocked}
+          </span>
+        ) : (
+          <span className="composer-hint">
+            <span className="kbd">⏎</span> send · <span className="kbd">⇧⏎</span> newline · <span className="kbd">Esc</span> cancel
+          </span>
+        )}
         <span className="spacer" />
         <button className="small danger" onClick={on_cancel} disabled={!running || cancelling} title="Cancel the running turn (Esc)">
           {cancelling ? 'Cancelling…' : 'Cancel'}
         </button>
-        <button className="small primary" onClick={send} disabled={!text.trim()}>
+        <button className="small primary" onClick={send} disabled={!text.trim() || !!blocked} aria-describedby={blocked ? 'composer-blocked' : undefined}>
           {running ? 'Queue' : 'Send'}
         </button>
       </div>

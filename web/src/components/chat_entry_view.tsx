@@ -43,6 +43,7 @@ export function ChatEntryView({ entry }: Props) {
           <div>
             {entry.text} {entry.code && entry.code !== 'preview_error' && <code>{entry.code}</code>}
           </div>
+          {entry.pre && <pre className="code-frame">{entry.pre}</pre>}
           {entry.detail && <div className="chat-notice-detail">{entry.detail}</div>}
         </div>
       );

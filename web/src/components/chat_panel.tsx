@@ -11,6 +11,8 @@ interface Props {
   on_cancel: () => void;
   /// What the hub said about its model at start (`GET /api/health`), before any message.
   model?: ModelStatus | undefined;
+  /// The project's engine kind: the example prompt fits it.
+  kind?: string | undefined;
 }
 
 /// The notice to show: the hub's answer to a message wins; before any, what health said.
@@ -24,7 +26,7 @@ export function no_model_message(chat: ChatState, model: ModelStatus | undefined
 /// reading and the log stays put.
 const STICK_PX = 48;
 
-export function ChatPanel({ chat, on_send, on_cancel, model }: Props) {
+export function ChatPanel({ chat, on_send, on_cancel, model, kind }: Props) {
   const log = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
 
@@ -67,13 +69,21 @@ export function ChatPanel({ chat, on_send, on_cancel, model }: Props) {
         {chat.entries.length === 0 ? (
           <div className="chat-empty">
             <strong>Say what you want to make</strong>
-            “A low-poly island at sunset, camera slowly orbiting.” The agent works in the engine while you watch.
+            {kind === 'remotion'
+              ? '“A 10-second intro: the title slides in over a dark gradient, then the logo fades up.” The agent writes the video’s code while you watch.'
+              : '“A low-poly island at sunset, camera slowly orbiting.” The agent works in the engine while you watch.'}
           </div>
         ) : (
           chat.entries.map((entry) => <ChatEntryView key={entry.id} entry={entry} />)
         )}
       </div>
-      <ChatComposer running={running} cancelling={chat.turn === 'cancelling'} on_send={on_send} on_cancel={on_cancel} />
+      <ChatComposer
+        running={running}
+        cancelling={chat.turn === 'cancelling'}
+        on_send={on_send}
+        on_cancel={on_cancel}
+        blocked={notice ? 'Chat needs a model (see above); the tools work without one.' : undefined}
+      />
     </section>
   );
 }

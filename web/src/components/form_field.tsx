@@ -6,6 +6,8 @@ interface Props {
   value: FieldValue;
   error?: string | undefined;
   on_change: (value: FieldValue) => void;
+  /// Names to pick from (objects, materials or collections of the scene) for a name field.
+  suggestions?: string[] | undefined;
 }
 
 function bounds_hint(field: FieldSpec): string | undefined {
@@ -16,7 +18,7 @@ function bounds_hint(field: FieldSpec): string | undefined {
 }
 
 /// One generated input; the kind was decided by forms/schema_fields.ts.
-export function FormField({ field, value, error, on_change }: Props) {
+export function FormField({ field, value, error, on_change, suggestions }: Props) {
   const id = useId();
   const hint_id = `${id}-hint`;
   const bounds = bounds_hint(field);
@@ -102,10 +104,40 @@ export function FormField({ field, value, error, on_change }: Props) {
       );
       break;
     case 'text':
-      input = <input {...common} value={text} onChange={(event) => on_change(event.target.value)} />;
+      input =
+        suggestions && suggestions.length > 0 ? (
+          <>
+            <input {...common} value={text} list={`${id}-names`} autoComplete="off" placeholder={`pick or type ${field.names === 'object' ? 'an object' : `a ${field.names}`}`} onChange={(event) => on_change(event.target.value)} />
+            <datalist id={`${id}-names`}>
+              {suggestions.map((name) => (
+                <option key={name} value={name} />
+              ))}
+            </datalist>
+          </>
+        ) : (
+          <input {...common} value={text} onChange={(event) => on_change(event.target.value)} />
+        );
       break;
     case 'textarea':
-      input = <textarea {...common} rows={4} value={text} onChange={(event) => on_change(event.target.value)} />;
+      // Multi-line text (file contents, code): newlines are kept; Tab stays the focus key.
+      input = (
+        <textarea
+          {...common}
+          className="mono"
+          rows={Math.min(14, Math.max(4, text.split('\n').length + 1))}
+          spellCheck={false}
+          placeholder="Ctrl+Enter runs"
+          value={text}
+          onChange={(event) => on_change(event.target.value)}
+          onKeyDown={(event) => {
+            // Enter is a newline here; Ctrl+Enter (⌘Enter) submits the form as Enter does elsewhere.
+            if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+              event.preventDefault();
+              event.currentTarget.form?.requestSubmit();
+            }
+          }}
+        />
+      );
       break;
     case 'json':
       input = <textarea {...common} className="mono" rows={3} value={text} placeholder="JSON" spellCheck={false} onChange={(event) => on_change(event.target.value)} />;

@@ -13,6 +13,7 @@ import {
   timeline_duration,
   type AppMessage,
 } from '../preview/preview_protocol';
+import { split_error } from '../preview/error_text';
 import { PreviewTimeline } from './preview_timeline';
 
 export interface PreviewError {
@@ -32,11 +33,15 @@ interface Props {
   on_error: (error: PreviewError) => void;
   /// The engine's own report (`preview:error` from the hub), shown until the page is ready after it.
   engine_error?: PreviewError | undefined;
+  /// Counts the project's changes (`scene:updated`): an error is over when the page is ready after one.
+  project_tick?: number;
+  /// Told the error shown over the player whenever it changes (the code editor puts it at its line).
+  on_shown_error?: ((error: PreviewError | undefined) => void) | undefined;
 }
 
 /// A Remotion project's viewport: the live player page in an iframe, a composition picker and
 /// play/pause above it, the composition's sequences as a timeline below it (click to seek).
-export function PreviewPanel({ url, reload_key, placeholder, on_error, engine_error }: Props) {
+export function PreviewPanel({ url, reload_key, placeholder, on_error, engine_error, project_tick = 0, on_shown_error }: Props) {
   const frame = useRef<HTMLIFrameElement>(null);
   const [state, dispatch] = useReducer(preview_reducer, initial_preview_state);
   const [playing, set_playing] = useState(false);
@@ -57,7 +62,6 @@ export function PreviewPanel({ url, reload_key, placeholder, on_error, engine_er
       if (!parsed) return;
       dispatch({ type: 'event', event: parsed });
       if (parsed.type === 'ready') {
-        last_forwarded.current = undefined;
         set_recovered_from(engine_error_ref.current);
         const again = wanted.current;
         if (again && again !== parsed.composition && parsed.compositions.some((c) => c.id === again)) {
@@ -74,6 +78,15 @@ export function PreviewPanel({ url, reload_key, placeholder, on_error, engine_er
     window.addEventListener('message', on_message);
     return () => window.removeEventListener('message', on_message);
   }, [on_error]);
+
+  useEffect(() => {
+    dispatch({ type: 'project_changed', tick: project_tick });
+  }, [project_tick]);
+
+  // An error is forwarded once until it is over (not again after the page's quick `ready`).
+  useEffect(() => {
+    if (!state.error) last_forwarded.current = undefined;
+  }, [state.error]);
 
   useEffect(() => {
     dispatch({ type: 'reloaded' });
@@ -103,6 +116,9 @@ export function PreviewPanel({ url, reload_key, placeholder, on_error, engine_er
   const current = state.compositions.find((c) => c.id === state.composition);
   // A bundling error of the engine comes first: while it lasts, what the page shows is stale.
   const shown_error = engine_error && engine_error !== recovered_from ? engine_error : state.error;
+  useEffect(() => {
+    on_shown_error?.(shown_error);
+  }, [shown_error, on_shown_error]);
 
   return (
     <div className="preview">
@@ -138,16 +154,23 @@ export function PreviewPanel({ url, reload_key, placeholder, on_error, engine_er
           {current ? ` · ${current.width}×${current.height} · ${fps} fps` : ''}
         </span>
       </div>
-      <div className="preview-stage">
+      <div className={`preview-stage${shown_error ? ' broken' : ''}`}>
         {url ? (
           <iframe key={`${url}#${reload_key}`} ref={frame} src={url} title="Remotion preview" />
         ) : (
           <div className="viewport-placeholder">{placeholder}</div>
         )}
+        {url && !state.ready && !shown_error && (
+          <div className="preview-loading" role="status">
+            <span className="spinner" aria-hidden="true" />
+            Loading the preview…
+          </div>
+        )}
         {shown_error && (
           <div className="preview-error" role="alert">
             <strong>The preview failed{shown_error.composition ? ` (${shown_error.composition})` : ''}</strong>
-            <span>{shown_error.message}</span>
+            <span>{split_error(shown_error.message).headline}</span>
+            {split_error(shown_error.message).detail && <pre className="code-frame">{split_error(shown_error.message).detail}</pre>}
             {shown_error.stack && (
               <details>
                 <summary>Stack</summary>

@@ -14,13 +14,20 @@ export function ProjectCard({ project, on_open, on_rename, on_delete }: Props) {
   const [editing, set_editing] = useState(false);
   const [name, set_name] = useState(project.name);
   const [thumb_failed, set_thumb_failed] = useState(false);
+  const [rename_error, set_rename_error] = useState<string | null>(null);
   const thumbnail = project.thumbnail_url ?? load_thumbnail(project.id);
   const kind_class = project.kind === 'blender' || project.kind === 'remotion' ? project.kind : 'unknown';
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const trimmed = name.trim();
-    if (!trimmed || trimmed === project.name) {
+    if (!trimmed) {
+      // Said, not silently dropped: the old name stays until a real one is given.
+      set_rename_error('A project needs a name; Esc keeps the old one.');
+      return;
+    }
+    set_rename_error(null);
+    if (trimmed === project.name) {
       set_editing(false);
       return;
     }
@@ -53,14 +60,31 @@ export function ProjectCard({ project, on_open, on_rename, on_delete }: Props) {
             onKeyDown={(event) => {
               if (event.key === 'Escape') {
                 set_name(project.name);
+                set_rename_error(null);
                 set_editing(false);
               }
             }}
           >
-            <input value={name} onChange={(event) => set_name(event.target.value)} aria-label="Project name" autoFocus maxLength={200} />
+            <input
+              value={name}
+              onChange={(event) => {
+                set_name(event.target.value);
+                set_rename_error(null);
+              }}
+              aria-label="Project name"
+              aria-invalid={rename_error ? true : undefined}
+              aria-describedby={rename_error ? `rename-error-${project.id}` : undefined}
+              autoFocus
+              maxLength={200}
+            />
             <button type="submit" className="small primary">
               Save
             </button>
+            {rename_error && (
+              <div className="field-error rename-error" id={`rename-error-${project.id}`} role="alert">
+                {rename_error}
+              </div>
+            )}
           </form>
         ) : (
           <div className="project-name" title={project.name}>

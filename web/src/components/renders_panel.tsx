@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { ApiError } from '../api/http';
 import { hub, render_url, type RenderFile } from '../api/projects';
 import { relative_time } from '../lib/format';
@@ -9,6 +9,17 @@ interface Props {
   jobs: RenderJob[];
   /// Changes whenever a render may have finished; the list of files reloads.
   tick: number;
+  /// Cancels the command running a job (`command:cancel`).
+  on_cancel?: ((command_id: string) => void) | undefined;
+}
+
+type MediaKind = 'image' | 'video' | 'other';
+
+export function media_kind(name: string): MediaKind {
+  const extension = name.toLowerCase().split('.').pop() ?? '';
+  if (['png', 'jpg', 'jpeg', 'webp', 'gif', 'bmp', 'exr'].includes(extension)) return extension === 'exr' ? 'other' : 'image';
+  if (['mp4', 'webm', 'mov', 'm4v', 'ogv'].includes(extension)) return 'video';
+  return 'other';
 }
 
 /// "1.4 MB"
@@ -36,8 +47,9 @@ export function job_link(project_id: string, job: RenderJob): string | undefined
 
 /// Render jobs of this session with their progress, then every finished render of the project
 /// (`GET /api/projects/{id}/renders`), reloaded when a job finishes.
-export function RendersPanel({ project_id, jobs, tick }: Props) {
+export function RendersPanel({ project_id, jobs, tick, on_cancel }: Props) {
   const [files, set_files] = useState<RenderFile[] | null>(null);
+  const [open, set_open] = useState<RenderFile | null>(null);
   const [unavailable, set_unavailable] = useState(false);
 
   useEffect(() => {
@@ -70,40 +82,93 @@ export function RendersPanel({ project_id, jobs, tick }: Props) {
   return (
     <div>
       {jobs.map((job) => (
-        <RenderJobView key={job.job_id} project_id={project_id} job={job} />
+        <RenderJobView key={job.job_id} project_id={project_id} job={job} on_cancel={on_cancel} />
       ))}
       {files && files.length > 0 && (
         <section aria-label="Render files">
-          <div className="section-label">Files</div>
-          <ul className="render-files">
-            {files.map((file) => (
-              <li key={file.name}>
-                <a href={file.url} download={file.name} className="render-file-name" title={`Download ${file.name}`}>
-                  ↓ {file.name}
-                </a>
-                <span className="faint">{format_size(file.size)}</span>
-                <span className="faint" title={file.modified}>
-                  {file.modified ? relative_time(file.modified) : ''}
-                </span>
-              </li>
-            ))}
+          <div className="section-label">Gallery</div>
+          <ul className="render-gallery render-files">
+            {files.map((file) => {
+              const kind = media_kind(file.name);
+              return (
+                <li key={file.name}>
+                  <button type="button" className="render-thumb" onClick={() => (kind === 'other' ? window.open(file.url, '_blank') : set_open(file))} aria-label={`Open ${file.name}`} title={`Open ${file.name}`}>
+                    {kind === 'image' && <img src={file.url} alt="" loading="lazy" />}
+                    {kind === 'video' && <video src={`${file.url}#t=0.1`} preload="metadata" muted playsInline aria-hidden="true" />}
+                    {kind === 'other' && <span className="render-thumb-ext">{file.name.split('.').pop()}</span>}
+                    {kind === 'video' && <span className="render-thumb-play" aria-hidden="true">▶</span>}
+                  </button>
+                  <div className="render-file-row">
+                    <span className="render-file-name" title={file.name}>
+                      {file.name}
+                    </span>
+                    <a href={file.url} download={file.name} title={`Download ${file.name}`}>
+                      ↓<span className="sr-only"> Download {file.name}</span>
+                    </a>
+                  </div>
+                  <div className="faint render-file-meta">
+                    {format_size(file.size)}
+                    {file.modified ? ` · ${relative_time(file.modified)}` : ''}
+                  </div>
+                </li>
+              );
+            })}
           </ul>
         </section>
       )}
+      {open && <MediaViewer file={open} on_close={() => set_open(null)} />}
       {unavailable && jobs.length > 0 && <div className="panel-empty faint">This hub does not list render files.</div>}
     </div>
   );
 }
 
-function RenderJobView({ project_id, job }: { project_id: string; job: RenderJob }) {
+/// A render shown large: the image, or the video with its controls. Esc or the backdrop closes it.
+function MediaViewer({ file, on_close }: { file: RenderFile; on_close: () => void }) {
+  const close = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    close.current?.focus();
+    const on_key = (event: KeyboardEvent) => {
+      if (event.key === 'Escape') on_close();
+    };
+    window.addEventListener('keydown', on_key);
+    return () => window.removeEventListener('keydown', on_key);
+  }, [on_close]);
+  const kind = media_kind(file.name);
+  return (
+    <div className="media-viewer" role="dialog" aria-modal="true" aria-label={file.name} onClick={(event) => event.target === event.currentTarget && on_close()}>
+      <div className="media-viewer-box">
+        <div className="media-viewer-head">
+          <span className="render-file-name">{file.name}</span>
+          <span className="faint">{format_size(file.size)}</span>
+          <span className="spacer" />
+          <a className="button small" href={file.url} download={file.name}>
+            Download
+          </a>
+          <button ref={close} className="small" onClick={on_close}>
+            Close
+          </button>
+        </div>
+        {kind === 'image' ? <img src={file.url} alt={file.name} /> : <video src={file.url} controls autoPlay loop aria-label={`${file.name} player`} />}
+      </div>
+    </div>
+  );
+}
+
+function RenderJobView({ project_id, job, on_cancel }: { project_id: string; job: RenderJob; on_cancel?: ((command_id: string) => void) | undefined }) {
   const percent = Math.round(job.progress * 100);
   const link = job_link(project_id, job);
+  const running = !['done', 'failed', 'cancelled'].includes(job.state);
   return (
     <div className="render-job">
       <div className="row">
         <strong style={{ fontWeight: 500 }}>{job.label}</strong>
         <span className="spacer" />
         <span className={`badge ${job.state === 'done' ? 'ok' : job.state === 'failed' ? 'error' : ''}`}>{job.state}</span>
+        {running && job.command_id && on_cancel && (
+          <button className="small danger" onClick={() => on_cancel(job.command_id!)} aria-label={`Cancel ${job.label}`}>
+            Cancel
+          </button>
+        )}
       </div>
       <div
         className={`progress ${job.state}`}
@@ -128,7 +193,7 @@ function RenderJobView({ project_id, job }: { project_id: string; job: RenderJob
         {job.state === 'done' && !link && job.output && <span className="mono">{job.output}</span>}
       </div>
       {job.message && (
-        <div className={job.state === 'failed' ? 'tool-error' : 'faint'} style={{ fontSize: 12 }}>
+        <div className={job.state === 'failed' ? 'tool-error render-message' : 'faint render-message'} style={{ fontSize: 12 }}>
           {job.message}
         </div>
       )}

@@ -1,10 +1,11 @@
 import { useState, type KeyboardEvent } from 'react';
 import type { Studio } from '../studio/use_studio';
+import { Outliner } from './outliner';
 import { RendersPanel } from './renders_panel';
 import { ToolsPanel } from './tools_panel';
 import { VersionsPanel } from './versions_panel';
 
-type Tab = 'tools' | 'versions' | 'renders';
+type Tab = 'tools' | 'scene' | 'versions' | 'renders';
 
 interface Props {
   project_id: string;
@@ -12,14 +13,21 @@ interface Props {
   studio: Studio;
 }
 
-const TABS: Tab[] = ['tools', 'versions', 'renders'];
-
 export function SidePanel({ project_id, kind, studio }: Props) {
   const [tab, set_tab] = useState<Tab>('tools');
+  const [selected, set_selected] = useState<string | undefined>(undefined);
   const { view } = studio;
-  const active_renders = view.renders.filter((job) => job.state !== 'done' && job.state !== 'failed').length;
+  // The outliner where the engine describes its objects (Blender, not the Remotion project).
+  const TABS: Tab[] = kind !== 'remotion' && view.scene ? ['tools', 'scene', 'versions', 'renders'] : ['tools', 'versions', 'renders'];
+  const select_tool = view.tools.find((tool) => tool.name === 'scene__select_objects')?.name;
+  const select = (name: string) => {
+    set_selected(name);
+    if (select_tool) studio.run_command(select_tool, { names: name });
+  };
+  const active_renders = view.renders.filter((job) => !['done', 'failed', 'cancelled'].includes(job.state)).length;
   const counts: Record<Tab, string> = {
     tools: view.tools.length > 0 ? String(view.tools.length) : '',
+    scene: view.scene ? String(view.scene.objects.length) : '',
     versions: '',
     renders: active_renders > 0 ? String(active_renders) : view.renders.length > 0 ? String(view.renders.length) : '',
   };
@@ -57,10 +65,11 @@ export function SidePanel({ project_id, kind, studio }: Props) {
       </div>
       <div className="panel-body" role="tabpanel" id={`tabpanel-${tab}`} aria-labelledby={`tab-${tab}`}>
         {tab === 'tools' && (
-          <ToolsPanel tools={view.tools} commands={view.commands} ready={view.status.state === 'ready' || view.status.state === 'busy'} on_run={studio.run_command} on_dismiss={studio.dismiss_command} />
+          <ToolsPanel tools={view.tools} commands={view.commands} ready={view.status.state === 'ready' || view.status.state === 'busy'} on_run={studio.run_command} on_dismiss={studio.dismiss_command} scene={view.scene} selected={selected} />
         )}
+        {tab === 'scene' && <Outliner scene={view.scene} selected={selected} on_select={select} />}
         {tab === 'versions' && <VersionsPanel project_id={project_id} kind={kind} tick={view.version_tick} on_restore={studio.restore_version} />}
-        {tab === 'renders' && <RendersPanel project_id={project_id} jobs={view.renders} tick={view.renders_tick} />}
+        {tab === 'renders' && <RendersPanel project_id={project_id} jobs={view.renders} tick={view.renders_tick} on_cancel={studio.cancel_command} />}
       </div>
     </section>
   );

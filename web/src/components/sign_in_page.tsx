@@ -7,6 +7,24 @@ interface Props {
   accounts?: boolean | undefined;
   /// After a password sign-in (the hub has set its cookie): check again and go on.
   on_signed_in: () => void;
+  /// Why the sign-in link that led here did not sign in (take_link_error).
+  link_error?: string | undefined;
+}
+
+/// The query parameter with which the hub sends a browser back from a sign-in link whose token it
+/// refused (`/?token=wrong` → 302 `/?signin=invalid_token`), instead of a JSON error page.
+export const LINK_ERROR_PARAM = 'signin';
+
+/// What the sign-in page says about the link that brought the browser here, if anything; the
+/// parameter is taken off the address so a reload does not say it again.
+export function take_link_error(location: Location, history: History): string | undefined {
+  const params = new URLSearchParams(location.search);
+  const code = params.get(LINK_ERROR_PARAM);
+  if (!code) return undefined;
+  params.delete(LINK_ERROR_PARAM);
+  const rest = params.toString();
+  history.replaceState(history.state, '', `${location.pathname}${rest ? `?${rest}` : ''}${location.hash}`);
+  return code === 'invalid_token' ? 'That link’s token is not valid for this hub. Ask for a new link, or paste a token below.' : 'That sign-in link did not work.';
 }
 
 /// What a failed password sign-in says. The hub never tells which of the two was wrong.
@@ -24,7 +42,7 @@ export function sign_in_error(error: unknown): string {
 /// session cookie), and always with the hub's access token. The hub turns `/?token=…` into an
 /// HttpOnly cookie and redirects to `/`; the token is checked first with a Bearer request so a
 /// typo gets a message here, not a JSON error page.
-export function SignInPage({ accounts = false, on_signed_in }: Props) {
+export function SignInPage({ accounts = false, on_signed_in, link_error }: Props) {
   return (
     <main className="center-page">
       <div className="card signin">
@@ -35,6 +53,11 @@ export function SignInPage({ accounts = false, on_signed_in }: Props) {
             <p>{accounts ? 'With your account, or with an access token.' : 'This hub needs its access token.'}</p>
           </div>
         </div>
+        {link_error && (
+          <div className="signin-link-error" role="alert">
+            {link_error}
+          </div>
+        )}
         {accounts && <PasswordForm on_signed_in={on_signed_in} />}
         {accounts && (
           <div className="signin-divider" role="separator">

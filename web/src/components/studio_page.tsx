@@ -1,7 +1,8 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { ApiError } from '../api/http';
 import { hub, type Health, type Project } from '../api/projects';
 import { navigate } from '../lib/router';
+import { history_action, history_tools } from '../studio/history';
 import { use_studio } from '../studio/use_studio';
 import { ChatPanel } from './chat_panel';
 import { ErrorNotice } from './error_notice';
@@ -40,25 +41,49 @@ export function StudioPage({ project_id, health, on_unauthorized, on_sign_out }:
   }, [project]);
 
   const { view } = studio;
+  const history = useMemo(() => history_tools(view.tools), [view.tools]);
+  const live = view.status.state === 'ready' || view.status.state === 'busy';
+  const run_command = studio.run_command;
+  const undo = history.undo && live ? () => run_command(history.undo!, {}) : undefined;
+  const redo = history.redo && live ? () => run_command(history.redo!, {}) : undefined;
+
+  // Ctrl+Z / Ctrl+Shift+Z anywhere in the studio except while typing (the text's own undo).
+  useEffect(() => {
+    if (!history.undo && !history.redo) return;
+    const on_key_down = (event: KeyboardEvent) => {
+      const action = history_action(event);
+      const tool = action ? history[action] : undefined;
+      if (!tool || !live) return;
+      event.preventDefault();
+      run_command(tool, {});
+    };
+    window.addEventListener('keydown', on_key_down);
+    return () => window.removeEventListener('keydown', on_key_down);
+  }, [history, live, run_command]);
+
   return (
     <div className="app">
       <TopBar health={health} down={view.connection.kind === 'waiting'} on_sign_out={on_sign_out}>
         <span className="crumb">
           <span aria-hidden="true">/</span>
-          <span className="crumb-name">{project?.name ?? '…'}</span>
+          <span className="crumb-name" title={project?.name}>
+            {project?.name ?? '…'}
+          </span>
           {project && <span className={`badge ${project.kind}`}>{project.kind}</span>}
           {view.engine && <span className="faint" style={{ fontSize: 12 }}>{view.engine}</span>}
         </span>
-        <button
-          className="ghost small"
-          title="Stop the engine now instead of after the grace period"
-          onClick={() => {
-            studio.end_session();
-            navigate({ name: 'projects' });
-          }}
-        >
-          End session
-        </button>
+        {load_error === null && (
+          <button
+            className="ghost small"
+            title="Stop the engine now instead of after the grace period"
+            onClick={() => {
+              studio.end_session();
+              navigate({ name: 'projects' });
+            }}
+          >
+            End session
+          </button>
+        )}
       </TopBar>
       {load_error !== null ? (
         <main className="center-page">
@@ -69,7 +94,7 @@ export function StudioPage({ project_id, health, on_unauthorized, on_sign_out }:
         </main>
       ) : (
         <main className="studio">
-          <ChatPanel chat={studio.chat} on_send={studio.send_message} on_cancel={studio.cancel_turn} model={health?.model} />
+          <ChatPanel chat={studio.chat} on_send={studio.send_message} on_cancel={studio.cancel_turn} model={health?.model} kind={project?.kind} />
           <ViewportPanel
             project_id={project_id}
             client={studio.client}
@@ -78,10 +103,15 @@ export function StudioPage({ project_id, health, on_unauthorized, on_sign_out }:
             preview_tick={view.preview_tick}
             on_preview_error={studio.report_preview_error}
             engine_preview_error={view.engine_preview_error}
+            project_tick={view.project_tick}
             scene_summary={view.scene_summary}
             on_camera={studio.send_camera}
             state={String(view.status.state)}
             session_id={view.session_id}
+            call_tool={studio.call_tool}
+            scene={view.scene}
+            on_undo={undo}
+            on_redo={redo}
           >
             <SessionBanner view={view} on_retry={studio.retry} />
           </ViewportPanel>

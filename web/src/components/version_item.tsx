@@ -1,5 +1,6 @@
 import { file_url, type Version } from '../api/projects';
 import { relative_time, short_rev } from '../lib/format';
+import { readable_message } from '../studio/version_labels';
 
 interface Props {
   project_id: string;
@@ -7,6 +8,8 @@ interface Props {
   version: Version;
   current: boolean;
   on_restore: () => void;
+  /// What this tab recorded that the version did (version_labels.ts).
+  label?: string | undefined;
 }
 
 /// The project's main files by kind, offered for download at every version.
@@ -14,12 +17,14 @@ const MAIN_FILES: Record<string, string[]> = {
   blender: ['scene.blend', 'scene.glb'],
 };
 
-export function VersionItem({ project_id, kind, version, current, on_restore }: Props) {
+export function VersionItem({ project_id, kind, version, current, on_restore, label }: Props) {
   const main = MAIN_FILES[kind ?? ''] ?? [];
   const changed = version.files.filter((file) => !main.includes(file.path));
   return (
     <li className={`version${current ? ' current' : ''}`}>
-      <div className="version-msg">{version.message || <span className="faint">(no message)</span>}</div>
+      <div className="version-msg" title={version.message}>
+        {label ?? (version.message ? readable_message(version.message) : <span className="faint">(no message)</span>)}
+      </div>
       <div className="version-sub">
         <code title={version.rev}>{short_rev(version.rev)}</code>
         {version.author && <span>{version.author}</span>}

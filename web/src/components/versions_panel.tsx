@@ -1,8 +1,9 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useMemo, useEffect, useState } from 'react';
 import { hub, type Version } from '../api/projects';
 import { short_rev } from '../lib/format';
 import { ConfirmDialog } from './confirm_dialog';
 import { ErrorNotice } from './error_notice';
+import { load_version_labels } from '../studio/version_labels';
 import { VersionItem } from './version_item';
 
 interface Props {
@@ -19,6 +20,8 @@ export function VersionsPanel({ project_id, kind, tick, on_restore }: Props) {
   const [error, set_error] = useState<{ error: unknown; action: string } | null>(null);
   const [restoring, set_restoring] = useState<Version | null>(null);
   const [busy, set_busy] = useState(false);
+  // Read again with every list: the command that made the newest version has just saved its label.
+  const labels = useMemo(() => load_version_labels(project_id), [project_id, versions]);
 
   const load = useCallback(() => {
     hub
@@ -59,7 +62,7 @@ export function VersionsPanel({ project_id, kind, tick, on_restore }: Props) {
       {versions && versions.length > 0 && (
         <ul className="version-list">
           {versions.map((version, index) => (
-            <VersionItem key={version.rev || index} project_id={project_id} kind={kind} version={version} current={index === 0} on_restore={() => set_restoring(version)} />
+            <VersionItem key={version.rev || index} project_id={project_id} kind={kind} version={version} current={index === 0} on_restore={() => set_restoring(version)} label={labels[version.rev]} />
           ))}
         </ul>
       )}

@@ -14,6 +14,8 @@ interface Props {
   placeholder?: string;
   /// The session whose engine draws; when it changes, the old picture goes.
   session_id?: string | undefined;
+  /// The engine is busy: a frame should come (the overlay marks an old one as late).
+  busy?: boolean;
 }
 
 const THUMBNAIL_EVERY_MS = 5000;
@@ -21,7 +23,7 @@ const KEY_STEP_PX = 24;
 
 /// Drag = orbit, right-drag or Shift+drag = pan, wheel = zoom; arrows orbit (Shift+arrows pan),
 /// + and − zoom when the viewport has focus.
-export function Viewport({ project_id, client, on_camera, placeholder = 'Waiting for the first frame…', session_id }: Props) {
+export function Viewport({ project_id, client, on_camera, placeholder = 'Waiting for the first frame…', session_id, busy = false }: Props) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const renderer = useRef<FrameRenderer | null>(null);
   const coalescer = useRef<CameraCoalescer | null>(null);
@@ -150,7 +152,7 @@ export function Viewport({ project_id, client, on_camera, placeholder = 'Waiting
           <div>{placeholder}</div>
         </div>
       )}
-      <ViewportOverlay renderer={renderer} info={info} />
+      <ViewportOverlay renderer={renderer} info={info} expecting={busy} />
       {info && (
         <button className="ghost small viewport-reset" onClick={reset_view} title="Frame the whole scene again (key 0)">
           Reset view

@@ -4,6 +4,9 @@ import type { FrameInfo, FrameRenderer } from '../studio/frame_renderer';
 interface Props {
   renderer: RefObject<FrameRenderer | null>;
   info: FrameInfo | undefined;
+  /// The engine is working (a command, a camera move): only then is an old frame late. An idle
+  /// scene sends no frames, and its last one is as current as it gets.
+  expecting?: boolean;
 }
 
 const STALE_MS = 2000;
@@ -15,7 +18,7 @@ function format_age(ms: number): string {
 }
 
 /// Frame age and fps, sampled four times a second so a 60 fps stream does not re-render React.
-export function ViewportOverlay({ renderer, info }: Props) {
+export function ViewportOverlay({ renderer, info, expecting = false }: Props) {
   const [sample, set_sample] = useState<{ fps: number; age?: number | undefined }>({ fps: 0 });
   useEffect(() => {
     const timer = setInterval(() => {
@@ -27,7 +30,7 @@ export function ViewportOverlay({ renderer, info }: Props) {
     return () => clearInterval(timer);
   }, [renderer]);
   if (!info) return null;
-  const stale = sample.age !== undefined && sample.age > STALE_MS;
+  const stale = expecting && sample.age !== undefined && sample.age > STALE_MS;
   return (
     <div className="overlay" aria-hidden="true">
       <span>

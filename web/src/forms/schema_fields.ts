@@ -11,10 +11,21 @@ import type { JsonSchema } from '../protocol/messages';
 ///      its `format` is "color", or `x-atelier-type` is "color", or its description mentions
 ///      "#RRGGBB", or its default is a "#RRGGBB" string. (The hub's schemas have no `pattern`.)
 ///  - integer / number                        → number input with min/max (integer: step 1)
-///  - string                                  → text input (textarea when maxLength > 200)
+///  - string                                  → textarea when it is multi-line text (below), else a
+///      text input; an object / material / collection name gets a picker of the scene's names
 ///  - anything else (objects, other arrays)   → JSON textarea
+///
+/// A string is multi-line text when its schema says `"multiline": true` (docs/manifest.md), or,
+/// unless it says `"multiline": false`, when its name is one of MULTILINE_NAMES (file contents,
+/// code, replacement texts) or its maxLength is over 200.
 
 export type FieldKind = 'select' | 'toggle' | 'vector' | 'color' | 'number' | 'text' | 'textarea' | 'json';
+
+/// What a name field names, for its picker: filled from the scene summary.
+export type NameKind = 'object' | 'material' | 'collection';
+
+/// String parameters that hold text of many lines when the manifest says nothing.
+export const MULTILINE_NAMES: ReadonlySet<string> = new Set(['content', 'code', 'text', 'old_text', 'new_text', 'source', 'script', 'body']);
 
 export interface FieldSpec {
   name: string;
@@ -31,6 +42,8 @@ export interface FieldSpec {
   size?: number;
   components?: string[];
   default?: unknown;
+  /// text: what the name names (a picker of the scene's names).
+  names?: NameKind;
 }
 
 /// Form state of one field: text inputs hold strings (so "-" and "1." can be typed), toggles hold
@@ -93,9 +106,31 @@ export function field_for(name: string, schema: JsonSchema, required: boolean): 
     return { ...base, kind: 'number', integer, step: integer ? 1 : 'any', ...number_bounds(schema) };
   }
   if (type === 'string') {
-    return { ...base, kind: (schema.maxLength ?? 0) > 200 ? 'textarea' : 'text' };
+    if (is_multiline(name, schema)) return { ...base, kind: 'textarea' };
+    const names = name_kind(name, schema);
+    return { ...base, kind: 'text', ...(names ? { names } : {}) };
   }
   return { ...base, kind: 'json' };
+}
+
+export function is_multiline(name: string, schema: JsonSchema): boolean {
+  const hint = (schema as { multiline?: unknown }).multiline ?? schema['x-multiline'];
+  if (typeof hint === 'boolean') return hint;
+  return MULTILINE_NAMES.has(name) || (schema.maxLength ?? 0) > 200;
+}
+
+/// The hub appends "name of an object in the scene" (and of a material, a collection) to the
+/// descriptions of `object_name`, `material_name` and `collection_name` parameters.
+export function name_kind(name: string, schema: JsonSchema): NameKind | undefined {
+  const declared = schema['x-atelier-type'];
+  if (declared === 'object_name') return 'object';
+  if (declared === 'material_name') return 'material';
+  if (declared === 'collection_name') return 'collection';
+  const description = schema.description ?? '';
+  if (/name of an object/i.test(description) || /^(object|object_name|target|parent)$/.test(name)) return 'object';
+  if (/name of a material/i.test(description) || /^material(_name)?$/.test(name)) return 'material';
+  if (/name of a collection/i.test(description) || /^collection(_name)?$/.test(name)) return 'collection';
+  return undefined;
 }
 
 function number_bounds(schema: JsonSchema): { min?: number; max?: number } {
@@ -104,11 +139,14 @@ function number_bounds(schema: JsonSchema): { min?: number; max?: number } {
   return { ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) };
 }
 
-/// The fields of a tool's input schema, required ones first, each group in schema order.
-export function fields_for_schema(schema: JsonSchema | undefined): FieldSpec[] {
+/// The fields of a tool's input schema, required ones first, each group in the manifest's order:
+/// `order` (the tool's `parameter_order`, since the hub's JSON objects sort their keys), then any
+/// property it does not name in schema order.
+export function fields_for_schema(schema: JsonSchema | undefined, order: readonly string[] = []): FieldSpec[] {
   const properties = schema?.properties ?? {};
   const required = new Set(schema?.required ?? []);
-  const fields = Object.entries(properties).map(([name, property]) => field_for(name, property, required.has(name)));
+  const names = [...order.filter((name) => name in properties), ...Object.keys(properties).filter((name) => !order.includes(name))];
+  const fields = names.map((name) => field_for(name, properties[name]!, required.has(name)));
   return [...fields.filter((f) => f.required), ...fields.filter((f) => !f.required)];
 }
 
@@ -162,9 +200,15 @@ function parse_number(text: string, field: FieldSpec): number | string {
   return value;
 }
 
+/// Where an empty component of a partly filled vector comes from: the current value of that
+/// property in the scene (the named object's location, say), else undefined.
+export type VectorFallback = (field: FieldSpec, values: FormValues) => readonly number[] | undefined;
+
 /// Turns form values into tool arguments. Empty optional fields are left out so the engine's own
-/// defaults apply; the hub validates again (this is for fast, precise feedback only).
-export function to_arguments(fields: FieldSpec[], values: FormValues): ConversionResult {
+/// defaults apply; the hub validates again (this is for fast, precise feedback only). A vector
+/// with some components empty keeps the current value of those (`fallback`, from the scene), else
+/// the parameter's default; only when neither exists is the empty component an error.
+export function to_arguments(fields: FieldSpec[], values: FormValues, fallback?: VectorFallback): ConversionResult {
   const args: Record<string, unknown> = {};
   const errors: Record<string, string> = {};
   for (const field of fields) {
@@ -190,8 +234,19 @@ export function to_arguments(fields: FieldSpec[], values: FormValues): Conversio
           break;
         }
         const numbers: number[] = [];
+        const current = parts.some((p) => p.trim() === '') ? (fallback?.(field, values) ?? (Array.isArray(field.default) ? (field.default as unknown[]) : undefined)) : undefined;
         for (let i = 0; i < (field.size ?? 3); i++) {
-          const parsed = parse_number(parts[i] ?? '', field);
+          const text = parts[i] ?? '';
+          const kept = current?.[i];
+          if (text.trim() === '' && typeof kept === 'number' && Number.isFinite(kept)) {
+            numbers.push(kept);
+            continue;
+          }
+          if (text.trim() === '') {
+            errors[field.name] = `${field.components?.[i] ?? i}: empty (fill it in: there is no current value to keep)`;
+            break;
+          }
+          const parsed = parse_number(text, field);
           if (typeof parsed === 'string') {
             errors[field.name] = `${field.components?.[i] ?? i}: ${parsed}`;
             break;

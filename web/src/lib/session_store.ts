@@ -81,3 +81,51 @@ export function camera_moved(session_id: string): boolean {
     return false;
   }
 }
+
+/// The viewport's shading and view of a project, kept across reloads (per browser).
+const viewport_key = (project_id: string) => `atelier.viewport.${project_id}`;
+
+export interface ViewportSettings {
+  shading: 'solid' | 'material' | 'rendered';
+  view: 'camera' | 'free';
+}
+
+export function load_viewport_settings(project_id: string): ViewportSettings {
+  const fallback: ViewportSettings = { shading: 'solid', view: 'free' };
+  try {
+    const raw = JSON.parse(window.localStorage.getItem(viewport_key(project_id)) ?? 'null') as Partial<ViewportSettings> | null;
+    const shading = raw?.shading === 'material' || raw?.shading === 'rendered' ? raw.shading : 'solid';
+    return { shading, view: raw?.view === 'camera' ? 'camera' : 'free' };
+  } catch {
+    return fallback;
+  }
+}
+
+export function save_viewport_settings(project_id: string, settings: ViewportSettings): void {
+  try {
+    window.localStorage.setItem(viewport_key(project_id), JSON.stringify(settings));
+  } catch {
+    // Storage may be disabled: the settings last until the page is left.
+  }
+}
+
+/// The tab's recent commands of a project, kept across a reload (sessionStorage, like the session
+/// id): finished ones only, their images left out (they can be large).
+const commands_key = (project_id: string) => `atelier.commands.${project_id}`;
+
+export function load_commands<T>(project_id: string): T[] {
+  try {
+    const raw = JSON.parse(window.sessionStorage.getItem(commands_key(project_id)) ?? '[]') as unknown;
+    return Array.isArray(raw) ? (raw as T[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+export function save_commands(project_id: string, commands: unknown[]): void {
+  try {
+    window.sessionStorage.setItem(commands_key(project_id), JSON.stringify(commands));
+  } catch {
+    // Storage full or disabled: the list starts empty after a reload.
+  }
+}

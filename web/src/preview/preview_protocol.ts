@@ -1,3 +1,4 @@
+import { clean_error_text } from './error_text';
 /// The messages between the studio and the Remotion preview page in its iframe (a fixed
 /// interface, issue #9). The page posts `{source: "atelier-preview", type, …}` to its parent; the
 /// studio posts `{source: "atelier-app", type, …}` to the page. Only messages from the iframe's own
@@ -79,8 +80,10 @@ export function parse_preview_message(data: unknown): PreviewEvent | null {
       return { type: 'ready', compositions, ...(composition ? { composition } : {}) };
     }
     case 'error': {
-      const message = text(m.message) ?? 'the preview failed';
-      const stack = text(m.stack);
+      // Paths relative to the project, as the file tools take them; no server paths.
+      const message = clean_error_text(text(m.message) ?? 'the preview failed');
+      const raw_stack = text(m.stack);
+      const stack = raw_stack ? clean_error_text(raw_stack) : undefined;
       const composition = text(m.composition);
       return { type: 'error', message, ...(stack ? { stack } : {}), ...(composition ? { composition } : {}) };
     }
@@ -124,16 +127,44 @@ export interface PreviewState {
   composition?: string;
   timeline?: { composition?: string; fps: number; durationInFrames: number; sequences: PreviewSequence[] };
   frame: number;
-  /// The page's last error, until it is ready again (a hot reload that fixed it).
+  /// The page's last error, until a fix lands: the page is ready again after the project changed
+  /// (or on another composition). A `ready` alone is not enough: after a syntax error the page
+  /// re-announces the last good modules within ~100 ms, and the error must stay up.
   error?: { message: string; stack?: string; composition?: string };
+  /// How often the project changed (the studio's count of `scene:updated`), and its value when the
+  /// error came; whether the page was ready since the error.
+  project_tick: number;
+  error_tick?: number;
+  /// The page said `ready` since the error (after a syntax error it re-announces the last good
+  /// modules within ~100 ms, so a fix is a change after that).
+  ready_since_error?: boolean;
 }
 
-export const initial_preview_state: PreviewState = { ready: false, compositions: [], frame: 0 };
+export const initial_preview_state: PreviewState = { ready: false, compositions: [], frame: 0, project_tick: 0 };
 
-export type PreviewAction = { type: 'event'; event: PreviewEvent } | { type: 'reloaded' } | { type: 'select'; id: string };
+export type PreviewAction =
+  | { type: 'event'; event: PreviewEvent }
+  | { type: 'reloaded' }
+  | { type: 'select'; id: string }
+  | { type: 'project_changed'; tick: number };
+
+function without_error(state: PreviewState): PreviewState {
+  const { error: _fixed, error_tick: _tick, ready_since_error: _ready, ...rest } = state;
+  return rest;
+}
 
 export function preview_reducer(state: PreviewState, action: PreviewAction): PreviewState {
-  if (action.type === 'reloaded') return { ...initial_preview_state, ...(state.composition ? { composition: state.composition } : {}) };
+  if (action.type === 'reloaded') {
+    return { ...initial_preview_state, project_tick: state.project_tick, ...(state.composition ? { composition: state.composition } : {}) };
+  }
+  if (action.type === 'project_changed') {
+    if (action.tick === state.project_tick) return state;
+    // Only a `ready` after a change clears an error. The breaking write's own change can reach the
+    // studio after the page's error (the hub relays both): a change before the page was ready
+    // again since the error is that echo, not a fix, and moves the error's mark with it.
+    const echo = state.error !== undefined && !state.ready_since_error;
+    return { ...state, project_tick: action.tick, ...(echo ? { error_tick: action.tick } : {}) };
+  }
   if (action.type === 'select') {
     const { timeline: _old, ...rest } = state;
     return { ...rest, composition: action.id, frame: 0 };
@@ -141,12 +172,21 @@ export function preview_reducer(state: PreviewState, action: PreviewAction): Pre
   const event = action.event;
   switch (event.type) {
     case 'ready': {
-      const { error: _fixed, ...rest } = state;
       const composition = event.composition ?? state.composition ?? event.compositions[0]?.id;
-      return { ...rest, ready: true, compositions: event.compositions, ...(composition ? { composition } : {}) };
+      const error = state.error;
+      const fixed =
+        !error ||
+        (state.error_tick !== undefined && state.project_tick > state.error_tick) ||
+        (error.composition !== undefined && composition !== undefined && error.composition !== composition);
+      const base = fixed ? without_error(state) : { ...state, ready_since_error: true };
+      return { ...base, ready: true, compositions: event.compositions, ...(composition ? { composition } : {}) };
     }
-    case 'error':
-      return { ...state, error: { message: event.message, ...(event.stack ? { stack: event.stack } : {}), ...(event.composition ? { composition: event.composition } : {}) } };
+    case 'error': {
+      const error = { message: event.message, ...(event.stack ? { stack: event.stack } : {}), ...(event.composition ? { composition: event.composition } : {}) };
+      // The same error again (Vite reports a broken file once per reload) keeps its place.
+      if (state.error && error_key(state.error) === error_key(error)) return state;
+      return { ...state, error, error_tick: state.project_tick, ready_since_error: false };
+    }
     case 'timeline': {
       const { type: _type, ...timeline } = event;
       return { ...state, timeline, ...(event.composition ? { composition: event.composition } : {}) };

@@ -48,6 +48,8 @@ export interface ToolDescriptor {
   input_schema?: JsonSchema;
   mutates?: boolean;
   returns_image?: boolean;
+  /// The parameters in the manifest's order (the schema's `properties` come sorted by name).
+  parameter_order?: string[];
 }
 
 /// How a session previews: a viewport of binary frames (no url) or a page the hub serves (url).
@@ -60,7 +62,9 @@ export interface PreviewInfo {
 
 export interface SessionReadyPayload {
   session_id: string;
-  engine?: { kind?: string; version?: string; pid?: number } | string;
+  /// `app_version`: the application the engine drives (Blender's "3.4.1"), when the hub passes on
+  /// the engine's hello (`blender_version` there); `version` is the engine's own.
+  engine?: { kind?: string; version?: string; app_version?: string; blender_version?: string; pid?: number } | string;
   tools?: ToolDescriptor[];
   /// How the session previews: a viewport of binary frames (Blender) or a URL (Remotion player).
   /// A path (`"/preview/<session>/"`) or an object with `url`; normalized to the object.
@@ -179,6 +183,11 @@ export interface RenderProgressPayload {
   url?: string;
   label?: string;
   message?: string;
+  /// The `command:send` id of the command that runs the render (the hub adds it), absent for an
+  /// agent's tool call.
+  request_id?: string;
+  /// The tool running the render (the hub adds it with `request_id`).
+  tool?: string;
 }
 
 export type ErrorPayload = ErrorBody;

@@ -11,6 +11,9 @@ import type {
   ToolDescriptor,
 } from '../protocol/messages';
 import type { ConnectionState } from '../protocol/protocol_client';
+import { reports_failure } from '../chat/chat_state';
+import { clean_error_text } from '../preview/error_text';
+import { scene_info, type SceneInfo } from './scene_info';
 import { summary_line } from './scene_summary';
 
 /// Everything the studio knows about its session besides the chat, from hub messages. Pure.
@@ -38,6 +41,9 @@ export interface RenderJob {
   rev?: string;
   url?: string;
   message?: string;
+  /// The `command:send` that started it (the hub tags progress with `request_id`): what Cancel
+  /// cancels, and whose result names the output.
+  command_id?: string;
 }
 
 export interface SessionView {
@@ -55,8 +61,13 @@ export interface SessionView {
   commands: CommandRun[];
   renders: RenderJob[];
   scene_summary?: string;
+  /// The scene summary's objects, materials, collections and frame range, when it has them.
+  scene?: SceneInfo;
   /// Bumped whenever a version may have been created, so the versions list reloads.
   version_tick: number;
+  /// Bumped whenever the engine says the project changed (`scene:updated`): a preview error is
+  /// over only when the page is ready again after a change.
+  project_tick: number;
   /// Bumped whenever a render may have finished, so the list of render files reloads.
   renders_tick: number;
   /// The hub refused the session itself (unknown project, engine kind not configured, …).
@@ -72,6 +83,7 @@ export const initial_session_view: SessionView = {
   commands: [],
   renders: [],
   version_tick: 0,
+  project_tick: 0,
   renders_tick: 0,
   preview_tick: 0,
 };
@@ -89,14 +101,21 @@ export type SessionAction =
   | { type: 'command_sent'; id: string; tool: string; now: number }
   | { type: 'command_failed'; id: string; error: ErrorBody; now: number }
   | { type: 'dismiss_command'; id: string }
+  | { type: 'commands_restored'; commands: CommandRun[] }
   | { type: 'restoring'; label: string }
   | { type: 'restore_done' };
 
 const MAX_COMMANDS = 20;
 
-function engine_label(engine: SessionReadyPayload['engine']): string | undefined {
+const APP_NAMES: Record<string, string> = { blender: 'Blender', remotion: 'Remotion' };
+
+/// What the top bar says about the engine: the application and its version ("Blender 3.4.1") when
+/// the hub passes it on (`engine.app_version`, from the engine's hello), else the engine's own.
+export function engine_label(engine: SessionReadyPayload['engine']): string | undefined {
   if (!engine) return undefined;
   if (typeof engine === 'string') return engine;
+  const app_version = engine.app_version ?? engine.blender_version;
+  if (app_version) return `${APP_NAMES[engine.kind ?? ''] ?? engine.kind ?? ''} ${app_version}`.trim();
   return [engine.kind, engine.version].filter(Boolean).join(' ') || undefined;
 }
 
@@ -112,20 +131,38 @@ function normalize_progress(raw: Record<string, unknown>): RenderProgressPayload
   const p = { ...(raw as unknown as RenderProgressPayload), job_id };
   if (p.frame === undefined && typeof raw.done === 'number') p.frame = raw.done;
   if (p.total_frames === undefined && typeof raw.total === 'number') p.total_frames = raw.total;
-  if (p.state === undefined && p.progress === undefined && p.frame !== undefined && p.total_frames) {
-    p.state = p.frame >= p.total_frames ? 'done' : 'running';
+  // Every frame rendered (and encoded, when the engine says so) is the end, whatever fraction the
+  // engine put beside it: the Remotion engine sends `progress` too, and a job read as running at
+  // 100 % stayed "running" for ever next to the finished one.
+  const encoded = typeof raw.encoded === 'number' ? raw.encoded : undefined;
+  if (p.state === undefined && p.frame !== undefined && p.total_frames) {
+    p.state = p.frame >= p.total_frames && (encoded === undefined || encoded >= p.total_frames) ? 'done' : 'running';
   }
+  if (typeof raw.request_id === 'string' && raw.request_id) p.request_id = raw.request_id;
   return p;
 }
 
 /// A tool result that names a file under renders/ (`data.path`) is a render's output: it goes to
 /// the newest job without an output (its progress came before the result), or becomes a job.
-function attach_output(jobs: RenderJob[], path: string, rev: string | undefined, tool: string): RenderJob[] {
-  const target = jobs.find((job) => job.output === undefined && job.state !== 'failed');
+function attach_output(jobs: RenderJob[], path: string, rev: string | undefined, tool: string, command_id?: string): RenderJob[] {
+  // The job of that command, else the one already writing this file, else the newest without one.
+  const target =
+    (command_id ? jobs.find((job) => job.command_id === command_id) : undefined) ??
+    jobs.find((job) => job.output === path && job.state !== 'failed' && job.rev === undefined) ??
+    jobs.find((job) => job.output === undefined && job.state !== 'failed');
   const name = path.split('/').pop() ?? path;
   const done = (job: RenderJob): RenderJob => ({ ...job, label: name, state: 'done', progress: 1, output: path, ...(rev ? { rev } : {}) });
   if (target) return jobs.map((job) => (job === target ? done(job) : job));
   return [done({ job_id: `${tool}:${path}:${rev ?? ''}`, label: name, progress: 1, state: 'done' }), ...jobs];
+}
+
+/// A command that failed or was cancelled ends its render job: no job stays "running" for ever.
+function end_jobs_of(jobs: RenderJob[], command_id: string, message: string, code?: string): RenderJob[] {
+  if (!jobs.some((job) => job.command_id === command_id && job.state !== 'done')) return jobs;
+  const cancelled = code === 'cancelled';
+  return jobs.map((job) =>
+    job.command_id === command_id && job.state !== 'done' ? { ...job, state: cancelled ? 'cancelled' : 'failed', message: cancelled ? 'Cancelled.' : message } : job,
+  );
 }
 
 function render_path(data: unknown): string | undefined {
@@ -135,6 +172,9 @@ function render_path(data: unknown): string | undefined {
 
 function render_update(jobs: RenderJob[], p: RenderProgressPayload): RenderJob[] {
   const existing = jobs.find((j) => j.job_id === p.job_id);
+  // An ended job stays ended: the engine may still report a frame it finished while the cancel
+  // was on its way (after the hub answered the command, so without its request id).
+  if (existing && ['done', 'failed', 'cancelled'].includes(existing.state)) return jobs;
   const progress =
     typeof p.progress === 'number'
       ? Math.min(1, Math.max(0, p.progress))
@@ -143,7 +183,7 @@ function render_update(jobs: RenderJob[], p: RenderProgressPayload): RenderJob[]
         : (existing?.progress ?? 0);
   const state = p.state ?? existing?.state ?? 'running';
   const job: RenderJob = {
-    ...(existing ?? { job_id: p.job_id, label: p.label ?? `Render ${p.job_id.slice(0, 8)}` }),
+    ...(existing ?? { job_id: p.job_id, label: p.label ?? (p.tool ? (p.tool.split('__').pop() ?? p.tool) : `Render ${p.job_id.slice(0, 8)}`) }),
     progress: state === 'done' ? 1 : progress,
     state,
     ...(p.frame !== undefined ? { frame: p.frame } : {}),
@@ -152,6 +192,7 @@ function render_update(jobs: RenderJob[], p: RenderProgressPayload): RenderJob[]
     ...(p.url ? { url: p.url } : {}),
     ...(p.message ? { message: p.message } : {}),
     ...(p.label ? { label: p.label } : {}),
+    ...(p.request_id ? { command_id: p.request_id } : {}),
   };
   return existing ? jobs.map((j) => (j.job_id === p.job_id ? job : j)) : [job, ...jobs];
 }
@@ -165,11 +206,17 @@ export function session_reducer(view: SessionView, action: SessionAction): Sessi
       return { ...view, commands: [run, ...view.commands].slice(0, MAX_COMMANDS) };
     }
     case 'command_failed':
-      return update_command(view, action.id, (run) =>
+      return update_command({ ...view, renders: end_jobs_of(view.renders, action.id, action.error.message, action.error.code) }, action.id, (run) =>
         run.status === 'running'
           ? { ...run, status: 'error', error: action.error, duration_ms: action.now - run.started_at }
           : run,
       );
+    case 'commands_restored': {
+      // After a reload: the finished commands this tab ran before it, behind any run since.
+      const known = new Set(view.commands.map((run) => run.id));
+      const restored = action.commands.filter((run) => !known.has(run.id) && run.status !== 'running');
+      return { ...view, commands: [...view.commands, ...restored].slice(0, MAX_COMMANDS) };
+    }
     case 'dismiss_command':
       return { ...view, commands: view.commands.filter((run) => run.id !== action.id) };
     case 'restoring':
@@ -192,7 +239,7 @@ function on_message(view: SessionView, message: Envelope, now: number, session_s
       // A new session is ready: a restore that was waiting for it is over, and the scene summary
       // of the old one (the scene before a restore) no longer describes anything.
       const { fatal: _cleared, restoring: _restored, ...kept } = view;
-      const { scene_summary: _old_scene, ...fresh } = kept;
+      const { scene_summary: _old_scene, scene: _old_info, ...fresh } = kept;
       const rest = p.session_id && p.session_id !== view.session_id ? fresh : kept;
       return {
         ...rest,
@@ -203,6 +250,7 @@ function on_message(view: SessionView, message: Envelope, now: number, session_s
         preview: normalize_preview(p.preview),
         // The hub's latest scene of this session wins over whatever this tab kept.
         ...(summary_line(p.scene) ? { scene_summary: summary_line(p.scene) } : {}),
+        ...(scene_info(p.scene) ? { scene: scene_info(p.scene)! } : {}),
       };
     }
     case 'preview:ready': {
@@ -212,14 +260,14 @@ function on_message(view: SessionView, message: Envelope, now: number, session_s
       return { ...rest, preview: { ...(view.preview ?? {}), url }, preview_tick: view.preview_tick + 1 };
     }
     case 'preview:error': {
-      const message = typeof payload.message === 'string' && payload.message ? payload.message : 'the preview failed';
-      return { ...view, engine_preview_error: { message, ...(typeof payload.stack === 'string' ? { stack: payload.stack } : {}) } };
+      const message = clean_error_text(typeof payload.message === 'string' && payload.message ? payload.message : 'the preview failed');
+      return { ...view, engine_preview_error: { message, ...(typeof payload.stack === 'string' ? { stack: clean_error_text(payload.stack) } : {}) } };
     }
     case 'session:status': {
       const p = payload as unknown as SessionStatusPayload;
       const session_id = typeof payload.session_id === 'string' ? payload.session_id : view.session_id;
       // Another session starts (after a restore, say): the old one's scene line describes nothing.
-      const { scene_summary: _old_scene, ...without_scene } = view;
+      const { scene_summary: _old_scene, scene: _old_info, ...without_scene } = view;
       const base = session_id && view.session_id && session_id !== view.session_id ? without_scene : view;
       return { ...base, status: p, ...(session_id ? { session_id } : {}) };
     }
@@ -229,7 +277,9 @@ function on_message(view: SessionView, message: Envelope, now: number, session_s
     }
     case 'scene:updated': {
       const line = summary_line(payload.summary);
-      return line ? { ...view, scene_summary: line } : view;
+      const info = scene_info(payload.summary);
+      const changed = { ...view, project_tick: view.project_tick + 1 };
+      return line ? { ...changed, scene_summary: line, ...(info ? { scene: info } : {}) } : changed;
     }
     case 'version:created':
       return { ...view, version_tick: view.version_tick + 1 };
@@ -246,7 +296,7 @@ function on_message(view: SessionView, message: Envelope, now: number, session_s
     case 'command:result': {
       if (!message.re) return view;
       const p = payload as CommandResultPayload;
-      const failed = p.ok === false || p.is_error === true || p.error !== undefined;
+      const failed = p.ok === false || p.is_error === true || p.error !== undefined || reports_failure(p.data);
       const next = update_command(view, message.re, (run) => ({
         ...run,
         status: failed ? 'error' : 'ok',
@@ -257,9 +307,10 @@ function on_message(view: SessionView, message: Envelope, now: number, session_s
       }));
       const output = failed ? undefined : render_path(p.data);
       const tool = view.commands.find((run) => run.id === message.re)?.tool ?? 'render';
+      const ended = failed ? end_jobs_of(next.renders, message.re, p.error?.message ?? 'the render failed', p.error?.code) : next.renders;
       const rendered = output
-        ? { ...next, renders: attach_output(next.renders, output, p.version ?? undefined, tool), renders_tick: next.renders_tick + 1 }
-        : next;
+        ? { ...next, renders: attach_output(next.renders, output, p.version ?? undefined, tool, message.re), renders_tick: next.renders_tick + 1 }
+        : { ...next, renders: ended };
       return p.version ? { ...rendered, version_tick: rendered.version_tick + 1 } : rendered;
     }
     case 'agent:tool_result': {
@@ -273,7 +324,8 @@ function on_message(view: SessionView, message: Envelope, now: number, session_s
       const error: ErrorBody = { ...body, code: String(body.code ?? 'error'), message: String(body.message ?? 'error') };
       if (message.re && message.re === session_start_id) return { ...view, fatal: error };
       if (message.re && view.commands.some((run) => run.id === message.re)) {
-        return update_command(view, message.re, (run) => ({
+        const renders = end_jobs_of(view.renders, message.re, error.message, error.code);
+        return update_command({ ...view, renders }, message.re, (run) => ({
           ...run,
           status: 'error',
           error,

@@ -2,12 +2,13 @@ import { useCallback, useEffect, useMemo, useReducer, useRef } from 'react';
 import { hub } from '../api/projects';
 import { chat_actions_for } from '../chat/chat_events';
 import { chat_reducer, initial_chat_state } from '../chat/chat_state';
-import type { ErrorBody, PreviewErrorPayload, SessionReadyPayload, ViewportCameraPayload } from '../protocol/messages';
+import type { CommandResultPayload, ErrorBody, PreviewErrorPayload, SessionReadyPayload, ViewportCameraPayload } from '../protocol/messages';
 import { browser_socket_url, ProtocolClient, ProtocolError } from '../protocol/protocol_client';
-import { camera_moved, forget_camera_moved, forget_session_id, load_session_id, mark_camera_moved, save_session_id } from '../lib/session_store';
+import { camera_moved, forget_camera_moved, forget_session_id, load_commands, load_session_id, mark_camera_moved, save_commands, save_session_id } from '../lib/session_store';
 import { frame_request } from './frame_request';
+import { describe_command, save_version_label } from './version_labels';
 import { restore_with_session } from './restore';
-import { initial_session_view, session_reducer } from './session_state';
+import { initial_session_view, session_reducer, type CommandRun } from './session_state';
 
 /// Error codes with which the hub says a stored session id is gone (grace period over, hub restarted).
 const STALE_SESSION_CODES = new Set(['session_not_found', 'session_ended', 'session_expired', 'not_found']);
@@ -101,6 +102,11 @@ export function use_studio(project_id: string) {
     (tool: string, args: Record<string, unknown>) => {
       const { id, reply } = client.request('command:send', { tool, arguments: args }, { timeout_ms: COMMAND_TIMEOUT_MS });
       dispatch_view({ type: 'command_sent', id, tool, now: Date.now() });
+      reply.then((answer) => {
+        // The version this command made gets a label that says what it did.
+        const version = (answer.payload as { version?: unknown } | undefined)?.version;
+        if (typeof version === 'string' && version) save_version_label(project_id, version, describe_command(tool, args));
+      }, () => undefined);
       reply.catch((error: unknown) => {
         // `error` replies are already in the stream; timeouts and drops are only known here.
         if (error instanceof ProtocolError && error.code !== 'closed' && !error.body) {
@@ -109,7 +115,7 @@ export function use_studio(project_id: string) {
       });
       return id;
     },
-    [client],
+    [client, project_id],
   );
 
   const send_camera = useCallback(
@@ -159,7 +165,38 @@ export function use_studio(project_id: string) {
     [client],
   );
 
+  /// Runs a tool for a panel of the studio (the code editor's file tools) without listing it among
+  /// the recent commands: resolves with the result, rejects with the hub's error.
+  const call_tool = useCallback(
+    async (tool: string, args: Record<string, unknown>): Promise<CommandResultPayload> => {
+      const { reply } = client.request('command:send', { tool, arguments: args }, { timeout_ms: COMMAND_TIMEOUT_MS });
+      const answer = await reply;
+      const payload = (answer.payload ?? {}) as CommandResultPayload;
+      if (payload.ok === false || payload.is_error === true || payload.error) {
+        throw new ProtocolError(payload.error?.code ?? 'tool_error', payload.error?.message ?? 'the tool failed', payload.error);
+      }
+      return payload;
+    },
+    [client],
+  );
+
+  /// Cancels a running command of this tab (a render): the hub answers it with `cancelled`.
+  const cancel_command = useCallback((id: string) => client.send('command:cancel', { command: id }), [client]);
+
   const dismiss_command = useCallback((id: string) => dispatch_view({ type: 'dismiss_command', id }), []);
+
+  // Recent commands survive a reload of the tab.
+  useEffect(() => {
+    const saved = load_commands<CommandRun>(project_id);
+    if (saved.length > 0) dispatch_view({ type: 'commands_restored', commands: saved });
+  }, [project_id]);
+  useEffect(() => {
+    const finished = view.commands
+      .filter((run) => run.status !== 'running')
+      .slice(0, 10)
+      .map((run) => ({ ...run, content: run.content.filter((block) => block.type === 'text') }));
+    save_commands(project_id, finished);
+  }, [project_id, view.commands]);
 
   const live = useRef(false);
   live.current = view.session_id !== undefined && !['ended', 'lost'].includes(String(view.status.state));
@@ -195,6 +232,8 @@ export function use_studio(project_id: string) {
     retry,
     end_session,
     dismiss_command,
+    cancel_command,
+    call_tool,
     restore_version,
     report_preview_error,
   };

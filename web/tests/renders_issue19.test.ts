@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { initial_session_view, session_reducer, type SessionView } from '../src/studio/session_state';
+
+const message = (type: string, payload: unknown, re?: string) => ({ type: 'message' as const, message: { type, payload, ...(re ? { re } : {}) }, now: 1000 });
+
+function start_render(): SessionView {
+  return session_reducer(initial_session_view, { type: 'command_sent', id: 'r1', tool: 'remotion__render_video', now: 0 });
+}
+
+describe('render jobs', () => {
+  it('leave no ghost: the Remotion engine’s last progress (with a fraction) and the result make one done job', () => {
+    let view = start_render();
+    const progress = (done: number, encoded: number) =>
+      message('render:progress', { call_id: 'c9', request_id: 'r1', tool: 'remotion__render_video', done, total: 90, encoded, progress: done / 90, output: 'renders/intro.mp4' });
+    view = session_reducer(view, progress(45, 40));
+    expect(view.renders).toHaveLength(1);
+    expect(view.renders[0]!.state).toBe('running');
+    view = session_reducer(view, progress(90, 90));
+    expect(view.renders[0]!.state).toBe('done');
+    view = session_reducer(view, message('command:result', { ok: true, content: [], data: { path: 'renders/intro.mp4' } }, 'r1'));
+    expect(view.renders).toHaveLength(1);
+    expect(view.renders[0]).toMatchObject({ state: 'done', output: 'renders/intro.mp4', command_id: 'r1' });
+  });
+
+  it('end as cancelled when the command is cancelled', () => {
+    let view = start_render();
+    view = session_reducer(view, message('render:progress', { call_id: 'c9', request_id: 'r1', done: 3, total: 90 }));
+    expect(view.renders[0]!.command_id).toBe('r1');
+    view = session_reducer(view, message('error', { code: 'cancelled', message: 'the call was cancelled' }, 'r1'));
+    expect(view.renders[0]).toMatchObject({ state: 'cancelled', message: 'Cancelled.' });
+    // A frame the engine finished while the cancel was on its way does not bring it back.
+    view = session_reducer(view, message('render:progress', { call_id: 'c9', done: 4, total: 90 }));
+    expect(view.renders).toHaveLength(1);
+    expect(view.renders[0]!.state).toBe('cancelled');
+  });
+
+  it('end as failed when the command fails', () => {
+    let view = start_render();
+    view = session_reducer(view, message('render:progress', { call_id: 'c9', request_id: 'r1', done: 3, total: 90 }));
+    view = session_reducer(view, message('command:result', { ok: false, error: { code: 'engine_error', message: 'ffmpeg: /very/long/path/that/wraps' } }, 'r1'));
+    expect(view.renders[0]).toMatchObject({ state: 'failed', message: 'ffmpeg: /very/long/path/that/wraps' });
+  });
+});
+
+describe('recent commands after a reload', () => {
+  it('come back behind the ones run since, finished ones only, once', () => {
+    let view = session_reducer(initial_session_view, { type: 'command_sent', id: 'new', tool: 'basics__echo', now: 5 });
+    const saved = [
+      { id: 'old', tool: 'basics__add', status: 'ok' as const, content: [], started_at: 1 },
+      { id: 'gone', tool: 'basics__sleep', status: 'running' as const, content: [], started_at: 2 },
+    ];
+    view = session_reducer(view, { type: 'commands_restored', commands: saved });
+    view = session_reducer(view, { type: 'commands_restored', commands: saved });
+    expect(view.commands.map((run) => run.id)).toEqual(['new', 'old']);
+  });
+});

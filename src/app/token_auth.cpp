@@ -91,6 +91,15 @@ std::optional<std::string> TokenAuth::authenticate(const net::HttpRequest& reque
 net::HttpResponse TokenAuth::login(const net::HttpRequest& request) const {
     const auto token = request.query.find("token");
     if (token == request.query.end() || !subject_of(token->second)) {
+        // A person who opened a wrong link sees the sign-in page saying so, not a JSON error;
+        // scripts (no text/html in Accept) keep the 401.
+        if (request.header("accept").find("text/html") != std::string_view::npos) {
+            net::HttpResponse response;
+            response.status = 302;
+            response.headers.set("Location", "/?signin=invalid_token");
+            response.headers.set("Cache-Control", "no-store");
+            return response;
+        }
         return net::HttpResponse::error(ErrorCode::Unauthorized, "that token is not valid for this hub");
     }
     net::HttpResponse response;

@@ -114,6 +114,15 @@ void EngineDirectory::hello(const std::shared_ptr<net::WebSocketConnection>& con
     info.kind = kind;
     info.version = params.value("version", "");
     info.instructions = params.value("instructions", "");
+    // The application the engine drives ({"name": "Blender", "version": "3.4.1"}), when it says.
+    if (const auto app = params.find("app"); app != params.end() && app->is_object()) {
+        const auto text = [&](const char* key) {
+            const auto it = app->find(key);
+            return it != app->end() && it->is_string() ? it->get<std::string>().substr(0, 64) : std::string();
+        };
+        info.app_name = text("name");
+        info.app_version = text("version");
+    }
     info.session_id = grant->session_id;
     info.protocol = protocol;
     info.connected_at = std::chrono::system_clock::now();

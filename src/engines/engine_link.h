@@ -26,6 +26,8 @@ struct EngineInfo {
     std::string id;
     std::string kind;
     std::string version;
+    std::string app_name;    ///< the application it drives ("Blender"), from hello's `app`; may be empty
+    std::string app_version; ///< its version ("3.4.1"); may be empty
     std::string session_id;
     std::string instructions;
     int protocol = 1;

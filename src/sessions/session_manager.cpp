@@ -143,6 +143,10 @@ nlohmann::json SessionManager::ready_payload(const std::shared_ptr<Session>& ses
             tools.push_back(tool->to_json());
         }
         engine = {{"id", link->info().id}, {"kind", link->info().kind}, {"version", link->info().version}};
+        if (!link->info().app_version.empty()) {
+            engine["app_name"] = link->info().app_name;
+            engine["app_version"] = link->info().app_version;
+        }
     }
     return {{"session_id", session->id},
             {"project_id", session->project_id},

@@ -76,6 +76,13 @@ TEST_F(HttpTest, TokenLinkWithAWrongTokenSetsNoCookie) {
     EXPECT_FALSE(login.headers.contains("set-cookie"));
 }
 
+TEST_F(HttpTest, ABrowserWithAWrongTokenLinkIsSentToTheSignInPageSayingSo) {
+    const auto login = http_request(hub->port(), "GET", "/?token=nope", {{"Accept", "text/html,*/*"}});
+    EXPECT_EQ(login.status, 302);
+    EXPECT_EQ(login.headers.at("location"), "/?signin=invalid_token");
+    EXPECT_FALSE(login.headers.contains("set-cookie"));
+}
+
 TEST_F(HttpTest, ServesTheWebAppWithoutToken) {
     const auto page = http_request(hub->port(), "GET", "/");
     ASSERT_EQ(page.status, 200);

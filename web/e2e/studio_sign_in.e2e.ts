@@ -39,8 +39,8 @@ describe('password sign-in', () => {
 
   it('says that a sign-in link’s token is not valid, on the sign-in page', async () => {
     const page = studio.page;
-    // Where the hub sends a browser whose /?token= it refused (docs/api.md "Sign-in").
-    await page.goto(`${studio.hub.url}/?signin=invalid_token`);
+    // The hub sends a browser whose /?token= it refused to /?signin=invalid_token (docs/api.md "Sign-in").
+    await page.goto(`${studio.hub.url}/?token=not-a-token`);
     await page.getByRole('alert').filter({ hasText: 'That link’s token is not valid for this hub.' }).waitFor();
     await expect(page.getByLabel('Access token').count()).resolves.toBe(1);
     // Taken off the address: a reload does not say it again.

@@ -142,6 +142,9 @@ class BlenderThroughTheHub(unittest.TestCase):
         # The version users see is Blender's (engine/hello's `version`), not the addons' 0.1.0.
         self.assertRegex(self.ready["engine"]["version"], r"^[2-9]\.\d+\.\d+$")
         self.assertNotEqual(self.ready["engine"]["version"], "0.1.0")
+        # The hub passes on what the engine drives, for the studio's top bar ("Blender 3.4.1").
+        self.assertEqual(self.ready["engine"]["app_name"], "Blender")
+        self.assertEqual(self.ready["engine"]["app_version"], self.ready["engine"]["version"])
 
         engine = self.engine()
         self.assertEqual(engine["kind"], "blender")

@@ -125,18 +125,13 @@ json viewport_result(const std::optional<std::string>& frame) {
                            {"text", fmt::format("frame {} ({}x{})", header->seq, header->width, header->height)}}})}};
 }
 
-/// The user's live session of `project_id` (a browser's, or this client's from before), so that
-/// opening joins it instead of starting a second engine; empty when there is none.
-std::string live_session_of(const sessions::SessionManager& sessions, const std::string& user_id,
-                            const std::string& project_id) {
-    const nlohmann::json live = sessions.list(user_id);
-    for (const auto& item : live["items"]) {
-        const std::string state = item.value("state", "");
-        if (item.value("project_id", "") == project_id && state != "ended" && state != "ending" && state != "lost") {
-            return item.value("id", "");
-        }
+/// Who an MCP session is, for the hub session's presence: its clientInfo "name version".
+sessions::ClientInfo mcp_client(const std::string& client) {
+    const auto space = client.rfind(' ');
+    if (space == std::string::npos) {
+        return {sessions::ClientKind::Mcp, client, {}};
     }
-    return {};
+    return {sessions::ClientKind::Mcp, client.substr(0, space), client.substr(space + 1)};
 }
 
 std::shared_ptr<VirtualTab> tab_of(McpServer::Session* session) {
@@ -434,8 +429,8 @@ void McpServer::open_project(Caller caller, const std::shared_ptr<Reply>& reply,
         }
         reply->result(std::move(result));
     });
-    m_sessions->start(session->subject, project_id, live_session_of(*m_sessions, session->subject, project_id), tab,
-                      re);
+    // The project's live session, whoever started it, is joined (one live session per project).
+    m_sessions->start(session->subject, project_id, {}, tab, re, mcp_client(session->client));
 }
 
 void McpServer::call_engine_tool(const Caller& caller, const std::shared_ptr<VirtualTab>& tab,

@@ -30,6 +30,8 @@ struct ParameterSpec {
     std::vector<std::string> options; ///< the choices of an enum; empty for other types
     std::optional<double> minimum;    ///< `min`, integer and float only
     std::optional<double> maximum;    ///< `max`, integer and float only
+    /// `multiline`, string only: a form shows a text area (file contents, code). Not sent to models.
+    std::optional<bool> multiline;
 };
 
 /// One tool of `ai_integration.tools`, as declared.

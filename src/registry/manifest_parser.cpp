@@ -253,6 +253,16 @@ public:
             error(options_pointer, "'options' applies only to enum parameters");
         }
 
+        if (auto multiline = node.find("multiline"); multiline != node.end() && !multiline->is_null()) {
+            if (!multiline->is_boolean()) {
+                error(append_pointer(pointer, "multiline"), "'multiline' must be true or false");
+            } else if (parameter.type != ParameterType::String) {
+                error(append_pointer(pointer, "multiline"), "'multiline' applies only to string parameters");
+            } else {
+                parameter.multiline = multiline->get<bool>();
+            }
+        }
+
         parameter.minimum = bound(node, "min", pointer, parameter.type);
         parameter.maximum = bound(node, "max", pointer, parameter.type);
         if (parameter.minimum && parameter.maximum && *parameter.minimum > *parameter.maximum) {

@@ -9,12 +9,19 @@ std::vector<ValidationError> Tool::validate(const nlohmann::json& arguments) con
 }
 
 nlohmann::json Tool::to_json() const {
+    // Form hints ride on the schema forms read; the schema models get (input_schema) has none.
+    nlohmann::json schema = input_schema;
+    for (const auto& parameter : spec.parameters) {
+        if (parameter.multiline && schema.contains("properties") && schema["properties"].contains(parameter.name)) {
+            schema["properties"][parameter.name]["multiline"] = *parameter.multiline;
+        }
+    }
     nlohmann::json value{{"name", provider_name},
                          {"addon", addon_id},
                          {"tool", spec.name},
                          {"description", spec.description},
                          {"examples", spec.examples},
-                         {"input_schema", input_schema},
+                         {"input_schema", std::move(schema)},
                          {"parameter_order", parameter_names},
                          {"mutates", spec.mutates},
                          {"returns_image", spec.returns_image}};

@@ -77,6 +77,20 @@ TEST_F(McpTest, ABrowserTabOnTheSameSessionSeesTheClientsChangesAndFrames) {
     const auto opened = call(session, "open_project", {{"project_id", project}});
     ASSERT_FALSE(opened["result"].value("isError", false)) << opened.dump();
     EXPECT_EQ(opened["result"]["structuredContent"]["session_id"], ready["session_id"]) << "joins the live session";
+    // The tab is told who joined: the MCP client by its clientInfo.
+    json presence;
+    for (auto seen = tab.next("session:presence"); !seen.is_null(); seen = tab.next("session:presence")) {
+        if (seen["payload"]["clients"].size() == 2) {
+            presence = seen;
+            break;
+        }
+    }
+    ASSERT_FALSE(presence.is_null()) << json(tab.seen).dump();
+    bool listed = false;
+    for (const auto& client : presence["payload"]["clients"]) {
+        listed = listed || (client["kind"] == "mcp" && client["name"] == "mcp_test" && client["version"] == "1");
+    }
+    EXPECT_TRUE(listed) << presence.dump();
 
     const auto result = call(session, "scene__create_object", {{"name", "seen"}});
     ASSERT_FALSE(result["result"].value("isError", false)) << result.dump();

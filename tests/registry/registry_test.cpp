@@ -42,6 +42,34 @@ TEST(Registry, AcceptsValidAddonsAndFindsToolsByProviderName) {
               (std::vector<std::string>{"render__still", "scene__add", "scene__remove"}));
 }
 
+TEST(Registry, AMultilineHintReachesFormsButNotTheModelsSchema) {
+    Json manifest = addon("files", {});
+    manifest["ai_integration"]["tools"] = Json::array(
+        {{{"name", "write"},
+          {"description", "write a file"},
+          {"parameters",
+           {{{"name", "path"}, {"type", "string"}, {"required", true}},
+            {{"name", "content"}, {"type", "string"}, {"multiline", true}, {"description", "the text"}}}}}});
+    Registry registry;
+    auto outcome = registry.update(Json::array({manifest}));
+    ASSERT_TRUE(outcome.has_value());
+    ASSERT_EQ(outcome->accepted, 1u);
+    const auto tool = registry.find("files__write");
+    ASSERT_NE(tool, nullptr);
+    const Json forms = tool->to_json()["input_schema"]["properties"];
+    EXPECT_EQ(forms["content"]["multiline"], true);
+    EXPECT_FALSE(forms["path"].contains("multiline"));
+    EXPECT_FALSE(tool->input_schema["properties"]["content"].contains("multiline"));
+
+    manifest["ai_integration"]["tools"][0]["parameters"][0]["multiline"] = true;
+    manifest["ai_integration"]["tools"][0]["parameters"][0]["type"] = "integer";
+    Registry strict;
+    auto refused = strict.update(Json::array({manifest}));
+    ASSERT_TRUE(refused.has_value());
+    EXPECT_EQ(refused->accepted, 0u);
+    ASSERT_EQ(strict.snapshot()->rejected.size(), 1u);
+}
+
 TEST(Registry, ExposesAgentDescriptionsAndContextHints) {
     Registry registry;
     ASSERT_TRUE(registry.update(Json::array({addon("scene", {"add"})})).has_value());

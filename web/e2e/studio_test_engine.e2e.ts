@@ -76,9 +76,10 @@ describe('the studio with the C++ test engine', () => {
   it('runs a tool through its generated form and the viewport changes', async () => {
     const before = await studio.canvas();
     const form = await studio.open_tool('scene__create_object');
-    // Generated from the schema: a required text field, an enum as a select, a vector3 as x, y, z.
+    // Generated from the schema: a required text field, an enum as a select, a vector3 as x, y, z,
+    // and an integer (the test engine's delay_ms).
     await expect(form.getByRole('combobox').count()).resolves.toBe(1);
-    await expect(form.getByRole('spinbutton').count()).resolves.toBe(3);
+    await expect(form.getByRole('spinbutton').count()).resolves.toBe(4);
     await form.getByLabel(/^name/i).fill('cube1');
     await expect(studio.run(form)).resolves.toContain('cube1');
     await expect.poll(async () => samples_changed(before, await studio.canvas()), { timeout: 30_000 }).toBeGreaterThan(0);

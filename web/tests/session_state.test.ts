@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { initial_session_view, session_reducer, type SessionAction, type SessionView } from '../src/studio/session_state';
+import { initial_session_view, presence_label, session_reducer, type SessionAction, type SessionView } from '../src/studio/session_state';
 import { banner_for } from '../src/studio/session_banner_content';
 
 function run(actions: SessionAction[], view: SessionView = initial_session_view): SessionView {
@@ -15,6 +15,20 @@ describe('session_reducer', () => {
       { type: 'message', now: 0, message: { type: 'session:ready', payload: { session_id: 's1', engine: { kind: 'blender', version: '3.4.1' }, tools: [tool], preview: null } } },
     ]);
     expect(view).toMatchObject({ session_id: 's1', engine: 'blender 3.4.1', tools: [tool], status: { state: 'ready' } });
+  });
+
+  it('knows who else is in the session from session:ready and session:presence', () => {
+    const tab = { id: '1', kind: 'tab' };
+    const view = run([
+      { type: 'message', now: 0, message: { type: 'session:ready', payload: { session_id: 's1', tools: [], preview: null, clients: [tab] } } },
+    ]);
+    expect(presence_label(view.clients)).toBeUndefined(); // alone: nothing to say
+    const joined = run(
+      [{ type: 'message', now: 0, message: { type: 'session:presence', payload: { session_id: 's1', clients: [tab, { id: '2', kind: 'tab' }, { id: '3', kind: 'mcp', name: 'claude-code', version: '2.1' }] } } }],
+      view,
+    );
+    expect(joined.clients).toHaveLength(3);
+    expect(presence_label(joined.clients)).toBe('2 tabs · claude-code 2.1');
   });
 
   it('replaces the tools on registry:updated', () => {

@@ -3,6 +3,7 @@ import { ApiError } from '../api/http';
 import { hub, type Health, type Project } from '../api/projects';
 import { navigate } from '../lib/router';
 import { history_action, history_tools } from '../studio/history';
+import { presence_label } from '../studio/session_state';
 import { use_studio } from '../studio/use_studio';
 import { ChatPanel } from './chat_panel';
 import { ErrorNotice } from './error_notice';
@@ -71,6 +72,16 @@ export function StudioPage({ project_id, health, on_unauthorized, on_sign_out }:
           </span>
           {project && <span className={`badge ${project.kind}`}>{project.kind}</span>}
           {view.engine && <span className="faint" style={{ fontSize: 12 }}>{view.engine}</span>}
+          {presence_label(view.clients) && (
+            <span
+              className="presence faint"
+              style={{ fontSize: 12 }}
+              aria-label="In this session"
+              title={(view.clients ?? []).map((client) => [client.kind, client.name, client.version].filter(Boolean).join(' ')).join('\n')}
+            >
+              {presence_label(view.clients)}
+            </span>
+          )}
         </span>
         {load_error === null && (
           <button

@@ -74,6 +74,41 @@ export interface SessionView {
   fatal?: ErrorBody;
   /// A version is being restored: the session ends and a new one starts from it (its label).
   restoring?: string;
+  /// Who else is in the project's session (`session:presence`, `session:ready.clients`): tabs, MCP
+  /// clients and a running agent turn. One live session per project, whoever opened it.
+  clients?: SessionClient[];
+}
+
+export interface SessionClient {
+  id: string;
+  kind: 'tab' | 'mcp' | 'agent' | string;
+  name?: string;
+  version?: string;
+}
+
+function normalize_clients(raw: unknown): SessionClient[] | undefined {
+  if (!Array.isArray(raw)) return undefined;
+  return raw
+    .filter((item): item is Record<string, unknown> => typeof item === 'object' && item !== null)
+    .map((item) => ({
+      id: String(item.id ?? ''),
+      kind: typeof item.kind === 'string' ? item.kind : 'tab',
+      ...(typeof item.name === 'string' ? { name: item.name } : {}),
+      ...(typeof item.version === 'string' ? { version: item.version } : {}),
+    }));
+}
+
+/// "2 tabs · claude-code 2.1" — who is in the session, for the top bar; undefined when this tab is alone.
+export function presence_label(clients: SessionClient[] | undefined): string | undefined {
+  if (!clients || clients.length < 2) return undefined;
+  const tabs = clients.filter((client) => client.kind === 'tab').length;
+  const parts: string[] = [];
+  if (tabs > 0) parts.push(`${tabs} tab${tabs === 1 ? '' : 's'}`);
+  for (const client of clients) {
+    if (client.kind === 'mcp') parts.push(`${client.name ?? 'MCP client'}${client.version ? ` ${client.version}` : ''}`);
+    if (client.kind === 'agent') parts.push('agent');
+  }
+  return parts.join(' · ');
 }
 
 export const initial_session_view: SessionView = {
@@ -251,7 +286,14 @@ function on_message(view: SessionView, message: Envelope, now: number, session_s
         // The hub's latest scene of this session wins over whatever this tab kept.
         ...(summary_line(p.scene) ? { scene_summary: summary_line(p.scene) } : {}),
         ...(scene_info(p.scene) ? { scene: scene_info(p.scene)! } : {}),
+        ...(normalize_clients((payload as Record<string, unknown>).clients)
+          ? { clients: normalize_clients((payload as Record<string, unknown>).clients)! }
+          : {}),
       };
+    }
+    case 'session:presence': {
+      const clients = normalize_clients(payload.clients);
+      return clients ? { ...view, clients } : view;
     }
     case 'preview:ready': {
       const url = typeof payload.url === 'string' && payload.url ? payload.url : undefined;

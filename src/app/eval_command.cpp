@@ -17,6 +17,7 @@
 
 #include "agent/eval_task.h"
 #include "agent/transcript.h"
+#include "app/hub_address.h"
 #include "net/http_client.h"
 #include "net/websocket_client.h"
 
@@ -25,21 +26,6 @@ namespace {
 
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
-
-std::string environment(const char* name) {
-    const char* value = std::getenv(name);
-    return value != nullptr ? value : "";
-}
-
-std::string token_file(const Config& config) {
-    std::ifstream file(std::filesystem::path(config.data_dir) / "token");
-    std::string token;
-    std::getline(file, token);
-    while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) {
-        token.pop_back();
-    }
-    return token;
-}
 
 struct HttpReply {
     int status = 0;
@@ -286,15 +272,9 @@ void print_table(const std::vector<TaskRun>& runs) {
 } // namespace
 
 int eval_command(const Config& config, const EvalOptions& options) {
-    const std::string url =
-        !options.url.empty() ? options.url
-        : !environment("ATELIER_URL").empty()
-            ? environment("ATELIER_URL")
-            : fmt::format("http://{}:{}", config.host == "0.0.0.0" ? "127.0.0.1" : config.host, config.port);
-    std::string token = !options.token.empty() ? options.token : environment("ATELIER_TOKEN");
-    if (token.empty()) {
-        token = token_file(config);
-    }
+    const HubAddress address = hub_address(config, options.url, options.token);
+    const std::string& url = address.url;
+    const std::string& token = address.token;
     if (token.empty()) {
         std::fprintf(stderr,
                      "atelier eval: no token: pass --token, set ATELIER_TOKEN, or run the hub once so that "

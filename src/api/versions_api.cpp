@@ -49,8 +49,11 @@ Result<net::HttpResponse> restore(ApiContext& api, const net::HttpRequest& reque
     const auto lock = api.lock_project(id);
     auto repo = ATELIER_TRY(api.repos().open(id));
     auto target = repo.resolve(revision);
+    if (!target && target.error().code == ErrorCode::NotFound) {
+        return fail(ErrorCode::NotFound, fmt::format("no version {} in this project", revision));
+    }
     if (!target) {
-        return fail(target.error().code, fmt::format("no version {} in this project", revision));
+        return fail(target.error()); // the repository failed (a full disk): a server error with its reason
     }
     const std::string restored = ATELIER_TRY(repo.restore(*target, commit_author(user), message));
     const store::RepoVersion commit = ATELIER_TRY(repo.version(restored));

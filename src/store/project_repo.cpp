@@ -26,7 +26,12 @@ Result<CommitHandle> lookup_commit(git_repository* repository, std::string_view 
     }
     git_object* raw_object = nullptr;
     if (const int code = git_revparse_single(&raw_object, repository, spec.c_str()); code != 0) {
-        return fail(ErrorCode::NotFound, fmt::format("no revision '{}'", spec));
+        if (code == GIT_ENOTFOUND || code == GIT_EAMBIGUOUS || code == GIT_EINVALIDSPEC) {
+            return fail(ErrorCode::NotFound, fmt::format("no revision '{}'", spec));
+        }
+        // Anything else is the repository failing (a full disk, a damaged object), not a wrong
+        // revision: a server error with libgit2's reason, never a misleading 404.
+        return fail(git_failure(code, fmt::format("read revision '{}'", spec)));
     }
     const ObjectHandle object(raw_object);
     git_object* peeled = nullptr;

@@ -126,11 +126,11 @@ TEST(FaultDisk, AFullDataDirFailsWritesClearlyKeepsReadsAndRecovers) {
     EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
 }
 
-// Disabled: a bug in store/project_repo.cpp (lookup_commit) and api/versions_api.cpp (restore).
-// On a full data dir, POST .../versions/{rev}/restore of an existing version answers
+// Disabled: on a full data dir, POST .../versions/{rev}/restore of an existing version answers
 //   404 {"error":{"code":"not_found","message":"no revision '<rev>'"}}
-// instead of a server error: lookup_commit maps every git_revparse_single failure to NotFound and
-// drops libgit2's message. The same restore answers 201 once space returns. Enable once fixed.
+// instead of a server error. lookup_commit now tells libgit2's "not found" from its other failures,
+// but on the full tmpfs libgit2 itself answers GIT_ENOTFOUND for an object that is there (the same
+// restore answers 201 once space returns); why is not known yet (issue #22). Enable once fixed.
 TEST(FaultDisk, DISABLED_ARestoreOnAFullDiskFailsWithAServerErrorAndAcknowledgesNothing) {
     SmallDisk disk(48);
     if (!disk.error().empty()) {
@@ -154,7 +154,7 @@ TEST(FaultDisk, DISABLED_ARestoreOnAFullDiskFailsWithAServerErrorAndAcknowledges
             ++acknowledged;
             continue;
         }
-        EXPECT_GE(restored.status, 500) << restored.raw;
+        EXPECT_GE(restored.status, 500) << restored.raw << restored.body.dump();
         ASSERT_TRUE(restored.body.is_object() && restored.body.contains("error")) << restored.raw;
     }
     EXPECT_EQ(version_count(port, token, project), versions_before + acknowledged);

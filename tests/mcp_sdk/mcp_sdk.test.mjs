@@ -320,8 +320,11 @@ test("a stateless (2026-07-28) client over atelier mcp: discover, listen, a sess
     const opened = await bridge.next("open_project's answer", byId("o"));
     assert.equal(opened.result.resultType, "complete");
     const handle = opened.result.structuredContent.session;
+    // open_project's own answer carries a list_changed too (before its result), in either order
+    // with the listen stream's: wait for the one the listen subscription delivers.
     const changed = await bridge.next("list_changed on the listen stream",
-                                      (message) => message.method === "notifications/tools/list_changed");
+                                      (message) => message.method === "notifications/tools/list_changed" &&
+                                                   message.params?._meta?.["io.modelcontextprotocol/subscriptionId"] === "listen");
     assert.equal(changed.params._meta["io.modelcontextprotocol/subscriptionId"], "listen");
 
     call("e", "basics__echo", { text: "hi", session: handle });

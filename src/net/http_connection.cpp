@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "net/beast.h"
+#include "net/request_conversion.h"
 #include "net/server_context.h"
 
 namespace atelier::net::detail {
@@ -20,18 +21,6 @@ bool origin_allowed(const HttpRequest& request) {
     }
     const std::string_view host = request.header("Host");
     return origin == fmt::format("http://{}", host) || origin == fmt::format("https://{}", host);
-}
-
-HttpRequest to_request(const http::request<http::string_body>& message, std::string remote) {
-    HttpRequest request;
-    request.method = std::string(message.method_string());
-    request.target = std::string(message.target());
-    for (const auto& field : message) {
-        request.headers.add(std::string(field.name_string()), std::string(field.value()));
-    }
-    request.body = message.body();
-    request.remote_address = std::move(remote);
-    return request;
 }
 
 class HttpConnection final : public std::enable_shared_from_this<HttpConnection>, public ResponseSink, public Closable {

@@ -8,6 +8,7 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include "fuzz_check.h"
+#include "net/request_conversion.h"
 #include "net/router.h"
 
 using namespace atelier::net;
@@ -60,14 +61,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!parser.is_header_done()) {
         return 0;
     }
-    const auto& message = parser.get();
-    HttpRequest request;
-    request.method = std::string(message.method_string());
-    request.target = std::string(message.target());
-    for (const auto& field : message) {
-        request.headers.add(std::string(field.name_string()), std::string(field.value()));
-    }
-    request.body = message.body();
+    // The same conversion the hub's connections make.
+    HttpRequest request = to_request(parser.get(), "127.0.0.1");
     if (!parse_target(request.target, request.path, request.query)) {
         return 0;
     }

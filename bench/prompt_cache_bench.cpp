@@ -18,6 +18,7 @@
 //
 // Usage: prompt_cache_bench [--steps 20] [--source DIR]
 
+#include "atelier/source_dir.h"
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>

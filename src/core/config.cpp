@@ -1,4 +1,5 @@
 #include "core/config.h"
+#include "atelier/source_dir.h"
 
 #include <algorithm>
 #include <cerrno>

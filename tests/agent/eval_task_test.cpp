@@ -1,3 +1,4 @@
+#include "atelier/source_dir.h"
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <zlib.h>

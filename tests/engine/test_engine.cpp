@@ -1,6 +1,7 @@
 // A minimal engine for tests and benchmarks (see README.md): one thread, Asio/Beast async, all
 // state in memory. Exit codes: 0 after engine/shutdown or the hub closing, 2 bad setup, 3 hello refused.
 
+#include "atelier/source_dir.h"
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>

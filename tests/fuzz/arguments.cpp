@@ -2,6 +2,7 @@
 // test manifests. The first byte picks the tool, the rest is the arguments' JSON. Properties:
 // validate never throws, reports errors sorted by pointer with a message each, and gives the same
 // answer twice.
+#include "atelier/source_dir.h"
 #include <algorithm>
 #include <filesystem>
 #include <fstream>

@@ -3,6 +3,7 @@
 // eval command driving the hub as a client. The checks themselves are under test: a scripted
 // model that builds the right scene passes, one that builds the wrong scene fails.
 
+#include "atelier/source_dir.h"
 #include <signal.h>
 
 #include <cstdio>

@@ -2,6 +2,7 @@
 // (tests/support/fake_model_server.py), driven over /ws/browser. Every scenario runs once per
 // provider wire format.
 
+#include "atelier/source_dir.h"
 #include <signal.h>
 
 #include <filesystem>

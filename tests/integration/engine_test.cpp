@@ -1,3 +1,4 @@
+#include "atelier/source_dir.h"
 #include <fstream>
 #include <set>
 #include <thread>

@@ -3,6 +3,7 @@
 // the result, as one SSE body), and the hub tools list_engine_tools / call_engine_tool reach the
 // engine's tools without any refresh. Also what operators see: log lines and /metrics.
 
+#include "atelier/source_dir.h"
 #include <signal.h>
 
 #include <filesystem>

@@ -1,5 +1,6 @@
 // Sessions with a warm pool of engines and with sandboxed engines (issue #5).
 
+#include "atelier/source_dir.h"
 #include <sys/stat.h>
 
 #include <chrono>

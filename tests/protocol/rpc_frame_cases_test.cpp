@@ -1,6 +1,7 @@
 // Runs the frame cases in cases/rpc_frames.json: each frame and what parse_rpc_message must make
 // of it (a message kind with its id/method, or a JSON-RPC error code).
 
+#include "atelier/source_dir.h"
 #include <fstream>
 #include <string>
 #include <vector>

@@ -1,4 +1,5 @@
 #include "test_data.h"
+#include "atelier/source_dir.h"
 
 #include <algorithm>
 #include <cctype>

@@ -1,4 +1,5 @@
 #include "fake_model.h"
+#include "atelier/source_dir.h"
 
 #include <poll.h>
 #include <signal.h>

@@ -139,7 +139,7 @@ std::optional<Error> Agent::unavailable() const {
 }
 
 void Agent::message(const std::shared_ptr<sessions::Session>& session, const std::string& text,
-                    const nlohmann::json& attachments, const Tab& tab, const std::string& re) {
+                    const nlohmann::json& attachments, const Client& tab, const std::string& re) {
     if (auto why = unavailable()) {
         return sessions::SessionManager::send_error(tab, *why, re);
     }
@@ -203,7 +203,7 @@ bool Agent::stop(const std::shared_ptr<Conversation>& conversation, bool ending)
     return cancel != nullptr || !dropped.empty();
 }
 
-void Agent::cancel(const std::shared_ptr<sessions::Session>& session, const Tab& tab, const std::string& re) {
+void Agent::cancel(const std::shared_ptr<sessions::Session>& session, const Client& tab, const std::string& re) {
     std::shared_ptr<Conversation> conversation;
     {
         const std::lock_guard lock(m_mutex);

@@ -55,8 +55,8 @@ public:
 
     [[nodiscard]] std::optional<Error> unavailable() const override;
     void message(const std::shared_ptr<sessions::Session>& session, const std::string& text,
-                 const nlohmann::json& attachments, const Tab& tab, const std::string& re) override;
-    void cancel(const std::shared_ptr<sessions::Session>& session, const Tab& tab, const std::string& re) override;
+                 const nlohmann::json& attachments, const Client& tab, const std::string& re) override;
+    void cancel(const std::shared_ptr<sessions::Session>& session, const Client& tab, const std::string& re) override;
     void session_ending(const std::shared_ptr<sessions::Session>& session) override;
     /// Starts an automatic fix turn for a preview error (auto_fix.cpp): at most
     /// `kMaxAutoFixes` after each user turn, never while one is queued for the same error.
@@ -71,7 +71,7 @@ private:
         std::string id;
         std::string text;
         nlohmann::json attachments;
-        Tab tab; ///< null for an automatic fix turn (its events go to every tab)
+        Client tab; ///< null for an automatic fix turn (its events go to every tab)
         std::string re;
         int auto_fix = 0;            ///< 1 or 2: the automatic fix this turn is; 0: a user turn
         std::string version_message; ///< for the turn's version; empty: the prompt

@@ -13,6 +13,11 @@ Result<nlohmann::json> parse_object(std::string_view body, std::initializer_list
     if (object.is_discarded()) {
         return fail(ErrorCode::InvalidArgument, "the request body is not valid JSON");
     }
+    ATELIER_TRY(check_object(object, allowed));
+    return object;
+}
+
+Result<void> check_object(const nlohmann::json& object, std::initializer_list<std::string_view> allowed) {
     if (!object.is_object()) {
         return fail(ErrorCode::InvalidArgument, "the request body must be a JSON object");
     }
@@ -25,7 +30,7 @@ Result<nlohmann::json> parse_object(std::string_view body, std::initializer_list
             return fail(ErrorCode::InvalidArgument, fmt::format("unknown field \"{}\"", key));
         }
     }
-    return object;
+    return {};
 }
 
 Result<std::optional<std::string>> string_field(const nlohmann::json& object, std::string_view field, Presence presence,
@@ -51,10 +56,12 @@ Result<std::optional<std::string>> string_field(const nlohmann::json& object, st
     return std::optional<std::string>(std::move(value));
 }
 
-Result<store::PageRequest> page_request(const net::HttpRequest& request) {
+namespace {
+
+Result<store::PageRequest> page_from(const std::string* limit, const std::string* cursor) {
     store::PageRequest page;
-    if (const auto limit = request.query.find("limit"); limit != request.query.end()) {
-        const std::string& text = limit->second;
+    if (limit != nullptr) {
+        const std::string& text = *limit;
         int value = 0;
         const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
         if (error != std::errc() || end != text.data() + text.size() || value < 1 || value > store::kMaxPageLimit) {
@@ -63,10 +70,34 @@ Result<store::PageRequest> page_request(const net::HttpRequest& request) {
         }
         page.limit = value;
     }
-    if (const auto cursor = request.query.find("cursor"); cursor != request.query.end()) {
-        page.cursor = cursor->second;
+    if (cursor != nullptr) {
+        page.cursor = *cursor;
     }
     return page;
+}
+
+} // namespace
+
+Result<store::PageRequest> page_request(const net::HttpRequest& request) {
+    const auto limit = request.query.find("limit");
+    const auto cursor = request.query.find("cursor");
+    return page_from(limit == request.query.end() ? nullptr : &limit->second,
+                     cursor == request.query.end() ? nullptr : &cursor->second);
+}
+
+Result<store::PageRequest> page_request(const nlohmann::json& fields) {
+    std::optional<std::string> limit;
+    std::optional<std::string> cursor;
+    if (fields.contains("limit") && !fields["limit"].is_null()) {
+        limit = fields["limit"].is_string() ? fields["limit"].get<std::string>() : fields["limit"].dump();
+    }
+    if (fields.contains("cursor") && !fields["cursor"].is_null()) {
+        if (!fields["cursor"].is_string()) {
+            return fail(ErrorCode::InvalidArgument, "parameter \"cursor\" must be a string");
+        }
+        cursor = fields["cursor"].get<std::string>();
+    }
+    return page_from(limit ? &*limit : nullptr, cursor ? &*cursor : nullptr);
 }
 
 net::HttpResponse error_response(const Error& error) {

@@ -24,6 +24,10 @@ inline constexpr std::size_t kMaxLabelLength = 200;
 [[nodiscard]] Result<nlohmann::json> parse_object(std::string_view body,
                                                   std::initializer_list<std::string_view> allowed);
 
+/// Checks that `object` is a JSON object whose keys are all in `allowed` (parse_object's checks,
+/// for a body that arrived as JSON already, e.g. an MCP tool's arguments).
+[[nodiscard]] Result<void> check_object(const nlohmann::json& object, std::initializer_list<std::string_view> allowed);
+
 /// The string field `field` of `object`: InvalidArgument (naming the field) when it is missing and
 /// `required`, not a string, empty, or longer than `max_length` bytes. Nothing when it is absent
 /// and optional.
@@ -34,6 +38,8 @@ enum class Presence { Required, Optional };
 /// `?limit=&cursor=` as a page request; InvalidArgument naming `limit` when it is not an integer
 /// in 1..kMaxPageLimit.
 [[nodiscard]] Result<store::PageRequest> page_request(const net::HttpRequest& request);
+/// The same from `{limit?, cursor?}` fields of a JSON object (an integer or its text for limit).
+[[nodiscard]] Result<store::PageRequest> page_request(const nlohmann::json& fields);
 
 /// The JSON error response for `error` (status from the error code).
 [[nodiscard]] net::HttpResponse error_response(const Error& error);

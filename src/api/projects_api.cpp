@@ -29,29 +29,15 @@ Result<void> create_initial_version(ApiContext& api, const store::User& user, co
 
 Result<net::HttpResponse> create(ApiContext& api, const net::HttpRequest& request) {
     const auto body = ATELIER_TRY(parse_object(request.body, {"name", "kind"}));
-    const std::string name = *ATELIER_TRY(string_field(body, "name", Presence::Required, kMaxNameLength));
-    const std::string kind = *ATELIER_TRY(string_field(body, "kind", Presence::Required, kMaxKindLength));
-    if (!api.knows_kind(kind)) {
-        return fail(ErrorCode::InvalidArgument,
-                    fmt::format("field \"kind\": unknown engine kind \"{}\" (known: {})", kind, api.kind_list()));
-    }
-    const store::User user = ATELIER_TRY(api.store().get_user(request.subject));
-    const store::Project created = ATELIER_TRY(api.store().create_project(user.id, {name, kind}));
-    if (auto initial = create_initial_version(api, user, created); !initial) {
-        // Undo the row so a failed create leaves nothing behind; the caller sees the cause.
-        (void)api.store().delete_project(user.id, created.id);
-        (void)api.repos().remove(created.id);
-        return fail(initial.error());
-    }
-    const store::Project project = ATELIER_TRY(api.store().get_project(user.id, created.id));
-    auto response = json_response(201, to_json(project));
-    response.headers.set("Location", fmt::format("/api/projects/{}", project.id));
+    const nlohmann::json project = ATELIER_TRY(create_project(api, request.subject, body));
+    auto response = json_response(201, project);
+    response.headers.set("Location", fmt::format("/api/projects/{}", project.value("id", "")));
     return response;
 }
 
 Result<net::HttpResponse> list(ApiContext& api, const net::HttpRequest& request) {
     const store::PageRequest page = ATELIER_TRY(page_request(request));
-    return json_response(200, page_json(ATELIER_TRY(api.store().list_projects(request.subject, page))));
+    return json_response(200, ATELIER_TRY(list_projects(api, request.subject, page)));
 }
 
 Result<net::HttpResponse> get(ApiContext& api, const net::HttpRequest& request) {
@@ -97,6 +83,29 @@ Result<net::HttpResponse> messages(ApiContext& api, const net::HttpRequest& requ
 }
 
 } // namespace
+
+Result<nlohmann::json> list_projects(ApiContext& api, const std::string& user, const store::PageRequest& page) {
+    return page_json(ATELIER_TRY(api.store().list_projects(user, page)));
+}
+
+Result<nlohmann::json> create_project(ApiContext& api, const std::string& user_id, const nlohmann::json& fields) {
+    ATELIER_TRY(check_object(fields, {"name", "kind"}));
+    const std::string name = *ATELIER_TRY(string_field(fields, "name", Presence::Required, kMaxNameLength));
+    const std::string kind = *ATELIER_TRY(string_field(fields, "kind", Presence::Required, kMaxKindLength));
+    if (!api.knows_kind(kind)) {
+        return fail(ErrorCode::InvalidArgument,
+                    fmt::format("field \"kind\": unknown engine kind \"{}\" (known: {})", kind, api.kind_list()));
+    }
+    const store::User user = ATELIER_TRY(api.store().get_user(user_id));
+    const store::Project created = ATELIER_TRY(api.store().create_project(user.id, {name, kind}));
+    if (auto initial = create_initial_version(api, user, created); !initial) {
+        // Undo the row so a failed create leaves nothing behind; the caller sees the cause.
+        (void)api.store().delete_project(user.id, created.id);
+        (void)api.repos().remove(created.id);
+        return fail(initial.error());
+    }
+    return to_json(ATELIER_TRY(api.store().get_project(user.id, created.id)));
+}
 
 net::HttpResponse list_projects(ApiContext& api, const net::HttpRequest& request) {
     return respond(list(api, request));

@@ -1,7 +1,12 @@
 #pragma once
 
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
 #include "api/api_context.h"
 #include "net/http_types.h"
+#include "store/records.h"
 
 namespace atelier::api {
 
@@ -20,5 +25,15 @@ namespace atelier::api {
 [[nodiscard]] net::HttpResponse delete_project(ApiContext& api, const net::HttpRequest& request);
 /// GET /api/projects/{id}/messages?limit=&cursor= — oldest first.
 [[nodiscard]] net::HttpResponse list_messages(ApiContext& api, const net::HttpRequest& request);
+
+// The services behind those routes, for callers that are not HTTP requests (MCP's tools): the
+// same checks and errors; the result is the route's JSON body.
+
+/// The user's projects, newest first (GET /api/projects's body).
+[[nodiscard]] Result<nlohmann::json> list_projects(ApiContext& api, const std::string& user,
+                                                   const store::PageRequest& page);
+/// A new project from `{"name","kind"}` (POST /api/projects's body).
+[[nodiscard]] Result<nlohmann::json> create_project(ApiContext& api, const std::string& user,
+                                                    const nlohmann::json& fields);
 
 } // namespace atelier::api

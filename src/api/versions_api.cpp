@@ -21,30 +21,40 @@ std::vector<store::FileChange> changes_of(Result<store::ProjectRepo>& repo, cons
 
 Result<net::HttpResponse> list(ApiContext& api, const net::HttpRequest& request) {
     const store::PageRequest page = ATELIER_TRY(page_request(request));
-    const std::string& id = request.params.at("id");
-    const auto versions = ATELIER_TRY(api.store().list_versions(request.subject, id, page));
-    auto repo = api.repos().open(id);
-    nlohmann::json items = nlohmann::json::array();
-    for (const auto& version : versions.items) {
-        items.push_back(to_json(version, changes_of(repo, version.revision)));
-    }
-    return json_response(200, {{"items", std::move(items)},
-                               {"next_cursor", versions.next_cursor.empty() ? nlohmann::json(nullptr)
-                                                                            : nlohmann::json(versions.next_cursor)}});
+    return json_response(200, ATELIER_TRY(list_versions(api, request.subject, request.params.at("id"), page)));
 }
 
 Result<net::HttpResponse> restore(ApiContext& api, const net::HttpRequest& request) {
-    const std::string& id = request.params.at("id");
-    const std::string& revision = request.params.at("rev");
-    ATELIER_TRY(check_revision(revision, "rev"));
     std::string message;
     if (!request.body.empty()) {
         const auto body = ATELIER_TRY(parse_object(request.body, {"message"}));
         message = ATELIER_TRY(string_field(body, "message", Presence::Optional, 4096)).value_or("");
     }
+    return json_response(201, ATELIER_TRY(restore_version(api, request.subject, request.params.at("id"),
+                                                          request.params.at("rev"), message)));
+}
+
+} // namespace
+
+Result<nlohmann::json> list_versions(ApiContext& api, const std::string& user, const std::string& id,
+                                     const store::PageRequest& page) {
+    const auto versions = ATELIER_TRY(api.store().list_versions(user, id, page));
+    auto repo = api.repos().open(id);
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& version : versions.items) {
+        items.push_back(to_json(version, changes_of(repo, version.revision)));
+    }
+    return nlohmann::json{
+        {"items", std::move(items)},
+        {"next_cursor", versions.next_cursor.empty() ? nlohmann::json(nullptr) : nlohmann::json(versions.next_cursor)}};
+}
+
+Result<nlohmann::json> restore_version(ApiContext& api, const std::string& user_id, const std::string& id,
+                                       const std::string& revision, const std::string& message) {
+    ATELIER_TRY(check_revision(revision, "rev"));
     // Ownership first: nothing about another user's repository may leak, not even an error.
-    ATELIER_TRY(api.store().get_project(request.subject, id));
-    const store::User user = ATELIER_TRY(api.store().get_user(request.subject));
+    ATELIER_TRY(api.store().get_project(user_id, id));
+    const store::User user = ATELIER_TRY(api.store().get_user(user_id));
 
     const auto lock = api.lock_project(id);
     auto repo = ATELIER_TRY(api.repos().open(id));
@@ -62,10 +72,8 @@ Result<net::HttpResponse> restore(ApiContext& api, const net::HttpRequest& reque
     if (api.on_restored) {
         api.on_restored(user.id, id);
     }
-    return json_response(201, to_json(version, commit.changes));
+    return to_json(version, commit.changes);
 }
-
-} // namespace
 
 Result<void> check_revision(std::string_view revision, std::string_view field) {
     const bool hex = revision.find_first_not_of("0123456789abcdefABCDEF") == std::string_view::npos;

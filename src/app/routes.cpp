@@ -45,7 +45,8 @@ net::Router build_routes(AppContext& app) {
     api::ApiContext& rest = *app.api;
     auto mcp = std::make_shared<mcp::McpServer>(
         rest, app.sessions, *app.timers,
-        std::chrono::milliseconds(static_cast<std::int64_t>(app.config.mcp_idle_timeout_s * 1000)), &app.metrics);
+        std::chrono::milliseconds(static_cast<std::int64_t>(app.config.mcp_idle_timeout_s * 1000)), &app.metrics,
+        std::chrono::milliseconds(static_cast<std::int64_t>(app.config.session_grace_s * 1000)));
     mcp->start();
 
     // clang-format off

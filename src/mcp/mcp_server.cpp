@@ -10,7 +10,7 @@
 
 #include "core/ids.h"
 #include "mcp/json_rpc.h"
-#include "mcp/virtual_tab.h"
+#include "mcp/session_seat.h"
 
 namespace atelier::mcp {
 namespace {
@@ -82,8 +82,8 @@ std::string client_of(const nlohmann::json& params) {
 } // namespace
 
 McpServer::McpServer(api::ApiContext& api, std::shared_ptr<sessions::SessionManager> sessions, TimerQueue& timers,
-                     std::chrono::milliseconds idle, MetricsRegistry* metrics)
-    : m_api(api), m_timers(timers), m_idle(idle), m_sessions(std::move(sessions)) {
+                     std::chrono::milliseconds idle, MetricsRegistry* metrics, std::chrono::milliseconds park_after)
+    : m_api(api), m_timers(timers), m_idle(idle), m_park_after(park_after), m_sessions(std::move(sessions)) {
     if (metrics) {
         constexpr const char* kOpen = "Open MCP sessions (session era) and stateless seats (an open project each)";
         constexpr const char* kStarted = "MCP sessions initialized and stateless seats opened";
@@ -194,6 +194,15 @@ void McpServer::relisted(const std::string& key) {
 }
 
 void McpServer::start() {
+    schedule_sweep();
+    m_timers.schedule(park_interval(m_park_after), [weak = weak_from_this()] {
+        if (auto self = weak.lock()) {
+            self->park_idle();
+        }
+    });
+}
+
+void McpServer::schedule_sweep() {
     const auto every = std::clamp(m_idle / 4, std::chrono::milliseconds(50), std::chrono::milliseconds(60'000));
     m_timers.schedule(every, [weak = weak_from_this()] {
         if (auto self = weak.lock()) {
@@ -221,7 +230,7 @@ void McpServer::sweep() {
         forget(*session, fmt::format("idle for {} s", m_idle.count() / 1000));
         end(session); // a client that never says DELETE does not hold its hub session forever
     }
-    start();
+    schedule_sweep();
 }
 
 McpServer::~McpServer() = default;

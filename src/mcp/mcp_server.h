@@ -9,7 +9,10 @@
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json_fwd.hpp>
+#include <functional>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "api/api_context.h"
 #include "core/metrics.h"
@@ -22,7 +25,7 @@
 
 namespace atelier::mcp {
 
-class VirtualTab;
+class SessionSeat;
 
 /// The MCP server at `/mcp` (DESIGN §4, docs/mcp.md), Streamable HTTP in two eras chosen per
 /// request: the session-based revisions 2025-11-25 and 2025-06-18 (`initialize`, Mcp-Session-Id,
@@ -38,11 +41,14 @@ class VirtualTab;
 class McpServer : public std::enable_shared_from_this<McpServer> {
 public:
     /// MCP sessions without a request for `idle` (and no open GET stream) end (checked every
-    /// idle/4, at least every minute).
+    /// idle/4, at least every minute). A client with no stream open and no call in flight for
+    /// `park_after` (the session grace period) is parked: it leaves its hub session, whose grace
+    /// then runs, and its next call re-opens the project (DESIGN §5; mcp/parking.cpp).
     /// `metrics`, when given, gets `atelier_mcp_sessions` (open MCP sessions and stateless
     /// seats, by era) and `atelier_mcp_sessions_started_total`.
     McpServer(api::ApiContext& api, std::shared_ptr<sessions::SessionManager> sessions, TimerQueue& timers,
-              std::chrono::milliseconds idle, MetricsRegistry* metrics = nullptr);
+              std::chrono::milliseconds idle, MetricsRegistry* metrics = nullptr,
+              std::chrono::milliseconds park_after = std::chrono::seconds(30));
     /// Starts the idle sweep; call once after construction.
     void start();
     ~McpServer();
@@ -68,9 +74,16 @@ public:
         std::atomic<std::uint64_t> tools_generation{0};
         const std::shared_ptr<EventStream> events = std::make_shared<EventStream>(); ///< the GET stream
         std::mutex mutex;
-        std::shared_ptr<VirtualTab> tab;          ///< guarded by `mutex`; null while no project is open
+        std::shared_ptr<SessionSeat> tab;         ///< guarded by `mutex`; null while no project is open
         std::map<std::string, std::string> calls; ///< guarded by `mutex`: JSON-RPC id (dumped) → engine call id
         std::chrono::steady_clock::time_point last_used; ///< guarded by McpServer's mutex
+        /// While parked (guarded by `mutex`): the project the client had open, and the engine tools
+        /// it last saw (still listed, so a parked client's tool list does not change).
+        std::string parked_project;
+        nlohmann::json parked_tools;
+        /// Calls waiting for a parked project to re-open (guarded by `mutex`); each gets the
+        /// reason when it could not, empty when it did.
+        std::vector<std::function<void(const std::string& failure)>> reopening;
     };
 
 private:
@@ -98,6 +111,9 @@ private:
     void end(const std::shared_ptr<Session>& session);
     /// Ends the sessions idle for longer than `m_idle`, then schedules the next sweep.
     void sweep();
+    void schedule_sweep();
+    /// How often park_idle looks: a quarter of the wait, between 50 ms and 5 s.
+    [[nodiscard]] static std::chrono::milliseconds park_interval(std::chrono::milliseconds park_after);
 
     // stateless.cpp: the 2026-07-28 era.
     void post_stateless(net::HttpRequest& request, const nlohmann::json& message, const nlohmann::json& id,
@@ -113,7 +129,9 @@ private:
 
     // mcp_tools.cpp: the tools.
     [[nodiscard]] nlohmann::json list_tools(const Caller& caller) const;
-    void call_tool(Caller caller, const std::shared_ptr<Reply>& reply, const nlohmann::json& params);
+    /// `reopened`: a parked project was re-opened for this call already.
+    void call_tool(Caller caller, const std::shared_ptr<Reply>& reply, const nlohmann::json& params,
+                   bool reopened = false);
     void open_project(Caller caller, const std::shared_ptr<Reply>& reply, const nlohmann::json& arguments);
     /// How an engine tool was named: as the tools/call name, or as call_engine_tool's `tool`
     /// argument (then an unknown tool is an error result the model reads, not a protocol error).
@@ -123,7 +141,7 @@ private:
                      const nlohmann::json& arguments, const nlohmann::json& params, Naming naming);
     /// list_engine_tools: the open project's engine tools, as tools/list would list them.
     [[nodiscard]] nlohmann::json engine_tools_result(const Caller& caller) const;
-    void call_engine_tool(const Caller& caller, const std::shared_ptr<VirtualTab>& tab,
+    void call_engine_tool(const Caller& caller, const std::shared_ptr<SessionSeat>& tab,
                           const std::shared_ptr<Reply>& reply, const std::string& name, const nlohmann::json& arguments,
                           const nlohmann::json& progress_token);
     [[nodiscard]] nlohmann::json versions_tool(const Caller& caller, const std::string& name,
@@ -134,6 +152,20 @@ private:
     void detach(Session& session);
     /// The tools `session` offers may have changed: tell its client.
     void tools_changed(Session& session);
+    // parking.cpp: clients that went quiet leave their hub session; their next call comes back.
+    /// Parks the clients idle for `m_park_after`, then schedules the next look.
+    void park_idle();
+    /// Parks `session` if it holds an open project, is ready, and has no call in flight.
+    void park(Session& session);
+    /// Runs `then` at once, or, when `caller`'s project is parked, once it has been re-opened
+    /// (`then` gets the reason when it could not be: the caller answers with it).
+    void unparked(const Caller& caller, std::function<void(const std::string& failure)> then);
+    /// The engine tools `session` offers: its open project's, or the parked project's.
+    [[nodiscard]] static nlohmann::json tools_of(Session* session);
+    /// The project `session` has open or parked; empty when none.
+    [[nodiscard]] static std::string project_of(Session* session);
+    /// The call that arrived or finished now: the client is not idle.
+    void touch(Session& session);
     /// A new session or seat: counted and logged. `forget` (the session ended): the same, undone.
     void count(const Session& session);
     void forget(const Session& session, std::string_view why);
@@ -148,6 +180,7 @@ private:
     api::ApiContext& m_api;
     TimerQueue& m_timers;
     std::chrono::milliseconds m_idle;
+    std::chrono::milliseconds m_park_after;
     std::shared_ptr<sessions::SessionManager> m_sessions;
     mutable std::mutex m_mutex;
     std::map<std::string, std::shared_ptr<Session>> m_by_id;

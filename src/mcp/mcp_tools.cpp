@@ -8,13 +8,14 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "api/json_request.h"
 #include "api/projects_api.h"
 #include "api/versions_api.h"
 #include "core/ids.h"
 #include "mcp/json_rpc.h"
 #include "mcp/mcp_server.h"
+#include "mcp/session_seat.h"
 #include "mcp/tool_catalog.h"
-#include "mcp/virtual_tab.h"
 #include "protocol/frame_header.h"
 
 namespace atelier::mcp {
@@ -24,24 +25,22 @@ using nlohmann::json;
 
 /// A tool result for what a REST handler answered: its JSON as text and structured content, or
 /// its error as an `isError` result.
-json rest_result(const net::HttpResponse& response) {
-    auto body = json::parse(response.body, nullptr, false);
-    if (response.status >= 300) {
-        std::string message =
-            body.is_object() && body.contains("error") ? body["error"].value("message", response.body) : response.body;
-        return text_result(message, true);
+/// The MCP result of a hub service (the api's typed functions, shared with REST).
+json service_result(const Result<json>& body) {
+    if (!body) {
+        return text_result(body.error().message, true);
     }
-    json result = text_result(response.body);
-    if (body.is_object()) {
-        result["structuredContent"] = body;
+    json result = text_result(body->dump());
+    if (body->is_object()) {
+        result["structuredContent"] = *body;
     }
     return result;
 }
 
-/// The MCP result for a `command:result` or `error` envelope.
-json command_result(const json& envelope) {
-    const json payload = envelope.value("payload", json::object());
-    if (envelope.value("type", "") != "command:result") {
+/// The MCP result for a `command:result` or `error` event.
+json command_result(const sessions::SessionEvent& event) {
+    const json& payload = event.payload;
+    if (event.type != "command:result") {
         return text_result(payload.value("message", "the call failed"), true);
     }
     if (!payload.value("ok", false)) {
@@ -82,9 +81,9 @@ json command_result(const json& envelope) {
     return result;
 }
 
-json ready_result(const json& envelope, const std::string& session_id, const std::string& handle) {
-    const json payload = envelope.value("payload", json::object());
-    if (envelope.value("type", "") != "session:ready") {
+json ready_result(const sessions::SessionEvent& event, const std::string& session_id, const std::string& handle) {
+    const json& payload = event.payload;
+    if (event.type != "session:ready") {
         const std::string why = payload.value("message", payload.value("detail", "the session did not start"));
         return text_result("Cannot open the project: " + why, true);
     }
@@ -125,16 +124,7 @@ json viewport_result(const std::optional<std::string>& frame) {
                            {"text", fmt::format("frame {} ({}x{})", header->seq, header->width, header->height)}}})}};
 }
 
-/// Who an MCP session is, for the hub session's presence: its clientInfo "name version".
-sessions::ClientInfo mcp_client(const std::string& client) {
-    const auto space = client.rfind(' ');
-    if (space == std::string::npos) {
-        return {sessions::ClientKind::Mcp, client, {}};
-    }
-    return {sessions::ClientKind::Mcp, client.substr(0, space), client.substr(space + 1)};
-}
-
-std::shared_ptr<VirtualTab> tab_of(McpServer::Session* session) {
+std::shared_ptr<SessionSeat> tab_of(McpServer::Session* session) {
     if (!session) {
         return nullptr;
     }
@@ -142,23 +132,17 @@ std::shared_ptr<VirtualTab> tab_of(McpServer::Session* session) {
     return session->tab;
 }
 
-/// A query value for a REST handler from a tool argument (numbers as their text).
-std::string query_value(const json& value) {
-    return value.is_string() ? value.get<std::string>() : value.dump();
-}
-
 } // namespace
 
 json McpServer::list_tools(const Caller& caller) const {
     json tools = builtin_tools(caller.style);
-    std::vector<std::shared_ptr<VirtualTab>> tabs;
+    std::vector<std::shared_ptr<Session>> seats;
     if (caller.style == ResultStyle::Session) {
-        if (auto tab = tab_of(caller.session.get())) {
-            tabs.push_back(std::move(tab));
+        if (caller.session) {
+            seats.push_back(caller.session);
         }
     } else {
         // Stateless: the engine tools of every seat this user has open, each taking `session`.
-        std::vector<std::shared_ptr<Session>> seats;
         {
             const std::lock_guard lock(m_mutex);
             for (const auto& [id, session] : m_by_id) {
@@ -167,15 +151,11 @@ json McpServer::list_tools(const Caller& caller) const {
                 }
             }
         }
-        for (const auto& seat_session : seats) {
-            if (auto tab = tab_of(seat_session.get())) {
-                tabs.push_back(std::move(tab));
-            }
-        }
     }
     std::set<std::string> listed;
-    for (const auto& tab : tabs) {
-        for (const auto& tool : tab->tools()) {
+    for (const auto& seat_session : seats) {
+        // A parked client's tools are listed as they were: its next call re-opens the project.
+        for (const auto& tool : tools_of(seat_session.get())) {
             if (listed.insert(tool.value("name", "")).second) {
                 tools.push_back(engine_tool(tool, caller.style));
             }
@@ -184,7 +164,7 @@ json McpServer::list_tools(const Caller& caller) const {
     return tools;
 }
 
-void McpServer::call_tool(Caller caller, const std::shared_ptr<Reply>& reply, const json& params) {
+void McpServer::call_tool(Caller caller, const std::shared_ptr<Reply>& reply, const json& params, bool reopened) {
     try {
         if (!params.contains("name") || !params["name"].is_string()) {
             return reply->error(200, kInvalidParams, "Invalid params: name must be a string");
@@ -209,19 +189,13 @@ void McpServer::call_tool(Caller caller, const std::shared_ptr<Reply>& reply, co
         if (caller.session) {
             track(reply, caller.session); // a call that changes the caller's tools says so first
         }
-        net::HttpRequest rest;
-        rest.subject = caller.subject;
         if (name == "list_projects") {
-            for (const char* key : {"limit", "cursor"}) {
-                if (arguments.contains(key)) {
-                    rest.query[key] = query_value(arguments[key]);
-                }
-            }
-            return reply->result(rest_result(api::list_projects(m_api, rest)));
+            auto page = api::page_request(arguments);
+            return reply->result(service_result(page ? api::list_projects(m_api, caller.subject, *page)
+                                                     : Result<json>(fail(page.error()))));
         }
         if (name == "create_project") {
-            rest.body = arguments.dump();
-            return reply->result(rest_result(api::create_project(m_api, rest)));
+            return reply->result(service_result(api::create_project(m_api, caller.subject, arguments)));
         }
         if (name == "open_project") {
             return open_project(std::move(caller), reply, arguments);
@@ -229,16 +203,16 @@ void McpServer::call_tool(Caller caller, const std::shared_ptr<Reply>& reply, co
         if (name == "list_versions" || name == "restore_version") {
             return reply->result(versions_tool(caller, name, arguments));
         }
-        const auto tab = tab_of(caller.session.get());
         const std::string missing_session =
             stateless ? " (pass the `session` handle open_project returned)" : " (open a project first)";
+        const std::string open_project_id = project_of(caller.session.get());
         if (name == "close_project") {
             if (!caller.session) {
                 return reply->result(text_result("No project is open" + missing_session, true));
             }
-            if (tab) {
+            if (!open_project_id.empty()) {
                 spdlog::info("mcp {} {}: close_project {}", stateless ? "seat" : "session",
-                             caller.session->id.substr(0, 8), tab->project_id());
+                             caller.session->id.substr(0, 8), open_project_id);
             }
             if (stateless) {
                 bool erased = false;
@@ -253,19 +227,31 @@ void McpServer::call_tool(Caller caller, const std::shared_ptr<Reply>& reply, co
             } else {
                 detach(*caller.session);
             }
-            return reply->result(text_result(tab ? "Closed the project." : "No project was open."));
+            return reply->result(text_result(open_project_id.empty() ? "No project was open." : "Closed the project."));
         }
+        if (name == "list_engine_tools") {
+            if (open_project_id.empty()) {
+                return reply->result(text_result("No project is open" + missing_session, true));
+            }
+            return reply->result(engine_tools_result(caller));
+        }
+        if (caller.session && !reopened) {
+            // A parked client's call re-opens its project first (parking.cpp), then runs.
+            return unparked(caller, [weak_self = weak_from_this(), caller, reply, params](const std::string& failure) {
+                if (!failure.empty()) {
+                    return reply->result(text_result(failure, true));
+                }
+                if (auto self = weak_self.lock()) {
+                    self->call_tool(caller, reply, params, true);
+                }
+            });
+        }
+        const auto tab = tab_of(caller.session.get());
         if (name == "get_viewport") {
             if (stateless && !caller.session) {
                 return reply->result(text_result("No project is open" + missing_session, true));
             }
             return reply->result(viewport_result(tab ? tab->latest_frame() : std::nullopt));
-        }
-        if (name == "list_engine_tools") {
-            if (!tab) {
-                return reply->result(text_result("No project is open" + missing_session, true));
-            }
-            return reply->result(engine_tools_result(caller));
         }
         if (name == "call_engine_tool") {
             if (!arguments.contains("tool") || !arguments["tool"].is_string() ||
@@ -317,8 +303,7 @@ json McpServer::engine_tools_result(const Caller& caller) const {
     // As a session-era client would see them in tools/list: call_engine_tool takes the stateless
     // `session` handle itself, not inside `arguments`.
     json tools = json::array();
-    const auto tab = tab_of(caller.session.get());
-    for (const auto& tool : tab ? tab->tools() : json::array()) {
+    for (const auto& tool : tools_of(caller.session.get())) {
         const json listed = engine_tool(tool, ResultStyle::Session);
         tools.push_back({{"name", listed["name"]},
                          {"title", listed["title"]},
@@ -340,30 +325,23 @@ json McpServer::versions_tool(const Caller& caller, const std::string& name, con
             return text_result("project_id must be a non-empty string", true);
         }
         project_id = arguments["project_id"];
-    } else if (auto tab = tab_of(caller.session.get())) {
-        project_id = tab->project_id();
+    } else {
+        project_id = project_of(caller.session.get());
     }
     if (project_id.empty()) {
         return text_result("No project: give project_id, or open a project first.", true);
     }
-    net::HttpRequest rest;
-    rest.subject = caller.subject;
-    rest.params["id"] = project_id;
     if (name == "list_versions") {
-        for (const char* key : {"limit", "cursor"}) {
-            if (arguments.contains(key)) {
-                rest.query[key] = query_value(arguments[key]);
-            }
-        }
-        return rest_result(api::list_versions(m_api, rest));
+        auto page = api::page_request(arguments);
+        return service_result(page ? api::list_versions(m_api, caller.subject, project_id, *page)
+                                   : Result<json>(fail(page.error())));
     }
     if (!arguments.contains("version") || !arguments["version"].is_string()) {
         return text_result("version must be a revision id (a string of 4-40 hex digits, from list_versions)", true);
     }
-    rest.method = "POST";
-    rest.params["rev"] = arguments["version"];
     // Restoring reopens the version in every live session of the project (on_restored).
-    json result = rest_result(api::restore_version(m_api, rest));
+    json result = service_result(
+        api::restore_version(m_api, caller.subject, project_id, arguments["version"].get<std::string>()));
     if (!result.value("isError", false)) {
         const std::string revision = result["structuredContent"].value("rev", "");
         result["content"] = json::array(
@@ -396,12 +374,7 @@ void McpServer::open_project(Caller caller, const std::shared_ptr<Reply>& reply,
     }
     const auto session = caller.session;
     detach(*session);
-    net::HttpRequest seat_request;
-    seat_request.method = "POST";
-    seat_request.path = "/mcp";
-    seat_request.target = "/mcp";
-    seat_request.subject = session->subject;
-    auto tab = std::make_shared<VirtualTab>(std::move(seat_request));
+    auto tab = std::make_shared<SessionSeat>();
     tab->on_tools_changed([weak_self = weak_from_this(), weak_session = std::weak_ptr<Session>(session)] {
         auto self = weak_self.lock();
         auto alive = weak_session.lock();
@@ -414,14 +387,14 @@ void McpServer::open_project(Caller caller, const std::shared_ptr<Reply>& reply,
         session->tab = tab;
     }
     const std::string re = tab->next_request_id();
-    std::weak_ptr<VirtualTab> weak_tab = tab;
+    std::weak_ptr<SessionSeat> weak_tab = tab;
     // A failed open leaves the tab in place: the reply may come while the session manager holds a
     // lock, so detaching here could deadlock; the next open_project, close_project or DELETE does.
     tab->expect_ready(re, [reply, weak_tab, handle, project_id, who = session->id.substr(0, 8),
-                           kind = session->stateless ? "seat" : "session"](const json& envelope) {
+                           kind = session->stateless ? "seat" : "session"](const sessions::SessionEvent& event) {
         auto opened = weak_tab.lock();
         const std::string hub_session = opened ? opened->session_id() : "";
-        json result = ready_result(envelope, hub_session, handle);
+        json result = ready_result(event, hub_session, handle);
         if (result.value("isError", false)) {
             spdlog::info("mcp {} {}: open_project {} failed", kind, who, project_id);
         } else {
@@ -433,7 +406,7 @@ void McpServer::open_project(Caller caller, const std::shared_ptr<Reply>& reply,
     m_sessions->start(session->subject, project_id, {}, tab, re, mcp_client(session->client));
 }
 
-void McpServer::call_engine_tool(const Caller& caller, const std::shared_ptr<VirtualTab>& tab,
+void McpServer::call_engine_tool(const Caller& caller, const std::shared_ptr<SessionSeat>& tab,
                                  const std::shared_ptr<Reply>& reply, const std::string& name, const json& arguments,
                                  const json& progress_token) {
     const std::string re = tab->next_request_id();
@@ -456,20 +429,25 @@ void McpServer::call_engine_tool(const Caller& caller, const std::shared_ptr<Vir
             reply->notify(notification("notifications/progress", params));
         });
     }
-    std::weak_ptr<VirtualTab> weak_tab = tab;
+    std::weak_ptr<SessionSeat> weak_tab = tab;
     std::weak_ptr<Session> weak_session = caller.session;
-    tab->expect_reply(re, [reply, weak_tab, weak_session, call_id, request_key](const json& envelope) {
+    tab->expect_reply(re, [weak_self = weak_from_this(), reply, weak_tab, weak_session, call_id,
+                           request_key](const sessions::SessionEvent& event) {
         if (auto alive = weak_tab.lock()) {
             alive->forget_progress(call_id);
         }
-        if (auto session = weak_session.lock()) {
+        const auto session = weak_session.lock();
+        if (session) {
             const std::lock_guard lock(session->mutex);
             if (auto found = session->calls.find(request_key);
                 found != session->calls.end() && found->second == call_id) {
                 session->calls.erase(found);
             }
         }
-        reply->result(command_result(envelope));
+        if (auto self = weak_self.lock(); self && session) {
+            self->touch(*session); // the client's quiet time starts when its last call ends
+        }
+        reply->result(command_result(event));
     });
     // A client that closes the call's stream gives up on it (the stateless revision's cancel).
     reply->on_abandoned(
@@ -483,7 +461,7 @@ void McpServer::call_engine_tool(const Caller& caller, const std::shared_ptr<Vir
 
 void McpServer::cancel_call(Session& session, const json& request_id) {
     std::string call_id;
-    std::shared_ptr<VirtualTab> tab;
+    std::shared_ptr<SessionSeat> tab;
     {
         const std::lock_guard lock(session.mutex);
         const auto found = session.calls.find(request_id.dump());
@@ -499,11 +477,13 @@ void McpServer::cancel_call(Session& session, const json& request_id) {
 }
 
 void McpServer::detach(Session& session) {
-    std::shared_ptr<VirtualTab> tab;
+    std::shared_ptr<SessionSeat> tab;
     {
         const std::lock_guard lock(session.mutex);
         tab = std::move(session.tab);
         session.tab.reset();
+        session.parked_project.clear();
+        session.parked_tools = json();
     }
     if (tab) {
         m_sessions->detach(tab);

@@ -11,8 +11,8 @@
 #include "core/ids.h"
 #include "mcp/json_rpc.h"
 #include "mcp/mcp_server.h"
+#include "mcp/session_seat.h"
 #include "mcp/tool_catalog.h"
-#include "mcp/virtual_tab.h"
 
 namespace atelier::mcp {
 namespace {

@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
-#include "net/websocket.h"
 #include "sessions/session.h"
+#include "sessions/session_client.h"
 
 namespace atelier::sessions {
 
@@ -17,7 +17,7 @@ namespace atelier::sessions {
 class AgentHandler {
 public:
     virtual ~AgentHandler() = default;
-    using Tab = std::shared_ptr<net::WebSocketConnection>;
+    using Client = std::shared_ptr<SessionClient>;
 
     /// Why turns cannot run at all (no model configured), or nullopt when they can. Checked
     /// before anything else, so the answer is the same with or without a session.
@@ -25,9 +25,9 @@ public:
     /// `message:send` for `session` (it exists and is the user's). Replies and turn events go to
     /// the tab (`re`) and to every tab of the session.
     virtual void message(const std::shared_ptr<Session>& session, const std::string& text,
-                         const nlohmann::json& attachments, const Tab& tab, const std::string& re) = 0;
+                         const nlohmann::json& attachments, const Client& tab, const std::string& re) = 0;
     /// `agent:cancel`: stop the running turn at once and drop the queued ones.
-    virtual void cancel(const std::shared_ptr<Session>& session, const Tab& tab, const std::string& re) = 0;
+    virtual void cancel(const std::shared_ptr<Session>& session, const Client& tab, const std::string& re) = 0;
     /// The session's preview reported `error` ({message, stack?, composition?}). The agent may
     /// start an automatic fix turn; returns what it did: "started", "queued" (after the running
     /// turn), "limit" (this user turn's automatic fixes are spent) or "duplicate".

@@ -20,7 +20,17 @@ std::string optional_string(const nlohmann::json& payload, const char* field) {
 
 } // namespace
 
-void BrowserHandler::on_text(const std::shared_ptr<net::WebSocketConnection>& connection, std::string message) {
+std::shared_ptr<BrowserClient> BrowserHandler::client_of(const std::shared_ptr<net::WebSocketConnection>& connection) {
+    const std::lock_guard lock(m_mutex);
+    auto& client = m_clients[connection->id()];
+    if (!client) {
+        client = std::make_shared<BrowserClient>(connection);
+    }
+    return client;
+}
+
+void BrowserHandler::on_text(const std::shared_ptr<net::WebSocketConnection>& websocket, std::string message) {
+    const auto connection = client_of(websocket);
     auto envelope = protocol::parse_browser_envelope(message);
     if (!envelope) {
         // Try to name the request even when the envelope is incomplete, so the client can match it.
@@ -28,7 +38,7 @@ void BrowserHandler::on_text(const std::shared_ptr<net::WebSocketConnection>& co
         const std::string re = raw.is_object() ? optional_string(raw, "id") : "";
         return SessionManager::send_error(connection, envelope.error(), re);
     }
-    const auto& user = connection->request().subject;
+    const auto& user = connection->user();
     const auto& payload = envelope->payload;
     const auto& type = envelope->type;
     const auto& re = envelope->id;
@@ -93,13 +103,24 @@ void BrowserHandler::on_text(const std::shared_ptr<net::WebSocketConnection>& co
         re);
 }
 
-void BrowserHandler::on_binary(const std::shared_ptr<net::WebSocketConnection>& connection, std::string /*message*/) {
-    SessionManager::send_error(connection, Error{ErrorCode::InvalidArgument, "browsers send text messages only"}, "");
+void BrowserHandler::on_binary(const std::shared_ptr<net::WebSocketConnection>& websocket, std::string /*message*/) {
+    SessionManager::send_error(client_of(websocket),
+                               Error{ErrorCode::InvalidArgument, "browsers send text messages only"}, "");
 }
 
-void BrowserHandler::on_close(const std::shared_ptr<net::WebSocketConnection>& connection,
+void BrowserHandler::on_close(const std::shared_ptr<net::WebSocketConnection>& websocket,
                               const net::CloseInfo& /*info*/) {
-    m_sessions->detach(connection);
+    std::shared_ptr<BrowserClient> client;
+    {
+        const std::lock_guard lock(m_mutex);
+        if (const auto it = m_clients.find(websocket->id()); it != m_clients.end()) {
+            client = std::move(it->second);
+            m_clients.erase(it);
+        }
+    }
+    if (client) {
+        m_sessions->detach(client);
+    }
 }
 
 } // namespace atelier::sessions

@@ -14,7 +14,6 @@
 
 #include "core/timer_queue.h"
 #include "engines/engine_link.h"
-#include "net/websocket.h"
 #include "sessions/engine_starter.h"
 #include "sessions/session_client.h"
 
@@ -41,7 +40,7 @@ struct Session {
     std::shared_ptr<engines::EngineLink> link;
     std::shared_ptr<engines::EngineObserver> observer;
     std::unique_ptr<RunningEngine> process;
-    std::map<std::uint64_t, std::weak_ptr<net::WebSocketConnection>> tabs;
+    std::map<std::uint64_t, std::weak_ptr<SessionClient>> tabs;
     /// Who each attached connection is (same keys as `tabs`), for presence and attribution.
     std::map<std::uint64_t, ClientInfo> clients;
     /// The version the working tree holds: checked out from, or last committed. Commits are made

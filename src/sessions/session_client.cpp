@@ -1,5 +1,7 @@
 #include "sessions/session_client.h"
 
+#include <atomic>
+
 namespace atelier::sessions {
 
 const char* client_kind_name(ClientKind kind) {
@@ -23,6 +25,11 @@ nlohmann::json client_json(std::uint64_t id, const ClientInfo& client) {
         out["version"] = client.version;
     }
     return out;
+}
+
+std::uint64_t next_client_id() {
+    static std::atomic<std::uint64_t> counter{0};
+    return (std::uint64_t{1} << 63U) | ++counter;
 }
 
 } // namespace atelier::sessions

@@ -14,7 +14,7 @@
 namespace atelier::sessions {
 
 void SessionManager::command(const std::string& user_id, const std::string& session_id, const std::string& tool,
-                             const nlohmann::json& arguments, const Tab& tab, const std::string& re,
+                             const nlohmann::json& arguments, const Client& tab, const std::string& re,
                              const std::string& call_id) {
     auto session = find(user_id, session_for(tab, session_id));
     if (!session) {
@@ -47,7 +47,7 @@ void SessionManager::command(const std::string& user_id, const std::string& sess
 }
 
 void SessionManager::run_command(const std::shared_ptr<Session>& session, const std::string& tool,
-                                 const nlohmann::json& arguments, const Tab& tab, const std::string& re,
+                                 const nlohmann::json& arguments, const Client& tab, const std::string& re,
                                  const std::string& engine_call_id, const nlohmann::json& by,
                                  std::function<void()> next) {
     bool cancelled = false;
@@ -131,7 +131,7 @@ void SessionManager::run_command(const std::shared_ptr<Session>& session, const 
         engine_call_id);
 }
 
-std::shared_ptr<engines::EngineLink> SessionManager::ready_link(Session& session, const Tab& tab,
+std::shared_ptr<engines::EngineLink> SessionManager::ready_link(Session& session, const Client& tab,
                                                                 const std::string& re) {
     std::shared_ptr<engines::EngineLink> link;
     {
@@ -146,7 +146,7 @@ std::shared_ptr<engines::EngineLink> SessionManager::ready_link(Session& session
 }
 
 void SessionManager::cancel_command(const std::string& user_id, const std::string& session_id,
-                                    const std::string& request_id, const Tab& tab, const std::string& re) {
+                                    const std::string& request_id, const Client& tab, const std::string& re) {
     auto session = find(user_id, session_for(tab, session_id));
     if (!session) {
         return send_error(tab, no_session(session_id), re);
@@ -407,7 +407,7 @@ void SessionManager::set_busy(const std::shared_ptr<Session>& session, bool busy
     set_state(session, next, busy ? "an agent turn is running" : "");
 }
 
-void SessionManager::replay(const std::shared_ptr<Session>& session, const Tab& tab) {
+void SessionManager::replay(const std::shared_ptr<Session>& session, const Client& tab) {
     nlohmann::json scene;
     std::string frame;
     {
@@ -419,7 +419,7 @@ void SessionManager::replay(const std::shared_ptr<Session>& session, const Tab& 
         send(tab, "scene:updated", scene);
     }
     if (!frame.empty()) {
-        tab->send_binary(frame);
+        tab->deliver_frame(frame);
     }
 }
 
@@ -504,7 +504,7 @@ void SessionManager::project_deleted(const std::string& user_id, const std::stri
 }
 
 void SessionManager::camera(const std::string& user_id, const std::string& session_id, const nlohmann::json& payload,
-                            const Tab& tab) {
+                            const Client& tab) {
     auto session = find(user_id, session_for(tab, session_id));
     if (!session) {
         return;
@@ -520,7 +520,7 @@ void SessionManager::camera(const std::string& user_id, const std::string& sessi
 }
 
 void SessionManager::configure_viewport(const std::string& user_id, const std::string& session_id,
-                                        const nlohmann::json& payload, const Tab& tab, const std::string& re) {
+                                        const nlohmann::json& payload, const Client& tab, const std::string& re) {
     auto session = find(user_id, session_for(tab, session_id));
     if (!session) {
         return send_error(tab, no_session(session_id), re);
@@ -567,7 +567,7 @@ std::shared_ptr<AgentHandler> SessionManager::agent_handler() const {
 }
 
 void SessionManager::message(const std::string& user_id, const std::string& session_id, const std::string& text,
-                             const nlohmann::json& attachments, const Tab& tab, const std::string& re) {
+                             const nlohmann::json& attachments, const Client& tab, const std::string& re) {
     auto agent = agent_handler();
     if (!agent) {
         return send_error(tab, Error{ErrorCode::Unavailable, "this hub runs without an agent"}, re);
@@ -582,7 +582,7 @@ void SessionManager::message(const std::string& user_id, const std::string& sess
     agent->message(session, text, attachments, tab, re);
 }
 
-void SessionManager::cancel_turn(const std::string& user_id, const std::string& session_id, const Tab& tab,
+void SessionManager::cancel_turn(const std::string& user_id, const std::string& session_id, const Client& tab,
                                  const std::string& re) {
     auto session = find(user_id, session_for(tab, session_id));
     auto agent = agent_handler();
@@ -592,9 +592,9 @@ void SessionManager::cancel_turn(const std::string& user_id, const std::string& 
     agent->cancel(session, tab, re);
 }
 
-void SessionManager::broadcast_except(const std::shared_ptr<Session>& session, const Tab& except,
+void SessionManager::broadcast_except(const std::shared_ptr<Session>& session, const Client& except,
                                       const std::string& type, const nlohmann::json& payload) {
-    std::vector<Tab> tabs;
+    std::vector<Client> tabs;
     {
         const std::lock_guard lock(session->mutex);
         for (const auto& [id, weak] : session->tabs) {

@@ -86,19 +86,15 @@ nlohmann::json SessionManager::pool_status() const {
     return m_pool ? m_pool->status() : nlohmann::json::object();
 }
 
-void SessionManager::send(const Tab& tab, const std::string& type, const nlohmann::json& payload,
+void SessionManager::send(const Client& tab, const std::string& type, const nlohmann::json& payload,
                           const std::string& re) {
     if (!tab) {
         return; // a turn no tab asked for (an automatic fix) answers through publish only
     }
-    protocol::BrowserEnvelope envelope{type, new_uuid(), payload, std::nullopt};
-    if (!re.empty()) {
-        envelope.re = re;
-    }
-    tab->send_text(protocol::serialize_browser_envelope(envelope));
+    tab->deliver(SessionEvent{type, payload, re});
 }
 
-void SessionManager::send_error(const Tab& tab, const Error& error, const std::string& re) {
+void SessionManager::send_error(const Client& tab, const Error& error, const std::string& re) {
     nlohmann::json payload{{"code", error_code_name(error.code)}, {"message", error.message}};
     if (!error.details.empty()) {
         auto details = nlohmann::json::parse(error.details, nullptr, false);
@@ -117,7 +113,7 @@ std::shared_ptr<Session> SessionManager::find(const std::string& user_id, const 
     return it->second;
 }
 
-std::string SessionManager::session_for(const Tab& tab, const std::string& session_id) const {
+std::string SessionManager::session_for(const Client& tab, const std::string& session_id) const {
     if (!session_id.empty()) {
         return session_id;
     }
@@ -159,7 +155,7 @@ nlohmann::json SessionManager::ready_payload(const std::shared_ptr<Session>& ses
 
 void SessionManager::broadcast(const std::shared_ptr<Session>& session, const std::string& type,
                                const nlohmann::json& payload) {
-    std::vector<Tab> tabs;
+    std::vector<Client> tabs;
     {
         const std::lock_guard lock(session->mutex);
         for (const auto& [id, weak] : session->tabs) {
@@ -178,7 +174,7 @@ void SessionManager::broadcast_frame(const std::shared_ptr<Session>& session, co
     session->last_frame = frame;
     for (const auto& [id, weak] : session->tabs) {
         if (auto tab = weak.lock()) {
-            tab->send_binary(frame); // latest-wins per tab: a slow tab skips frames
+            tab->deliver_frame(frame);
         }
     }
 }
@@ -209,7 +205,7 @@ void SessionManager::set_state(const std::shared_ptr<Session>& session, SessionS
 }
 
 void SessionManager::start(const std::string& user_id, const std::string& project_id, const std::string& session_id,
-                           const Tab& tab, const std::string& re, const ClientInfo& client) {
+                           const Client& tab, const std::string& re, const ClientInfo& client) {
     // A start may check out a large project and start a process: never on a network thread.
     std::weak_ptr<SessionManager> weak_self = weak_from_this();
     const bool posted = m_deps.workers.post(project_id, [weak_self, user_id, project_id, session_id, tab, re, client] {
@@ -223,7 +219,7 @@ void SessionManager::start(const std::string& user_id, const std::string& projec
 }
 
 void SessionManager::start_now(const std::string& user_id, const std::string& project_id, const std::string& session_id,
-                               const Tab& tab, const std::string& re, const ClientInfo& client) {
+                               const Client& tab, const std::string& re, const ClientInfo& client) {
     auto project = m_deps.store.get_project(user_id, project_id);
     if (!project) {
         return send_error(tab, project.error(), re);
@@ -305,7 +301,7 @@ void SessionManager::start_now(const std::string& user_id, const std::string& pr
     }
 }
 
-void SessionManager::join(const std::shared_ptr<Session>& session, const Tab& tab, const std::string& re,
+void SessionManager::join(const std::shared_ptr<Session>& session, const Client& tab, const std::string& re,
                           const ClientInfo& client) {
     SessionState state;
     std::shared_ptr<engines::EngineLink> link;
@@ -363,7 +359,7 @@ void SessionManager::announce_presence(const std::shared_ptr<Session>& session) 
     broadcast(session, "session:presence", presence(session));
 }
 
-nlohmann::json SessionManager::client_of(Session& session, const Tab& tab) {
+nlohmann::json SessionManager::client_of(Session& session, const Client& tab) {
     if (!tab) {
         return client_json(0, agent_client());
     }
@@ -406,7 +402,7 @@ Result<std::shared_ptr<Session>> SessionManager::create(const std::string& user_
     return session;
 }
 
-void SessionManager::end(const std::string& user_id, const std::string& session_id, const Tab& tab) {
+void SessionManager::end(const std::string& user_id, const std::string& session_id, const Client& tab) {
     if (auto session = find(user_id, session_for(tab, session_id))) {
         finish(session, "ended by the user");
     }
@@ -492,7 +488,7 @@ void SessionManager::stop_session(const std::shared_ptr<Session>& session, const
     }
 }
 
-void SessionManager::detach(const Tab& tab) {
+void SessionManager::detach(const Client& tab) {
     std::shared_ptr<Session> session;
     {
         const std::lock_guard lock(m_mutex);

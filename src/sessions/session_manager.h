@@ -73,24 +73,24 @@ public:
     /// Per kind: size, idle, starting, failures.
     [[nodiscard]] nlohmann::json pool_status() const;
 
-    using Tab = std::shared_ptr<net::WebSocketConnection>;
+    using Client = std::shared_ptr<SessionClient>;
     /// `session:start`: joins the project's live session (one per project, whoever started it:
     /// another tab, an MCP client), else starts one. `session_id` is a hint only: a session that
     /// is over is reported as such in the `detail` of the new one's status. Replies
     /// `session:ready {resumed}` or `session:status` to the tab; every client gets the new
     /// `session:presence`. `client` says who the connection is.
-    void start(const std::string& user_id, const std::string& project_id, const std::string& session_id, const Tab& tab,
-               const std::string& re, const ClientInfo& client = {});
+    void start(const std::string& user_id, const std::string& project_id, const std::string& session_id,
+               const Client& tab, const std::string& re, const ClientInfo& client = {});
     /// `command:send`: runs one tool on the session's engine (`session_id` may be empty: the
     /// tab's session); replies `command:result`. `call_id`, when given, is the engine call's id
     /// (the `call_id` of its `render:progress` events), so a caller can tell its call's progress.
     void command(const std::string& user_id, const std::string& session_id, const std::string& tool,
-                 const nlohmann::json& arguments, const Tab& tab, const std::string& re,
+                 const nlohmann::json& arguments, const Client& tab, const std::string& re,
                  const std::string& call_id = {});
     /// `command:cancel {command}`: cancels this tab's running `command:send` whose id is
     /// `request_id`; `ack {cancelled}`, then that command's own result.
     void cancel_command(const std::string& user_id, const std::string& session_id, const std::string& request_id,
-                        const Tab& tab, const std::string& re);
+                        const Client& tab, const std::string& re);
     /// Cancels the engine call `call_id` that command() started in the session (MCP): the engine
     /// gets `$/cancel` and the command's tab a `command:result` saying so. False when none runs.
     bool cancel_call(const std::string& user_id, const std::string& session_id, const std::string& call_id);
@@ -101,14 +101,14 @@ public:
     /// `viewport:configure {width?, height?, shading?, codec?}`: the size and look of the
     /// session's viewport frames, passed to the engine as `viewport/configure`; `ack` with its answer.
     void configure_viewport(const std::string& user_id, const std::string& session_id, const nlohmann::json& payload,
-                            const Tab& tab, const std::string& re);
+                            const Client& tab, const std::string& re);
     /// `viewport:camera`: passed to the engine (which coalesces).
     void camera(const std::string& user_id, const std::string& session_id, const nlohmann::json& payload,
-                const Tab& tab);
+                const Client& tab);
     /// `session:end`: save, commit, stop; every tab gets `session:status {state: ended}`.
-    void end(const std::string& user_id, const std::string& session_id, const Tab& tab);
+    void end(const std::string& user_id, const std::string& session_id, const Client& tab);
     /// A tab closed: when it was the last one, the grace period starts.
-    void detach(const Tab& tab);
+    void detach(const Client& tab);
     /// A version of the project was restored (REST): its live sessions reopen it, so the engine's
     /// next save cannot write the old scene over the restore.
     void project_restored(const std::string& user_id, const std::string& project_id);
@@ -122,9 +122,10 @@ public:
     /// `message:send`: a user turn for the session's agent (`session_id` may be empty: the tab's
     /// session). Without an agent the tab gets an `error`.
     void message(const std::string& user_id, const std::string& session_id, const std::string& text,
-                 const nlohmann::json& attachments, const Tab& tab, const std::string& re);
+                 const nlohmann::json& attachments, const Client& tab, const std::string& re);
     /// `agent:cancel`: stops the session's running turn and drops its queued ones.
-    void cancel_turn(const std::string& user_id, const std::string& session_id, const Tab& tab, const std::string& re);
+    void cancel_turn(const std::string& user_id, const std::string& session_id, const Client& tab,
+                     const std::string& re);
     /// For the agent: `{type, payload}` to every tab of the session.
     void publish(const std::shared_ptr<Session>& session, const std::string& type, const nlohmann::json& payload);
     /// For the agent: project/save, commit with `message`, record the version; `done` gets the
@@ -138,7 +139,7 @@ public:
     /// `preview:error` from a tab (the preview page caught an error): acked with what the agent did
     /// about it (`fix`: started, queued, limit, duplicate, or no_model).
     void report_preview_error(const std::string& user_id, const std::string& session_id, const nlohmann::json& payload,
-                              const Tab& tab, const std::string& re);
+                              const Client& tab, const std::string& re);
     /// Where /preview/<session_id>/ goes for this user: the engine's preview port on 127.0.0.1.
     [[nodiscard]] Result<std::uint16_t> preview_port(const std::string& user_id, const std::string& session_id) const;
 
@@ -151,13 +152,13 @@ public:
     [[nodiscard]] nlohmann::json list(const std::string& user_id) const;
 
     /// Sends `{type, id, payload, re?}` to one tab.
-    static void send(const Tab& tab, const std::string& type, const nlohmann::json& payload,
+    static void send(const Client& tab, const std::string& type, const nlohmann::json& payload,
                      const std::string& re = {});
-    static void send_error(const Tab& tab, const Error& error, const std::string& re);
+    static void send_error(const Client& tab, const Error& error, const std::string& re);
 
 private:
     /// The session's engine link, or null after telling the tab the engine is not ready.
-    static std::shared_ptr<engines::EngineLink> ready_link(Session& session, const Tab& tab, const std::string& re);
+    static std::shared_ptr<engines::EngineLink> ready_link(Session& session, const Client& tab, const std::string& re);
     /// Moves the session's renders to the project's kept renders (the engine has stopped).
     void keep_renders(const Session& session);
     /// The engine's `preview/ready {port}`: kept for the proxy, told to the tabs.
@@ -167,12 +168,13 @@ private:
     std::shared_ptr<Session> find(const std::string& user_id, const std::string& session_id) const;
     std::shared_ptr<AgentHandler> agent_handler() const;
     /// `session_id` when given, else the session this tab started or attached to.
-    std::string session_for(const Tab& tab, const std::string& session_id) const;
+    std::string session_for(const Client& tab, const std::string& session_id) const;
     void start_now(const std::string& user_id, const std::string& project_id, const std::string& session_id,
-                   const Tab& tab, const std::string& re, const ClientInfo& client);
+                   const Client& tab, const std::string& re, const ClientInfo& client);
     /// Adds `tab` to a session that is already live: cancels its grace, answers `session:ready
     /// {resumed: true}` (or its status while it starts), replays scene and frame.
-    void join(const std::shared_ptr<Session>& session, const Tab& tab, const std::string& re, const ClientInfo& client);
+    void join(const std::shared_ptr<Session>& session, const Client& tab, const std::string& re,
+              const ClientInfo& client);
     using Operation = std::function<void(std::function<void()> next)>;
     /// Runs `operation` once the session's earlier operations are over (one order for commands
     /// from every client, commits and reopens, so a restore can never land between a command and
@@ -183,7 +185,7 @@ private:
     /// `session:presence` to every client of the session.
     void announce_presence(const std::shared_ptr<Session>& session);
     /// `by` for what `tab` did in `session`: its client description (the agent when null).
-    static nlohmann::json client_of(Session& session, const Tab& tab);
+    static nlohmann::json client_of(Session& session, const Client& tab);
     /// After a conflict (or a restore): the project's current version into the working tree, and
     /// the engine reopens it; a relaunch from it when the engine cannot.
     void reopen_head(const std::shared_ptr<Session>& session, const std::string& why);
@@ -214,7 +216,7 @@ private:
     void on_engine_gone(const std::shared_ptr<Session>& session, std::uint64_t generation, const std::string& why);
     void broadcast(const std::shared_ptr<Session>& session, const std::string& type, const nlohmann::json& payload);
     /// Like broadcast, to every client but `except`.
-    void broadcast_except(const std::shared_ptr<Session>& session, const Tab& except, const std::string& type,
+    void broadcast_except(const std::shared_ptr<Session>& session, const Client& except, const std::string& type,
                           const nlohmann::json& payload);
     void broadcast_frame(const std::shared_ptr<Session>& session, const std::string& frame);
     void set_state(const std::shared_ptr<Session>& session, SessionState state, const std::string& detail = {});
@@ -227,8 +229,8 @@ private:
                          std::function<void(Result<std::string>)> done, nlohmann::json by = nullptr);
     /// The command's turn has come: call the engine, then save and commit when it mutated.
     void run_command(const std::shared_ptr<Session>& session, const std::string& tool, const nlohmann::json& arguments,
-                     const Tab& tab, const std::string& re, const std::string& engine_call_id, const nlohmann::json& by,
-                     std::function<void()> next);
+                     const Client& tab, const std::string& re, const std::string& engine_call_id,
+                     const nlohmann::json& by, std::function<void()> next);
     /// Starts the session's next operation, or marks the queue idle.
     void run_operations(const std::shared_ptr<Session>& session);
     /// save_and_commit inside an operation that is already running (no second enqueue).
@@ -245,7 +247,7 @@ private:
     /// then stop_session().
     void finish(const std::shared_ptr<Session>& session, const std::string& why, bool save = true);
     /// The latest scene summary and frame to a tab that (re-)attaches.
-    void replay(const std::shared_ptr<Session>& session, const Tab& tab);
+    void replay(const std::shared_ptr<Session>& session, const Client& tab);
     [[nodiscard]] std::vector<std::shared_ptr<Session>> sessions_of(const std::string& user_id,
                                                                     const std::string& project_id) const;
     /// After the final save: engine/shutdown, stop the process, mark ended (on the worker).

@@ -67,7 +67,7 @@ void SessionManager::preview_error(const std::shared_ptr<Session>& session, cons
 }
 
 void SessionManager::report_preview_error(const std::string& user_id, const std::string& session_id,
-                                          const nlohmann::json& payload, const Tab& tab, const std::string& re) {
+                                          const nlohmann::json& payload, const Client& tab, const std::string& re) {
     auto session = find(user_id, session_for(tab, session_id));
     if (!session) {
         return send_error(tab, no_session(session_id), re);

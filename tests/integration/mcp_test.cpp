@@ -263,5 +263,61 @@ TEST_F(McpTest, VersionsAreListedAndARestoreReopensTheVersionInTheLiveEngine) {
     EXPECT_EQ(objects[0]["name"], "first");
 }
 
+// DESIGN §5: a client with no stream open and no call in flight leaves its hub session after the
+// grace period (so a one-shot CLI run does not hold an engine), keeps its tool list, and its next
+// call re-opens the project from the newest version, with what it did before still there.
+TEST_F(McpTest, AQuietClientIsParkedItsEngineStopsAndItsNextCallReopensTheProject) {
+    start_test_hub({"--session-grace", "0.5"});
+    const std::string session = initialize();
+    const auto project = create_project(auth());
+    const auto opened = call(session, "open_project", {{"project_id", project}});
+    ASSERT_FALSE(opened["result"].value("isError", false)) << opened.dump() << hub->log();
+    const std::string first_hub_session = opened["result"]["structuredContent"]["session_id"];
+    const auto made = call(session, "scene__create_object", {{"name", "cube"}});
+    ASSERT_FALSE(made["result"].value("isError", false)) << made.dump();
+
+    // Parked after 0.5 s of quiet; the hub session, left with no client, ends after its own grace.
+    json live = sessions();
+    for (int i = 0; i < 500 && !live.empty(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        live = sessions();
+    }
+    ASSERT_TRUE(live.empty()) << "the quiet MCP client still holds its hub session: " << live.dump() << hub->log();
+    EXPECT_NE(hub->log().find("parked (no call and no stream"), std::string::npos) << hub->log();
+
+    // Its tools are listed as before: nothing changed for the client.
+    EXPECT_TRUE(has_tool(request(session, "tools/list"), "scene__create_object"));
+
+    // The next call re-opens the project (a new hub session, from the version the first committed).
+    const auto listed = call(session, "scene__list_objects");
+    ASSERT_FALSE(listed["result"].value("isError", false)) << listed.dump() << hub->log();
+    EXPECT_NE(listed["result"].dump().find("cube"), std::string::npos) << listed.dump();
+    const auto again = sessions();
+    ASSERT_EQ(again.size(), 1U) << again.dump();
+    EXPECT_NE(again[0].value("id", again[0].value("session_id", "")), first_hub_session) << again.dump();
+    EXPECT_NE(hub->log().find("re-opened project"), std::string::npos) << hub->log();
+
+    const auto cone = call(session, "scene__create_object", {{"name", "cone"}});
+    ASSERT_FALSE(cone["result"].value("isError", false)) << cone.dump();
+    const auto versions = http_request(hub->port(), "GET", "/api/projects/" + project + "/versions", auth());
+    EXPECT_NE(versions.body.find("create_object name=cone"), std::string::npos) << versions.body;
+}
+
+// A client that keeps its GET stream open is listening: it is never parked.
+TEST_F(McpTest, AClientWithItsStreamOpenIsNotParked) {
+    start_test_hub({"--session-grace", "0.3"});
+    const std::string session = initialize();
+    auto stream = listen(session);
+    const auto project = create_project(auth());
+    const auto opened = call(session, "open_project", {{"project_id", project}});
+    ASSERT_FALSE(opened["result"].value("isError", false)) << opened.dump() << hub->log();
+    // Several park looks (every 75 ms here) pass; the client stays seated.
+    std::this_thread::sleep_for(std::chrono::milliseconds(900));
+    const auto live = sessions();
+    ASSERT_EQ(live.size(), 1U) << live.dump();
+    EXPECT_EQ(live[0]["tabs"], 1) << live.dump();
+    EXPECT_EQ(hub->log().find("parked (no call"), std::string::npos) << hub->log();
+}
+
 } // namespace
 } // namespace atelier::testing

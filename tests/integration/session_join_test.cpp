@@ -199,5 +199,35 @@ TEST_F(SessionTest, ACommandMadeOnAVersionThatWasRestoredAwayIsAConflictAndKept)
     EXPECT_NE(file_at(*hub, auth(), project).find("late"), std::string::npos);
 }
 
+// Grace expiry after a change: the last tab closes while its command still runs; the command
+// finishes, is saved and committed, and only then does the session end. The next session of the
+// project opens with the change (DESIGN §5: nothing acknowledged or asked for is lost).
+TEST_F(SessionTest, ACommandStillRunningWhenTheLastTabClosesIsCommittedBeforeTheGraceEnds) {
+    start_test_hub({"--session-grace", "0.2"});
+    const auto project = create_project(auth());
+    {
+        Tab tab(*hub);
+        ASSERT_FALSE(start_session(tab, project).is_null()) << hub->log();
+        tab.send("command:send",
+                 {{"tool", "scene__create_object"}, {"arguments", {{"name", "late"}, {"delay_ms", 1000}}}});
+        // The tab closes at once: the command is still on the engine, the grace (0.2 s) is shorter.
+    }
+    json live = sessions();
+    for (int i = 0; i < 500 && !live.empty(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        live = sessions();
+    }
+    ASSERT_TRUE(live.empty()) << live.dump() << hub->log();
+    const auto versions = http_request(hub->port(), "GET", "/api/projects/" + project + "/versions", auth());
+    EXPECT_NE(versions.body.find("create_object delay_ms=1000 name=late"), std::string::npos) << versions.body << hub->log();
+
+    Tab again(*hub);
+    ASSERT_FALSE(start_session(again, project).is_null()) << hub->log();
+    again.send("command:send", {{"tool", "scene__list_objects"}, {"arguments", json::object()}});
+    const auto listed = again.next("command:result");
+    ASSERT_FALSE(listed.is_null());
+    EXPECT_NE(listed.dump().find("late"), std::string::npos) << listed.dump();
+}
+
 } // namespace
 } // namespace atelier::testing

@@ -9,29 +9,24 @@
 
 #include <nlohmann/json.hpp>
 
-#include "net/http_types.h"
-#include "net/websocket.h"
+#include "sessions/session_client.h"
 
 namespace atelier::mcp {
 
-/// An MCP session's seat in a hub session: SessionManager talks to it exactly as to a browser tab
-/// (envelopes on send_text, viewport frames on send_binary), and it turns the replies back into
-/// answers for the MCP requests waiting on them. Thread-safe; callbacks run outside its lock, on
-/// whatever thread the session manager replied from.
-class VirtualTab final : public net::WebSocketConnection {
+/// An MCP session's seat in a hub session: a session client (sessions/session_client.h) that
+/// turns the session's events into answers for the MCP requests waiting on them, and keeps what
+/// MCP needs between requests (the session's tools, its latest frame). Thread-safe; callbacks run
+/// outside its lock, on whatever thread the session manager delivered from.
+class SessionSeat final : public sessions::SessionClient {
 public:
-    /// Gets the envelope `{type, payload, re?}` that answers a pending call.
-    using Reply = std::function<void(const nlohmann::json& envelope)>;
+    /// Gets the event (`command:result`, `session:ready`, `error`, …) that answers a pending call.
+    using Reply = std::function<void(const sessions::SessionEvent& event)>;
 
-    /// `request` stands in for the upgrade request of a real tab (its subject is the user).
-    explicit VirtualTab(net::HttpRequest request);
+    SessionSeat();
 
-    void send_text(std::string message) override;
-    void send_binary(std::string message) override;
-    void close(std::uint16_t code, std::string reason) override;
-    /// Ids with the top bit set, so they never meet the ids of real connections (a counter from 1).
     [[nodiscard]] std::uint64_t id() const override { return m_id; }
-    [[nodiscard]] const net::HttpRequest& request() const override { return m_request; }
+    void deliver(const sessions::SessionEvent& event) override;
+    void deliver_frame(const std::string& frame) override;
 
     /// `reply` gets the `command:result` or `error` whose `re` is `re`.
     void expect_reply(const std::string& re, Reply reply);
@@ -45,11 +40,11 @@ public:
     using Progress = std::function<void(const nlohmann::json& payload)>;
     void watch_progress(const std::string& call_id, Progress progress);
     void forget_progress(const std::string& call_id);
-    /// Called (outside the tab's lock) whenever the tools this tab offers may have changed: the
+    /// Called (outside the seat's lock) whenever the tools this seat offers may have changed: the
     /// session became ready, its registry was updated, or it was lost or ended. Set before use.
     void on_tools_changed(std::function<void()> callback);
 
-    /// The hub session this tab is attached to (empty before the first session:ready/status).
+    /// The hub session this seat is attached to (empty before the first session:ready/status).
     [[nodiscard]] std::string session_id() const;
     [[nodiscard]] std::string project_id() const;
     /// Whether a session:ready arrived and no later status said the session is gone.
@@ -58,12 +53,11 @@ public:
     [[nodiscard]] nlohmann::json tools() const;
     /// The latest viewport frame, header included; nothing before the first frame.
     [[nodiscard]] std::optional<std::string> latest_frame() const;
-    /// A fresh `re` for a call made through this tab.
+    /// A fresh `re` for a call made through this seat.
     [[nodiscard]] std::string next_request_id();
 
 private:
     const std::uint64_t m_id;
-    const net::HttpRequest m_request;
     mutable std::mutex m_mutex;
     std::map<std::string, Reply> m_replies;
     std::optional<std::pair<std::string, Reply>> m_ready_waiter; ///< (re, reply)
@@ -76,5 +70,8 @@ private:
     std::optional<std::string> m_frame;
     std::uint64_t m_next_request = 0;
 };
+
+/// Who an MCP client is, for its hub session's presence: its clientInfo "name version".
+[[nodiscard]] sessions::ClientInfo mcp_client(const std::string& client);
 
 } // namespace atelier::mcp

@@ -1,34 +1,23 @@
-#include "mcp/virtual_tab.h"
+#include "mcp/session_seat.h"
 
-#include <atomic>
 #include <utility>
 #include <vector>
 
 namespace atelier::mcp {
 namespace {
 
-std::uint64_t next_tab_id() {
-    static std::atomic<std::uint64_t> counter{0};
-    return (std::uint64_t{1} << 63U) | ++counter;
-}
-
-nlohmann::json error_envelope(const std::string& re, const std::string& message) {
-    return {{"type", "error"}, {"re", re}, {"payload", {{"code", "unavailable"}, {"message", message}}}};
+sessions::SessionEvent error_event(const std::string& re, const std::string& message) {
+    return {"error", {{"code", "unavailable"}, {"message", message}}, re};
 }
 
 } // namespace
 
-VirtualTab::VirtualTab(net::HttpRequest request) : m_id(next_tab_id()), m_request(std::move(request)) {}
+SessionSeat::SessionSeat() : m_id(sessions::next_client_id()) {}
 
-void VirtualTab::send_text(std::string message) {
-    auto envelope = nlohmann::json::parse(message, nullptr, false);
-    if (!envelope.is_object()) {
-        return;
-    }
-    const std::string type = envelope.value("type", "");
-    const std::string re =
-        envelope.contains("re") && envelope["re"].is_string() ? envelope["re"].get<std::string>() : "";
-    const nlohmann::json payload = envelope.value("payload", nlohmann::json::object());
+void SessionSeat::deliver(const sessions::SessionEvent& event) {
+    const std::string& type = event.type;
+    const std::string& re = event.re;
+    const nlohmann::json& payload = event.payload;
     Reply reply;
     Progress progress;
     std::function<void()> tools_changed;
@@ -80,33 +69,29 @@ void VirtualTab::send_text(std::string message) {
         tools_changed();
     }
     if (reply) {
-        reply(envelope);
+        reply(event);
     }
     if (progress) {
         progress(payload);
     }
 }
 
-void VirtualTab::send_binary(std::string message) {
+void SessionSeat::deliver_frame(const std::string& frame) {
     const std::lock_guard lock(m_mutex);
-    m_frame = std::move(message);
+    m_frame = frame;
 }
 
-void VirtualTab::close(std::uint16_t /*code*/, std::string reason) {
-    fail_pending(reason.empty() ? "the session closed this client" : reason);
-}
-
-void VirtualTab::expect_reply(const std::string& re, Reply reply) {
+void SessionSeat::expect_reply(const std::string& re, Reply reply) {
     const std::lock_guard lock(m_mutex);
     m_replies[re] = std::move(reply);
 }
 
-void VirtualTab::expect_ready(const std::string& re, Reply reply) {
+void SessionSeat::expect_ready(const std::string& re, Reply reply) {
     const std::lock_guard lock(m_mutex);
     m_ready_waiter = std::make_pair(re, std::move(reply));
 }
 
-void VirtualTab::fail_pending(const std::string& why) {
+void SessionSeat::fail_pending(const std::string& why) {
     std::vector<std::pair<std::string, Reply>> pending;
     {
         const std::lock_guard lock(m_mutex);
@@ -122,53 +107,61 @@ void VirtualTab::fail_pending(const std::string& why) {
         m_progress.clear();
     }
     for (auto& [re, reply] : pending) {
-        reply(error_envelope(re, why));
+        reply(error_event(re, why));
     }
 }
 
-void VirtualTab::watch_progress(const std::string& call_id, Progress progress) {
+void SessionSeat::watch_progress(const std::string& call_id, Progress progress) {
     const std::lock_guard lock(m_mutex);
     m_progress[call_id] = std::move(progress);
 }
 
-void VirtualTab::forget_progress(const std::string& call_id) {
+void SessionSeat::forget_progress(const std::string& call_id) {
     const std::lock_guard lock(m_mutex);
     m_progress.erase(call_id);
 }
 
-void VirtualTab::on_tools_changed(std::function<void()> callback) {
+void SessionSeat::on_tools_changed(std::function<void()> callback) {
     const std::lock_guard lock(m_mutex);
     m_tools_changed = std::move(callback);
 }
 
-std::string VirtualTab::session_id() const {
+std::string SessionSeat::session_id() const {
     const std::lock_guard lock(m_mutex);
     return m_session_id;
 }
 
-std::string VirtualTab::project_id() const {
+std::string SessionSeat::project_id() const {
     const std::lock_guard lock(m_mutex);
     return m_project_id;
 }
 
-bool VirtualTab::ready() const {
+bool SessionSeat::ready() const {
     const std::lock_guard lock(m_mutex);
     return m_ready;
 }
 
-nlohmann::json VirtualTab::tools() const {
+nlohmann::json SessionSeat::tools() const {
     const std::lock_guard lock(m_mutex);
     return m_tools;
 }
 
-std::optional<std::string> VirtualTab::latest_frame() const {
+std::optional<std::string> SessionSeat::latest_frame() const {
     const std::lock_guard lock(m_mutex);
     return m_frame;
 }
 
-std::string VirtualTab::next_request_id() {
+std::string SessionSeat::next_request_id() {
     const std::lock_guard lock(m_mutex);
     return "mcp-" + std::to_string(++m_next_request);
+}
+
+sessions::ClientInfo mcp_client(const std::string& client) {
+    const auto space = client.rfind(' ');
+    if (space == std::string::npos) {
+        return {sessions::ClientKind::Mcp, client, {}};
+    }
+    return {sessions::ClientKind::Mcp, client.substr(0, space), client.substr(space + 1)};
 }
 
 } // namespace atelier::mcp

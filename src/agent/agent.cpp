@@ -13,6 +13,9 @@
 namespace atelier::agent {
 namespace {
 
+/// How long the first step of a turn waits for the engine's first scene summary.
+constexpr std::chrono::milliseconds kFirstSceneWait{5'000};
+
 std::string short_id(const std::string& id) {
     return id.substr(0, 8);
 }
@@ -60,7 +63,7 @@ struct Agent::TurnState {
     Conversation& conversation;
     const Turn& turn;
     net::CancelSignal& cancel;
-    std::shared_ptr<sessions::SessionManager> sessions;
+    std::shared_ptr<sessions::AgentHost> sessions;
     std::shared_ptr<sessions::Session> session;
     std::shared_ptr<engines::EngineLink> link;
     std::shared_ptr<const registry::RegistrySnapshot> snapshot;
@@ -97,7 +100,7 @@ Agent::~Agent() {
     shutdown();
 }
 
-void Agent::set_sessions(std::weak_ptr<sessions::SessionManager> sessions) {
+void Agent::set_sessions(std::weak_ptr<sessions::AgentHost> sessions) {
     m_sessions = std::move(sessions);
 }
 
@@ -141,28 +144,25 @@ std::optional<Error> Agent::unavailable() const {
 void Agent::message(const std::shared_ptr<sessions::Session>& session, const std::string& text,
                     const nlohmann::json& attachments, const Client& tab, const std::string& re) {
     if (auto why = unavailable()) {
-        return sessions::SessionManager::send_error(tab, *why, re);
+        return sessions::send_error_event(tab, *why, re);
     }
-    {
-        const std::lock_guard lock(session->mutex);
-        if (session->state == sessions::SessionState::Ending || session->state == sessions::SessionState::Ended) {
-            return sessions::SessionManager::send_error(
-                tab, Error{ErrorCode::Unavailable, "the session is ending; start a new one"}, re);
-        }
+    if (auto host = m_sessions.lock(); host && !host->accepting(session)) {
+        return sessions::send_error_event(tab, Error{ErrorCode::Unavailable, "the session is ending; start a new one"},
+                                          re);
     }
     auto conversation = conversation_for(session);
     if (!conversation) {
-        return sessions::SessionManager::send_error(tab, Error{ErrorCode::Unavailable, "the hub is shutting down"}, re);
+        return sessions::send_error_event(tab, Error{ErrorCode::Unavailable, "the hub is shutting down"}, re);
     }
     Turn turn{new_uuid(), text, attachments.is_array() ? attachments : nlohmann::json::array(), tab, re};
     const std::lock_guard lock(conversation->mutex);
     if (conversation->ending) {
-        return sessions::SessionManager::send_error(
-            tab, Error{ErrorCode::Unavailable, "the session is ending; start a new one"}, re);
+        return sessions::send_error_event(tab, Error{ErrorCode::Unavailable, "the session is ending; start a new one"},
+                                          re);
     }
     // The ack goes out before the turn can start, so the tab knows the turn id before its events.
     const std::size_t position = conversation->queue.size() + (conversation->turn_active ? 1 : 0);
-    sessions::SessionManager::send(tab, "ack", {{"turn_id", turn.id}, {"queued", position}}, re);
+    sessions::send_event(tab, "ack", {{"turn_id", turn.id}, {"queued", position}}, re);
     conversation->queue.push_back(turn);
     conversation->fixes_left = kMaxAutoFixes; // each user turn may be followed by automatic fixes
     conversation->pending_error.reset();
@@ -212,7 +212,7 @@ void Agent::cancel(const std::shared_ptr<sessions::Session>& session, const Clie
         }
     }
     const bool stopped = conversation && stop(conversation, false);
-    sessions::SessionManager::send(tab, "ack", {{"cancelled", stopped}}, re);
+    sessions::send_event(tab, "ack", {{"cancelled", stopped}}, re);
 }
 
 void Agent::session_ending(const std::shared_ptr<sessions::Session>& session) {
@@ -228,6 +228,26 @@ void Agent::session_ending(const std::shared_ptr<sessions::Session>& session) {
         m_retired.push_back(conversation);
     }
     stop(conversation, true);
+}
+
+void Agent::changed_by_other(const std::shared_ptr<sessions::Session>& session, const nlohmann::json& by,
+                             const std::string& label) {
+    std::shared_ptr<Conversation> conversation;
+    {
+        const std::lock_guard lock(m_mutex);
+        const auto it = m_conversations.find(session->id);
+        if (it == m_conversations.end()) {
+            return;
+        }
+        conversation = it->second;
+    }
+    const std::string kind = by.value("kind", "");
+    const std::string who = kind == "mcp" ? fmt::format("the MCP client {}", by.value("name", "?"))
+                                          : fmt::format("{} {}", kind.empty() ? "a client" : kind, by.value("id", ""));
+    const std::lock_guard lock(conversation->mutex);
+    if (conversation->turn_active) { // between turns the next turn's scene shows it anyway
+        conversation->changes_by_others.push_back(fmt::format("{} ran {}", who, label));
+    }
 }
 
 void Agent::reap_retired() {
@@ -307,7 +327,7 @@ void Agent::work(const std::shared_ptr<Conversation>& conversation) {
         } catch (const std::exception& error) {
             // Last resort: a turn must never take the hub down.
             spdlog::error("agent: turn {} failed: {}", short_id(turn.id), error.what());
-            sessions::SessionManager::send_error(turn.tab, Error{ErrorCode::Internal, error.what()}, turn.re);
+            sessions::send_error_event(turn.tab, Error{ErrorCode::Internal, error.what()}, turn.re);
         }
         if (sessions) {
             sessions->set_busy(conversation->session, false);
@@ -322,6 +342,7 @@ void Agent::finish_turn(Conversation& conversation) {
         return;
     }
     conversation.turn_active = false;
+    conversation.changes_by_others.clear(); // the next turn starts from the scene as it is
     // An error the preview reported during the turn, not followed by another change: fix it now.
     if (conversation.pending_error && conversation.queue.empty() && conversation.fixes_left > 0 &&
         !conversation.ending) {
@@ -391,24 +412,35 @@ void Agent::run_turn(Conversation& conversation, const Turn& turn, net::CancelSi
                                             m_options.max_steps)};
             break;
         }
-        {
-            const std::lock_guard lock(session->mutex);
-            state.link = session->link;
-        }
+        state.link = sessions->engine(session);
         if (!state.link) {
             state.error = Error{ErrorCode::Unavailable, "the engine is not connected right now; try again when the "
                                                         "session is ready"};
             break;
         }
-        // Rebuilt every step: a tool added or a scene changed mid-turn is seen by the next request.
+        // Rebuilt every step: a tool added or a scene changed mid-turn is seen by the next request,
+        // and so is what other clients changed meanwhile.
         state.snapshot = state.link->tools().snapshot();
+        std::vector<std::string> changes_by_others;
+        {
+            const std::lock_guard lock(conversation.mutex);
+            changes_by_others.swap(conversation.changes_by_others);
+        }
+        if (!changes_by_others.empty()) {
+            spdlog::info("agent: session {} turn {}: told the model of {} change(s) by other clients",
+                         short_id(session->id), short_id(turn.id), changes_by_others.size());
+        }
+        // A turn asked for right after session:ready may come before the engine's first scene.
+        const nlohmann::json scene =
+            state.scene.is_null() ? state.link->scene(state.step == 0 ? kFirstSceneWait : std::chrono::milliseconds(0))
+                                  : state.scene;
         // Laid out for prompt caching (wire_format.h): tools and the static system prompt, the
         // transcript, then the scene as it is now.
         ModelRequest request{
             build_system_prompt({project_name, state.link->info().kind, state.link->info().instructions, state.snapshot,
                                  m_options.max_steps}),
             trim_transcript(transcript, m_options.context_chars), tool_definitions(*state.snapshot),
-            build_context(state.scene.is_null() ? state.link->scene() : state.scene, state.snapshot.get())};
+            build_context(scene, state.snapshot.get(), changes_by_others)};
         ++state.step;
         auto reply = m_client->complete(
             request,
@@ -524,7 +556,7 @@ void Agent::run_turn(Conversation& conversation, const Turn& turn, net::CancelSi
     finish_turn(conversation);
     state.publish("agent:complete", complete);
     if (state.error) {
-        sessions::SessionManager::send_error(turn.tab, *state.error, turn.re);
+        sessions::send_error_event(turn.tab, *state.error, turn.re);
     }
     spdlog::info("agent: session {} turn {}: {} in {} step(s), {} ms; input tokens {} ({} cached, {} written to the "
                  "cache), output tokens {}",
@@ -596,8 +628,8 @@ void Agent::run_tools(TurnState& state, const Message& reply, Message& results) 
             auto done = std::make_shared<std::promise<Result<engines::ToolCallResult>>>();
             auto future = done->get_future();
             auto link = state.link;
-            sessions::SessionManager::track_call(
-                state.session, call_id, {{"turn_id", state.turn.id}, {"tool_call_id", use->tool_id}, {"tool", name}});
+            state.sessions->track_call(state.session, call_id,
+                                       {{"turn_id", state.turn.id}, {"tool_call_id", use->tool_id}, {"tool", name}});
             const auto cancel_id = state.cancel.on_cancel([link, call_id] { link->cancel(call_id); });
             if (state.cancel.cancelled()) {
                 done->set_value(fail(ErrorCode::Cancelled, "cancelled by the user"));
@@ -611,7 +643,7 @@ void Agent::run_tools(TurnState& state, const Message& reply, Message& results) 
             }
             auto outcome = future.get();
             state.cancel.remove(cancel_id);
-            sessions::SessionManager::untrack_call(state.session, call_id);
+            state.sessions->untrack_call(state.session, call_id);
             if (outcome) {
                 state.failures[name] = 0;
                 state.mutated = state.mutated || outcome->mutates;

@@ -16,7 +16,6 @@
 #include "agent/transcript.h"
 #include "core/metrics.h"
 #include "sessions/agent_handler.h"
-#include "sessions/session_manager.h"
 #include "store/store.h"
 
 namespace atelier::agent {
@@ -47,7 +46,7 @@ public:
     Agent& operator=(const Agent&) = delete;
 
     /// Call once, before serving.
-    void set_sessions(std::weak_ptr<sessions::SessionManager> sessions);
+    void set_sessions(std::weak_ptr<sessions::AgentHost> sessions);
     /// Counts turns, model requests and tokens (cached and not) into `metrics` for /metrics.
     /// Call once, before serving; `metrics` outlives the agent.
     void set_metrics(MetricsRegistry& metrics);
@@ -58,6 +57,8 @@ public:
                  const nlohmann::json& attachments, const Client& tab, const std::string& re) override;
     void cancel(const std::shared_ptr<sessions::Session>& session, const Client& tab, const std::string& re) override;
     void session_ending(const std::shared_ptr<sessions::Session>& session) override;
+    void changed_by_other(const std::shared_ptr<sessions::Session>& session, const nlohmann::json& by,
+                          const std::string& label) override;
     /// Starts an automatic fix turn for a preview error (auto_fix.cpp): at most
     /// `kMaxAutoFixes` after each user turn, never while one is queued for the same error.
     std::string preview_error(const std::shared_ptr<sessions::Session>& session, const nlohmann::json& error) override;
@@ -88,6 +89,8 @@ private:
         std::optional<Transcript> transcript;        ///< loaded from the store by the first turn
         int fixes_left = 0;                          ///< automatic fix turns the last user turn may still start
         std::optional<nlohmann::json> pending_error; ///< a preview error seen while a turn ran
+        /// What other clients changed while a turn ran, not yet told to the model.
+        std::vector<std::string> changes_by_others;
     };
     struct TurnState;
 
@@ -109,7 +112,7 @@ private:
     store::Store& m_store;
     AgentOptions m_options;
     std::unique_ptr<ModelClient> m_client;
-    std::weak_ptr<sessions::SessionManager> m_sessions;
+    std::weak_ptr<sessions::AgentHost> m_sessions;
     /// Series in the hub's MetricsRegistry; null until set_metrics().
     struct Meters {
         Counter& turns;

@@ -122,8 +122,17 @@ std::string summarize_scene(const nlohmann::json& scene, std::size_t limit, cons
     return out;
 }
 
-std::string build_context(const nlohmann::json& scene, const registry::RegistrySnapshot* registry) {
-    return "# The scene now\n" + summarize_scene(scene, 4000, find_list_tool(registry));
+std::string build_context(const nlohmann::json& scene, const registry::RegistrySnapshot* registry,
+                          const std::vector<std::string>& changes_by_others) {
+    std::string out;
+    if (!changes_by_others.empty()) {
+        out = "# Meanwhile, other clients of this project changed it (the scene below includes their changes)\n";
+        for (const auto& change : changes_by_others) {
+            out += "- " + change + "\n";
+        }
+        out += "\n";
+    }
+    return out + "# The scene now\n" + summarize_scene(scene, 4000, find_list_tool(registry));
 }
 
 std::string build_system_prompt(const PromptInputs& inputs) {

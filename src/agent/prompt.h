@@ -29,9 +29,12 @@ struct PromptInputs {
 [[nodiscard]] std::string build_system_prompt(const PromptInputs& inputs);
 
 /// What changes from step to step, sent after the transcript (ModelRequest::context): the scene
-/// as summarize_scene() writes it.
+/// as summarize_scene() writes it, after what other clients (tabs, MCP clients) changed in the
+/// project since the previous step, one line each ("tab 3 ran create_object name=cube"), so the
+/// model neither undoes nor repeats their work.
 [[nodiscard]] std::string build_context(const nlohmann::json& scene,
-                                        const registry::RegistrySnapshot* registry = nullptr);
+                                        const registry::RegistrySnapshot* registry = nullptr,
+                                        const std::vector<std::string>& changes_by_others = {});
 
 /// The scene by priority, within about `limit` characters: the scene's own settings (name,
 /// current frame, frame range, render engine, resolution, view transform …), the world, the

@@ -225,9 +225,12 @@ void EngineLink::handle(protocol::RpcMessage message) {
         log_line(text);
         spdlog::info("engine {} ({}): {}", m_info.id.substr(0, 8), m_info.kind, text);
     } else if (notification.method == "scene/changed") {
-        const std::lock_guard lock(m_mutex);
-        m_scene = notification.params.is_object() ? notification.params.value("summary", notification.params)
-                                                  : notification.params;
+        {
+            const std::lock_guard lock(m_mutex);
+            m_scene = notification.params.is_object() ? notification.params.value("summary", notification.params)
+                                                      : notification.params;
+        }
+        m_scene_reported.notify_all();
     }
     for (const auto& observer : observers()) {
         observer->on_notification(notification.method, notification.params);
@@ -274,6 +277,7 @@ void EngineLink::disconnected(const Error& reason) {
         pending.swap(m_pending);
         m_calls.clear();
     }
+    m_scene_reported.notify_all(); // nobody waits for a scene that will not come
     for (auto& [id, request] : pending) {
         m_timers.cancel(request.timer);
         request.callback(fail(ErrorCode::EngineLost, fmt::format("the engine disconnected during {} {}: {}",
@@ -328,6 +332,12 @@ std::size_t EngineLink::in_flight() const {
 
 nlohmann::json EngineLink::scene() const {
     const std::lock_guard lock(m_mutex);
+    return m_scene;
+}
+
+nlohmann::json EngineLink::scene(std::chrono::milliseconds wait) const {
+    std::unique_lock lock(m_mutex);
+    m_scene_reported.wait_for(lock, wait, [this] { return !m_scene.is_null() || !m_connected; });
     return m_scene;
 }
 

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -107,6 +108,10 @@ public:
     [[nodiscard]] std::size_t in_flight() const;
     /// The summary of the engine's last `scene/changed` (null before the first).
     [[nodiscard]] nlohmann::json scene() const;
+    /// The same; when none came yet, waits up to `wait` for the first (an engine reports its scene
+    /// right after it connects, so an agent turn asked for just after session:ready sees it).
+    /// Null when none came in time or the engine disconnected.
+    [[nodiscard]] nlohmann::json scene(std::chrono::milliseconds wait) const;
 
 private:
     struct Pending {
@@ -140,6 +145,7 @@ private:
     std::vector<std::weak_ptr<EngineObserver>> m_observers;
     bool m_connected = true;
     nlohmann::json m_scene;
+    mutable std::condition_variable m_scene_reported; ///< the first scene came, or the engine left
 };
 
 } // namespace atelier::engines

@@ -217,8 +217,9 @@ void McpServer::sweep() {
         const std::lock_guard lock(m_mutex);
         const auto now = std::chrono::steady_clock::now();
         for (auto it = m_by_id.begin(); it != m_by_id.end();) {
-            // A client holding the GET stream open is listening, not gone.
-            if (now - it->second->last_used > m_idle && !it->second->events->open()) {
+            // A client holding the GET stream open is listening, not gone; one with a call in
+            // flight (an engine call, a project still opening) is waiting for us.
+            if (now - it->second->last_used > m_idle && !it->second->events->open() && !in_flight(*it->second)) {
                 expired.push_back(it->second);
                 it = m_by_id.erase(it);
             } else {

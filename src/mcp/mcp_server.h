@@ -164,6 +164,8 @@ private:
     [[nodiscard]] static nlohmann::json tools_of(Session* session);
     /// The project `session` has open or parked; empty when none.
     [[nodiscard]] static std::string project_of(Session* session);
+    /// Whether `session` has a call in flight: an engine call, or a project opening.
+    [[nodiscard]] static bool in_flight(Session& session);
     /// The call that arrived or finished now: the client is not idle.
     void touch(Session& session);
     /// A new session or seat: counted and logged. `forget` (the session ended): the same, undone.

@@ -390,8 +390,13 @@ void McpServer::open_project(Caller caller, const std::shared_ptr<Reply>& reply,
     std::weak_ptr<SessionSeat> weak_tab = tab;
     // A failed open leaves the tab in place: the reply may come while the session manager holds a
     // lock, so detaching here could deadlock; the next open_project, close_project or DELETE does.
-    tab->expect_ready(re, [reply, weak_tab, handle, project_id, who = session->id.substr(0, 8),
+    tab->expect_ready(re, [weak_self = weak_from_this(), weak_session = std::weak_ptr<Session>(session), reply,
+                           weak_tab, handle, project_id, who = session->id.substr(0, 8),
                            kind = session->stateless ? "seat" : "session"](const sessions::SessionEvent& event) {
+        const auto self = weak_self.lock();
+        if (const auto alive = weak_session.lock(); self && alive) {
+            self->touch(*alive); // the client's quiet time starts when its open is answered
+        }
         auto opened = weak_tab.lock();
         const std::string hub_session = opened ? opened->session_id() : "";
         json result = ready_result(event, hub_session, handle);

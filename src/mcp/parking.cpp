@@ -25,6 +25,18 @@ void McpServer::touch(Session& session) {
     session.last_used = std::chrono::steady_clock::now();
 }
 
+bool McpServer::in_flight(Session& session) {
+    std::shared_ptr<SessionSeat> tab;
+    {
+        const std::lock_guard lock(session.mutex);
+        if (!session.calls.empty() || !session.reopening.empty()) {
+            return true;
+        }
+        tab = session.tab;
+    }
+    return tab && !tab->ready() && tab->expecting_ready();
+}
+
 void McpServer::park_idle() {
     std::vector<std::shared_ptr<Session>> quiet;
     {

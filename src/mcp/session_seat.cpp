@@ -136,6 +136,11 @@ std::string SessionSeat::project_id() const {
     return m_project_id;
 }
 
+bool SessionSeat::expecting_ready() const {
+    const std::lock_guard lock(m_mutex);
+    return m_ready_waiter.has_value();
+}
+
 bool SessionSeat::ready() const {
     const std::lock_guard lock(m_mutex);
     return m_ready;

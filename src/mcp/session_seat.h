@@ -47,6 +47,8 @@ public:
     /// The hub session this seat is attached to (empty before the first session:ready/status).
     [[nodiscard]] std::string session_id() const;
     [[nodiscard]] std::string project_id() const;
+    /// Whether an open waits for its session:ready (expect_ready was called and not yet answered).
+    [[nodiscard]] bool expecting_ready() const;
     /// Whether a session:ready arrived and no later status said the session is gone.
     [[nodiscard]] bool ready() const;
     /// The session's tools as `Tool::to_json()` objects, from session:ready / registry:updated.

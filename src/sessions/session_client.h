@@ -2,9 +2,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include <nlohmann/json.hpp>
+
+#include "core/error.h"
 
 namespace atelier::sessions {
 
@@ -55,6 +58,13 @@ public:
     /// One viewport frame (header and image, protocol/frame_header.h); a client may skip frames.
     virtual void deliver_frame(const std::string& frame) = 0;
 };
+
+/// `{type, payload, re}` to one client; nothing when `client` is null (a turn no client asked
+/// for, an automatic fix, answers through the session's broadcast only).
+void send_event(const std::shared_ptr<SessionClient>& client, const std::string& type, const nlohmann::json& payload,
+                const std::string& re = {});
+/// `error {code, message, details?}` answering `re`.
+void send_error_event(const std::shared_ptr<SessionClient>& client, const Error& error, const std::string& re);
 
 /// A fresh id for a client that is not a connection: the top bit is set, so it never meets a
 /// connection's id (those count up from 1).

@@ -28,7 +28,7 @@ void SessionManager::command(const std::string& user_id, const std::string& sess
     const std::string engine_call_id = call_id.empty() ? new_uuid() : call_id;
     const nlohmann::json by = client_of(*session, tab);
     // Tracked from now: a command waiting for its turn can be cancelled too.
-    track_call(session, engine_call_id, {{"request_id", re}, {"tool", tool}}, tab ? tab->id() : 0);
+    track_call_of(session, engine_call_id, {{"request_id", re}, {"tool", tool}}, tab ? tab->id() : 0);
     // Changes run in one order; a read-only tool (a render, a screenshot, a listing) changes
     // nothing that a save could lose, so it runs at once, beside them. An unknown tool goes
     // straight to the link too, which answers it with the list of valid names.
@@ -59,7 +59,7 @@ void SessionManager::run_command(const std::shared_ptr<Session>& session, const 
         cancelled = tracked == session->calls.end() || tracked->second.cancelled;
     }
     if (cancelled || !link) {
-        untrack_call(session, engine_call_id);
+        untrack_call_of(session, engine_call_id);
         nlohmann::json payload{{"ok", false}, {"tool", tool}, {"by", by}};
         payload["error"] = cancelled ? nlohmann::json{{"code", "cancelled"}, {"message", "cancelled before it ran"}}
                                      : nlohmann::json{{"code", "engine_lost"},
@@ -76,7 +76,7 @@ void SessionManager::run_command(const std::shared_ptr<Session>& session, const 
         tool, arguments,
         [weak_self, session, tab, re, tool, engine_call_id, by, label,
          next = std::move(next)](Result<engines::ToolCallResult> result) mutable {
-            untrack_call(session, engine_call_id);
+            untrack_call_of(session, engine_call_id);
             auto self = weak_self.lock();
             if (!self) {
                 return next();
@@ -109,7 +109,7 @@ void SessionManager::run_command(const std::shared_ptr<Session>& session, const 
             }
             self->save_and_commit_now(
                 session, label,
-                [self, session, tab, re, payload, by, tool,
+                [self, session, tab, re, payload, by, tool, label,
                  next = std::move(next)](Result<std::string> revision) mutable {
                     if (revision) {
                         payload["version"] = *revision;
@@ -124,6 +124,9 @@ void SessionManager::run_command(const std::shared_ptr<Session>& session, const 
                         activity["version"] = *revision;
                     }
                     self->broadcast_except(session, tab, "command:activity", activity);
+                    if (auto agent = self->agent_handler(); agent && revision) {
+                        agent->changed_by_other(session, by, label);
+                    }
                     next();
                 },
                 by);
@@ -189,13 +192,13 @@ bool SessionManager::cancel_call(const std::string& user_id, const std::string& 
     return running || waiting;
 }
 
-void SessionManager::track_call(const std::shared_ptr<Session>& session, const std::string& call_id,
-                                nlohmann::json tags, std::uint64_t tab_id) {
+void SessionManager::track_call_of(const std::shared_ptr<Session>& session, const std::string& call_id,
+                                   nlohmann::json tags, std::uint64_t tab_id) {
     const std::lock_guard lock(session->mutex);
     session->calls[call_id] = Session::CallOwner{tab_id, std::move(tags)};
 }
 
-void SessionManager::untrack_call(const std::shared_ptr<Session>& session, const std::string& call_id) {
+void SessionManager::untrack_call_of(const std::shared_ptr<Session>& session, const std::string& call_id) {
     const std::lock_guard lock(session->mutex);
     session->calls.erase(call_id);
 }
@@ -390,6 +393,16 @@ Error SessionManager::keep_conflict(const std::shared_ptr<Session>& session, sto
     // The engine still holds the refused scene: it reloads the project's current version.
     reopen_head(session, "a conflicting change was kept aside");
     return Error{ErrorCode::Conflict, text};
+}
+
+std::shared_ptr<engines::EngineLink> SessionManager::engine(const std::shared_ptr<Session>& session) const {
+    const std::lock_guard lock(session->mutex);
+    return session->link;
+}
+
+bool SessionManager::accepting(const std::shared_ptr<Session>& session) const {
+    const std::lock_guard lock(session->mutex);
+    return session->state != SessionState::Ending && session->state != SessionState::Ended;
 }
 
 void SessionManager::set_busy(const std::shared_ptr<Session>& session, bool busy) {

@@ -88,19 +88,11 @@ nlohmann::json SessionManager::pool_status() const {
 
 void SessionManager::send(const Client& tab, const std::string& type, const nlohmann::json& payload,
                           const std::string& re) {
-    if (!tab) {
-        return; // a turn no tab asked for (an automatic fix) answers through publish only
-    }
-    tab->deliver(SessionEvent{type, payload, re});
+    send_event(tab, type, payload, re);
 }
 
 void SessionManager::send_error(const Client& tab, const Error& error, const std::string& re) {
-    nlohmann::json payload{{"code", error_code_name(error.code)}, {"message", error.message}};
-    if (!error.details.empty()) {
-        auto details = nlohmann::json::parse(error.details, nullptr, false);
-        payload["details"] = details.is_discarded() ? nlohmann::json(error.details) : details;
-    }
-    send(tab, "error", payload, re);
+    send_error_event(tab, error, re);
 }
 
 std::shared_ptr<Session> SessionManager::find(const std::string& user_id, const std::string& session_id) const {

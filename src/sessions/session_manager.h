@@ -44,7 +44,7 @@ struct SessionOptions {
 /// mutate), forwards registry/scene/frames to every tab, relaunches a lost engine with backoff
 /// from the last committed version, and ends sessions (save, commit, stop) on request, after the
 /// grace period, or at shutdown. Thread-safe.
-class SessionManager : public std::enable_shared_from_this<SessionManager> {
+class SessionManager : public AgentHost, public std::enable_shared_from_this<SessionManager> {
     friend class SessionObserver; // forwards one engine's events into the private broadcast paths
 public:
     struct Deps {
@@ -95,9 +95,9 @@ public:
     /// gets `$/cancel` and the command's tab a `command:result` saying so. False when none runs.
     bool cancel_call(const std::string& user_id, const std::string& session_id, const std::string& call_id);
     /// Who asked for engine call `call_id` (added to its `render:progress`), until untracked.
-    static void track_call(const std::shared_ptr<Session>& session, const std::string& call_id, nlohmann::json tags,
-                           std::uint64_t tab_id = 0);
-    static void untrack_call(const std::shared_ptr<Session>& session, const std::string& call_id);
+    static void track_call_of(const std::shared_ptr<Session>& session, const std::string& call_id, nlohmann::json tags,
+                              std::uint64_t tab_id = 0);
+    static void untrack_call_of(const std::shared_ptr<Session>& session, const std::string& call_id);
     /// `viewport:configure {width?, height?, shading?, codec?}`: the size and look of the
     /// session's viewport frames, passed to the engine as `viewport/configure`; `ack` with its answer.
     void configure_viewport(const std::string& user_id, const std::string& session_id, const nlohmann::json& payload,
@@ -126,15 +126,23 @@ public:
     /// `agent:cancel`: stops the session's running turn and drops its queued ones.
     void cancel_turn(const std::string& user_id, const std::string& session_id, const Client& tab,
                      const std::string& re);
-    /// For the agent: `{type, payload}` to every tab of the session.
-    void publish(const std::shared_ptr<Session>& session, const std::string& type, const nlohmann::json& payload);
+    // AgentHost (agent_handler.h): what the agent may do with a session.
+    void publish(const std::shared_ptr<Session>& session, const std::string& type,
+                 const nlohmann::json& payload) override;
     /// For the agent: project/save, commit with `message`, record the version; `done` gets the
     /// revision (see save_and_commit).
     void commit_turn(const std::shared_ptr<Session>& session, const std::string& message,
-                     std::function<void(Result<std::string>)> done);
+                     std::function<void(Result<std::string>)> done) override;
 
-    /// For the agent: `busy` while a turn runs (shown to every tab), then back to ready/detached.
-    void set_busy(const std::shared_ptr<Session>& session, bool busy);
+    void set_busy(const std::shared_ptr<Session>& session, bool busy) override;
+    [[nodiscard]] std::shared_ptr<engines::EngineLink> engine(const std::shared_ptr<Session>& session) const override;
+    [[nodiscard]] bool accepting(const std::shared_ptr<Session>& session) const override;
+    void track_call(const std::shared_ptr<Session>& session, const std::string& call_id, nlohmann::json tags) override {
+        track_call_of(session, call_id, std::move(tags));
+    }
+    void untrack_call(const std::shared_ptr<Session>& session, const std::string& call_id) override {
+        untrack_call_of(session, call_id);
+    }
 
     /// `preview:error` from a tab (the preview page caught an error): acked with what the agent did
     /// about it (`fix`: started, queued, limit, duplicate, or no_model).

@@ -132,6 +132,8 @@ int g_preview_port = 0;
 ///            1000 viewport frames as fast as the socket takes them
 ///   no-save  never answer project/save
 std::string g_fault;
+/// --scene-delay-ms N: report the initial scene N ms after the hello was accepted (default at once).
+int g_scene_delay_ms = 0;
 /// --save-bytes N: project/save also writes scene.blend, N bytes that differ at every save.
 std::int64_t g_save_bytes = 0;
 
@@ -284,6 +286,16 @@ private:
                 }
                 announce_preview(); // before the tools, so session:ready can name the preview
                 send({{"jsonrpc", "2.0"}, {"method", "tools/update"}, {"params", {{"addons", m_manifests}}}});
+                // The scene it starts with, as a real engine reports it once connected (after
+                // --scene-delay-ms, for the test of a turn asked for before it came).
+                auto timer = std::make_shared<asio::steady_timer>(m_io, std::chrono::milliseconds(g_scene_delay_ms));
+                timer->async_wait([this, timer](const boost::system::error_code& error) {
+                    if (!error) {
+                        send({{"jsonrpc", "2.0"},
+                              {"method", "scene/changed"},
+                              {"params", {{"summary", scene_summary()}}}});
+                    }
+                });
             }
             return;
         }
@@ -593,6 +605,8 @@ int main(int argc, char** argv) {
             g_fault = argv[i + 1];
         } else if (flag == "--save-bytes") {
             g_save_bytes = std::stoll(argv[i + 1]);
+        } else if (flag == "--scene-delay-ms") {
+            g_scene_delay_ms = std::stoi(argv[i + 1]);
         }
     }
     const char* url = std::getenv("ATELIER_HUB_URL");

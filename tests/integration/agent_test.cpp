@@ -38,11 +38,17 @@ protected:
 
     fs::path manifests() const { return config_dir.path() / "manifests"; }
 
-    void start_hub(std::vector<std::string> extra = {}, bool with_model = true) {
+    /// `engine_args`: more arguments for the test engine (tests/engine/test_engine.cpp).
+    void start_hub(std::vector<std::string> extra = {}, bool with_model = true,
+                   const std::vector<std::string>& engine_args = {}) {
         const auto file = config_dir.path() / "atelier.toml";
         std::ofstream out(file);
         out << "[engines.test]\ncommand = [\"" << test_engine_binary() << "\", \"--manifests\", \""
-            << manifests().string() << "\"]\n";
+            << manifests().string() << "\"";
+        for (const auto& arg : engine_args) {
+            out << ", \"" << arg << "\"";
+        }
+        out << "]\n";
         if (with_model) {
             out << "[model]\nprovider = \"" << GetParam() << "\"\nmodel = \"fake-model\"\nbase_url = \""
                 << model->base_url() << (GetParam() == "openai" ? "/v1" : "") << "\"\n";
@@ -81,6 +87,13 @@ protected:
     /// message:send, then the turn's agent:complete payload (null on timeout).
     json turn(const std::string& text) {
         tab->send("message:send", {{"text", text}});
+        auto complete = tab->next("agent:complete");
+        EXPECT_FALSE(complete.is_null()) << json(tab->seen).dump(1) << hub->log();
+        return complete.is_null() ? json() : complete["payload"];
+    }
+
+    /// The running turn's agent:complete payload (null on timeout).
+    json turn_complete() {
         auto complete = tab->next("agent:complete");
         EXPECT_FALSE(complete.is_null()) << json(tab->seen).dump(1) << hub->log();
         return complete.is_null() ? json() : complete["payload"];
@@ -440,6 +453,48 @@ TEST_P(AgentTest, CancelDuringAToolCallCancelsTheEngineCall) {
     ASSERT_FALSE(result.is_null());
     EXPECT_EQ(result["payload"]["error"]["code"], "cancelled") << result.dump();
     EXPECT_EQ(model->requests().size(), 1U);
+}
+
+TEST_P(AgentTest, TheNextStepIsToldWhatAnotherClientChangedMidTurn) {
+    ready_session();
+    ASSERT_TRUE(model->script({{"replies",
+                                {{{"tool_calls", {tool_call("basics__sleep", {{"ms", 6000}})}}},
+                                 {{"text", "I see the other tab added a box."}}}}}));
+    tab->send("message:send", {{"text", "wait a little"}});
+    ASSERT_FALSE(tab->next("agent:tool_call").is_null()) << hub->log();
+    // While the agent's tool runs, a second tab of the same session adds an object.
+    Tab other(*hub);
+    ASSERT_FALSE(start_session(other, project).is_null());
+    other.send("command:send", {{"tool", "scene__create_object"}, {"arguments", {{"name", "box"}}}});
+    const auto result = other.next("command:result");
+    ASSERT_FALSE(result.is_null()) << hub->log();
+    ASSERT_TRUE(result["payload"].contains("version")) << result.dump();
+    ASSERT_TRUE(tab->all("agent:complete").empty()) << "the turn ended before the other tab's change: retry";
+    ASSERT_EQ(turn_complete()["ok"], true);
+    const auto requests = model->requests();
+    ASSERT_EQ(requests.size(), 2U);
+    EXPECT_EQ(last_message_text(requests[0]).find("other clients"), std::string::npos);
+    const std::string context = last_message_text(requests[1]);
+    EXPECT_NE(context.find("Meanwhile, other clients of this project changed it"), std::string::npos) << context;
+    EXPECT_NE(context.find("ran create_object name=box"), std::string::npos) << context;
+    const auto scene = context.find("# The scene now");
+    ASSERT_NE(scene, std::string::npos) << context;
+    EXPECT_NE(context.find("box", scene), std::string::npos) << "the scene shows the box too: " << context;
+}
+
+TEST_P(AgentTest, AMessageSentRightAfterReadyWaitsForTheEnginesFirstScene) {
+    // The engine reports its scene 1.5 s after it connected; the message goes at once.
+    start_hub({}, true, {"--scene-delay-ms", "1500"});
+    project = create_project();
+    tab = std::make_unique<Tab>(*hub);
+    ASSERT_FALSE(start_session(*tab, project).is_null());
+    ASSERT_TRUE(model->script({{"replies", {{{"text", "An empty scene."}}}}}));
+    ASSERT_EQ(turn("what is in the scene?")["ok"], true);
+    const auto requests = model->requests();
+    ASSERT_EQ(requests.size(), 1U);
+    const std::string context = last_message_text(requests[0]);
+    EXPECT_EQ(context.find("no scene reported yet"), std::string::npos) << context;
+    EXPECT_NE(context.find("# The scene now"), std::string::npos) << context;
 }
 
 TEST_P(AgentTest, ATurnStopsAtTheStepLimit) {

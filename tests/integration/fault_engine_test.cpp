@@ -78,6 +78,7 @@ TEST_F(FaultEngine, AnEngineThatNeverAnswersSaveGetsASaveErrorAndNoVersion) {
     const std::string project = create_project(auth());
     Tab tab(*hub);
     ASSERT_FALSE(start_session(tab, project).is_null());
+    ASSERT_FALSE(tab.next("scene:updated").is_null()) << "the engine reports the scene it starts with";
     const auto versions_before =
         json::parse(http_request(hub->port(), "GET", "/api/projects/" + project + "/versions", auth()).body)["items"]
             .size();
@@ -104,6 +105,7 @@ TEST_F(FaultEngine, AStoppedEngineTimesTheCallOut) {
     const std::string project = create_project(auth());
     Tab tab(*hub);
     ASSERT_FALSE(start_session(tab, project).is_null());
+    ASSERT_FALSE(tab.next("scene:updated").is_null()) << "the engine reports the scene it starts with";
     const int pid = sessions()[0]["engine_pid"];
     ASSERT_GT(pid, 0);
 
@@ -126,6 +128,7 @@ TEST_F(FaultEngine, AnEngineKilledMidSaveLeavesToldAndListedVersionsInAgreement)
     const std::string project = create_project(auth());
     Tab tab(*hub);
     ASSERT_FALSE(start_session(tab, project).is_null());
+    ASSERT_FALSE(tab.next("scene:updated").is_null()) << "the engine reports the scene it starts with";
     const int pid = sessions()[0]["engine_pid"];
     ASSERT_GT(pid, 0);
     const auto versions = [&] {

@@ -219,7 +219,8 @@ TEST_F(SessionTest, ACommandStillRunningWhenTheLastTabClosesIsCommittedBeforeThe
     }
     ASSERT_TRUE(live.empty()) << live.dump() << hub->log();
     const auto versions = http_request(hub->port(), "GET", "/api/projects/" + project + "/versions", auth());
-    EXPECT_NE(versions.body.find("create_object delay_ms=1000 name=late"), std::string::npos) << versions.body << hub->log();
+    EXPECT_NE(versions.body.find("create_object delay_ms=1000 name=late"), std::string::npos)
+        << versions.body << hub->log();
 
     Tab again(*hub);
     ASSERT_FALSE(start_session(again, project).is_null()) << hub->log();

@@ -36,8 +36,8 @@ TEST_F(SessionTest, RestoringAVersionReopensItInTheLiveEngine) {
     const auto first = create_object(tab, "cube");
     create_object(tab, "sphere");
     ASSERT_EQ(objects_of(tab).size(), 2U);
-    for (int i = 0; i < 2; ++i) {
-        ASSERT_FALSE(tab.next("scene:updated").is_null()); // those of the two commands
+    for (int i = 0; i < 3; ++i) {
+        ASSERT_FALSE(tab.next("scene:updated").is_null()); // the engine's first, then the two commands'
     }
 
     const auto restored =

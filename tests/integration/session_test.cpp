@@ -105,13 +105,14 @@ TEST_F(SessionTest, TwoTabsSeeTheSameEvents) {
     ASSERT_FALSE(in_first.is_null());
     ASSERT_FALSE(in_second.is_null());
     EXPECT_EQ(in_first["payload"], in_second["payload"]);
-    const auto scene_of = [](const Tab& tab) {
+    const auto scene_of = [](const Tab& tab) { // the latest scene each tab was told
+        json latest;
         for (const auto& message : tab.seen) {
             if (message["type"] == "scene:updated") {
-                return message["payload"];
+                latest = message["payload"];
             }
         }
-        return json();
+        return latest;
     };
     EXPECT_EQ(scene_of(first), scene_of(second));
     EXPECT_FALSE(scene_of(first).is_null());

@@ -72,6 +72,7 @@ install: build-release
 
 # Not part of `make test`: the first run downloads ~1 GB into ~/.cache/atelier/roots (docs/blender.md).
 test-blender-versions:
+	@scripts/deps.sh blender-versions
 	cmake --preset asan >/dev/null
 	cmake --build --preset asan -j$(JOBS) --target atelier
 	scripts/blender_versions.sh $(BLENDER_SUITES)

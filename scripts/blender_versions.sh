@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # The Blender engine's tests with the Blenders of newer Debian releases (`make test-blender-versions`):
-#   scripts/blender_versions.sh [SUITE...]        default: trixie sid; prints one line per Blender:
+#   scripts/blender_versions.sh [SUITE...]        default: trixie sid ("system": the host's own
+#                                                 blender, no root); prints one line per Blender:
 #                                                 "blender 4.3.2: N passed, 0 failed"
 #   scripts/blender_versions.sh roots [SUITE...]  only build (or update) the roots
 # Each suite gets a debootstrap root (variant=minbase, from deb.debian.org only) with Blender, its
@@ -19,7 +20,7 @@ root_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cache=${ATELIER_CACHE:-$HOME/.cache/atelier}
 roots=$cache/roots
 mirror=http://deb.debian.org/debian
-packages=(blender python3-websockets python3-numpy libegl1 libegl-mesa0 libgl1-mesa-dri)
+packages=(blender python3-websockets python3-numpy libegl1 libegl-mesa0 libgl1 libopengl0 libgl1-mesa-dri)
 
 log() { echo "blender_versions: $*" >&2; }
 
@@ -65,8 +66,10 @@ write_wrapper() {
     cat >"$wrapper" <<WRAPPER
 #!/bin/sh
 # Blender from the debootstrap root $root (written by scripts/blender_versions.sh).
+# Only /tmp and the checkout are bound in: elsewhere Blender starts in /.
+case "\$PWD" in /tmp | /tmp/* | "$root_dir" | "$root_dir"/*) dir=\$PWD ;; *) dir=/ ;; esac
 exec bwrap --bind "$root" / --proc /proc --dev /dev --bind /tmp /tmp --bind /dev/shm /dev/shm \\
-    --bind "$root_dir" "$root_dir" --die-with-parent --chdir "\$PWD" /usr/bin/blender "\$@"
+    --bind "$root_dir" "$root_dir" --die-with-parent --chdir "\$dir" /usr/bin/blender "\$@"
 WRAPPER
     chmod +x "$wrapper"
     echo "$wrapper"
@@ -83,10 +86,15 @@ count_failed() {
     echo $((failures + errors))
 }
 
-# test_suite SUITE: runs the tests with that root's Blender; prints the summary line.
+# test_suite SUITE: runs the tests with that root's Blender (SUITE "system": the host's blender
+# from PATH, for the same line about the Blender `make test` uses); prints the summary line.
 test_suite() {
     local suite=$1 wrapper version out status
-    wrapper=$(write_wrapper "$suite")
+    if [[ $suite == system ]]; then
+        wrapper=$(command -v blender) || { log "no blender on PATH"; return 1; }
+    else
+        wrapper=$(write_wrapper "$suite")
+    fi
     version=$("$wrapper" -b --factory-startup --version 2>/dev/null | sed -n 's/^Blender \([0-9.]*\).*/\1/p' | head -1)
     [[ -n $version ]] || { log "the Blender of $suite does not start: $("$wrapper" --version 2>&1 | tail -3)"; return 1; }
     out=$cache/results/blender-$version
@@ -123,7 +131,7 @@ suites=("$@")
 command -v bwrap >/dev/null || { log "bubblewrap is not installed (scripts/deps.sh run)"; exit 1; }
 failed=0
 for suite in "${suites[@]}"; do
-    build_root "$suite" || { failed=1; continue; }
+    [[ $suite == system ]] || build_root "$suite" || { failed=1; continue; }
     test_suite "$suite" || failed=1
 done
 exit $failed

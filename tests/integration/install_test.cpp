@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `make install`'s layout, run for real: scripts/install.sh installs the built binary, the web app
 // and the engines into a temporary DESTDIR, and the installed `atelier serve` — no config file —
 // finds them from its own path (src/core/install_layout.h).

@@ -136,7 +136,7 @@ def _encode_mp4(frames: list[str], output: str, width: int, height: int, fps: in
         render.fps, render.fps_base = fps, fps_base
         render.use_sequencer = True
         encoder.view_settings.view_transform = "Standard"  # frames are already display-referred
-        render.image_settings.file_format = "FFMPEG"
+        compat.set_ffmpeg_output(render.image_settings)
         render.ffmpeg.format = "MPEG4"
         render.ffmpeg.codec = "H264"
         render.ffmpeg.constant_rate_factor = "MEDIUM"

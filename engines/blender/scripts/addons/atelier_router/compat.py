@@ -191,3 +191,11 @@ def find_fcurve(owner: Any, data_path: str, index: int) -> Any:
 def sequencer_strips(editor: Any) -> Any:
     """A sequence editor's top-level strips: ``strips`` (4.4+; ``sequences`` is gone in 5.0)."""
     return editor.strips if hasattr(editor, "strips") else editor.sequences
+
+
+def set_ffmpeg_output(settings: Any) -> None:
+    """Image settings that write FFmpeg video: 5.0 split the formats by ``media_type`` and lists
+    FFMPEG only under VIDEO."""
+    if hasattr(settings, "media_type") and "VIDEO" in enum_identifiers(settings, "media_type"):
+        settings.media_type = "VIDEO"
+    settings.file_format = "FFMPEG"

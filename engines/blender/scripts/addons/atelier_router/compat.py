@@ -4,9 +4,9 @@
 Every API that changed name or shape across those versions is wrapped here, once, so tool
 handlers read the same everywhere. Each helper probes the running Blender's RNA (an enum's
 items, whether an attribute exists) rather than comparing version numbers where it can: a
-probe is right on versions nobody has tried yet. Only 3.4.1 is installed on the test machine;
-the other branches follow the Blender release notes and are checked by `make
-test-blender-versions` where those Blenders are available.
+probe is right on versions nobody has tried yet. `make test` runs Debian 12's 3.4.1; `make
+test-blender-versions` runs the same tests with Debian trixie's 4.3.2 and sid's 5.2.2
+(docs/blender.md).
 """
 
 from __future__ import annotations

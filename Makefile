@@ -3,6 +3,8 @@
 #   make test   build (ASan + UBSan) and run every test
 #   make bench  build (release) and run the benchmarks, printing figures and their floor
 #   make fuzz   build the parsers' libFuzzer targets (clang) and run each FUZZ_SECONDS (default 60)
+#   make install  build (release) and install into $(DESTDIR)$(PREFIX) (scripts/install.sh)
+#   make test-blender-versions  the Blender engine's tests with Debian trixie's and sid's Blender
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 ARGS ?=
@@ -13,8 +15,13 @@ FUZZ_SECONDS ?= 60
 FUZZ_TEST_SECONDS ?= 10
 # Fuzz targets run at once (one per core by default).
 FUZZ_JOBS ?= $(JOBS)
+# `make install`: bin/atelier and share/atelier/{web,engines,config} under $(DESTDIR)$(PREFIX).
+PREFIX ?= /usr/local
+DESTDIR ?=
+# `make test-blender-versions BLENDER_SUITES="trixie"`: the Debian suites whose Blender is tested.
+BLENDER_SUITES ?= trixie sid
 
-.PHONY: run test bench fuzz build-release build-asan format-check format clean
+.PHONY: run test bench fuzz build-release build-asan format-check format clean install test-blender-versions
 
 run: build-release
 	@scripts/deps.sh run
@@ -55,3 +62,17 @@ format:
 
 clean:
 	rm -rf build
+
+# The hub, the built web app and the engines with their runtime dependencies (the Remotion engine's
+# dist/ and node_modules); the installed binary finds them from its own path, no config needed.
+install: build-release
+	@scripts/web.sh build
+	@engines/remotion/scripts/engine.sh setup
+	PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) scripts/install.sh build/release/atelier
+
+# Not part of `make test`: the first run downloads ~1 GB into ~/.cache/atelier/roots (docs/blender.md).
+test-blender-versions:
+	@scripts/deps.sh blender-versions
+	cmake --preset asan >/dev/null
+	cmake --build --preset asan -j$(JOBS) --target atelier
+	scripts/blender_versions.sh $(BLENDER_SUITES)

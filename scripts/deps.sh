@@ -5,6 +5,7 @@
 #   scripts/deps.sh test    build + what the test suite drives for real
 #   scripts/deps.sh run     build + the engines the studio launches
 #   scripts/deps.sh fuzz    build + clang and its libFuzzer runtime (`make fuzz`)
+#   scripts/deps.sh blender-versions   test + debootstrap (`make test-blender-versions`)
 set -euo pipefail
 
 build_packages=(
@@ -20,6 +21,8 @@ engine_packages=(blender python3-websockets python3-numpy bubblewrap chromium)
 # fuzz targets that `make test` runs briefly (tests/fuzz).
 fuzz_packages=(clang libclang-rt-14-dev)
 test_packages=(procps curl postgresql ffmpeg chromium "${fuzz_packages[@]}")
+# `make test-blender-versions`: debootstrap roots of newer Debian suites, their Blender run in bubblewrap.
+blender_versions_packages=(debootstrap bubblewrap)
 
 want=("${build_packages[@]}")
 case "${1:-build}" in
@@ -27,7 +30,8 @@ case "${1:-build}" in
     test) want+=("${test_packages[@]}" "${engine_packages[@]}") ;;
     run) want+=("${engine_packages[@]}") ;;
     fuzz) want+=("${fuzz_packages[@]}") ;;
-    *) echo "usage: $0 build|test|run|fuzz" >&2; exit 2 ;;
+    blender-versions) want+=("${test_packages[@]}" "${engine_packages[@]}" "${blender_versions_packages[@]}") ;;
+    *) echo "usage: $0 build|test|run|fuzz|blender-versions" >&2; exit 2 ;;
 esac
 
 # The web app and the Remotion engine need Node.js with npm; machines here ship Node 20, a bare

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Start Blender as an atelier engine.
 
 The hub runs, with the project's working tree as the current directory::

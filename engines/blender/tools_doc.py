@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The tool list of docs/blender.md, generated from the addons' addon_ai.json manifests.
 
     engines/blender/tools_doc.py           rewrite the list in docs/blender.md

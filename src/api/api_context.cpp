@@ -6,10 +6,8 @@ namespace atelier::api {
 
 ApiContext::ApiContext(store::Store& store, const Config& config, store::ProjectLocks& locks)
     : m_store(store), m_repos(config.data_dir), m_locks(locks) {
-    // Built-in kinds exist even without a config file (DESIGN §12); a configured table adds to
-    // them or gives them a template.
-    m_kinds.emplace("blender", std::nullopt);
-    m_kinds.emplace("remotion", std::nullopt);
+    // Only configured kinds: a project of any other kind would get a session that can never
+    // start. Without a config file the configured kinds are the built-in ones (core/install_layout.h).
     for (const auto& [name, kind] : config.engines) {
         m_kinds[name] =
             kind.template_dir.empty() ? std::nullopt : std::optional<std::filesystem::path>(kind.template_dir);

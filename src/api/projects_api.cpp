@@ -93,8 +93,14 @@ Result<nlohmann::json> create_project(ApiContext& api, const std::string& user_i
     const std::string name = *ATELIER_TRY(string_field(fields, "name", Presence::Required, kMaxNameLength));
     const std::string kind = *ATELIER_TRY(string_field(fields, "kind", Presence::Required, kMaxKindLength));
     if (!api.knows_kind(kind)) {
+        const std::string kinds = api.kind_list();
         return fail(ErrorCode::InvalidArgument,
-                    fmt::format("field \"kind\": unknown engine kind \"{}\" (known: {})", kind, api.kind_list()));
+                    kinds.empty() ? fmt::format("field \"kind\": no engine of kind \"{}\" is configured, and no "
+                                                "engine kind is (add an [engines.NAME] table to the config file)",
+                                                kind)
+                                  : fmt::format("field \"kind\": no engine of kind \"{}\" is configured (configured "
+                                                "kinds: {})",
+                                                kind, kinds));
     }
     const store::User user = ATELIER_TRY(api.store().get_user(user_id));
     const store::Project created = ATELIER_TRY(api.store().create_project(user.id, {name, kind}));

@@ -1,5 +1,4 @@
 #include "core/config.h"
-#include "atelier/source_dir.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -10,6 +9,8 @@
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
+
+#include "core/install_layout.h"
 
 extern char** environ;
 
@@ -44,7 +45,9 @@ const std::vector<OptionSpec> kOptions{
     {"database", "database", "ATELIER_DATABASE", OptionType::String,
      "Metadata store: empty for SQLite (atelier.db in the data dir) or a postgres:// URL", &Config::database},
     {"web_root", "web-root", "ATELIER_WEB_ROOT", OptionType::String,
-     "Directory of the browser app's static files; default web/dist of the source tree", &Config::web_root},
+     "Directory of the browser app's static files; default: found beside the binary (share/atelier/web installed, "
+     "web/dist in a checkout)",
+     &Config::web_root},
     {"threads", "threads", "ATELIER_THREADS", OptionType::Integer, "Network threads; 0 means one per core",
      &Config::threads, 0, 256},
     {"log.level",
@@ -557,8 +560,17 @@ Result<Config> read_config(const ConfigSources& sources) {
                                                     [](const auto& kind) { return kind.second.sandbox; })) {
         config.engine_socket = (std::filesystem::path(config.data_dir) / "engine.sock").string();
     }
+    // The web app and the built-in engine kinds are found from the binary's own path, so the
+    // same binary works from its build tree and installed at any prefix (no compiled-in paths).
+    const auto executable = sources.executable.empty() ? current_executable() : sources.executable;
+    const auto layout = find_install_layout(executable);
+    if (config.engines.empty() && layout) {
+        config.engines = default_engine_kinds(*layout);
+    }
     if (config.web_root.empty()) {
-        config.web_root = std::string(ATELIER_SOURCE_DIR) + "/web/dist";
+        // Without a layout, the place an installation would have it (the log names it).
+        config.web_root = layout ? layout->web_root.string()
+                                 : (executable.parent_path().parent_path() / "share/atelier/web").string();
     }
     return config;
 }

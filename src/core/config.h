@@ -27,7 +27,7 @@ struct Config {
     std::int64_t port = 8420;
     std::string data_dir;     // empty until resolved: $XDG_DATA_HOME/atelier or ~/.local/share/atelier
     std::string database;     // empty: SQLite atelier.db in the data dir; else a postgres:// URL
-    std::string web_root;     // empty until resolved: <source>/web/dist
+    std::string web_root;     // empty until resolved: the install layout's web app (core/install_layout.h)
     std::int64_t threads = 0; // 0: one per core
     std::string log_level = "info";
     std::string log_format = "text";
@@ -84,9 +84,13 @@ struct ConfigSources {
     std::optional<std::filesystem::path> file;
     std::map<std::string, std::string> environment; ///< variable → value (others are ignored)
     std::map<std::string, std::string> flags;       ///< OptionSpec::key → value as typed
+    /// The `atelier` binary the install layout is found from; empty: this process (/proc/self/exe).
+    std::filesystem::path executable;
 };
 
-/// Reads and checks a configuration. The error message is one line naming the key and the reason.
+/// Reads and checks a configuration. A file without an `[engines]` table (or no file) gets the
+/// built-in engine kinds of the install layout (default_engine_kinds); a file that names engine
+/// kinds names all of them. The error message is one line naming the key and the reason.
 [[nodiscard]] Result<Config> load_config(const ConfigSources& sources);
 
 /// The current value of an option, as text (for `--help` defaults and diagnostics).

@@ -140,6 +140,21 @@ TEST_F(ProjectsTest, ListsStoredMessagesOldestFirstAndIncludesThemInTheProject) 
     EXPECT_EQ(project.body["messages"][2]["content"], "thanks");
 }
 
+TEST(ProjectKinds, AKindTheConfigFileDoesNotNameIsRefusedNamingTheConfiguredKinds) {
+    TempDir config_dir;
+    const auto config = config_dir.path() / "atelier.toml";
+    std::ofstream(config) << "[engines.test]\ncommand = [\"true\"]\n[engines.video]\ncommand = [\"true\"]\n";
+    auto hub = HubProcess::start({.args = {"--config", config.string()}});
+    // blender is a built-in kind only when the config file names no engine kinds.
+    const auto reply = rest_json(hub->port(), hub->token(), "POST", "/api/projects",
+                                 nlohmann::json{{"name", "a"}, {"kind", "blender"}});
+    EXPECT_EQ(reply.status, 400) << reply.raw;
+    EXPECT_EQ(reply.body["error"]["message"],
+              "field \"kind\": no engine of kind \"blender\" is configured (configured kinds: test, video)");
+    EXPECT_EQ(rest(hub->port(), hub->token(), "GET", "/api/projects").body["items"].size(), 0U);
+    EXPECT_FALSE(create_project(hub->port(), hub->token(), "b", "video").empty());
+}
+
 TEST(ProjectTemplates, CreateCommitsTheKindsTemplateAsTheFirstVersion) {
     TempDir config_dir;
     const auto template_dir = config_dir.path() / "template";

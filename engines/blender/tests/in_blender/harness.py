@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """One engine per Blender process for the in-Blender tests, and image statistics helpers."""
 
 from __future__ import annotations

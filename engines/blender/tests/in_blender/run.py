@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Runs the in-Blender test suite; executed by Blender itself:
 
     BLENDER_USER_SCRIPTS=<scripts> ATELIER_WORKDIR=<tmp> \

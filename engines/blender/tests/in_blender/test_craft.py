@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The craft tools of issue 17 in real Blender: camera screenshots, scatter, text, render settings,
 spin and turntable, duplicates and joins, sky/HDRI/studio lights, backdrop and modifiers, history,
 project files; the viewport's camera view and shadings; addons that need a newer Blender."""

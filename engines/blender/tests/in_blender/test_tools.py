@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Tool handlers in real Blender: scene state, undo, previews, files, renders, addon registry."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import unittest
 import bpy
 
 from atelier_router import protocol
+from atelier_router.compat import eevee_engine_id
 from atelier_router.frame import decode_frame
 from in_blender.harness import call, call_error, engine, fresh_scene, image_stats
 from support.jpeg import jpeg_size
@@ -199,7 +201,13 @@ class Files(unittest.TestCase):
         self.assertEqual(call("router__scene_summary")["data"], before)
         with open(os.path.join(self.workdir, "scene.glb"), "rb") as handle:
             self.assertEqual(handle.read(4), b"glTF")
-        call("router__undo")  # undo works after a file load
+        # Right after a load, 3.4 still has the steps before it on its undo stack and 4.x+ has
+        # none ("nothing to undo"); either way the undo system works after the load: the next
+        # change undoes.
+        try:
+            call("router__undo")
+        except protocol.RpcError as error:
+            self.assertEqual(error.message, "nothing to undo")
         call("modeling__add_primitive", shape="cube", name="AfterLoad")
         call("router__undo")
         self.assertNotIn("AfterLoad", names())
@@ -247,7 +255,7 @@ class Renders(unittest.TestCase):
         self.assertEqual(result["content"][1]["type"], "image")
         cycles = call("render__render_still", engine="cycles", samples=2, width=48, height=32, filename="cycles")
         self.assertEqual(cycles["data"]["path"], os.path.join("renders", "cycles.png"))
-        self.assertEqual(bpy.context.scene.render.engine, "BLENDER_EEVEE")  # the document is untouched
+        self.assertEqual(bpy.context.scene.render.engine, eevee_engine_id())  # the document is untouched
 
     def test_short_mp4_lands_in_renders_with_progress(self) -> None:
         engine().notifications.clear()
@@ -263,11 +271,15 @@ class Renders(unittest.TestCase):
 
     def test_an_eevee_animation_leaves_no_light_cache_behind(self) -> None:
         # The world lighting is baked once for the frames (not once per frame) and freed after.
-        self.assertTrue(bpy.context.scene.eevee.gi_cache_info.startswith("No light cache"))
+        # Eevee Next (4.2+) has no light cache at all: the animation must still render.
+        has_cache = hasattr(bpy.context.scene.eevee, "gi_cache_info")
+        if has_cache:
+            self.assertTrue(bpy.context.scene.eevee.gi_cache_info.startswith("No light cache"))
         result = call("render__render_animation", engine="eevee", samples=1, width=32, height=18, frame_start=1,
                       frame_end=2, fps=12, filename="eevee.mp4")
         self.assertEqual(result["data"]["frames"], 2)
-        self.assertTrue(bpy.context.scene.eevee.gi_cache_info.startswith("No light cache"))
+        if has_cache:
+            self.assertTrue(bpy.context.scene.eevee.gi_cache_info.startswith("No light cache"))
 
     def test_cancel_stops_an_animation_between_frames(self) -> None:
         current = engine()

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Blender integration tests without the hub: the in-Blender suite, and engine-only requests.
 
 Both start real Blender headless (``blender -b --factory-startup``) with

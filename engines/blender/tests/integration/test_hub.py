@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Blender through the real hub: browser tab → atelier → Blender → atelier → browser tab.
 
 One real hub (``$ATELIER_BINARY serve``) with a ``blender`` engine kind that launches real

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A minimal hub peer for tests: accepts one engine on /ws/engine and scripts a conversation.
 
 Runs an asyncio WebSocket server (python3-websockets 10.4) on 127.0.0.1, port 0.

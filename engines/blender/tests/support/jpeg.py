@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Just enough JPEG parsing for tests: the frame size from the SOF marker."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Looking inside what the engine produces: JPEG pixels, MP4 streams, glTF binaries.
 
 JPEG decoding and MP4 probing use Debian's ffmpeg/ffprobe (a test package in scripts/deps.sh);

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Paths shared by the tests; puts the router's pure modules on sys.path."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The real hub for Blender tests: the `atelier` binary as a child process, REST and browser tabs.
 
 ``HubUnderTest`` starts ``atelier serve --port 0`` on a temporary data dir with a TOML config

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The binary viewport frame header."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The hub link (network thread) against a fake hub; no Blender needed."""
 
 from __future__ import annotations

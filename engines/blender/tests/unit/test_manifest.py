@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Manifest validation and scanning (pure Python, no Blender)."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """JSON-RPC message handling that needs no Blender."""
 
 from __future__ import annotations

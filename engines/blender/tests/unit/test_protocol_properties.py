@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Property-style tests of the hub-facing parsers with malformed frames (issue 22 §1).
 
 Thousands of generated frames per property, stdlib only: random bytes and text, valid frames

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Tool invocation: defaults, ctx injection, result normalisation, error mapping."""
 
 from __future__ import annotations

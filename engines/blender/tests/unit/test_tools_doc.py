@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """docs/blender.md lists exactly the tools the first-party manifests declare."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Every first-party tool parameter that takes a length, angle, time, size in pixels or power
 names its unit in its description (cases in tests/fixtures/manifests/units.json)."""
 

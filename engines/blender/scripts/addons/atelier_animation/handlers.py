@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Animation tools: keyframes, turntable orbits, frame range and fps."""
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ import math
 import bpy
 from mathutils import Matrix, Vector
 
+from atelier_router import compat
 from atelier_router.helpers import euler_degrees, get_object, look_at_rotation, scene, scene_objects, world_bounds
 from atelier_router.tools import ToolError, ToolResult
 
@@ -29,10 +31,9 @@ def keyframe_transform(name: str, frame: int, location: list[float] | None = Non
         channels = ["location", "rotation_euler", "scale"]
     for channel in channels:
         obj.keyframe_insert(data_path=channel, frame=frame)
-    action = obj.animation_data.action
     # A key's interpolation shapes the motion *after* it, so the segment that ends at this key
     # takes it from the key before; both get it, and the whole segment moves as asked.
-    for curve in action.fcurves:
+    for curve in compat.action_fcurves(obj):
         if curve.data_path not in channels:
             continue
         points = sorted(curve.keyframe_points, key=lambda point: point.co[0])
@@ -101,7 +102,7 @@ def turntable(target: str = "", frames: int = 120, radius: float = 0.0, height: 
     # The last frame stops one step short of a full turn so the loop does not repeat a frame.
     pivot.rotation_euler = (0, 0, math.tau * turns * (frames - 1) / frames)
     pivot.keyframe_insert("rotation_euler", index=2, frame=end)
-    for curve in pivot.animation_data.action.fcurves:
+    for curve in compat.action_fcurves(pivot):
         for point in curve.keyframe_points:
             point.interpolation = "LINEAR"
     current.frame_end = end
@@ -129,7 +130,7 @@ def spin(name: str, axis: str = "z", turns: float = 1.0, frames: int = 120, star
     obj.rotation_euler[index] = base + math.tau * turns
     obj.keyframe_insert("rotation_euler", index=index, frame=first + frames)
     obj.rotation_euler[index] = base
-    curve = obj.animation_data.action.fcurves.find("rotation_euler", index=index)
+    curve = compat.find_fcurve(obj, "rotation_euler", index)
     for point in curve.keyframe_points:
         if first <= point.co[0] <= first + frames:
             point.interpolation = "LINEAR"

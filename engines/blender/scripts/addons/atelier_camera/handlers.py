@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Camera tools: add, activate, aim, lens, depth of field, frame everything."""
 
 from __future__ import annotations

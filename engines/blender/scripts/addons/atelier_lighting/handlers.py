@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Lighting tools: lights, world colour and strength, sky presets."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Material tools: Principled BSDF materials (Blender 3.x and 4.x socket names), object colours."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Modeling tools: primitives, text, modifiers, smooth/flat shading."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Render and file tools: stills, animations to MP4 (Blender's FFmpeg), exports and imports.
 
 Renders go to ``renders/`` and exports to ``exports/`` in the project working tree.
@@ -67,7 +68,9 @@ def _world_lighting_baked_once(current: bpy.types.Scene) -> Iterator[None]:
     scene has no light cache: ~2.5 s of each frame on 2 cores, against ~0.1 s for the frame itself
     at preview sizes. An animation bakes it once before its frames and frees it afterwards, so the
     document keeps no cache it did not have (an animated world colour is then seen as at the start)."""
+    # Eevee Next (4.2+) has no light cache (and no gi_cache_info): nothing to bake or free.
     baking = (current.render.engine == "BLENDER_EEVEE" and hasattr(bpy.ops.scene, "light_cache_bake")
+              and hasattr(current.eevee, "gi_cache_info")
               # Blender's own wording for "no cache" (the RNA has no boolean for it).
               and current.eevee.gi_cache_info.startswith("No light cache"))
     if not baking:
@@ -124,7 +127,7 @@ def _encode_mp4(frames: list[str], output: str, width: int, height: int, fps: in
     encoder = bpy.data.scenes.new("atelier encode")
     try:
         editor = encoder.sequence_editor_create()
-        strip = editor.sequences.new_image("frames", frames[0], channel=1, frame_start=1)
+        strip = compat.sequencer_strips(editor).new_image("frames", frames[0], channel=1, frame_start=1)
         for frame in frames[1:]:
             strip.elements.append(os.path.basename(frame))
         encoder.frame_start, encoder.frame_end = 1, len(frames)
@@ -133,7 +136,7 @@ def _encode_mp4(frames: list[str], output: str, width: int, height: int, fps: in
         render.fps, render.fps_base = fps, fps_base
         render.use_sequencer = True
         encoder.view_settings.view_transform = "Standard"  # frames are already display-referred
-        render.image_settings.file_format = "FFMPEG"
+        compat.set_ffmpeg_output(render.image_settings)
         render.ffmpeg.format = "MPEG4"
         render.ffmpeg.codec = "H264"
         render.ffmpeg.constant_rate_factor = "MEDIUM"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """atelier_router: makes Blender an atelier engine.
 
 Connects to the hub (engine protocol, DESIGN §4), publishes the tools that

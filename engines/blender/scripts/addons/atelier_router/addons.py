@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Which AI-capable addons exist, which are enabled, and the tool table built from them."""
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Differences between the Blender versions atelier runs on (3.4 LTS, 4.2+ with Eevee Next, 5.x).
 
 Every API that changed name or shape across those versions is wrapped here, once, so tool
 handlers read the same everywhere. Each helper probes the running Blender's RNA (an enum's
 items, whether an attribute exists) rather than comparing version numbers where it can: a
-probe is right on versions nobody has tried yet. Only 3.4.1 is installed on the test machine;
-the other branches follow the Blender release notes and are checked by `make
-test-blender-versions` where those Blenders are available.
+probe is right on versions nobody has tried yet. `make test` runs Debian 12's 3.4.1; `make
+test-blender-versions` runs the same tests with Debian trixie's 4.3.2 and sid's 5.2.2
+(docs/blender.md).
 """
 
 from __future__ import annotations
@@ -34,6 +35,18 @@ def parse_version(text: str) -> tuple[int, ...]:
 
 def enum_identifiers(owner: Any, prop: str) -> list[str]:
     return [item.identifier for item in owner.bl_rna.properties[prop].enum_items]
+
+
+def set_enum_at_least(owner: Any, prop: str, wanted: str) -> str:
+    """Set a numeric enum (a resolution such as "64") to the smallest item >= wanted, else the
+    largest: Eevee's world probe resolution starts at 64 up to 4.1 and at 128 in 4.2+. Returns
+    the item set."""
+    items = sorted((int(item), item) for item in enum_identifiers(owner, prop) if item.isdigit())
+    if not items:
+        raise ValueError(f"{prop} has no numeric items")
+    chosen = next((item for value, item in items if value >= int(wanted)), items[-1][1])
+    setattr(owner, prop, chosen)
+    return chosen
 
 
 def eevee_engine_id() -> str:
@@ -145,3 +158,44 @@ def new_rotate_node(nodes: Any) -> Any:
                 setattr(node, attribute, "LOCAL")
         return node
     raise RuntimeError("this Blender has no rotate node for geometry nodes")
+
+
+def action_fcurves(owner: Any) -> Any:
+    """The F-curves of the action animating ``owner`` (an ID with animation_data), or [].
+
+    Up to 4.x: ``action.fcurves``. 5.0 removed it with slotted actions (4.4+): the curves live in
+    the channel bag of the owner's slot, in a strip of a layer of the action."""
+    animation = getattr(owner, "animation_data", None)
+    if animation is None or animation.action is None:
+        return []
+    action = animation.action
+    if hasattr(action, "fcurves"):
+        return action.fcurves
+    slot = getattr(animation, "action_slot", None)
+    if slot is None:
+        return []
+    for layer in action.layers:
+        for strip in layer.strips:
+            channelbag = strip.channelbag(slot)
+            if channelbag is not None:
+                return channelbag.fcurves
+    return []
+
+
+def find_fcurve(owner: Any, data_path: str, index: int) -> Any:
+    """The F-curve of ``owner`` animating ``data_path[index]``, or None."""
+    return next((curve for curve in action_fcurves(owner)
+                 if curve.data_path == data_path and curve.array_index == index), None)
+
+
+def sequencer_strips(editor: Any) -> Any:
+    """A sequence editor's top-level strips: ``strips`` (4.4+; ``sequences`` is gone in 5.0)."""
+    return editor.strips if hasattr(editor, "strips") else editor.sequences
+
+
+def set_ffmpeg_output(settings: Any) -> None:
+    """Image settings that write FFmpeg video: 5.0 split the formats by ``media_type`` and lists
+    FFMPEG only under VIDEO."""
+    if hasattr(settings, "media_type") and "VIDEO" in enum_identifiers(settings, "media_type"):
+        settings.media_type = "VIDEO"
+    settings.file_format = "FFMPEG"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The engine: Blender's main-thread loop that executes the hub's requests.
 
 ``bpy.app.timers`` never fire under ``blender -b`` and Blender exits when the

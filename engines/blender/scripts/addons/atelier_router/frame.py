@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The binary viewport frame: a 16-byte header followed by the encoded image.
 
 This is the one place that defines the header; the hub and the browser read the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Shared bpy helpers for atelier's capability addons.
 
 Every lookup by name fails with a :class:`ToolError` that names what was asked

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The engine's WebSocket link to the hub, on a daemon thread with its own asyncio loop.
 
 Blender's main thread is busy with bpy work (renders can take minutes), so the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Scanning and validation of addon_ai.json manifests (DESIGN §3).
 
 This module is pure Python on purpose: it is imported by the router inside

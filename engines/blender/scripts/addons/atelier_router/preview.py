@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Viewport preview frames: a Workbench render from atelier's own viewport camera.
 
 The viewport camera is not part of the document: it is linked into the scene
@@ -274,7 +275,9 @@ class PreviewRenderer:
                         # Every Eevee render bakes the world probe again: ~2.5 s at the default
                         # 512 px on 2 cores (llvmpipe), ~0.1 s at 64 px, which a preview can afford.
                         stack.enter_context(saved_attributes(current.eevee, ["gi_cubemap_resolution"]))
-                        current.eevee.gi_cubemap_resolution = world_probe
+                        # 64 px up to 4.1; Eevee Next (4.2+) starts at 128 px.
+                        from .compat import set_enum_at_least
+                        set_enum_at_least(current.eevee, "gi_cubemap_resolution", world_probe)
                     if shading == "material":
                         preview_world = _studio_world()
                         if preview_world is not None:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """JSON-RPC 2.0 messages of the engine protocol (DESIGN §4), without bpy.
 
 The engine is a JSON-RPC peer: it sends requests (``engine/hello``) and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Handlers of the router's own tools (see this addon's addon_ai.json)."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The compact scene summary sent in ``scene/changed`` and tool results."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Tool invocation: the contract between the router and an addon's handlers.
 
 An addon maps tool names to callables in a module attribute

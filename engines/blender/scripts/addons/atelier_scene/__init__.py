@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """atelier scene tools: Find, select, transform, parent and organise objects.
 
 The tools are declared in addon_ai.json beside this file; AI_COMMAND_HANDLERS

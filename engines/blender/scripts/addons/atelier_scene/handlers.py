@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Scene tools: find, inspect, select, delete, duplicate, rename, parent, transform, collections."""
 
 from __future__ import annotations

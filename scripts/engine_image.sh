@@ -15,10 +15,12 @@ docker=(/usr/bin/docker -H "unix://$socket") # /usr/bin: Debian's client (anothe
 
 root="$(mktemp -d)"
 trap 'rm -rf "$root"' EXIT
-mkdir -p "$root"/{usr,etc,tmp,proc,sys,dev,run,home/engine,var/tmp}
+# /sbin is a real, empty directory: Docker binds its docker-init there (`Init: true`), which it
+# could not do through a symlink into the read-only /usr.
+mkdir -p "$root"/{usr,etc,tmp,proc,sys,dev,run,sbin,home/engine,var/tmp}
 chmod 1777 "$root/tmp" "$root/var/tmp"
 # Debian 12 merges /bin, /sbin and /lib* into /usr: the same symlinks make the host's /usr whole.
-for link in bin sbin lib lib32 lib64 libx32; do
+for link in bin lib lib32 lib64 libx32; do
     [[ -L "/$link" ]] && ln -s "$(readlink "/$link")" "$root/$link"
 done
 # The loader cache (Debian's multiarch library paths), names, fonts and certificates. Copied, not

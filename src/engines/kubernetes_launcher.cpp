@@ -375,21 +375,24 @@ Result<ApiEndpoint> kubernetes_endpoint(const std::filesystem::path& kubeconfig)
     }
     try {
         const std::string context_name = root["current-context"] ? root["current-context"].as<std::string>() : "";
-        const auto named = [&](const char* list, const std::string& name, const char* field) -> YAML::Node {
+        // The entry of `list` called `name` (the first when `name` is empty); nullopt when none is.
+        const auto named = [&](const char* list, const std::string& name,
+                               const char* field) -> std::optional<YAML::Node> {
             for (const auto& item : root[list]) {
-                if (item["name"] && (name.empty() || item["name"].as<std::string>() == name)) {
+                if (item["name"] && (name.empty() || item["name"].as<std::string>() == name) && item[field]) {
                     return item[field];
                 }
             }
-            return YAML::Node();
+            return std::nullopt;
         };
         const auto context = named("contexts", context_name, "context");
         if (!context) {
             return bad(fmt::format("no context \"{}\"", context_name));
         }
-        const auto cluster =
-            named("clusters", context["cluster"] ? context["cluster"].as<std::string>() : "", "cluster");
-        if (!cluster || !cluster["server"]) {
+        const auto cluster_entry =
+            named("clusters", (*context)["cluster"] ? (*context)["cluster"].as<std::string>() : "", "cluster");
+        const YAML::Node cluster = cluster_entry.value_or(YAML::Node());
+        if (!cluster_entry || !cluster["server"]) {
             return bad("the current context's cluster has no server");
         }
         endpoint.base_url = cluster["server"].as<std::string>();
@@ -420,8 +423,9 @@ Result<ApiEndpoint> kubernetes_endpoint(const std::filesystem::path& kubeconfig)
         ATELIER_TRY(file_or_data(cluster, "certificate-authority-data", "certificate-authority", endpoint.ca_pem));
         endpoint.skip_tls_verify =
             cluster["insecure-skip-tls-verify"] && cluster["insecure-skip-tls-verify"].as<bool>();
-        const auto user = named("users", context["user"] ? context["user"].as<std::string>() : "", "user");
-        if (user) {
+        const auto user_entry = named("users", (*context)["user"] ? (*context)["user"].as<std::string>() : "", "user");
+        if (user_entry) {
+            const YAML::Node& user = *user_entry;
             if (user["token"]) {
                 endpoint.bearer_token = user["token"].as<std::string>();
             } else if (user["tokenFile"]) {

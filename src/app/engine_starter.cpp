@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cstdlib>
 #include <mutex>
 
 #include <fmt/format.h>
@@ -56,6 +57,26 @@ private:
     std::mutex m_mutex;
     std::shared_ptr<engines::EngineLauncher> m_launcher;
 };
+
+// `${NAME}` in a kind's hub_url from the hub's environment, so one config serves every replica of
+// a StatefulSet: "ws://${POD_NAME}.atelier-hub:8420/ws/engine" dials back to the owning hub.
+std::string expand_environment(const std::string& text) {
+    std::string out;
+    std::size_t at = 0;
+    while (at < text.size()) {
+        const auto open = text.find("${", at);
+        const auto close = open == std::string::npos ? std::string::npos : text.find('}', open);
+        if (close == std::string::npos) {
+            out += text.substr(at);
+            break;
+        }
+        out += text.substr(at, open - at);
+        const char* value = std::getenv(text.substr(open + 2, close - open - 2).c_str());
+        out += value != nullptr ? value : "";
+        at = close + 1;
+    }
+    return out;
+}
 
 } // namespace
 
@@ -140,7 +161,8 @@ sessions::EngineStarter make_engine_starter(const Config& config) {
             spec.session_id = session->second;
         }
         if (!settings.engine_hub_url.empty()) {
-            spec.env["ATELIER_HUB_URL"] = settings.engine_hub_url; // a Pod dials the hub's cluster address
+            // A Pod dials the owning hub's cluster address, not its loopback.
+            spec.env["ATELIER_HUB_URL"] = expand_environment(settings.engine_hub_url);
         }
         spec.container.image = settings.image;
         spec.container.memory_bytes = settings.memory_bytes;

@@ -121,12 +121,12 @@ int main(int argc, char** argv) {
         }
         std::printf("| launcher | session:ready p50 (ms) | p90 (ms) | min (ms) | vs process p50 |\n");
         std::printf("|---|---|---|---|---|\n");
-        const double floor = atelier::bench::percentile(ready_ms["process"], 50);
+        const double floor = atelier::bench::percentile(ready_ms["process"], 0.5);
         for (const auto& kind : kinds) {
             auto& samples = ready_ms[kind];
-            const double p50 = atelier::bench::percentile(samples, 50);
+            const double p50 = atelier::bench::percentile(samples, 0.5);
             std::printf("| %s | %.1f | %.1f | %.1f | %.2f× |\n", kind.c_str(), p50,
-                        atelier::bench::percentile(samples, 90), *std::min_element(samples.begin(), samples.end()),
+                        atelier::bench::percentile(samples, 0.9), *std::min_element(samples.begin(), samples.end()),
                         p50 / floor);
         }
         std::printf("(%d rounds, interleaved; floor: the process launcher, same run)\n", rounds);

@@ -14,6 +14,7 @@ build_packages=(
     libcli11-dev libtomlplusplus-dev libssl-dev zlib1g-dev libvalijson-dev
     libsqlite3-dev libpq-dev libgit2-dev libsodium-dev
     libgtest-dev libgmock-dev libbenchmark-dev
+    libcurl4-openssl-dev libyaml-cpp-dev
 )
 # chromium: the Remotion engine renders and previews in Debian's chromium (no browser download).
 engine_packages=(blender python3-websockets python3-numpy bubblewrap chromium)
@@ -23,6 +24,13 @@ fuzz_packages=(clang libclang-rt-14-dev)
 test_packages=(procps curl postgresql ffmpeg chromium "${fuzz_packages[@]}")
 # `make test-blender-versions`: debootstrap roots of newer Debian suites, their Blender run in bubblewrap.
 blender_versions_packages=(debootstrap bubblewrap)
+# docker.io: the container launcher's tests run a real daemon (scripts/dockerd.sh); kubectl reads the
+# Pods and manifests the kubernetes launcher and deploy/kubernetes/ emit (Debian's kubernetes-client,
+# unless a kubectl is already on PATH).
+test_packages+=(docker.io)
+if ! command -v kubectl >/dev/null 2>&1; then
+    test_packages+=(kubernetes-client)
+fi
 
 want=("${build_packages[@]}")
 case "${1:-build}" in

@@ -115,7 +115,7 @@ int serve(const Config& config) {
     app.sessions = std::make_shared<sessions::SessionManager>(
         sessions::SessionManager::Deps{*app.store, app.api->repos(), app.project_locks, *app.engines,
                                        *app.launch_tokens, *app.timers, *app.workers, *app.worker,
-                                       make_engine_starter(config.engine_socket, config.data_dir)},
+                                       make_engine_starter(config)},
         session_options);
     app.sessions->attach();
     // Live sessions follow what REST does to their project.

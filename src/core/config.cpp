@@ -145,6 +145,8 @@ const std::vector<OptionSpec> kOptions{
      "Transcript budget sent to the model, in tokens (about 4 characters each); older tool results are summarised "
      "first, then the oldest exchanges dropped",
      &Config::agent_context_tokens, 1000, 10'000'000},
+    {"docker.socket", "docker-socket", "ATELIER_DOCKER_SOCKET", OptionType::String,
+     "The Docker Engine API's Unix socket, for engine kinds with launcher = \"docker\"", &Config::docker_socket},
 };
 
 std::string type_name(OptionType type) {
@@ -383,6 +385,153 @@ std::string expand_config_dir(std::string text, const std::string& config_dir) {
     return text;
 }
 
+// The launcher keys of an engine kind (docs/operations.md, "Launchers"). nullopt: not a launcher
+// key; an empty string: read; else the reason the value is wrong.
+std::optional<std::string> parse_launcher_key(EngineKindConfig& kind, std::string_view key, const toml::node& node,
+                                              const std::string& config_dir) {
+    const auto text = [&](std::string& out, std::string_view what) -> std::optional<std::string> {
+        const auto* value = node.as_string();
+        if (value == nullptr || value->get().empty()) {
+            return std::string(what);
+        }
+        out = value->get();
+        return std::string();
+    };
+    const auto integer = [&](std::int64_t& out, std::int64_t minimum, std::int64_t maximum) -> std::string {
+        const auto* value = node.as_integer();
+        if (value == nullptr || value->get() < minimum || value->get() > maximum) {
+            return fmt::format("must be an integer from {} to {}", minimum, maximum);
+        }
+        out = value->get();
+        return {};
+    };
+    if (key == "launcher") {
+        const auto* value = node.as_string();
+        if (value == nullptr || (value->get() != "local" && value->get() != "docker" && value->get() != "kubernetes")) {
+            return fmt::format("unknown launcher {} (known: local, docker, kubernetes)",
+                               value == nullptr ? toml_type_name(node) : "\"" + value->get() + "\"");
+        }
+        kind.launcher = value->get();
+        return std::string();
+    }
+    if (key == "image") {
+        return text(kind.image, "must be an image name, e.g. \"atelier-engine:host\"");
+    }
+    if (key == "memory") {
+        // "512MiB", "2GiB", "512M" or a number of bytes; at least 6 MiB (Docker's own minimum).
+        std::optional<std::int64_t> bytes;
+        if (const auto* value = node.as_integer()) {
+            bytes = value->get();
+        } else if (const auto* string = node.as_string()) {
+            std::string_view size = string->get();
+            if (size.ends_with("iB")) {
+                size.remove_suffix(2);
+            }
+            bytes = parse_bytes(size);
+        }
+        if (!bytes || *bytes < (6 << 20)) {
+            return std::string("must be a size of at least 6MiB, e.g. \"512MiB\" or \"2GiB\"");
+        }
+        kind.memory_bytes = *bytes;
+        return std::string();
+    }
+    if (key == "cpus") {
+        const auto value = node.value<double>();
+        if (!value || *value <= 0 || *value > 1024) {
+            return std::string("must be a number of CPUs above 0, e.g. 1.5");
+        }
+        kind.cpus = *value;
+        return std::string();
+    }
+    if (key == "pids") {
+        return integer(kind.pids, 1, 1 << 22);
+    }
+    if (key == "active_deadline_seconds") {
+        return integer(kind.active_deadline_seconds, 1, std::int64_t{1} << 40);
+    }
+    if (key == "host_usr") {
+        const auto* value = node.as_boolean();
+        if (value == nullptr) {
+            return std::string("must be true or false");
+        }
+        kind.host_usr = value->get();
+        return std::string();
+    }
+    if (key == "mounts") {
+        const auto* array = node.as_array();
+        if (array == nullptr) {
+            return std::string("must be an array of absolute paths");
+        }
+        for (const auto& item : *array) {
+            const auto* path = item.as_string();
+            if (path == nullptr || !std::filesystem::path(expand_config_dir(path->get(), config_dir)).is_absolute()) {
+                return std::string("must be an array of absolute paths");
+            }
+            kind.mounts.push_back(expand_config_dir(path->get(), config_dir));
+        }
+        return std::string();
+    }
+    if (key == "namespace") {
+        return text(kind.kubernetes_namespace, "must be a Kubernetes namespace name");
+    }
+    if (key == "kubeconfig") {
+        auto problem = text(kind.kubeconfig, "must be the path of a kubeconfig file");
+        kind.kubeconfig = expand_config_dir(kind.kubeconfig, config_dir);
+        return problem;
+    }
+    if (key == "volume_claim") {
+        return text(kind.volume_claim, "must be a PersistentVolumeClaim name");
+    }
+    if (key == "hub_url") {
+        auto problem = text(kind.engine_hub_url, "must be a ws:// or wss:// URL of the hub's /ws/engine");
+        if (problem && problem->empty() && !kind.engine_hub_url.starts_with("ws://") &&
+            !kind.engine_hub_url.starts_with("wss://")) {
+            return std::string("must be a ws:// or wss:// URL of the hub's /ws/engine");
+        }
+        return problem;
+    }
+    return std::nullopt;
+}
+
+// Keys that make no sense together; {key, reason} of the first problem, or empty.
+std::pair<std::string, std::string> check_launcher(const EngineKindConfig& kind) {
+    const bool local = kind.launcher == "local";
+    if (local) {
+        if (!kind.image.empty() || kind.memory_bytes != 0 || kind.cpus != 0 || kind.pids != 0 || !kind.mounts.empty() ||
+            kind.host_usr || !kind.kubeconfig.empty() || kind.active_deadline_seconds != 0 ||
+            !kind.volume_claim.empty() || !kind.engine_hub_url.empty()) {
+            return {"launcher", "image, memory, cpus, pids, mounts, host_usr and the kubernetes keys need launcher = "
+                                "\"docker\" or \"kubernetes\""};
+        }
+        return {};
+    }
+    if (kind.image.empty()) {
+        return {"image", fmt::format("is required with launcher = \"{}\"", kind.launcher)};
+    }
+    if (kind.sandbox) {
+        return {"sandbox",
+                fmt::format("is for the local launcher; a {} engine is isolated by its container", kind.launcher)};
+    }
+    if (kind.pool != 0) {
+        // A warm engine is opened on a project it was not started for; a container or Pod sees only
+        // the working tree it was created with.
+        return {"pool", fmt::format("must be 0 with launcher = \"{}\" (a container only sees its own session's "
+                                    "working tree)",
+                                    kind.launcher)};
+    }
+    if (kind.launcher == "docker" &&
+        (!kind.kubeconfig.empty() || kind.active_deadline_seconds != 0 || !kind.volume_claim.empty())) {
+        return {"launcher", "kubeconfig, active_deadline_seconds and volume_claim need launcher = \"kubernetes\""};
+    }
+    if (kind.launcher == "kubernetes" && kind.pids != 0) {
+        return {"pids", "is a node setting in Kubernetes (the kubelet's podPidsLimit), not a Pod's"};
+    }
+    if (kind.launcher == "kubernetes" && (!kind.mounts.empty() || kind.host_usr)) {
+        return {"launcher", "mounts and host_usr need launcher = \"docker\" (a Pod's files come from its image)"};
+    }
+    return {};
+}
+
 Result<EngineKindConfig> parse_engine_kind(const std::string& name, const toml::table& table, const std::string& file) {
     std::error_code absolute_error;
     const auto absolute = std::filesystem::absolute(std::filesystem::path(file), absolute_error);
@@ -424,12 +573,21 @@ Result<EngineKindConfig> parse_engine_kind(const std::string& name, const toml::
                 return error(key_text, "must be a directory path");
             }
             kind.template_dir = expand_config_dir(value->get(), config_dir);
+        } else if (auto handled = parse_launcher_key(kind, key_text, node, config_dir); handled) {
+            if (!handled->empty()) {
+                return error(key_text, *handled);
+            }
         } else {
-            return error(key_text, "unknown key (known: command, pool, sandbox, template)");
+            return error(key_text, "unknown key (known: command, pool, sandbox, template, launcher, image, memory, "
+                                   "cpus, pids, mounts, host_usr, namespace, kubeconfig, active_deadline_seconds, "
+                                   "volume_claim, hub_url)");
         }
     }
     if (kind.command.empty()) {
         return error("command", "is required");
+    }
+    if (auto problem = check_launcher(kind); !problem.first.empty()) {
+        return error(problem.first, problem.second);
     }
     return kind;
 }

@@ -19,6 +19,20 @@ struct EngineKindConfig {
     std::int64_t pool = 0;
     bool sandbox = false;
     std::string template_dir;
+    /// Which launcher starts it: "local" (a child process), "docker" (a container per session) or
+    /// "kubernetes" (a Pod per session). The rest applies to docker and kubernetes only.
+    std::string launcher = "local";
+    std::string image;
+    std::int64_t memory_bytes = 0;                ///< `memory`: 0 is no limit
+    double cpus = 0;                              ///< 0 is no limit
+    std::int64_t pids = 0;                        ///< 0 is no limit
+    std::vector<std::string> mounts;              ///< docker: host paths bound read-only at the same path
+    bool host_usr = false;                        ///< docker: bind the host's /usr read-only (scripts/engine_image.sh)
+    std::string kubernetes_namespace = "default"; ///< `namespace`
+    std::string kubeconfig;                       ///< empty: the in-cluster service account
+    std::int64_t active_deadline_seconds = 0;     ///< 0: none
+    std::string volume_claim;                     ///< kubernetes: the RWX claim holding the data dir; empty: hostPath
+    std::string engine_hub_url;                   ///< `hub_url`: the /ws/engine URL engines dial; empty: the hub's own
 };
 
 /// Everything `atelier serve` can be told. Defaults here; docs/operations.md lists each option.
@@ -59,6 +73,7 @@ struct Config {
     std::int64_t agent_tool_retries = 2;
     std::int64_t agent_context_tokens = 100'000;
     std::map<std::string, EngineKindConfig> engines;
+    std::string docker_socket = "/var/run/docker.sock"; ///< the Docker Engine API, for launcher = "docker"
 };
 
 enum class OptionType { String, Integer, Bytes, Seconds, Number, Boolean, Choice };

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -22,13 +23,40 @@ enum class SandboxMode { None, Bubblewrap };
 /// Where a sandboxed engine finds the hub's Unix socket (ATELIER_HUB_SOCKET inside the sandbox).
 inline constexpr const char* kSandboxHubSocket = "/run/atelier/hub.sock";
 
-/// How an exited process ended: an exit code or the signal that killed it.
+/// How an exited engine ended: an exit code or the signal that killed it, and, when the launcher
+/// knows better than the code, why (a container killed for going over its memory limit).
 struct ExitStatus {
     std::optional<int> code;
     std::optional<int> signal;
+    /// The launcher's reason, e.g. "out of memory (limit 512 MiB)"; empty when the code says it all.
+    std::string reason;
 
-    /// "exit code 3" or "killed by signal 9 (SIGKILL)".
+    /// "exit code 3", "killed by signal 9 (SIGKILL)" or "exit code 137: out of memory (limit 512 MiB)".
     [[nodiscard]] std::string describe() const;
+};
+
+/// What a container or Pod launcher needs beyond the command (the engine kind's `image`, limits
+/// and mounts). The local launcher ignores it.
+struct ContainerSpec {
+    std::string image;
+    std::int64_t memory_bytes = 0; ///< 0: no limit
+    double cpus = 0;               ///< 0: no limit
+    std::int64_t pids = 0;         ///< 0: no limit
+    /// Host paths bound read-only at the same path (docker) — e.g. the engine's own files.
+    std::vector<std::filesystem::path> mounts;
+    /// Docker: bind the host's /usr read-only (the image from scripts/engine_image.sh has none).
+    bool host_usr = false;
+    /// Kubernetes: the Pod's activeDeadlineSeconds (0: none).
+    std::int64_t active_deadline_seconds = 0;
+};
+
+/// How to reach a started engine, whatever runs it: a launcher-specific id, the host pid when the
+/// engine runs in the hub's PID namespace, and the host its preview server listens on.
+struct EngineDescription {
+    std::string launcher; ///< "local", "docker", "kubernetes"
+    std::string id;       ///< the pid as text, the container id, "namespace/pod-name"
+    std::optional<pid_t> pid;
+    std::string preview_host = "127.0.0.1"; ///< where `preview/ready`'s port is reached
 };
 
 /// Everything needed to start one engine process.
@@ -51,19 +79,24 @@ struct LaunchSpec {
     /// Directories the sandbox covers with an empty tmpfs (e.g. the hub's data dir, whose database
     /// and token a sandboxed engine must not read). The working tree may lie below one of them.
     std::vector<std::filesystem::path> sandbox_hidden;
+    /// The session the engine serves (container labels, Pod and Secret names); may be empty.
+    std::string session_id;
+    /// Image and limits for container and Pod launchers.
+    ContainerSpec container;
     /// Called once, on the process's monitor thread, when the process has exited and been reaped
     /// (by itself or through stop()). It must not destroy the EngineProcess it belongs to.
     std::function<void(const ExitStatus&)> on_exit;
 };
 
-/// A started engine process: the leader of its own process group, reaped by its monitor thread.
-/// Thread-safe. Destroying a process that still runs kills its group with SIGKILL.
+/// A started engine: a local process group, a container or a Pod, watched by its launcher's
+/// monitor thread. Thread-safe. Destroying an engine that still runs kills it (SIGKILL, or a
+/// forced delete of its container or Pod).
 class EngineProcess {
 public:
     virtual ~EngineProcess() = default;
 
-    /// The process id (also its process group id).
-    [[nodiscard]] virtual pid_t pid() const = 0;
+    /// Which launcher runs it and how to reach it (a local process: its pid, also its group id).
+    [[nodiscard]] virtual EngineDescription describe() const = 0;
 
     /// True until the process has exited and been reaped.
     [[nodiscard]] virtual bool running() const = 0;
@@ -71,8 +104,9 @@ public:
     /// How it ended, once it has; nullopt while it runs.
     [[nodiscard]] virtual std::optional<ExitStatus> exit_status() const = 0;
 
-    /// SIGTERM to the process group, SIGKILL to whatever of it is left after `grace`; returns once
-    /// the process is reaped and its group is empty. Idempotent; safe after the process exited.
+    /// SIGTERM to the process group (or the container's, the Pod's), SIGKILL to whatever is left
+    /// after `grace`; returns once the process is reaped and its group is empty (the container or
+    /// Pod deleted). Idempotent; safe after the engine exited.
     virtual ExitStatus stop(std::chrono::milliseconds grace) = 0;
 
     /// The last `lines` lines the process wrote to stdout/stderr (at most the last 64 KiB).
@@ -83,7 +117,9 @@ public:
     virtual void on_exit(std::function<void(const ExitStatus&)> callback) = 0;
 };
 
-/// Starts engine processes. The local implementation is LocalLauncher; Kubernetes comes later.
+/// Starts engines. Implementations: LocalLauncher (here), DockerLauncher (docker_launcher.h),
+/// KubernetesLauncher (kubernetes_launcher.h); LauncherRegistry (launcher_registry.h) finds them by
+/// name. launch() may be called from many threads at once.
 class EngineLauncher {
 public:
     virtual ~EngineLauncher() = default;

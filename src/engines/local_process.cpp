@@ -21,7 +21,10 @@ namespace atelier::engines {
 
 std::string ExitStatus::describe() const {
     if (code) {
-        return fmt::format("exit code {}", *code);
+        return reason.empty() ? fmt::format("exit code {}", *code) : fmt::format("exit code {}: {}", *code, reason);
+    }
+    if (!reason.empty()) {
+        return reason;
     }
     if (signal) {
         const char* name = sigabbrev_np(*signal);

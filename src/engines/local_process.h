@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -32,7 +33,9 @@ public:
     LocalProcess(const LocalProcess&) = delete;
     LocalProcess& operator=(const LocalProcess&) = delete;
 
-    [[nodiscard]] pid_t pid() const override { return m_state->pid; }
+    [[nodiscard]] EngineDescription describe() const override {
+        return {"local", std::to_string(m_state->pid), m_state->pid, "127.0.0.1"};
+    }
     [[nodiscard]] bool running() const override;
     [[nodiscard]] std::optional<ExitStatus> exit_status() const override;
     ExitStatus stop(std::chrono::milliseconds grace) override;

@@ -152,6 +152,66 @@ TEST(Config, RejectsEngineKindWithoutCommand) {
     EXPECT_NE(config.error().message.find("engines.blender.command"), std::string::npos) << config.error().message;
 }
 
+TEST(Config, ReadsDockerAndKubernetesLaunchers) {
+    TempDir dir;
+    ConfigSources sources;
+    sources.file = write_file(dir, "[docker]\nsocket = \"/tmp/d.sock\"\n"
+                                   "[engines.boxed]\ncommand = [\"engine\"]\nlauncher = \"docker\"\n"
+                                   "image = \"atelier-engine:host\"\nmemory = \"512MiB\"\ncpus = 1.5\npids = 256\n"
+                                   "host_usr = true\nmounts = [\"{config_dir}/engines\"]\n"
+                                   "[engines.pod]\ncommand = [\"engine\"]\nlauncher = \"kubernetes\"\n"
+                                   "image = \"registry/engine:1\"\nnamespace = \"studio\"\n"
+                                   "active_deadline_seconds = 3600\nvolume_claim = \"atelier-data\"\n"
+                                   "hub_url = \"ws://hub-0.hub:8420/ws/engine\"\n");
+    auto config = load_config(sources);
+    ASSERT_TRUE(config) << config.error().message;
+    EXPECT_EQ(config->docker_socket, "/tmp/d.sock");
+    const auto& boxed = config->engines["boxed"];
+    EXPECT_EQ(boxed.launcher, "docker");
+    EXPECT_EQ(boxed.memory_bytes, 512 << 20);
+    EXPECT_EQ(boxed.cpus, 1.5);
+    EXPECT_EQ(boxed.pids, 256);
+    EXPECT_TRUE(boxed.host_usr);
+    EXPECT_EQ(boxed.mounts, (std::vector<std::string>{dir.path().string() + "/engines"}));
+    const auto& pod = config->engines["pod"];
+    EXPECT_EQ(pod.launcher, "kubernetes");
+    EXPECT_EQ(pod.kubernetes_namespace, "studio");
+    EXPECT_EQ(pod.active_deadline_seconds, 3600);
+    EXPECT_EQ(pod.volume_claim, "atelier-data");
+}
+
+TEST(Config, RejectsAnUnknownLauncherNamingTheKnownOnes) {
+    TempDir dir;
+    ConfigSources sources;
+    sources.file = write_file(dir, "[engines.x]\ncommand = [\"engine\"]\nlauncher = \"nomad\"\n");
+    auto config = load_config(sources);
+    ASSERT_FALSE(config);
+    EXPECT_NE(config.error().message.find("engines.x.launcher"), std::string::npos) << config.error().message;
+    EXPECT_NE(config.error().message.find("unknown launcher \"nomad\" (known: local, docker, kubernetes)"),
+              std::string::npos)
+        << config.error().message;
+}
+
+TEST(Config, RejectsLauncherKeysThatDoNotFit) {
+    const std::vector<std::pair<std::string, std::string>> cases{
+        {"launcher = \"docker\"\n", "engines.x.image ("},
+        {"image = \"i\"\n", "need launcher = \"docker\" or \"kubernetes\""},
+        {"launcher = \"docker\"\nimage = \"i\"\npool = 1\n", "engines.x.pool"},
+        {"launcher = \"docker\"\nimage = \"i\"\nsandbox = true\n", "engines.x.sandbox"},
+        {"launcher = \"docker\"\nimage = \"i\"\nmemory = \"1KiB\"\n", "at least 6MiB"},
+        {"launcher = \"kubernetes\"\nimage = \"i\"\nhost_usr = true\n", "need launcher = \"docker\""},
+        {"launcher = \"kubernetes\"\nimage = \"i\"\nhub_url = \"http://x\"\n", "ws:// or wss://"},
+    };
+    for (const auto& [text, expected] : cases) {
+        TempDir dir;
+        ConfigSources sources;
+        sources.file = write_file(dir, "[engines.x]\ncommand = [\"engine\"]\n" + text);
+        auto config = load_config(sources);
+        ASSERT_FALSE(config) << text;
+        EXPECT_NE(config.error().message.find(expected), std::string::npos) << text << " → " << config.error().message;
+    }
+}
+
 TEST(Config, EveryOptionHasFlagEnvironmentVariableAndHelp) {
     for (const auto& spec : config_options()) {
         EXPECT_FALSE(spec.flag.empty()) << spec.key;

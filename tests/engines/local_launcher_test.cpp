@@ -78,8 +78,8 @@ TEST_F(LocalLauncherTest, OnlyStdioIsInheritedAndStdinIsDevNull) {
 TEST_F(LocalLauncherTest, RunsInItsOwnProcessGroupAndSession) {
     auto process = launch(shell("exec sleep 30", workdir));
     ASSERT_TRUE(process);
-    EXPECT_EQ(::getpgid(process->pid()), process->pid());
-    EXPECT_EQ(::getsid(process->pid()), process->pid());
+    EXPECT_EQ(::getpgid(process->describe().pid.value()), process->describe().pid.value());
+    EXPECT_EQ(::getsid(process->describe().pid.value()), process->describe().pid.value());
     EXPECT_TRUE(process->running());
     EXPECT_FALSE(process->exit_status());
 }
@@ -115,7 +115,7 @@ TEST_F(LocalLauncherTest, StopKillsAProcessThatIgnoresSigtermAfterTheGraceTimeAn
     auto process = launch(shell("trap '' TERM; echo ready; while :; do sleep 0.05; done", workdir));
     ASSERT_TRUE(process);
     ASSERT_TRUE(eventually([&] { return process->log_tail(1) == "ready\n"; }));
-    const pid_t pid = process->pid();
+    const pid_t pid = process->describe().pid.value();
     const auto started = std::chrono::steady_clock::now();
     const auto status = process->stop(300ms);
     const auto took = std::chrono::steady_clock::now() - started;
@@ -136,7 +136,7 @@ TEST_F(LocalLauncherTest, StopKillsTheWholeProcessGroup) {
     EXPECT_FALSE(process_dead(grandchild));
     process->stop(2s);
     EXPECT_TRUE(eventually([&] { return process_dead(grandchild); }, 2s));
-    EXPECT_TRUE(testing::live_group_members(process->pid()).empty());
+    EXPECT_TRUE(testing::live_group_members(process->describe().pid.value()).empty());
 }
 
 TEST_F(LocalLauncherTest, StopAfterTheLeaderExitedStillKillsWhatItLeftBehind) {
@@ -152,7 +152,7 @@ TEST_F(LocalLauncherTest, StopAfterTheLeaderExitedStillKillsWhatItLeftBehind) {
 TEST_F(LocalLauncherTest, DestroyingARunningProcessKillsIt) {
     auto process = launch(shell("trap '' TERM; exec sleep 30", workdir));
     ASSERT_TRUE(process);
-    const pid_t pid = process->pid();
+    const pid_t pid = process->describe().pid.value();
     process.reset();
     EXPECT_FALSE(std::filesystem::exists("/proc/" + std::to_string(pid)));
 }

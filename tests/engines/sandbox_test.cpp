@@ -224,7 +224,7 @@ TEST_F(SandboxTest, StopGivesTheEngineSigtermAndLeavesNothing) {
     const auto status = (*process)->stop(5s);
     EXPECT_EQ((*process)->log_tail(1), "got TERM\n");
     EXPECT_EQ(status.code, 0) << status.describe();
-    EXPECT_TRUE(testing::live_group_members((*process)->pid()).empty());
+    EXPECT_TRUE(testing::live_group_members((*process)->describe().pid.value()).empty());
 }
 
 TEST_F(SandboxTest, SandboxWithoutTheHubSocketIsRefused) {

@@ -1,8 +1,8 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { version_diff, type DiffFile, type SceneDiff, type VersionDiff } from '../api/files';
 import type { Version } from '../api/projects';
 import { short_rev } from '../lib/format';
-import { readable_message } from '../studio/version_labels';
+import { load_version_labels, readable_message } from '../studio/version_labels';
 import { ErrorNotice } from './error_notice';
 
 interface Props {
@@ -34,6 +34,7 @@ export function DiffView({ project_id, version, versions, label, on_close }: Pro
   const [diff, set_diff] = useState<VersionDiff | null>(null);
   const [error, set_error] = useState<unknown>(null);
   const close = useRef<HTMLButtonElement>(null);
+  const labels = useMemo(() => load_version_labels(project_id), [project_id]);
 
   useEffect(() => {
     let cancelled = false;
@@ -73,7 +74,7 @@ export function DiffView({ project_id, version, versions, label, on_close }: Pro
                 .filter((other) => other.rev !== version.rev)
                 .map((other) => (
                   <option key={other.rev} value={other.rev}>
-                    {short_rev(other.rev)} · {readable_message(other.message) || '(no message)'}
+                    {short_rev(other.rev)} · {labels[other.rev] ?? (readable_message(other.message) || '(no message)')}
                   </option>
                 ))}
             </select>

@@ -4,7 +4,7 @@ import { file_url, type Version } from '../api/projects';
 import { relative_time, short_rev } from '../lib/format';
 import { tree_rows } from '../studio/code_files';
 import type { Upload, Uploads } from '../studio/use_uploads';
-import { readable_message } from '../studio/version_labels';
+import { load_version_labels, readable_message } from '../studio/version_labels';
 import { ConfirmDialog } from './confirm_dialog';
 import { ErrorNotice } from './error_notice';
 import { format_size } from './renders_panel';
@@ -62,6 +62,7 @@ export function FilesPanel({ project_id, folder, uploads, tick, on_deleted }: Pr
     };
   }, [project_id, tick]);
 
+  const labels = useMemo(() => load_version_labels(project_id), [project_id, versions]);
   const newest = versions?.[0]?.rev;
   const shown_rev = rev && versions?.some((version) => version.rev === rev) ? rev : newest;
   const at_newest = shown_rev === newest;
@@ -129,7 +130,7 @@ export function FilesPanel({ project_id, folder, uploads, tick, on_deleted }: Pr
           {(versions ?? []).map((version, index) => (
             <option key={version.rev} value={version.rev}>
               {index === 0 ? 'Newest · ' : ''}
-              {short_rev(version.rev)} · {readable_message(version.message) || '(no message)'}
+              {short_rev(version.rev)} · {labels[version.rev] ?? (readable_message(version.message) || '(no message)')}
             </option>
           ))}
         </select>

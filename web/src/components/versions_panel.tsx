@@ -1,7 +1,7 @@
 import { useCallback, useMemo, useEffect, useState } from 'react';
 import { all_versions } from '../api/files';
 import { hub, type RenderFile, type Version } from '../api/projects';
-import { load_version_thumbnails, newest_still, type Still } from '../studio/thumbnails';
+import { load_version_thumbnails, newest_still, VERSION_THUMBNAIL_EVENT, type Still } from '../studio/thumbnails';
 import { DiffView } from './diff_view';
 import { short_rev } from '../lib/format';
 import { ConfirmDialog } from './confirm_dialog';
@@ -25,6 +25,12 @@ export function VersionsPanel({ project_id, kind, tick, on_restore }: Props) {
   const [busy, set_busy] = useState(false);
   const [diffing, set_diffing] = useState<Version | null>(null);
   const [renders, set_renders] = useState<RenderFile[]>([]);
+  const [pictures, set_pictures] = useState(0);
+  useEffect(() => {
+    const more = () => set_pictures((n) => n + 1);
+    window.addEventListener(VERSION_THUMBNAIL_EVENT, more);
+    return () => window.removeEventListener(VERSION_THUMBNAIL_EVENT, more);
+  }, []);
   // Read again with every list: the command that made the newest version has just saved its label.
   const labels = useMemo(() => load_version_labels(project_id), [project_id, versions]);
 
@@ -38,7 +44,7 @@ export function VersionsPanel({ project_id, kind, tick, on_restore }: Props) {
       if (still) result[version.rev] = still;
     }
     return result;
-  }, [project_id, versions, renders]);
+  }, [project_id, versions, renders, pictures]);
 
   useEffect(() => {
     let cancelled = false;

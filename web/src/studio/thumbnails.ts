@@ -65,7 +65,11 @@ export function take_version_thumbnail(project_id: string, data_url: string): vo
     window.localStorage.removeItem(pending_key(project_id));
     const entries = Object.entries({ ...load_version_thumbnails(project_id), [rev]: data_url }).slice(-KEEP);
     window.localStorage.setItem(key(project_id), JSON.stringify(Object.fromEntries(entries)));
+    window.dispatchEvent(new CustomEvent(VERSION_THUMBNAIL_EVENT, { detail: { project_id, rev } }));
   } catch {
     // Quota exceeded: a nicety.
   }
 }
+
+/// Sent on `window` when a version got its picture (the versions list shows it).
+export const VERSION_THUMBNAIL_EVENT = 'atelier:version-thumbnail';

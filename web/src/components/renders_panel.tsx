@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { ApiError } from '../api/http';
-import { hub, render_url, type RenderFile } from '../api/projects';
+import { file_url, hub, render_url, type RenderFile } from '../api/projects';
 import { relative_time } from '../lib/format';
 import { SendToProjectDialog, SentToast, type Sent } from './send_to_project';
 import type { RenderJob } from '../studio/session_state';
@@ -45,6 +45,8 @@ export function job_link(project_id: string, job: RenderJob): string | undefined
   if (job.url) return job.url;
   if (!job.output) return undefined;
   if (job.output.startsWith('renders/')) return render_url(project_id, job.output.slice('renders/'.length));
+  // Exports download through the files route (the hub serves `exports/` from the session or its keep).
+  if (job.output.startsWith('exports/')) return file_url(project_id, job.output);
   return undefined;
 }
 

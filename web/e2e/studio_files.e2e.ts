@@ -140,6 +140,8 @@ describe('files: upload, preview, limit, diff, delete', () => {
     await upload_text('notes.txt', 'title: Logo intro\nduration: 5 s\n');
     await upload_text('notes.txt', 'title: Logo intro\nduration: 10 s\n');
     await page.getByRole('tab', { name: /versions/ }).click();
+    // Both uploads listed (the list reloads after each), the second one newest.
+    await expect.poll(() => page.locator('.version-msg', { hasText: 'notes.txt' }).count(), { timeout: 15_000 }).toBe(2);
     await page.getByRole('button', { name: /^Changes in/ }).first().click();
     const dialog = page.getByRole('dialog', { name: /^Changes in/ });
     await dialog.waitFor();
@@ -163,7 +165,9 @@ describe('files: upload, preview, limit, diff, delete', () => {
     const page = studio.page;
     await page.getByRole('tab', { name: /files/ }).click();
     const tree = page.getByRole('list', { name: 'Project files' });
-    await tree.getByRole('button', { name: /notes\.txt/ }).click();
+    // The last upload is the picked file already; picking it again would close its preview.
+    const notes = tree.getByRole('button', { name: /notes\.txt/ });
+    if ((await notes.getAttribute('aria-pressed')) !== 'true') await notes.click();
     await page.getByLabel('Preview of assets/notes.txt').getByRole('button', { name: 'Delete' }).click();
     await studio.shot('delete-confirm');
     await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();

@@ -132,6 +132,8 @@ export interface SceneDiff {
   removed: ObjectChange[];
   moved: ObjectChange[];
   rematerialed: ObjectChange[];
+  /// The hub could not read the glTF (its reason).
+  error?: string;
 }
 
 export interface DiffFile {
@@ -142,6 +144,10 @@ export interface DiffFile {
   diff?: string;
   binary?: boolean;
   objects?: SceneDiff;
+  additions?: number;
+  deletions?: number;
+  /// The patch was cut at the hub's limit.
+  truncated?: boolean;
 }
 
 export interface VersionDiff {
@@ -178,6 +184,7 @@ export function normalize_scene_diff(raw: unknown): SceneDiff | undefined {
     removed: object_changes(record.removed ?? record.deleted),
     moved: object_changes(record.moved ?? record.transformed),
     rematerialed: object_changes(record.rematerialed ?? record.materials ?? record.material_changed),
+    ...(str(record.error) ? { error: str(record.error)! } : {}),
   };
   return diff;
 }
@@ -197,10 +204,13 @@ export function normalize_diff(body: unknown, rev: string): VersionDiff {
       ...(diff ? { diff } : {}),
       ...(file.binary === true ? { binary: true } : {}),
       ...(objects ? { objects } : {}),
+      ...(typeof file.additions === 'number' ? { additions: file.additions } : {}),
+      ...(typeof file.deletions === 'number' ? { deletions: file.deletions } : {}),
+      ...(file.truncated === true ? { truncated: true } : {}),
     };
   });
-  const against = str(record.against) ?? str(record.base) ?? str(record.parent);
-  return { rev: str(record.rev) ?? rev, ...(against ? { against } : {}), files };
+  const against = str(record.against) ?? str(record.from) ?? str(record.base) ?? str(record.parent);
+  return { rev: str(record.rev) ?? str(record.to) ?? rev, ...(against ? { against } : {}), files };
 }
 
 export async function version_diff(project_id: string, rev: string, against?: string): Promise<VersionDiff> {

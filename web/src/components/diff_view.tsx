@@ -24,6 +24,13 @@ export function diff_line_kind(line: string): DiffLineKind {
   return 'ctx';
 }
 
+/// The patch without git's header lines (the file's head above says the same).
+export function patch_lines(patch: string): string[] {
+  const lines = patch.replace(/\n$/, '').split('\n');
+  const first_hunk = lines.findIndex((line) => line.startsWith('@@'));
+  return first_hunk > 0 ? lines.slice(first_hunk) : lines;
+}
+
 const STATUS_MARK: Record<string, string> = { added: 'A', modified: 'M', deleted: 'D', renamed: 'R' };
 
 /// What a version changed, against its parent or any other version: the files with their status,
@@ -119,11 +126,17 @@ function DiffFileView({ file }: { file: DiffFile }) {
       <div className="diff-file-head">
         <span className={`badge diff-badge ${file.status}`}>{file.status}</span>
         <span className="mono">{file.old_path ? `${file.old_path} → ${file.path}` : file.path}</span>
+        <span className="spacer" />
+        {!file.binary && (file.additions !== undefined || file.deletions !== undefined) && (
+          <span className="diff-counts mono">
+            <span className="diff-plus">+{file.additions ?? 0}</span> <span className="diff-minus">−{file.deletions ?? 0}</span>
+          </span>
+        )}
       </div>
       {file.objects && <SceneDiffView scene={file.objects} />}
       {file.diff && (
         <pre className="diff-text">
-          {file.diff.split('\n').map((line, index) => (
+          {patch_lines(file.diff).map((line, index) => (
             <span key={index} className={`diff-line ${diff_line_kind(line)}`}>
               {line}
               {'\n'}
@@ -131,18 +144,20 @@ function DiffFileView({ file }: { file: DiffFile }) {
           ))}
         </pre>
       )}
+      {file.truncated && <div className="faint diff-note">The rest of this diff is cut here (too long to show); download both versions to compare them in full.</div>}
       {!file.diff && !file.objects && <div className="faint diff-note">{file.binary ? 'A binary file: its bytes differ.' : file.status === 'deleted' ? 'Deleted.' : 'No text difference to show.'}</div>}
     </section>
   );
 }
 
 function SceneDiffView({ scene }: { scene: SceneDiff }) {
-  const groups: [string, keyof SceneDiff][] = [
+  const groups: [string, 'added' | 'removed' | 'moved' | 'rematerialed'][] = [
     ['Objects added', 'added'],
     ['Objects removed', 'removed'],
     ['Moved', 'moved'],
     ['New material', 'rematerialed'],
   ];
+  if (scene.error) return <div className="faint diff-note">The scene's objects could not be read: {scene.error}</div>;
   const any = groups.some(([, key]) => scene[key].length > 0);
   if (!any) return <div className="faint diff-note">The scene's objects are the same (their data changed).</div>;
   return (

@@ -272,11 +272,10 @@ function FilePreview({ project_id, file, rev, size, version, on_delete }: { proj
       {kind === 'video' && <video src={url} controls preload="metadata" playsInline aria-label={`${file.path} player`} />}
       {kind === 'text' && text !== undefined && <pre className="file-text">{text}</pre>}
       <div className="row file-preview-bar">
-        <span className="faint" title={version?.message}>
+        <span className="faint file-preview-meta" title={version ? `last changed by “${version.message}”` : undefined}>
           {format_size(size)}
           {version ? ` · ${relative_time(version.time)} · ${short_rev(version.rev)}` : ''}
         </span>
-        <span className="spacer" />
         <a className="button small" href={url} download={file.path.split('/').pop()}>
           ↓ Download
         </a>

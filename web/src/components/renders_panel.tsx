@@ -113,7 +113,7 @@ export function RendersPanel({ project_id, jobs, tick, on_cancel, kind: project_
                     </span>
                     {project_kind !== 'remotion' && kind !== 'other' && (
                       <button type="button" className="ghost small icon render-send" onClick={() => set_sending(file)} title={`Send ${file.name} to a video project…`} aria-label={`Send ${file.name} to a video project`}>
-                        ⇪
+                        ↗
                       </button>
                     )}
                     <a href={file.url} download={file.name} title={`Download ${file.name}`}>

@@ -58,14 +58,14 @@ enum class OutputKind { Render, Export };
 
 /// Every finished output of one kind by name; a live session's copy wins over a kept one. Exports
 /// sit beside a live session's `renders/` (its `exports/`) and inside the kept renders' folder.
-Result<std::map<std::string, Render>> find_outputs(ApiContext& api, const net::HttpRequest& request, OutputKind kind) {
-    const std::string& id = request.params.at("id");
-    ATELIER_TRY(api.store().get_project(request.subject, id)); // 404 for someone else's project
+Result<std::map<std::string, Render>> find_outputs(ApiContext& api, const std::string& user_id, const std::string& id,
+                                                   OutputKind kind) {
+    ATELIER_TRY(api.store().get_project(user_id, id)); // 404 for someone else's project
     std::map<std::string, Render> renders;
     if (!api.render_dirs) {
         return renders;
     }
-    const auto dirs = api.render_dirs(request.subject, id);
+    const auto dirs = api.render_dirs(user_id, id);
     for (std::size_t index = 0; index < dirs.size(); ++index) {
         const bool live = index + 1 < dirs.size(); // the last one holds the kept renders
         const fs::path dir = kind == OutputKind::Render ? dirs[index]
@@ -102,7 +102,7 @@ Result<net::HttpResponse> list(ApiContext& api, const net::HttpRequest& request)
     };
     std::vector<Output> sorted;
     for (const auto kind : {OutputKind::Render, OutputKind::Export}) {
-        for (auto& [name, render] : ATELIER_TRY(find_outputs(api, request, kind))) {
+        for (auto& [name, render] : ATELIER_TRY(find_outputs(api, request.subject, request.params.at("id"), kind))) {
             sorted.push_back({name, render, kind});
         }
     }
@@ -135,7 +135,7 @@ Result<net::HttpResponse> serve_output(ApiContext& api, const net::HttpRequest& 
     if (name.find('/') != std::string::npos || name.find('\\') != std::string::npos || name == "." || name == "..") {
         return fail(ErrorCode::InvalidArgument, "a render is named by its file name alone (no '/', '..' or '\\')");
     }
-    const auto renders = ATELIER_TRY(find_outputs(api, request, kind));
+    const auto renders = ATELIER_TRY(find_outputs(api, request.subject, request.params.at("id"), kind));
     const auto it = renders.find(name);
     if (it == renders.end()) {
         return fail(ErrorCode::NotFound, fmt::format("no {} named {} in this project",
@@ -164,6 +164,22 @@ net::HttpResponse list_renders(ApiContext& api, const net::HttpRequest& request)
 
 net::HttpResponse download_render(ApiContext& api, const net::HttpRequest& request) {
     return respond(download(api, request));
+}
+
+Result<OutputFile> find_output(ApiContext& api, const std::string& user_id, const std::string& project_id,
+                               const std::string& name) {
+    for (const auto kind : {OutputKind::Render, OutputKind::Export}) {
+        const auto outputs = ATELIER_TRY(find_outputs(api, user_id, project_id, kind));
+        if (const auto it = outputs.find(name); it != outputs.end()) {
+            std::string version;
+            if (auto page = api.store().list_versions(user_id, project_id, {200, {}})) {
+                version = made_from(page->items, it->second.modified);
+            }
+            return OutputFile{it->second.path, it->second.size, kind == OutputKind::Render ? "render" : "export",
+                              version};
+        }
+    }
+    return fail(ErrorCode::NotFound, fmt::format("no render or export named {} in that project", name));
 }
 
 std::optional<net::HttpResponse> download_output(ApiContext& api, const net::HttpRequest& request) {

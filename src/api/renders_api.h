@@ -18,6 +18,16 @@ namespace atelier::api {
 /// <video> or <img> can play it) or, with `download=1`, as an attachment.
 [[nodiscard]] net::HttpResponse download_render(ApiContext& api, const net::HttpRequest& request);
 
+/// One finished output of a project, found by name (renders first, then exports).
+struct OutputFile {
+    std::filesystem::path path;
+    std::uint64_t size = 0;
+    std::string kind;    ///< render | export
+    std::string version; ///< the version current when it was written
+};
+[[nodiscard]] Result<OutputFile> find_output(ApiContext& api, const std::string& user_id, const std::string& project_id,
+                                             const std::string& name);
+
 /// GET /api/projects/{id}/files/renders/{name} and …/files/exports/{name} (no `rev`): the output
 /// from the live session or the kept outputs; nothing when `path` names no output folder (the
 /// caller serves the file from the repository).

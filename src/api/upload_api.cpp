@@ -48,34 +48,30 @@ Result<Edit> prepare(ApiContext& api, const net::HttpRequest& request) {
 }
 
 /// The new version's revision, committed straight to the repository (no live session).
-Result<std::string> commit_directly(ApiContext& api, const Edit& edit, const std::vector<store::FileEdit>& edits,
-                                    const std::string& message) {
+Result<std::string> commit_directly(ApiContext& api, const store::User& user, const store::Project& project,
+                                    const std::vector<store::FileEdit>& edits, const std::string& message) {
     std::string revision;
     {
-        const auto lock = api.lock_project(edit.id);
-        auto repo = ATELIER_TRY(api.repos().open(edit.id));
+        const auto lock = api.lock_project(project.id);
+        auto repo = ATELIER_TRY(api.repos().open(project.id));
         const auto outcome =
-            ATELIER_TRY(repo.commit_files(edits, commit_author(edit.user), message, edit.project.current_version));
+            ATELIER_TRY(repo.commit_files(edits, commit_author(user), message, project.current_version));
         revision = outcome.revision;
         if (outcome.created) {
-            ATELIER_TRY(api.store().add_version(edit.user.id, edit.id,
-                                                {revision, message, edit.user.name, edit.project.current_version}));
+            ATELIER_TRY(
+                api.store().add_version(user.id, project.id, {revision, message, user.name, project.current_version}));
         }
     }
     // A session that started meanwhile checked out the version before this one: it reopens.
     if (api.on_restored) {
-        api.on_restored(edit.user.id, edit.id);
+        api.on_restored(user.id, project.id);
     }
     return revision;
 }
 
-/// Runs the edit through the live session or directly; `answer` gets the revision.
 void apply(ApiContext& api, const Edit& edit, std::vector<store::FileEdit> edits, const std::string& message,
            std::function<void(Result<std::string>)> answer) {
-    if (api.edit_through_session && api.edit_through_session(edit.user.id, edit.id, edits, message, answer)) {
-        return;
-    }
-    answer(commit_directly(api, edit, edits, message));
+    apply_file_edits(api, edit.user, edit.project, std::move(edits), message, std::move(answer));
 }
 
 bool exists_now(ApiContext& api, const Edit& edit) {
@@ -96,6 +92,15 @@ bool exists_now(ApiContext& api, const Edit& edit) {
 }
 
 } // namespace
+
+void apply_file_edits(ApiContext& api, const store::User& user, const store::Project& project,
+                      std::vector<store::FileEdit> edits, const std::string& message,
+                      std::function<void(Result<std::string>)> done) {
+    if (api.edit_through_session && api.edit_through_session(user.id, project.id, edits, message, done)) {
+        return;
+    }
+    done(commit_directly(api, user, project, edits, message));
+}
 
 void upload_file(ApiContext& api, net::HttpRequest& request, net::HttpResponder responder) {
     auto edit = prepare(api, request);

@@ -5,6 +5,13 @@
 
 namespace atelier::api {
 
+/// Commits `edits` (paths already checked) to `project` as one version with `message`: through its
+/// live session when it has one (see ApiContext::edit_through_session), else straight to the
+/// repository on top of the project's current version. `done` gets the revision, once.
+void apply_file_edits(ApiContext& api, const store::User& user, const store::Project& project,
+                      std::vector<store::FileEdit> edits, const std::string& message,
+                      std::function<void(Result<std::string>)> done);
+
 /// PUT /api/projects/{id}/files/{path} (a streamed route: the body arrives as a file). The file
 /// becomes `path` in a new version "upload <path>" by the user; with a live session it lands in
 /// the session's working tree and is committed with it (the engine hears `project/files_changed`).

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "api/diff_api.h"
+#include "api/import_api.h"
 #include "api/engines_api.h"
 #include "api/files_api.h"
 #include "api/json_request.h"
@@ -106,7 +107,8 @@ net::Router build_routes(AppContext& app) {
     router
         .add_streamed("PUT", "/api/projects/{id}/files/{path*}", Access::Authenticated, upload, [&rest](HttpRequest& r, net::HttpResponder respond) { api::upload_file(rest, r, std::move(respond)); })
         .add("DELETE", "/api/projects/{id}/files/{path*}",          Access::Authenticated, [&rest](HttpRequest& r, net::HttpResponder respond) { api::delete_file(rest, r, std::move(respond)); })
-        .add("GET",    "/api/projects/{id}/versions/{rev}/diff",    Access::Authenticated, [&rest](HttpRequest& r) { return api::diff_versions(rest, r); });
+        .add("GET",    "/api/projects/{id}/versions/{rev}/diff",    Access::Authenticated, [&rest](HttpRequest& r) { return api::diff_versions(rest, r); })
+        .add("POST",   "/api/projects/{id}/import",                 Access::Authenticated, [&rest](HttpRequest& r, net::HttpResponder respond) { api::import_file(rest, r, std::move(respond)); });
     // clang-format on
     return router;
 }

@@ -424,8 +424,19 @@ Result<EngineKindConfig> parse_engine_kind(const std::string& name, const toml::
                 return error(key_text, "must be a directory path");
             }
             kind.template_dir = expand_config_dir(value->get(), config_dir);
+        } else if (key_text == "assets_dir") {
+            const auto* value = node.as_string();
+            const std::string_view folder = value == nullptr ? std::string_view() : std::string_view(value->get());
+            if (folder.empty() || folder.front() == '/' || folder.find("..") != std::string_view::npos ||
+                folder.find('\\') != std::string_view::npos) {
+                return error(key_text, "must be a folder inside the project, e.g. \"assets\" or \"public\"");
+            }
+            kind.assets_dir = std::string(folder);
+            while (kind.assets_dir.ends_with('/')) {
+                kind.assets_dir.pop_back();
+            }
         } else {
-            return error(key_text, "unknown key (known: command, pool, sandbox, template)");
+            return error(key_text, "unknown key (known: command, pool, sandbox, template, assets_dir)");
         }
     }
     if (kind.command.empty()) {

@@ -19,6 +19,9 @@ struct EngineKindConfig {
     std::int64_t pool = 0;
     bool sandbox = false;
     std::string template_dir;
+    /// Where files brought into a project of this kind go (uploads by the agent, imports, the asset
+    /// library): empty means the default, `public` for remotion and `assets` for everything else.
+    std::string assets_dir;
 };
 
 /// Everything `atelier serve` can be told. Defaults here; docs/operations.md lists each option.

@@ -11,7 +11,17 @@ ApiContext::ApiContext(store::Store& store, const Config& config, store::Project
     for (const auto& [name, kind] : config.engines) {
         m_kinds[name] =
             kind.template_dir.empty() ? std::nullopt : std::optional<std::filesystem::path>(kind.template_dir);
+        if (!kind.assets_dir.empty()) {
+            m_assets_dirs[name] = kind.assets_dir;
+        }
     }
+}
+
+std::string ApiContext::assets_dir_of(std::string_view kind) const {
+    if (const auto found = m_assets_dirs.find(kind); found != m_assets_dirs.end()) {
+        return found->second;
+    }
+    return kind == "remotion" ? "public" : "assets";
 }
 
 bool ApiContext::knows_kind(std::string_view kind) const {

@@ -43,6 +43,10 @@ public:
     /// The template directory of `kind`, or nothing (the project starts empty).
     [[nodiscard]] std::optional<std::filesystem::path> template_of(std::string_view kind) const;
 
+    /// The asset folder of `kind` (no trailing slash): its `assets_dir` setting, else `public` for
+    /// remotion and `assets` for the others.
+    [[nodiscard]] std::string assets_dir_of(std::string_view kind) const;
+
     /// Told after a version was restored / a project deleted, so that live sessions follow
     /// (the app connects them to the session manager; empty in tests of this module alone).
     std::function<void(const std::string& user_id, const std::string& project_id)> on_restored;
@@ -52,11 +56,20 @@ public:
     std::function<std::vector<std::filesystem::path>(const std::string& user_id, const std::string& project_id)>
         render_dirs;
 
+    /// Applies file edits through the project's live session, when there is one: the files land in
+    /// its working tree, are committed with it and the engine is told (`project/files_changed`);
+    /// `done` gets the new version. False when no session holds the project (REST then commits
+    /// to the repository itself). The app connects it to SessionManager::edit_files.
+    std::function<bool(const std::string& user_id, const std::string& project_id, std::vector<store::FileEdit> edits,
+                       const std::string& message, std::function<void(Result<std::string>)> done)>
+        edit_through_session;
+
 private:
     store::Store& m_store;
     store::ProjectRepos m_repos;
     std::map<std::string, std::optional<std::filesystem::path>, std::less<>> m_kinds;
     store::ProjectLocks& m_locks;
+    std::map<std::string, std::string, std::less<>> m_assets_dirs;
 };
 
 /// The commit author for a user: their name and a local, never-mailed address.

@@ -70,6 +70,9 @@ const std::vector<OptionSpec> kOptions{
      {"text", "json"}},
     {"limits.body_bytes", "max-body-bytes", "ATELIER_MAX_BODY_BYTES", OptionType::Bytes,
      "Largest HTTP request body; larger requests get 413", &Config::max_body_bytes, 1, 1024 * kMiB},
+    {"limits.upload_bytes", "max-upload-bytes", "ATELIER_MAX_UPLOAD_BYTES", OptionType::Bytes,
+     "Largest file upload (PUT /api/projects/{id}/files/{path}, streamed to disk); larger get 413",
+     &Config::upload_bytes, 1, 1024 * 1024 * kMiB},
     {"limits.header_bytes", "max-header-bytes", "ATELIER_MAX_HEADER_BYTES", OptionType::Bytes,
      "Largest HTTP request head (request line + headers); larger get 431", &Config::max_header_bytes, 1024, kMiB},
     {"limits.ws_text_bytes", "max-ws-text-bytes", "ATELIER_MAX_WS_TEXT_BYTES", OptionType::Bytes,
@@ -573,14 +576,26 @@ Result<EngineKindConfig> parse_engine_kind(const std::string& name, const toml::
                 return error(key_text, "must be a directory path");
             }
             kind.template_dir = expand_config_dir(value->get(), config_dir);
+        } else if (key_text == "assets_dir") {
+            const auto* value = node.as_string();
+            const std::string_view folder = value == nullptr ? std::string_view() : std::string_view(value->get());
+            if (folder.empty() || folder.front() == '/' || folder.find("..") != std::string_view::npos ||
+                folder.find('\\') != std::string_view::npos) {
+                return error(key_text, "must be a folder inside the project, e.g. \"assets\" or \"public\"");
+            }
+            kind.assets_dir = std::string(folder);
+            while (kind.assets_dir.ends_with('/')) {
+                kind.assets_dir.pop_back();
+            }
         } else if (auto handled = parse_launcher_key(kind, key_text, node, config_dir); handled) {
             if (!handled->empty()) {
                 return error(key_text, *handled);
             }
         } else {
-            return error(key_text, "unknown key (known: command, pool, sandbox, template, launcher, image, memory, "
-                                   "cpus, pids, mounts, host_usr, namespace, kubeconfig, active_deadline_seconds, "
-                                   "volume_claim, hub_url)");
+            return error(key_text,
+                         "unknown key (known: command, pool, sandbox, template, assets_dir, launcher, image, memory, "
+                         "cpus, pids, mounts, host_usr, namespace, kubeconfig, active_deadline_seconds, "
+                         "volume_claim, hub_url)");
         }
     }
     if (kind.command.empty()) {

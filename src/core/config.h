@@ -33,6 +33,9 @@ struct EngineKindConfig {
     std::int64_t active_deadline_seconds = 0;     ///< 0: none
     std::string volume_claim;                     ///< kubernetes: the RWX claim holding the data dir; empty: hostPath
     std::string engine_hub_url;                   ///< `hub_url`: the /ws/engine URL engines dial; empty: the hub's own
+    /// Where files brought into a project of this kind go (uploads by the agent, imports, the asset
+    /// library): empty means the default, `public` for remotion and `assets` for everything else.
+    std::string assets_dir;
 };
 
 /// Everything `atelier serve` can be told. Defaults here; docs/operations.md lists each option.
@@ -73,7 +76,8 @@ struct Config {
     std::int64_t agent_tool_retries = 2;
     std::int64_t agent_context_tokens = 100'000;
     std::map<std::string, EngineKindConfig> engines;
-    std::string docker_socket = "/var/run/docker.sock"; ///< the Docker Engine API, for launcher = "docker"
+    std::string docker_socket = "/var/run/docker.sock";  ///< the Docker Engine API, for launcher = "docker"
+    std::int64_t upload_bytes = std::int64_t{512} << 20; // PUT /api/projects/{id}/files/{path}, streamed to disk
 };
 
 enum class OptionType { String, Integer, Bytes, Seconds, Number, Boolean, Choice };

@@ -56,6 +56,9 @@ describe('the studio with Remotion', () => {
     await expect.poll(() => studio.page.locator('.timeline-bar').count(), { timeout: 60_000 }).toBeGreaterThan(0);
     await seek(60);
     await expect.poll(page_text, { timeout: 30_000 }).toContain('Hello from atelier');
+    // One set of play controls (issue 19, item 9): the studio's bar; the player page has none.
+    await expect(studio.page.getByRole('button', { name: /Play/ }).count()).resolves.toBe(1);
+    await expect(preview_frame().locator('button, input[type="range"]').count()).resolves.toBe(0);
     await studio.shot('preview');
   });
 

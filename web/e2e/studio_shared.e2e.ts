@@ -65,6 +65,9 @@ describe('two tabs on one project', () => {
     }
     studio.page = first;
     await studio.shot('both-objects');
+    // The first tab's command (command:activity) is among the second tab's commands, with who ran it.
+    await second.getByRole('tab', { name: /tools/ }).click();
+    await expect.poll(async () => (await second.locator('.tool-by').allTextContents()).join('|'), { timeout: 30_000 }).toMatch(/^by /);
     const { status, body } = await studio.hub.api<unknown>('GET', `/api/projects/${project_id}/files/scene.json`);
     expect(status).toBe(200);
     const text = JSON.stringify(body);

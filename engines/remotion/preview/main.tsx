@@ -264,7 +264,8 @@ function Preview({ Root, generation }: { Root: React.ComponentType; generation: 
             fps={info.fps}
             compositionWidth={info.width}
             compositionHeight={info.height}
-            controls
+            // The studio's bar plays, pauses and seeks (postMessage); a second set of controls
+            // inside the player disagreed with it (issue 19, item 9).
             loop
             errorFallback={errorFallback}
             acknowledgeRemotionLicense

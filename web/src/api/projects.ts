@@ -15,6 +15,9 @@ export interface Project {
 export interface VersionFile {
   path: string;
   status?: string;
+  /// A renamed file's earlier path.
+  old_path?: string;
+  size?: number;
 }
 
 export interface Version {
@@ -50,6 +53,10 @@ export interface RenderFile {
   size?: number;
   modified?: string;
   url: string;
+  /// `render` (renders/) or `export` (exports/: a model, a scene file).
+  kind: 'render' | 'export';
+  /// The version it was made from.
+  version?: string;
 }
 
 export interface SignedInUser {
@@ -97,9 +104,17 @@ export function normalize_project(raw: Raw): Project {
 export function normalize_version(raw: Raw): Version {
   const files_raw = (raw.files ?? raw.changed_files ?? raw.changes ?? []) as unknown[];
   const files: VersionFile[] = Array.isArray(files_raw)
-    ? files_raw.map((f) =>
-        typeof f === 'string' ? { path: f } : { path: str((f as Raw).path) ?? '?', ...(str((f as Raw).status) ? { status: str((f as Raw).status)! } : {}) },
-      )
+    ? files_raw.map((f): VersionFile => {
+        if (typeof f === 'string') return { path: f };
+        const file = f as Raw;
+        const old_path = str(file.old_path) ?? str(file.from);
+        return {
+          path: str(file.path) ?? '?',
+          ...(str(file.status) ? { status: str(file.status)! } : {}),
+          ...(old_path ? { old_path } : {}),
+          ...(typeof file.size === 'number' ? { size: file.size } : {}),
+        };
+      })
     : [];
   const author = raw.author && typeof raw.author === 'object' ? str((raw.author as Raw).name) : str(raw.author);
   const time = time_of(raw.time) ?? time_of(raw.created_at) ?? time_of(raw.timestamp);
@@ -119,9 +134,12 @@ export function normalize_render(raw: Raw, project_id: string): RenderFile | und
   if (!name) return undefined;
   const size = typeof raw.size === 'number' ? raw.size : undefined;
   const modified = time_of(raw.modified) ?? time_of(raw.modified_at) ?? time_of(raw.mtime);
+  const version = str(raw.version) ?? str(raw.rev);
   return {
     name,
+    kind: raw.kind === 'export' ? 'export' : 'render',
     url: str(raw.url) ?? render_url(project_id, name),
+    ...(version ? { version } : {}),
     ...(size !== undefined ? { size } : {}),
     ...(modified ? { modified } : {}),
   };

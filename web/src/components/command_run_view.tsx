@@ -1,5 +1,5 @@
 import type { CommandRun } from '../studio/session_state';
-import { format_duration, split_tool_name } from '../lib/format';
+import { format_duration, short_rev, split_tool_name } from '../lib/format';
 import { ToolOutput } from './tool_output';
 
 interface Props {
@@ -14,7 +14,12 @@ export function CommandRunView({ run, on_dismiss }: Props) {
       <div className="tool-head">
         <span className={`tool-icon ${status}`} role="img" aria-label={status} />
         <span className="tool-name">{split_tool_name(run.tool).tool}</span>
-        <span className="tool-duration">{run.status === 'running' ? '…' : format_duration(run.duration_ms)}</span>
+        {run.by && (
+          <span className="tool-by" title={run.version ? `by ${run.by}, saved as version ${short_rev(run.version)}` : `by ${run.by}`}>
+            by {run.by}
+          </span>
+        )}
+        <span className="tool-duration">{run.status === 'running' ? '…' : run.by ? '' : format_duration(run.duration_ms)}</span>
         <button className="ghost small icon" onClick={on_dismiss} aria-label="Dismiss result" style={{ width: 24, height: 24 }}>
           ✕
         </button>

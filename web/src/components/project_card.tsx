@@ -1,5 +1,6 @@
-import { useState, type FormEvent } from 'react';
-import type { Project } from '../api/projects';
+import { useEffect, useState, type FormEvent } from 'react';
+import { hub, type Project } from '../api/projects';
+import { newest_still, type Still } from '../studio/thumbnails';
 import { relative_time } from '../lib/format';
 import { load_thumbnail } from '../lib/session_store';
 
@@ -15,7 +16,25 @@ export function ProjectCard({ project, on_open, on_rename, on_delete }: Props) {
   const [name, set_name] = useState(project.name);
   const [thumb_failed, set_thumb_failed] = useState(false);
   const [rename_error, set_rename_error] = useState<string | null>(null);
+  // A still of the newest state: the hub's thumbnail, else the last viewport frame this browser
+  // saw, else the project's newest render (an image, or a video's first frame).
   const thumbnail = project.thumbnail_url ?? load_thumbnail(project.id);
+  const [still, set_still] = useState<Still | undefined>(undefined);
+  useEffect(() => {
+    if (thumbnail) return;
+    let cancelled = false;
+    hub
+      .list_renders(project.id)
+      .then((files) => {
+        if (!cancelled) set_still(newest_still(files));
+      })
+      .catch(() => {
+        // No renders to show: the letter stays.
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, [project.id, project.updated_at, thumbnail]);
   const kind_class = project.kind === 'blender' || project.kind === 'remotion' ? project.kind : 'unknown';
 
   const submit = async (event: FormEvent) => {
@@ -45,6 +64,12 @@ export function ProjectCard({ project, on_open, on_rename, on_delete }: Props) {
         <div className="thumb">
           {thumbnail && !thumb_failed ? (
             <img src={thumbnail} alt="" onError={() => set_thumb_failed(true)} />
+          ) : still && !thumb_failed ? (
+            still.kind === 'image' ? (
+              <img src={still.url} alt="" loading="lazy" onError={() => set_thumb_failed(true)} />
+            ) : (
+              <video src={`${still.url}#t=0.1`} preload="metadata" muted playsInline aria-hidden="true" onError={() => set_thumb_failed(true)} />
+            )
           ) : (
             <div className={`thumb-placeholder ${kind_class}`} aria-hidden="true">
               {project.name.slice(0, 1).toUpperCase()}

@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import { ApiError } from '../api/http';
-import { hub, render_url, type RenderFile } from '../api/projects';
+import { file_url, hub, render_url, type RenderFile } from '../api/projects';
 import { relative_time } from '../lib/format';
+import { SendToProjectDialog, SentToast, type Sent } from './send_to_project';
 import type { RenderJob } from '../studio/session_state';
 
 interface Props {
@@ -11,6 +12,8 @@ interface Props {
   tick: number;
   /// Cancels the command running a job (`command:cancel`).
   on_cancel?: ((command_id: string) => void) | undefined;
+  /// This project's kind: a Blender project's renders can be sent to a video (Remotion) project.
+  kind?: string | undefined;
 }
 
 type MediaKind = 'image' | 'video' | 'other';
@@ -42,13 +45,17 @@ export function job_link(project_id: string, job: RenderJob): string | undefined
   if (job.url) return job.url;
   if (!job.output) return undefined;
   if (job.output.startsWith('renders/')) return render_url(project_id, job.output.slice('renders/'.length));
+  // Exports download through the files route (the hub serves `exports/` from the session or its keep).
+  if (job.output.startsWith('exports/')) return file_url(project_id, job.output);
   return undefined;
 }
 
 /// Render jobs of this session with their progress, then every finished render of the project
 /// (`GET /api/projects/{id}/renders`), reloaded when a job finishes.
-export function RendersPanel({ project_id, jobs, tick, on_cancel }: Props) {
+export function RendersPanel({ project_id, jobs, tick, on_cancel, kind: project_kind }: Props) {
   const [files, set_files] = useState<RenderFile[] | null>(null);
+  const [sending, set_sending] = useState<RenderFile | null>(null);
+  const [sent, set_sent] = useState<Sent | null>(null);
   const [open, set_open] = useState<RenderFile | null>(null);
   const [unavailable, set_unavailable] = useState(false);
 
@@ -72,6 +79,8 @@ export function RendersPanel({ project_id, jobs, tick, on_cancel }: Props) {
     };
   }, [project_id, tick]);
 
+  const renders = (files ?? []).filter((file) => file.kind !== 'export');
+  const exports = (files ?? []).filter((file) => file.kind === 'export');
   if (jobs.length === 0 && (files?.length ?? 0) === 0) {
     return (
       <div className="panel-empty">
@@ -84,11 +93,11 @@ export function RendersPanel({ project_id, jobs, tick, on_cancel }: Props) {
       {jobs.map((job) => (
         <RenderJobView key={job.job_id} project_id={project_id} job={job} on_cancel={on_cancel} />
       ))}
-      {files && files.length > 0 && (
+      {renders.length > 0 && (
         <section aria-label="Render files">
           <div className="section-label">Gallery</div>
           <ul className="render-gallery render-files">
-            {files.map((file) => {
+            {renders.map((file) => {
               const kind = media_kind(file.name);
               return (
                 <li key={file.name}>
@@ -102,6 +111,11 @@ export function RendersPanel({ project_id, jobs, tick, on_cancel }: Props) {
                     <span className="render-file-name" title={file.name}>
                       {file.name}
                     </span>
+                    {project_kind !== 'remotion' && kind !== 'other' && (
+                      <button type="button" className="ghost small icon render-send" onClick={() => set_sending(file)} title={`Send ${file.name} to a video project…`} aria-label={`Send ${file.name} to a video project`}>
+                        ↗
+                      </button>
+                    )}
                     <a href={file.url} download={file.name} title={`Download ${file.name}`}>
                       ↓<span className="sr-only"> Download {file.name}</span>
                     </a>
@@ -116,14 +130,40 @@ export function RendersPanel({ project_id, jobs, tick, on_cancel }: Props) {
           </ul>
         </section>
       )}
-      {open && <MediaViewer file={open} on_close={() => set_open(null)} />}
+      {exports.length > 0 && (
+        <section aria-label="Exports">
+          <div className="section-label">Exports</div>
+          <ul className="export-list">
+            {exports.map((file) => (
+              <li key={file.name} className="export-row">
+                <span className="export-ext" aria-hidden="true">
+                  {file.name.split('.').pop()}
+                </span>
+                <span className="render-file-name" title={file.name}>
+                  {file.name}
+                </span>
+                <span className="faint export-meta">
+                  {format_size(file.size)}
+                  {file.modified ? ` · ${relative_time(file.modified)}` : ''}
+                </span>
+                <a className="button small" href={file.url} download={file.name} aria-label={`Download ${file.name}`}>
+                  ↓ Download
+                </a>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      {open && <MediaViewer file={open} on_close={() => set_open(null)} on_send={project_kind !== 'remotion' ? () => set_sending(open) : undefined} />}
+      {sending && <SendToProjectDialog project_id={project_id} file={sending} on_close={() => set_sending(null)} on_sent={set_sent} />}
+      {sent && <SentToast sent={sent} on_close={() => set_sent(null)} />}
       {unavailable && jobs.length > 0 && <div className="panel-empty faint">This hub does not list render files.</div>}
     </div>
   );
 }
 
 /// A render shown large: the image, or the video with its controls. Esc or the backdrop closes it.
-function MediaViewer({ file, on_close }: { file: RenderFile; on_close: () => void }) {
+function MediaViewer({ file, on_close, on_send }: { file: RenderFile; on_close: () => void; on_send?: (() => void) | undefined }) {
   const close = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     close.current?.focus();
@@ -141,6 +181,11 @@ function MediaViewer({ file, on_close }: { file: RenderFile; on_close: () => voi
           <span className="render-file-name">{file.name}</span>
           <span className="faint">{format_size(file.size)}</span>
           <span className="spacer" />
+          {on_send && (
+            <button className="small" onClick={on_send}>
+              Send to video project…
+            </button>
+          )}
           <a className="button small" href={file.url} download={file.name}>
             Download
           </a>

@@ -1,14 +1,15 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState, type DragEvent } from 'react';
 import { ApiError } from '../api/http';
 import { hub, type Health, type Project } from '../api/projects';
 import { navigate } from '../lib/router';
 import { history_action, history_tools } from '../studio/history';
 import { presence_label } from '../studio/session_state';
 import { use_studio } from '../studio/use_studio';
+import { asset_folder, use_uploads } from '../studio/use_uploads';
 import { ChatPanel } from './chat_panel';
 import { ErrorNotice } from './error_notice';
 import { SessionBanner } from './session_banner';
-import { SidePanel } from './side_panel';
+import { SidePanel, type Tab } from './side_panel';
 import { TopBar } from './top_bar';
 import { ViewportPanel } from './viewport_panel';
 
@@ -40,6 +41,41 @@ export function StudioPage({ project_id, health, on_unauthorized, on_sign_out }:
       document.title = 'atelier';
     };
   }, [project]);
+
+  // Uploads: the Files panel's button, or files dropped anywhere on the studio.
+  const [files_tick, set_files_tick] = useState(0);
+  const bump_files = useCallback(() => set_files_tick((tick) => tick + 1), []);
+  const uploads = use_uploads(project_id, bump_files);
+  const [tab_request, set_tab_request] = useState<{ tab: Tab; n: number } | undefined>(undefined);
+  const [dragging, set_dragging] = useState(false);
+  const folder = asset_folder(project?.kind);
+  const carries_files = (event: DragEvent) => [...event.dataTransfer.types].includes('Files');
+  const on_drag_enter = (event: DragEvent) => {
+    if (!carries_files(event)) return;
+    event.preventDefault();
+    set_dragging(true);
+  };
+  const on_drop = (event: DragEvent) => {
+    event.preventDefault();
+    set_dragging(false);
+    const dropped = [...event.dataTransfer.files];
+    if (dropped.length === 0) return;
+    uploads.add(dropped, folder);
+    set_tab_request((old) => ({ tab: 'files', n: (old?.n ?? 0) + 1 }));
+  };
+
+  // A file dropped beside the overlay must not replace the studio with the file.
+  useEffect(() => {
+    const keep = (event: globalThis.DragEvent) => {
+      if (event.dataTransfer && [...event.dataTransfer.types].includes('Files')) event.preventDefault();
+    };
+    window.addEventListener('dragover', keep);
+    window.addEventListener('drop', keep);
+    return () => {
+      window.removeEventListener('dragover', keep);
+      window.removeEventListener('drop', keep);
+    };
+  }, []);
 
   const { view } = studio;
   const history = useMemo(() => history_tools(view.tools), [view.tools]);
@@ -104,7 +140,26 @@ export function StudioPage({ project_id, health, on_unauthorized, on_sign_out }:
           </div>
         </main>
       ) : (
-        <main className="studio">
+        <main className="studio" onDragEnter={on_drag_enter}>
+          {dragging && (
+            <div
+              className="drop-overlay"
+              data-testid="drop-overlay"
+              onDragOver={(event) => {
+                event.preventDefault();
+                event.dataTransfer.dropEffect = 'copy';
+              }}
+              onDragLeave={(event) => {
+                if (event.target === event.currentTarget) set_dragging(false);
+              }}
+              onDrop={on_drop}
+            >
+              <div className="drop-card">
+                <strong>Drop to add to {folder}/</strong>
+                <span className="faint">Each file is saved as a version of this project.</span>
+              </div>
+            </div>
+          )}
           <ChatPanel chat={studio.chat} on_send={studio.send_message} on_cancel={studio.cancel_turn} model={health?.model} kind={project?.kind} />
           <ViewportPanel
             project_id={project_id}
@@ -126,7 +181,16 @@ export function StudioPage({ project_id, health, on_unauthorized, on_sign_out }:
           >
             <SessionBanner view={view} on_retry={studio.retry} />
           </ViewportPanel>
-          <SidePanel project_id={project_id} kind={project?.kind} studio={studio} />
+          <SidePanel
+            project_id={project_id}
+            kind={project?.kind}
+            studio={studio}
+            uploads={uploads}
+            upload_folder={folder}
+            files_tick={files_tick}
+            on_files_changed={bump_files}
+            tab_request={tab_request}
+          />
         </main>
       )}
     </div>

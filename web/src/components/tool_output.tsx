@@ -1,4 +1,5 @@
 import type { ContentBlock, ErrorBody } from '../protocol/messages';
+import { readable_result } from '../studio/result_text';
 
 interface Props {
   content: ContentBlock[];
@@ -20,6 +21,8 @@ export function ToolOutput({ content, error, data, arguments: args }: Props) {
   const images = content.filter((b) => b.type === 'image').map(image_source).filter((s): s is string => s !== undefined);
   const has_data = data !== undefined && data !== null && !(typeof data === 'object' && Object.keys(data).length === 0);
   if (!error && texts.length === 0 && images.length === 0 && !has_data && !args) return null;
+  // The sentence without the engine's dump of its data; the data as rows, all of it on request.
+  const readable = readable_result(texts.join('\n'), has_data ? data : undefined);
   return (
     <div className="tool-body">
       {error && (
@@ -44,7 +47,17 @@ export function ToolOutput({ content, error, data, arguments: args }: Props) {
           )}
         </div>
       )}
-      {texts.length > 0 && <pre>{texts.join('\n')}</pre>}
+      {readable.text && <div className="tool-text">{readable.text}</div>}
+      {readable.rows.length > 0 && (
+        <dl className="result-summary">
+          {readable.rows.map((row, index) => (
+            <div key={index}>
+              <dt>{row.label}</dt>
+              <dd>{row.value}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
       {images.length > 0 && (
         <div className="tool-images">
           {images.map((source, index) => (
@@ -54,10 +67,10 @@ export function ToolOutput({ content, error, data, arguments: args }: Props) {
           ))}
         </div>
       )}
-      {has_data && (
+      {readable.details !== undefined && (
         <details>
-          <summary>data</summary>
-          <pre>{JSON.stringify(data, null, 2)}</pre>
+          <summary>details</summary>
+          <pre>{JSON.stringify(readable.details, null, 2)}</pre>
         </details>
       )}
       {args && (

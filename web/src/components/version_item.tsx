@@ -1,5 +1,6 @@
 import { file_url, type Version } from '../api/projects';
 import { relative_time, short_rev } from '../lib/format';
+import type { Still } from '../studio/thumbnails';
 import { readable_message } from '../studio/version_labels';
 
 interface Props {
@@ -10,6 +11,9 @@ interface Props {
   on_restore: () => void;
   /// What this tab recorded that the version did (version_labels.ts).
   label?: string | undefined;
+  /// A picture of the project at this version (thumbnails.ts), when one exists.
+  still?: Still | undefined;
+  on_diff: () => void;
 }
 
 /// The project's main files by kind, offered for download at every version.
@@ -17,18 +21,27 @@ const MAIN_FILES: Record<string, string[]> = {
   blender: ['scene.blend', 'scene.glb'],
 };
 
-export function VersionItem({ project_id, kind, version, current, on_restore, label }: Props) {
+export function VersionItem({ project_id, kind, version, current, on_restore, label, still, on_diff }: Props) {
   const main = MAIN_FILES[kind ?? ''] ?? [];
   const changed = version.files.filter((file) => !main.includes(file.path));
   return (
-    <li className={`version${current ? ' current' : ''}`}>
-      <div className="version-msg" title={version.message}>
-        {label ?? (version.message ? readable_message(version.message) : <span className="faint">(no message)</span>)}
-      </div>
-      <div className="version-sub">
-        <code title={version.rev}>{short_rev(version.rev)}</code>
-        {version.author && <span>{version.author}</span>}
-        <span title={version.time}>{relative_time(version.time)}</span>
+    <li className={`version${current ? ' current' : ''}${still ? ' with-still' : ''}`}>
+      <div className="version-head">
+        {still && (
+          <div className="version-still" aria-hidden="true">
+            {still.kind === 'image' ? <img src={still.url} alt="" loading="lazy" /> : <video src={`${still.url}#t=0.1`} preload="metadata" muted playsInline />}
+          </div>
+        )}
+        <div className="version-text">
+          <div className="version-msg" title={version.message}>
+            {label ?? (version.message ? readable_message(version.message) : <span className="faint">(no message)</span>)}
+          </div>
+          <div className="version-sub">
+            <code title={version.rev}>{short_rev(version.rev)}</code>
+            {version.author && <span>{version.author}</span>}
+            <span title={version.time}>{relative_time(version.time)}</span>
+          </div>
+        </div>
       </div>
       {(main.length > 0 || changed.length > 0) && (
         <div className="version-files">
@@ -46,13 +59,16 @@ export function VersionItem({ project_id, kind, version, current, on_restore, la
           {changed.length > 8 && <span className="faint">+{changed.length - 8} more</span>}
         </div>
       )}
-      {!current && (
-        <div className="version-actions">
+      <div className="version-actions">
+        <button className="small" onClick={on_diff} aria-label={`Changes in ${label ?? (readable_message(version.message) || short_rev(version.rev))}`}>
+          Changes
+        </button>
+        {!current && (
           <button className="small" onClick={on_restore}>
             Restore
           </button>
-        </div>
-      )}
+        )}
+      </div>
     </li>
   );
 }

@@ -1,5 +1,8 @@
 import { useCallback, useMemo, useEffect, useState } from 'react';
-import { hub, type Version } from '../api/projects';
+import { all_versions } from '../api/files';
+import { hub, type RenderFile, type Version } from '../api/projects';
+import { load_version_thumbnails, newest_still, VERSION_THUMBNAIL_EVENT, type Still } from '../studio/thumbnails';
+import { DiffView } from './diff_view';
 import { short_rev } from '../lib/format';
 import { ConfirmDialog } from './confirm_dialog';
 import { ErrorNotice } from './error_notice';
@@ -20,12 +23,44 @@ export function VersionsPanel({ project_id, kind, tick, on_restore }: Props) {
   const [error, set_error] = useState<{ error: unknown; action: string } | null>(null);
   const [restoring, set_restoring] = useState<Version | null>(null);
   const [busy, set_busy] = useState(false);
+  const [diffing, set_diffing] = useState<Version | null>(null);
+  const [renders, set_renders] = useState<RenderFile[]>([]);
+  const [pictures, set_pictures] = useState(0);
+  useEffect(() => {
+    const more = () => set_pictures((n) => n + 1);
+    window.addEventListener(VERSION_THUMBNAIL_EVENT, more);
+    return () => window.removeEventListener(VERSION_THUMBNAIL_EVENT, more);
+  }, []);
   // Read again with every list: the command that made the newest version has just saved its label.
   const labels = useMemo(() => load_version_labels(project_id), [project_id, versions]);
 
-  const load = useCallback(() => {
+  // A picture per version: the viewport frame this browser saw just after it, else a render made from it.
+  const stills = useMemo(() => {
+    const frames = load_version_thumbnails(project_id);
+    const result: Record<string, Still> = {};
+    for (const version of versions ?? []) {
+      const frame = frames[version.rev];
+      const still = frame ? { url: frame, kind: 'image' as const, name: version.rev } : newest_still(renders, version.rev);
+      if (still) result[version.rev] = still;
+    }
+    return result;
+  }, [project_id, versions, renders, pictures]);
+
+  useEffect(() => {
+    let cancelled = false;
     hub
-      .list_versions(project_id)
+      .list_renders(project_id)
+      .then((list) => !cancelled && set_renders(list))
+      .catch(() => {
+        // Without renders the versions show no picture; the list itself still loads.
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, [project_id, tick]);
+
+  const load = useCallback(() => {
+    all_versions(project_id)
       .then((list) => {
         set_versions(list);
         set_error(null);
@@ -62,10 +97,11 @@ export function VersionsPanel({ project_id, kind, tick, on_restore }: Props) {
       {versions && versions.length > 0 && (
         <ul className="version-list">
           {versions.map((version, index) => (
-            <VersionItem key={version.rev || index} project_id={project_id} kind={kind} version={version} current={index === 0} on_restore={() => set_restoring(version)} label={labels[version.rev]} />
+            <VersionItem key={version.rev || index} project_id={project_id} kind={kind} version={version} current={index === 0} on_restore={() => set_restoring(version)} label={labels[version.rev]} still={stills[version.rev]} on_diff={() => set_diffing(version)} />
           ))}
         </ul>
       )}
+      {diffing && versions && <DiffView project_id={project_id} version={diffing} versions={versions} label={labels[diffing.rev]} on_close={() => set_diffing(null)} />}
       {restoring && (
         <ConfirmDialog title="Restore this version?" confirm_label="Restore" busy={busy} on_confirm={restore} on_cancel={() => set_restoring(null)}>
           The project goes back to “{restoring.message || short_rev(restoring.rev)}” and the engine restarts from it.

@@ -1,3 +1,5 @@
+import { take_version_thumbnail } from '../studio/thumbnails';
+
 /// The session id of each open project, kept in sessionStorage so that a refresh re-attaches to
 /// the same engine (DESIGN §5), while a new tab starts — or joins — by the hub's rules.
 
@@ -44,6 +46,7 @@ export function save_thumbnail(project_id: string, data_url: string): void {
   } catch {
     // Quota exceeded: thumbnails are a nicety.
   }
+  take_version_thumbnail(project_id, data_url);
 }
 
 export function forget_thumbnail(project_id: string): void {

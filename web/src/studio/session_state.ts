@@ -27,6 +27,10 @@ export interface CommandRun {
   error?: ErrorBody;
   duration_ms?: number;
   started_at: number;
+  /// Another client's command (`command:activity`): who ran it ("claude-code 2.1", "another tab").
+  by?: string;
+  /// The version it made, when it made one.
+  version?: string;
 }
 
 export interface RenderJob {
@@ -109,6 +113,15 @@ export function presence_label(clients: SessionClient[] | undefined): string | u
     if (client.kind === 'agent') parts.push('agent');
   }
   return parts.join(' · ');
+}
+
+/// Who ran a command another client sent, in words ("claude-code 2.1", "the agent", "another tab").
+export function client_label(raw: unknown): string {
+  const client = normalize_clients([raw])?.[0];
+  if (!client) return 'another client';
+  if (client.kind === 'agent') return 'the agent';
+  if (client.kind === 'mcp') return `${client.name ?? 'an MCP client'}${client.version ? ` ${client.version}` : ''}`;
+  return client.name ?? 'another tab';
 }
 
 export const initial_session_view: SessionView = {
@@ -322,6 +335,23 @@ function on_message(view: SessionView, message: Envelope, now: number, session_s
       const info = scene_info(payload.summary);
       const changed = { ...view, project_tick: view.project_tick + 1 };
       return line ? { ...changed, scene_summary: line, ...(info ? { scene: info } : {}) } : changed;
+    }
+    case 'command:activity': {
+      // What another client (a tab, an MCP client, the agent) did in this session: a recent command
+      // here too, finished, with who ran it and the version it made.
+      const tool = typeof payload.tool === 'string' ? payload.tool : 'command';
+      const version = typeof payload.version === 'string' ? payload.version : undefined;
+      const run: CommandRun = {
+        id: `activity-${now}-${view.commands.length}-${tool}`,
+        tool,
+        status: payload.ok === false ? 'error' : 'ok',
+        content: [],
+        started_at: now,
+        by: client_label(payload.by),
+        ...(version ? { version } : {}),
+        ...(payload.ok === false ? { error: { code: 'save_failed', message: 'its change could not be saved as a version' } } : {}),
+      };
+      return { ...view, commands: [run, ...view.commands].slice(0, MAX_COMMANDS), ...(version ? { version_tick: view.version_tick + 1 } : {}) };
     }
     case 'version:created':
       return { ...view, version_tick: view.version_tick + 1 };

@@ -8,6 +8,7 @@ import { camera_moved, forget_camera_moved, forget_session_id, load_commands, lo
 import { frame_request } from './frame_request';
 import { describe_command, save_version_label } from './version_labels';
 import { restore_with_session } from './restore';
+import { expect_version_thumbnail } from './thumbnails';
 import { initial_session_view, session_reducer, type CommandRun } from './session_state';
 
 /// Error codes with which the hub says a stored session id is gone (grace period over, hub restarted).
@@ -57,6 +58,12 @@ export function use_studio(project_id: string) {
             start_session();
             return;
           }
+        }
+        // A new version: the viewport's next thumbnail becomes its picture in the versions list.
+        const made_payload = message.payload as { version?: unknown; rev?: unknown } | undefined;
+        const made = message.type === 'version:created' ? made_payload?.rev : made_payload?.version;
+        if (typeof made === 'string' && made && ['command:result', 'command:activity', 'agent:complete', 'version:created'].includes(message.type)) {
+          expect_version_thumbnail(project_id, made);
         }
         dispatch_view({ type: 'message', message, now, ...(session_start_id.current ? { session_start_id: session_start_id.current } : {}) });
         for (const action of chat_actions_for(message, now, (id) => chat_ids.current.has(id))) dispatch_chat(action);

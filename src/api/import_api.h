@@ -1,0 +1,39 @@
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "api/api_context.h"
+#include "net/router.h"
+
+namespace atelier::api {
+
+/// What to bring into a project from another of the user's projects: one of its outputs
+/// (`render`: a name from its renders list, render or export), or one file of a version (`path` at
+/// `rev`, default its current version). `to`: where it goes; empty means the target kind's asset
+/// folder (ApiContext::assets_dir_of) with the source's file name; ending in '/' means that folder.
+struct ImportRequest {
+    std::string from_project;
+    std::string render;
+    std::string path;
+    std::string rev;
+    std::string to;
+};
+
+struct ImportResult {
+    std::string path;
+    std::string version;
+};
+
+/// The one service behind POST /api/projects/{id}/import and the `import_from_project` tool:
+/// copies the file in and commits "import <what> from <project name>" (the body records the source
+/// project and version), through the live session when there is one. NotFound for another user's
+/// project or a missing file; InvalidArgument for a bad request. `done` is called once.
+void import_from_project(ApiContext& api, const std::string& user_id, const std::string& project_id,
+                         const ImportRequest& what, std::function<void(Result<ImportResult>)> done);
+
+/// POST /api/projects/{id}/import `{"from_project", "render"}` or `{"from_project", "path", "rev"?}`,
+/// optional `"to"` → 201 `{"path", "version"}`.
+void import_file(ApiContext& api, net::HttpRequest& request, net::HttpResponder responder);
+
+} // namespace atelier::api

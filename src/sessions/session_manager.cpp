@@ -177,9 +177,12 @@ void SessionManager::broadcast_frame(const std::shared_ptr<Session>& session, co
     const std::lock_guard lock(session->mutex);
     session->last_frame = frame;
     for (const auto& [id, weak] : session->tabs) {
-        if (auto tab = weak.lock()) {
+        if (auto tab = weak.lock(); tab && !(m_rtc && m_rtc->delivering(id))) { // video tabs get no JPEG
             tab->send_binary(frame); // latest-wins per tab: a slow tab skips frames
         }
+    }
+    if (m_rtc) {
+        m_rtc->frame(session->id, frame);
     }
 }
 
@@ -201,6 +204,9 @@ void SessionManager::set_state(const std::shared_ptr<Session>& session, SessionS
     if (state == SessionState::Lost || state == SessionState::Ended) {
         // No longer the project's live session: the next start makes a new one.
         m_directory->release(session->project_id, session->id);
+        if (m_rtc) {
+            m_rtc->session_ended(session->id);
+        }
     }
     broadcast(session, "session:status", payload);
     if (state == SessionState::Busy || state == SessionState::Ready) {
@@ -493,6 +499,9 @@ void SessionManager::stop_session(const std::shared_ptr<Session>& session, const
 }
 
 void SessionManager::detach(const Tab& tab) {
+    if (m_rtc) {
+        m_rtc->tab_closed(tab->id());
+    }
     std::shared_ptr<Session> session;
     {
         const std::lock_guard lock(m_mutex);

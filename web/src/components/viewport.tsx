@@ -66,6 +66,36 @@ export function Viewport({ project_id, client, on_camera, placeholder = 'Waiting
     };
   }, [client, session_id]);
 
+  // While the video plays, each of its frames is also drawn into the canvas: thumbnails, and tests
+  // that sample the canvas, see what the user sees whichever path is live.
+  useEffect(() => {
+    const element = video.current;
+    const target = canvas.current;
+    if (path.path !== 'webrtc' || !element || !target) return;
+    let handle = 0;
+    let active = true;
+    const paint = () => {
+      if (!active) return;
+      const context = target.getContext('2d');
+      const width = target.width;
+      const height = target.height;
+      if (context && element.videoWidth > 0) {
+        const scale = Math.min(width / element.videoWidth, height / element.videoHeight);
+        const w = element.videoWidth * scale;
+        const h = element.videoHeight * scale;
+        context.fillStyle = '#08090c';
+        context.fillRect(0, 0, width, height);
+        context.drawImage(element, (width - w) / 2, (height - h) / 2, w, h);
+      }
+      handle = element.requestVideoFrameCallback(paint);
+    };
+    handle = element.requestVideoFrameCallback(paint);
+    return () => {
+      active = false;
+      element.cancelVideoFrameCallback(handle);
+    };
+  }, [path.path]);
+
   useEffect(() => {
     const element = canvas.current;
     if (!element) return;

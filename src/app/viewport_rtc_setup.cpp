@@ -6,6 +6,29 @@
 
 namespace atelier::app {
 
+namespace {
+
+std::vector<std::string> comma_separated(std::string_view rest) {
+    std::vector<std::string> items;
+    while (!rest.empty()) {
+        const auto comma = rest.find(',');
+        auto item = rest.substr(0, comma);
+        while (!item.empty() && item.front() == ' ') {
+            item.remove_prefix(1);
+        }
+        while (!item.empty() && item.back() == ' ') {
+            item.remove_suffix(1);
+        }
+        if (!item.empty()) {
+            items.emplace_back(item);
+        }
+        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    }
+    return items;
+}
+
+} // namespace
+
 std::shared_ptr<sessions::ViewportRtc> start_viewport_rtc(const Config& config) {
     if (!config.webrtc_enabled) {
         spdlog::info("webrtc: off ([webrtc] enabled = false); the viewport streams JPEG frames");
@@ -23,21 +46,8 @@ std::shared_ptr<sessions::ViewportRtc> start_viewport_rtc(const Config& config) 
     options.log_file = std::filesystem::path(config.data_dir) / "rtc.log";
     options.bitrate_kbps = config.webrtc_bitrate_kbps;
     options.frame_counter = config.webrtc_frame_counter;
-    std::string_view rest = config.webrtc_ice_servers;
-    while (!rest.empty()) {
-        const auto comma = rest.find(',');
-        auto url = rest.substr(0, comma);
-        while (!url.empty() && url.front() == ' ') {
-            url.remove_prefix(1);
-        }
-        while (!url.empty() && url.back() == ' ') {
-            url.remove_suffix(1);
-        }
-        if (!url.empty()) {
-            options.ice_servers.emplace_back(url);
-        }
-        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    }
+    options.ice_servers = comma_separated(config.webrtc_ice_servers);
+    options.local_addresses = comma_separated(config.webrtc_local_addresses);
     auto rtc = std::make_shared<sessions::ViewportRtc>(std::move(options), std::make_shared<engines::LocalLauncher>());
     if (auto started = rtc->start(); !started) {
         spdlog::warn("webrtc: {}; the viewport streams JPEG frames", started.error().message);

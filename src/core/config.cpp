@@ -155,6 +155,9 @@ const std::vector<OptionSpec> kOptions{
     {"webrtc.frame_counter", "webrtc-frame-counter", "ATELIER_WEBRTC_FRAME_COUNTER", OptionType::Boolean,
      "Test mode: draw each frame's number as blocks in the video's top-left corner (measurement)",
      &Config::webrtc_frame_counter},
+    {"webrtc.local_addresses", "webrtc-local-addresses", "ATELIER_WEBRTC_LOCAL_ADDRESSES", OptionType::String,
+     "Comma-separated IPv4 addresses the helper offers host candidates on; default every interface and 127.0.0.1",
+     &Config::webrtc_local_addresses},
 };
 
 std::string type_name(OptionType type) {

@@ -64,6 +64,7 @@ struct Config {
     std::string webrtc_ice_servers;       // comma-separated stun:/turn: URLs
     std::int64_t webrtc_bitrate_kbps = 1500;
     bool webrtc_frame_counter = false;
+    std::string webrtc_local_addresses;   // comma-separated IPs for host candidates; empty: every interface
 };
 
 enum class OptionType { String, Integer, Bytes, Seconds, Number, Boolean, Choice };

@@ -245,6 +245,59 @@ gboolean bus_message(GstBus* /*bus*/, GstMessage* message, gpointer data) {
     return TRUE;
 }
 
+/// Keeps the raw frames' size even (rounded down), whatever size the decoder announces.
+GstPadProbeReturn even_size_probe(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer data) {
+    GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
+    if (GST_EVENT_TYPE(event) != GST_EVENT_CAPS) {
+        return GST_PAD_PROBE_OK;
+    }
+    GstCaps* caps = nullptr;
+    gst_event_parse_caps(event, &caps);
+    int width = 0;
+    int height = 0;
+    const GstStructure* structure = gst_caps_get_structure(caps, 0);
+    if (gst_structure_get_int(structure, "width", &width) && gst_structure_get_int(structure, "height", &height)) {
+        GstCaps* even =
+            gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "I420", "width", G_TYPE_INT,
+                                std::max(2, width & ~1), "height", G_TYPE_INT, std::max(2, height & ~1), nullptr);
+        g_object_set(static_cast<GstElement*>(data), "caps", even, nullptr);
+        gst_caps_unref(even);
+    }
+    return GST_PAD_PROBE_OK;
+}
+
+/// A viewer's branch (tee pad → queue → webrtcbin) on its way out of a playing pipeline.
+struct BranchRemoval {
+    GstElement* pipeline;
+    GstElement* tee;
+    GstPad* tee_pad;
+    GstElement* queue;
+    GstElement* webrtc;
+};
+
+gboolean remove_branch(gpointer data) {
+    auto* removal = static_cast<BranchRemoval*>(data);
+    for (GstElement* element : {removal->webrtc, removal->queue}) {
+        gst_element_set_state(element, GST_STATE_NULL);
+        gst_bin_remove(GST_BIN(removal->pipeline), element);
+    }
+    gst_object_unref(removal->tee_pad);
+    gst_object_unref(removal->pipeline);
+    delete removal;
+    return G_SOURCE_REMOVE;
+}
+
+GstPadProbeReturn unlink_when_idle(GstPad* pad, GstPadProbeInfo* /*info*/, gpointer data) {
+    auto* removal = static_cast<BranchRemoval*>(data);
+    GstPad* queue_sink = gst_element_get_static_pad(removal->queue, "sink");
+    gst_pad_unlink(pad, queue_sink);
+    gst_object_unref(queue_sink);
+    gst_element_release_request_pad(removal->tee, pad);
+    // State changes belong on the main loop, not on a streaming thread.
+    g_idle_add(remove_branch, removal);
+    return GST_PAD_PROBE_REMOVE;
+}
+
 } // namespace
 
 Streamer::Streamer(StreamerOptions options, Send send) : m_options(std::move(options)), m_send(std::move(send)) {
@@ -338,14 +391,19 @@ Streamer::Session& Streamer::session(const std::string& session_id) {
     gst_caps_unref(caps);
     GstElement* decoder = make("jpegdec");
     GstElement* convert = make("videoconvert");
+    GstElement* scale = make("videoscale");
     GstElement* raw_caps = make("capsfilter");
     caps = gst_caps_from_string("video/x-raw,format=I420");
     g_object_set(raw_caps, "caps", caps, nullptr);
     gst_caps_unref(caps);
+    // The panel decides the frame size, odd sizes included; 4:2:0 encoders need even ones.
+    GstPad* decoded = gst_element_get_static_pad(decoder, "src");
+    gst_pad_add_probe(decoded, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, even_size_probe, raw_caps, nullptr);
+    gst_object_unref(decoded);
     s.raw_tee = make("tee");
     g_object_set(s.raw_tee, "allow-not-linked", TRUE, nullptr);
-    gst_bin_add_many(GST_BIN(s.pipeline), s.source, decoder, convert, raw_caps, s.raw_tee, nullptr);
-    gst_element_link_many(s.source, decoder, convert, raw_caps, s.raw_tee, nullptr);
+    gst_bin_add_many(GST_BIN(s.pipeline), s.source, decoder, convert, scale, raw_caps, s.raw_tee, nullptr);
+    gst_element_link_many(s.source, decoder, convert, scale, raw_caps, s.raw_tee, nullptr);
     if (s.counter) {
         GstPad* pad = gst_element_get_static_pad(raw_caps, "src");
         gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, counter_probe, &s, nullptr);
@@ -543,16 +601,11 @@ void Streamer::stop_viewer(const std::string& viewer_id, const std::string& reas
     m_viewers.erase(found);
     auto& s = *m_sessions.at(viewer->session);
     s.viewers -= 1;
-    GstElement* tee = s.rtp_tees.at(viewer->codec);
-    GstPad* queue_sink = gst_element_get_static_pad(viewer->queue, "sink");
-    gst_pad_unlink(viewer->tee_pad, queue_sink);
-    gst_object_unref(queue_sink);
-    gst_element_release_request_pad(tee, viewer->tee_pad);
-    gst_object_unref(viewer->tee_pad);
-    for (GstElement* element : {viewer->webrtc, viewer->queue}) {
-        gst_element_set_state(element, GST_STATE_NULL);
-        gst_bin_remove(GST_BIN(s.pipeline), element);
-    }
+    // Unlinked only once no buffer is inside the tee's pad (an idle probe): pulling a branch out
+    // while a buffer passes would hand the encoder thread a flushing return and stop it for good.
+    auto* removal = new BranchRemoval{GST_ELEMENT(gst_object_ref(s.pipeline)), s.rtp_tees.at(viewer->codec),
+                                      viewer->tee_pad, viewer->queue, viewer->webrtc};
+    gst_pad_add_probe(viewer->tee_pad, GST_PAD_PROBE_TYPE_IDLE, unlink_when_idle, removal, nullptr);
     spdlog::info("viewer {} of session {}: {}", viewer_id, viewer->session, reason);
     m_send({{"op", "state"}, {"viewer", viewer_id}, {"state", "closed"}, {"reason", reason}});
 }

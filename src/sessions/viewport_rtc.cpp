@@ -115,6 +115,9 @@ void ViewportRtc::supervise() {
         for (const auto& url : m_options.ice_servers) {
             command.insert(command.end(), {"--ice-server", url});
         }
+        for (const auto& address : m_options.local_addresses) {
+            command.insert(command.end(), {"--local-address", address});
+        }
         if (m_options.frame_counter) {
             command.emplace_back("--frame-counter");
         }

@@ -38,6 +38,7 @@ public:
         std::vector<std::string> ice_servers; ///< browser-form STUN/TURN URLs, also sent to tabs
         std::int64_t bitrate_kbps = 1500;
         bool frame_counter = false;
+        std::vector<std::string> local_addresses; ///< empty: the helper takes every interface's
         std::chrono::milliseconds max_backoff{10'000};
     };
 

@@ -355,8 +355,8 @@ TEST_F(RtcHelper, AnswersAMalformedMessageWithAnError) {
 /// the one shown (also when the engine sends nothing more: the helper repeats it).
 void streams_frames_to_a_receiver(const std::string& codec) {
     Helper helper({"--frame-counter"});
-    const auto jpegs = test_jpegs(2, 320, 180);
-    ASSERT_EQ(jpegs.size(), 2U);
+    const auto jpegs = test_jpegs(1, 320, 180);
+    ASSERT_EQ(jpegs.size(), 1U);
     helper.send({{"op", "frame"}, {"session", "s1"}, {"seq", 4660}}, jpegs[0]);
     Receiver receiver(helper, "v1");
     helper.send({{"op", "start"}, {"session", "s1"}, {"viewer", "v1"}, {"codecs", {codec}}});
@@ -380,7 +380,8 @@ void streams_frames_to_a_receiver(const std::string& codec) {
         return false;
     };
     ASSERT_TRUE(wait_for_counter(4660));
-    helper.send({{"op", "frame"}, {"session", "s1"}, {"seq", 777}}, jpegs[1]);
+    // The viewport follows the panel: a frame of another size, odd too, goes through the same viewer.
+    helper.send({{"op", "frame"}, {"session", "s1"}, {"seq", 777}}, test_jpegs(1, 625, 361).at(0));
     ASSERT_TRUE(wait_for_counter(777));
     auto connected = helper.next("state");
     ASSERT_TRUE(connected);
@@ -392,6 +393,37 @@ void streams_frames_to_a_receiver(const std::string& codec) {
         if (state->header["state"] == "closed") {
             break;
         }
+    }
+}
+
+/// A viewer that leaves while the encoder runs must not stop the session's video for the next one
+/// (a tab that restarts its viewer, a second tab).
+TEST_F(RtcHelper, AViewerThatLeavesLeavesTheEncoderRunningForTheNext) {
+    Helper helper({"--frame-counter"});
+    const auto jpeg = test_jpegs(1, 320, 180).at(0);
+    helper.send({{"op", "frame"}, {"session", "s1"}, {"seq", 11}}, jpeg);
+    for (const std::string viewer : {"v1", "v2"}) {
+        Receiver receiver(helper, viewer);
+        helper.send({{"op", "start"}, {"session", "s1"}, {"viewer", viewer}, {"codecs", {"H264"}}});
+        auto offer = helper.next("offer");
+        ASSERT_TRUE(offer) << viewer;
+        receiver.answer(offer->header["sdp"].get<std::string>());
+        const std::uint32_t wanted = viewer == "v1" ? 11 : 12;
+        if (viewer == "v2") {
+            helper.send({{"op", "frame"}, {"session", "s1"}, {"seq", 12}}, jpeg);
+        }
+        const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+        std::optional<std::uint32_t> seen;
+        while (seen != wanted && std::chrono::steady_clock::now() < deadline) {
+            for (const auto& candidate : helper.take("ice")) {
+                if (candidate.header["viewer"] == viewer) {
+                    receiver.add_candidate(candidate.header);
+                }
+            }
+            seen = receiver.next_counter(200ms);
+        }
+        ASSERT_EQ(seen, wanted) << viewer;
+        helper.send({{"op", "stop"}, {"viewer", viewer}});
     }
 }
 

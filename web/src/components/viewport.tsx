@@ -54,12 +54,20 @@ export function Viewport({ project_id, client, on_camera, placeholder = 'Waiting
       },
     });
     viewer.start();
-    // A re-attached session (a reconnect) has a new tab on the hub: start again.
+    // After a reconnect the hub sees a new tab: start again once the session is re-attached.
+    let reconnected = false;
+    const off_state = client.on_state((state) => {
+      if (state.kind !== 'open') reconnected = true;
+    });
     const off = client.on_message((message) => {
-      if (message.type === 'session:ready') viewer.start();
+      if (message.type === 'session:ready' && reconnected) {
+        reconnected = false;
+        viewer.start();
+      }
     });
     return () => {
       off();
+      off_state();
       if (retry !== null) clearTimeout(retry);
       viewer.stop();
       set_path({ path: 'jpeg' });

@@ -59,12 +59,12 @@ struct Config {
     std::int64_t agent_tool_retries = 2;
     std::int64_t agent_context_tokens = 100'000;
     std::map<std::string, EngineKindConfig> engines;
-    bool webrtc_enabled = true;           // [webrtc]: the viewport as WebRTC video (docs/viewport.md)
-    std::string webrtc_helper;            // empty: atelier-rtc beside the atelier binary, else on PATH
-    std::string webrtc_ice_servers;       // comma-separated stun:/turn: URLs
+    bool webrtc_enabled = true;     // [webrtc]: the viewport as WebRTC video (docs/viewport.md)
+    std::string webrtc_helper;      // empty: atelier-rtc beside the atelier binary, else on PATH
+    std::string webrtc_ice_servers; // comma-separated stun:/turn: URLs
     std::int64_t webrtc_bitrate_kbps = 1500;
     bool webrtc_frame_counter = false;
-    std::string webrtc_local_addresses;   // comma-separated IPs for host candidates; empty: every interface
+    std::string webrtc_local_addresses; // comma-separated IPs for host candidates; empty: every interface
 };
 
 enum class OptionType { String, Integer, Bytes, Seconds, Number, Boolean, Choice };

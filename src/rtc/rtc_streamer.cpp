@@ -579,6 +579,8 @@ void Streamer::start_viewer(const nlohmann::json& header) {
     gst_object_unref(sink);
     gst_element_sync_state_with_parent(viewer->queue);
     gst_element_sync_state_with_parent(viewer->webrtc);
+    // Data may flow into the branch only once it plays: a flushing pad would stop the encoder's thread.
+    gst_element_get_state(viewer->webrtc, nullptr, nullptr, GST_SECOND);
     viewer->tee_pad = gst_element_request_pad_simple(s.rtp_tees[codec], "src_%u");
     GstPad* queue_sink = gst_element_get_static_pad(viewer->queue, "sink");
     gst_pad_link(viewer->tee_pad, queue_sink);

@@ -15,6 +15,10 @@ build_packages=(
     libsqlite3-dev libpq-dev libgit2-dev libsodium-dev
     libgtest-dev libgmock-dev libbenchmark-dev
     libcurl4-openssl-dev libyaml-cpp-dev
+    # atelier-rtc, the WebRTC viewport helper (src/rtc): webrtcbin, libnice, x264enc, vp8enc, jpegdec.
+    libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
+    gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
+    gstreamer1.0-nice gstreamer1.0-tools
 )
 # chromium: the Remotion engine renders and previews in Debian's chromium (no browser download).
 engine_packages=(blender python3-websockets python3-numpy bubblewrap chromium)

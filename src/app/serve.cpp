@@ -13,6 +13,7 @@
 #include "app/engine_starter.h"
 #include "app/routes.h"
 #include "app/store_setup.h"
+#include "app/viewport_rtc_setup.h"
 #include "core/logging.h"
 #include "net/server.h"
 
@@ -118,6 +119,8 @@ int serve(const Config& config) {
                                        make_engine_starter(config)},
         session_options);
     app.sessions->attach();
+    const auto viewport_rtc = start_viewport_rtc(config); // null: JPEG frames only
+    app.sessions->set_rtc(viewport_rtc);
     // Live sessions follow what REST does to their project.
     app.api->on_restored = [&app](const std::string& user, const std::string& project) {
         app.sessions->project_restored(user, project);
@@ -184,6 +187,9 @@ int serve(const Config& config) {
     });
     if (stopper.joinable()) {
         stopper.join();
+    }
+    if (viewport_rtc) {
+        viewport_rtc->stop();
     }
     hub_agent->shutdown(); // turns were cancelled with their sessions; wait for their threads
     // Nothing queued may run, and no deadline fire, into what is being torn down.

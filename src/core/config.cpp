@@ -150,6 +150,22 @@ const std::vector<OptionSpec> kOptions{
      &Config::agent_context_tokens, 1000, 10'000'000},
     {"docker.socket", "docker-socket", "ATELIER_DOCKER_SOCKET", OptionType::String,
      "The Docker Engine API's Unix socket, for engine kinds with launcher = \"docker\"", &Config::docker_socket},
+    {"webrtc.enabled", "webrtc", "ATELIER_WEBRTC", OptionType::Boolean,
+     "Stream the viewport as WebRTC video through the atelier-rtc helper (JPEG frames stay the fallback)",
+     &Config::webrtc_enabled},
+    {"webrtc.helper", "webrtc-helper", "ATELIER_WEBRTC_HELPER", OptionType::String,
+     "Path of the atelier-rtc helper; default: beside the atelier binary, else on PATH", &Config::webrtc_helper},
+    {"webrtc.ice_servers", "webrtc-ice-servers", "ATELIER_WEBRTC_ICE_SERVERS", OptionType::String,
+     "Comma-separated STUN/TURN URLs for remote viewers: stun:host:port, turn:user:password@host:port",
+     &Config::webrtc_ice_servers},
+    {"webrtc.bitrate_kbps", "webrtc-bitrate", "ATELIER_WEBRTC_BITRATE", OptionType::Integer,
+     "Target video bitrate per session and codec, kbit/s", &Config::webrtc_bitrate_kbps, 100, 100'000},
+    {"webrtc.frame_counter", "webrtc-frame-counter", "ATELIER_WEBRTC_FRAME_COUNTER", OptionType::Boolean,
+     "Test mode: draw each frame's number as blocks in the video's top-left corner (measurement)",
+     &Config::webrtc_frame_counter},
+    {"webrtc.local_addresses", "webrtc-local-addresses", "ATELIER_WEBRTC_LOCAL_ADDRESSES", OptionType::String,
+     "Comma-separated IPv4 addresses the helper offers host candidates on; default every interface and 127.0.0.1",
+     &Config::webrtc_local_addresses},
 };
 
 std::string type_name(OptionType type) {

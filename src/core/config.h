@@ -78,6 +78,12 @@ struct Config {
     std::map<std::string, EngineKindConfig> engines;
     std::string docker_socket = "/var/run/docker.sock";  ///< the Docker Engine API, for launcher = "docker"
     std::int64_t upload_bytes = std::int64_t{512} << 20; // PUT /api/projects/{id}/files/{path}, streamed to disk
+    bool webrtc_enabled = true;                          // [webrtc]: the viewport as WebRTC video (docs/viewport.md)
+    std::string webrtc_helper;                           // empty: atelier-rtc beside the atelier binary, else on PATH
+    std::string webrtc_ice_servers;                      // comma-separated stun:/turn: URLs
+    std::int64_t webrtc_bitrate_kbps = 1500;
+    bool webrtc_frame_counter = false;
+    std::string webrtc_local_addresses; // comma-separated IPs for host candidates; empty: every interface
 };
 
 enum class OptionType { String, Integer, Bytes, Seconds, Number, Boolean, Choice };

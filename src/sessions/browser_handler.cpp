@@ -90,6 +90,9 @@ void BrowserHandler::on_text(const std::shared_ptr<net::WebSocketConnection>& we
     if (type == "agent:cancel") {
         return m_sessions->cancel_turn(user, optional_string(payload, "session_id"), connection, re);
     }
+    if (type.starts_with("viewport:webrtc_")) {
+        return m_sessions->webrtc(user, optional_string(payload, "session_id"), type, payload, connection, re);
+    }
     if (type == "preview:error") {
         return m_sessions->report_preview_error(user, optional_string(payload, "session_id"), payload, connection, re);
     }
@@ -98,7 +101,7 @@ void BrowserHandler::on_text(const std::shared_ptr<net::WebSocketConnection>& we
         Error{
             ErrorCode::InvalidArgument,
             fmt::format("unknown message type '{}' (known: session:start, command:send, command:cancel, message:send, "
-                        "agent:cancel, session:end, viewport:camera, preview:error)",
+                        "agent:cancel, session:end, viewport:camera, preview:error, viewport:webrtc_*)",
                         type)},
         re);
 }

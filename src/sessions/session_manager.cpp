@@ -165,9 +165,12 @@ void SessionManager::broadcast_frame(const std::shared_ptr<Session>& session, co
     const std::lock_guard lock(session->mutex);
     session->last_frame = frame;
     for (const auto& [id, weak] : session->tabs) {
-        if (auto tab = weak.lock()) {
+        if (auto tab = weak.lock(); tab && !(m_rtc && m_rtc->delivering(id))) { // video tabs get no JPEG
             tab->deliver_frame(frame);
         }
+    }
+    if (m_rtc) {
+        m_rtc->frame(session->id, frame);
     }
 }
 
@@ -189,6 +192,9 @@ void SessionManager::set_state(const std::shared_ptr<Session>& session, SessionS
     if (state == SessionState::Lost || state == SessionState::Ended) {
         // No longer the project's live session: the next start makes a new one.
         m_directory->release(session->project_id, session->id);
+        if (m_rtc) {
+            m_rtc->session_ended(session->id);
+        }
     }
     broadcast(session, "session:status", payload);
     if (state == SessionState::Busy || state == SessionState::Ready) {
@@ -481,6 +487,9 @@ void SessionManager::stop_session(const std::shared_ptr<Session>& session, const
 }
 
 void SessionManager::detach(const Client& tab) {
+    if (m_rtc) {
+        m_rtc->tab_closed(tab->id());
+    }
     std::shared_ptr<Session> session;
     {
         const std::lock_guard lock(m_mutex);

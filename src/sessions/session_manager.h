@@ -19,6 +19,7 @@
 #include "sessions/engine_pool.h"
 #include "sessions/session.h"
 #include "sessions/session_directory.h"
+#include "sessions/viewport_rtc.h"
 #include "store/project_locks.h"
 #include "store/project_repos.h"
 #include "store/store.h"
@@ -161,6 +162,11 @@ public:
     /// the engine gets `project/files_changed {paths}`; `done` gets the revision.
     bool edit_files(const std::string& user_id, const std::string& project_id, std::vector<store::FileEdit> edits,
                     const std::string& message, std::function<void(Result<std::string>)> done);
+    /// The WebRTC viewport (session_webrtc.cpp); null: tabs get JPEG frames only. Set before serving.
+    void set_rtc(std::shared_ptr<ViewportRtc> rtc);
+    /// `viewport:webrtc_{start,answer,ice,stop}` from a tab, for its session's viewport.
+    void webrtc(const std::string& user_id, const std::string& session_id, const std::string& type,
+                const nlohmann::json& payload, const Client& tab, const std::string& re);
 
     /// GET /api/sessions: this user's live sessions.
     [[nodiscard]] nlohmann::json list(const std::string& user_id) const;
@@ -272,6 +278,7 @@ private:
     mutable std::mutex m_mutex;
     std::map<std::string, std::shared_ptr<Session>> m_sessions;
     std::map<std::uint64_t, std::string> m_tab_sessions; ///< tab connection id → session id
+    std::shared_ptr<ViewportRtc> m_rtc;                  ///< set before serving; null: JPEG only
     std::shared_ptr<AgentHandler> m_agent;               ///< set before serving; null: no agent
     std::shared_ptr<EnginePool> m_pool;
     /// project → its live session (one per project).

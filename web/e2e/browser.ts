@@ -19,6 +19,9 @@ const FLAGS = [
   '--disable-sync',
   '--disable-default-apps',
   '--disable-extensions',
+  // The viewport's WebRTC video on loopback (docs/viewport.md): host candidates on 127.0.0.1, no mDNS names.
+  '--allow-loopback-in-peer-connection',
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
 ];
 
 export async function launch_chromium(): Promise<Browser> {

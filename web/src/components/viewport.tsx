@@ -5,6 +5,7 @@ import type { ProtocolClient } from '../protocol/protocol_client';
 import { save_thumbnail } from '../lib/session_store';
 import { FrameRenderer, type FrameInfo } from '../studio/frame_renderer';
 import { ViewportOverlay } from './viewport_overlay';
+import { WebRtcViewer, webrtc_disabled, type PathChange } from '../preview/webrtc';
 
 interface Props {
   project_id: string;
@@ -20,6 +21,8 @@ interface Props {
 
 const THUMBNAIL_EVERY_MS = 5000;
 const KEY_STEP_PX = 24;
+/// After falling back to JPEG, WebRTC is tried again this much later (the helper may be back).
+const WEBRTC_RETRY_MS = 15_000;
 
 /// Drag = orbit, right-drag or Shift+drag = pan, wheel = zoom; arrows orbit (Shift+arrows pan),
 /// + and − zoom when the viewport has focus.
@@ -29,6 +32,77 @@ export function Viewport({ project_id, client, on_camera, placeholder = 'Waiting
   const coalescer = useRef<CameraCoalescer | null>(null);
   const drag = useRef<{ action: CameraAction; x: number; y: number } | null>(null);
   const [info, set_info] = useState<FrameInfo | undefined>(undefined);
+  const video = useRef<HTMLVideoElement>(null);
+  const [path, set_path] = useState<PathChange>({ path: 'jpeg' });
+
+  // WebRTC video by default once the session is live; JPEG frames stay the fallback (docs/viewport.md).
+  useEffect(() => {
+    const element = video.current;
+    if (!element || session_id === undefined || webrtc_disabled()) return;
+    let retry: ReturnType<typeof setTimeout> | null = null;
+    const viewer = new WebRtcViewer({
+      client,
+      video: element,
+      on_change: (change) => {
+        set_path(change);
+        if (change.path === 'jpeg' && retry === null) {
+          retry = setTimeout(() => {
+            retry = null;
+            viewer.start();
+          }, WEBRTC_RETRY_MS);
+        }
+      },
+    });
+    viewer.start();
+    // After a reconnect the hub sees a new tab: start again once the session is re-attached.
+    let reconnected = false;
+    const off_state = client.on_state((state) => {
+      if (state.kind !== 'open') reconnected = true;
+    });
+    const off = client.on_message((message) => {
+      if (message.type === 'session:ready' && reconnected) {
+        reconnected = false;
+        viewer.start();
+      }
+    });
+    return () => {
+      off();
+      off_state();
+      if (retry !== null) clearTimeout(retry);
+      viewer.stop();
+      set_path({ path: 'jpeg' });
+    };
+  }, [client, session_id]);
+
+  // While the video plays, each of its frames is also drawn into the canvas: thumbnails, and tests
+  // that sample the canvas, see what the user sees whichever path is live.
+  useEffect(() => {
+    const element = video.current;
+    const target = canvas.current;
+    if (path.path !== 'webrtc' || !element || !target) return;
+    let handle = 0;
+    let active = true;
+    const paint = () => {
+      if (!active) return;
+      const context = target.getContext('2d');
+      const width = target.width;
+      const height = target.height;
+      if (context && element.videoWidth > 0) {
+        const scale = Math.min(width / element.videoWidth, height / element.videoHeight);
+        const w = element.videoWidth * scale;
+        const h = element.videoHeight * scale;
+        context.fillStyle = '#08090c';
+        context.fillRect(0, 0, width, height);
+        context.drawImage(element, (width - w) / 2, (height - h) / 2, w, h);
+      }
+      handle = element.requestVideoFrameCallback(paint);
+    };
+    handle = element.requestVideoFrameCallback(paint);
+    return () => {
+      active = false;
+      element.cancelVideoFrameCallback(handle);
+    };
+  }, [path.path]);
 
   useEffect(() => {
     const element = canvas.current;
@@ -152,6 +226,23 @@ export function Viewport({ project_id, client, on_camera, placeholder = 'Waiting
           <div>{placeholder}</div>
         </div>
       )}
+      <video
+        ref={video}
+        className="viewport-video"
+        muted
+        playsInline
+        autoPlay
+        aria-hidden="true"
+        style={{ position: 'absolute', inset: 0, width: '100%', height: '100%', objectFit: 'contain', pointerEvents: 'none', display: path.path === 'webrtc' ? 'block' : 'none' }}
+      />
+      <span
+        className="viewport-path"
+        data-path={path.path}
+        title={path.reason ?? (path.path === 'webrtc' ? 'WebRTC video from the hub' : 'JPEG frames over the WebSocket')}
+        style={{ position: 'absolute', left: 10, bottom: 36, zIndex: 2, fontSize: 11, padding: '1px 6px', borderRadius: 4, background: 'rgba(0,0,0,0.55)', color: path.path === 'webrtc' ? '#8fe388' : '#e8e8e8', pointerEvents: 'none' }}
+      >
+        {path.path === 'webrtc' ? `WebRTC${path.codec ? ` · ${path.codec}` : ''}` : 'JPEG'}
+      </span>
       <ViewportOverlay renderer={renderer} info={info} expecting={busy} />
       {info && (
         <button className="ghost small viewport-reset" onClick={reset_view} title="Frame the whole scene again (key 0)">

@@ -1,0 +1,194 @@
+// Viewport transport benchmark (issue 23): the same Blender scene, the same orbit, JPEG frames over
+// the WebSocket vs WebRTC video, at 640×360 and 1280×720. Prints bitrate, frames/s delivered and
+// hub + helper CPU per path; the JPEG path is the same-run floor to compare against.
+//   node bench/viewport_webrtc.mjs            (ATELIER_BINARY, default build/asan/atelier; a release build gives truer CPU)
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+
+const root = resolve(import.meta.dirname, '..');
+const require = createRequire(join(root, 'web', 'package.json'));
+const { chromium } = require('playwright-core');
+const binary = process.env.ATELIER_BINARY ?? join(root, 'build', 'asan', 'atelier');
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const tick = Number(process.env.BENCH_CLK_TCK ?? 100);
+
+function cpu_seconds(pid) {
+  if (!pid) return 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / tick;
+  } catch {
+    return 0;
+  }
+}
+
+function helper_pid(data_dir) {
+  const socket = join(data_dir, 'rtc.sock');
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (argv[0]?.endsWith('atelier-rtc') && argv.includes(socket)) return Number(entry);
+    } catch {}
+  }
+  return 0;
+}
+
+async function start_hub() {
+  const data_dir = mkdtempSync(join(tmpdir(), 'atelier-bench-rtc-'));
+  const bootstrap = join(root, 'engines', 'blender', 'bootstrap.py');
+  writeFileSync(
+    join(data_dir, 'atelier.toml'),
+    `[engines.blender]\ncommand = ${JSON.stringify(['blender', '-b', '--factory-startup', '--python', bootstrap])}\n[webrtc]\nlocal_addresses = "127.0.0.1"\nframe_counter = true\n`,
+  );
+  const child = spawn(binary, ['serve', '--port', '0', '--data-dir', data_dir, '--config', join(data_dir, 'atelier.toml'), '--web-root', join(root, 'web', 'dist')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const url = await new Promise((done, fail) => {
+    let text = '';
+    child.stdout.on('data', (chunk) => {
+      text += chunk;
+      const match = /atelier open (\S+)/.exec(text);
+      if (match) done(new URL(match[1]));
+    });
+    child.on('exit', (code) => fail(new Error(`hub exited ${code}`)));
+  });
+  return { child, data_dir, origin: url.origin, token: url.searchParams.get('token') };
+}
+
+async function run(hub, browser, path, width, height) {
+  const headers = { Authorization: `Bearer ${hub.token}`, 'Content-Type': 'application/json' };
+  const project = await (await fetch(`${hub.origin}/api/projects`, { method: 'POST', headers, body: JSON.stringify({ name: `bench ${path} ${width}`, kind: 'blender' }) })).json();
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+  const page = await context.newPage();
+  await page.addInitScript(`(() => { const O = window.RTCPeerConnection; const peers = []; window.__peers = peers;
+    window.RTCPeerConnection = function (...a) { const pc = new O(...a); peers.push(pc); return pc; };
+    window.RTCPeerConnection.prototype = O.prototype; })();`);
+  let jpeg_bytes = 0;
+  let jpeg_frames = 0;
+  page.on('websocket', (socket) => socket.on('framereceived', (frame) => {
+    if (typeof frame.payload !== 'string') { jpeg_bytes += frame.payload.length; jpeg_frames += 1; }
+  }));
+  await page.goto(`${hub.origin}/?token=${hub.token}`);
+  await page.goto(`${hub.origin}/p/${project.id}${path === 'jpeg' ? '?viewport=jpeg' : ''}`);
+  await page.locator('.viewport .overlay').waitFor({ timeout: 120_000 });
+  if (path === 'webrtc') await page.locator('.viewport-path[data-path="webrtc"]').waitFor({ timeout: 60_000 });
+  // The frame size for this run: the session's viewport as a second client of the session asks for it.
+  await page.evaluate(async ({ width, height, project_id }) => {
+    const socket = new WebSocket(`${location.origin.replace('http', 'ws')}/ws/browser`);
+    await new Promise((ok) => (socket.onopen = ok));
+    socket.send(JSON.stringify({ type: 'session:start', id: 's', payload: { project_id } }));
+    await new Promise((ok) => setTimeout(ok, 1000));
+    socket.send(JSON.stringify({ type: 'viewport:configure', id: 'c', payload: { width, height } }));
+    // The floor: when each frame reaches a loopback WebSocket client of the same hub (this one has
+    // no video, so the hub sends it every JPEG). The JPEG path adds its decode and draw to that; the
+    // video path its encode, RTP, jitter buffer, decode and display, read from the counter the
+    // helper draws (frame number & 0xffff as 16 blocks).
+    const arrival = new Map();
+    const jpeg_latency = [];
+    const video_latency = [];
+    const scratch = document.createElement('canvas');
+    scratch.width = 256;
+    scratch.height = 16;
+    const scratch_context = scratch.getContext('2d', { willReadFrequently: true });
+    const draw = document.createElement('canvas');
+    const draw_context = draw.getContext('2d');
+    socket.binaryType = 'arraybuffer';
+    socket.onmessage = async (event) => {
+      if (typeof event.data === 'string') return;
+      const now = performance.now();
+      const seq = new DataView(event.data).getUint32(4, true) & 0xffff;
+      if (!arrival.has(seq)) arrival.set(seq, now);
+      const bitmap = await createImageBitmap(new Blob([event.data.slice(16)], { type: 'image/jpeg' }));
+      draw.width = bitmap.width;
+      draw.height = bitmap.height;
+      draw_context.drawImage(bitmap, 0, 0);
+      bitmap.close();
+      jpeg_latency.push(performance.now() - now);
+    };
+    const video = document.querySelector('.viewport video');
+    const seen = new Set();
+    const on_frame = (now, metadata) => {
+      if (video.videoWidth >= 256) {
+        scratch_context.drawImage(video, 0, 0, 256, 16, 0, 0, 256, 16);
+        const pixels = scratch_context.getImageData(0, 0, 256, 16).data;
+        let seq = 0;
+        for (let bit = 0; bit < 16; bit++) seq = (seq << 1) | (pixels[(8 * 256 + bit * 16 + 8) * 4] > 128 ? 1 : 0);
+        const sent = arrival.get(seq);
+        if (sent !== undefined && !seen.has(seq)) {
+          seen.add(seq);
+          video_latency.push((metadata.expectedDisplayTime ?? now) - sent);
+        }
+      }
+      video.requestVideoFrameCallback(on_frame);
+    };
+    if (video) video.requestVideoFrameCallback(on_frame);
+    window.__bench = { jpeg_latency, video_latency };
+    window.__bench_socket = socket;
+  }, { width, height, project_id: project.id });
+  const box = await page.locator('.viewport canvas').boundingBox();
+  const stats = () => page.evaluate(async () => {
+    const pc = window.__peers[window.__peers.length - 1];
+    if (!pc) return { bytes: 0, frames: 0 };
+    let bytes = 0, frames = 0;
+    (await pc.getStats()).forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'video') { bytes = s.bytesReceived; frames = s.framesDecoded; } });
+    return { bytes, frames };
+  });
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  const hub_cpu0 = cpu_seconds(hub.child.pid);
+  const helper = helper_pid(hub.data_dir);
+  const helper_cpu0 = cpu_seconds(helper);
+  const rtc0 = await stats();
+  const jpeg0 = { bytes: jpeg_bytes, frames: jpeg_frames };
+  const started = Date.now();
+  // A 30 Hz orbit: one small drag step per 33 ms.
+  for (let step = 0; Date.now() - started < seconds * 1000; step++) {
+    await page.mouse.move(box.x + box.width / 2 + 120 * Math.sin(step / 20), box.y + box.height / 2);
+    await page.waitForTimeout(33);
+  }
+  const elapsed = (Date.now() - started) / 1000;
+  const rtc1 = await stats();
+  await page.mouse.up();
+  const result = path === 'webrtc'
+    ? { mbit: ((rtc1.bytes - rtc0.bytes) * 8) / elapsed / 1e6, fps: (rtc1.frames - rtc0.frames) / elapsed }
+    : { mbit: ((jpeg_bytes - jpeg0.bytes) * 8) / elapsed / 1e6, fps: (jpeg_frames - jpeg0.frames) / elapsed };
+  const latency = await page.evaluate(() => window.__bench);
+  const percentile = (values, p) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
+  };
+  const samples = path === 'webrtc' ? latency.video_latency : latency.jpeg_latency;
+  result.p50 = percentile(samples, 50);
+  result.p99 = percentile(samples, 99);
+  result.samples = samples.length;
+  result.hub_cpu = (cpu_seconds(hub.child.pid) - hub_cpu0) / elapsed;
+  result.helper_cpu = path === 'webrtc' ? (cpu_seconds(helper) - helper_cpu0) / elapsed : 0;
+  await context.close();
+  await fetch(`${hub.origin}/api/projects/${project.id}`, { method: 'DELETE', headers });
+  return result;
+}
+
+const hub = await start_hub();
+const browser = await chromium.launch({ executablePath: process.env.ATELIER_CHROMIUM ?? '/usr/bin/chromium', headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--allow-loopback-in-peer-connection', '--disable-features=WebRtcHideLocalIpsWithMdns'] });
+try {
+  console.log(`viewport transport, ${seconds} s orbit at 30 Hz per run (same hub, same scene)`);
+  console.log('latency: from the frame arrival at a loopback WebSocket client (the floor) to drawn (JPEG) / displayed (video)');
+  console.log('size        path     Mbit/s   frames/s  hub CPU  helper CPU  latency p50 / p99 ms (n)');
+  for (const [width, height] of [[640, 360], [1280, 720]]) {
+    const rows = {};
+    for (const path of ['jpeg', 'webrtc']) {
+      const r = await run(hub, browser, path, width, height);
+      rows[path] = r;
+      console.log(`${`${width}x${height}`.padEnd(11)} ${path.padEnd(8)} ${r.mbit.toFixed(2).padStart(7)} ${r.fps.toFixed(1).padStart(9)} ${(100 * r.hub_cpu).toFixed(0).padStart(6)} % ${(100 * r.helper_cpu).toFixed(0).padStart(8)} %   ${r.p50.toFixed(1)} / ${r.p99.toFixed(1)} (${r.samples})`);
+    }
+    console.log(`${`${width}x${height}`.padEnd(11)} JPEG/WebRTC bandwidth ratio: ${(rows.jpeg.mbit / Math.max(rows.webrtc.mbit, 1e-9)).toFixed(1)}x`);
+  }
+} finally {
+  await browser.close();
+  hub.child.kill('SIGTERM');
+  await new Promise((ok) => hub.child.on('exit', ok));
+  rmSync(hub.data_dir, { recursive: true, force: true });
+}

@@ -142,6 +142,18 @@ const std::vector<OptionSpec> kOptions{
      "Transcript budget sent to the model, in tokens (about 4 characters each); older tool results are summarised "
      "first, then the oldest exchanges dropped",
      &Config::agent_context_tokens, 1000, 10'000'000},
+    {"storage.projects_dir", "projects-dir", "ATELIER_PROJECTS_DIR", OptionType::String,
+     "Directory of the project repositories (shared storage when several hubs form a cluster); default "
+     "<data_dir>/projects",
+     &Config::projects_dir},
+    {"cluster.hub_url", "hub-url", "ATELIER_CLUSTER_HUB_URL", OptionType::String,
+     "http://HOST:PORT other hubs and proxies reach this hub at; with a postgres:// database the hubs sharing it "
+     "form a cluster (docs/scaling.md)",
+     &Config::hub_url},
+    {"cluster.lease_s", "cluster-lease", "ATELIER_CLUSTER_LEASE", OptionType::Seconds,
+     "Seconds a hub's lease on a live project lasts without renewal (renewed every third of it); when the hub dies "
+     "another takes the project over after this",
+     &Config::cluster_lease_s, 1, 300},
 };
 
 std::string type_name(OptionType type) {
@@ -552,6 +564,17 @@ Result<Config> read_config(const ConfigSources& sources) {
     }
     if (config.data_dir.empty()) {
         config.data_dir = default_data_dir(sources.environment);
+    }
+    if (config.projects_dir.empty()) {
+        config.projects_dir = (std::filesystem::path(config.data_dir) / "projects").string();
+    }
+    if (!config.hub_url.empty() && !config.hub_url.starts_with("http://")) {
+        return fail(ErrorCode::InvalidConfig,
+                    fmt::format("cluster.hub_url: '{}' is not an http://HOST:PORT URL", config.hub_url));
+    }
+    if (!config.hub_url.empty() && !config.database.starts_with("postgres")) {
+        return fail(ErrorCode::InvalidConfig,
+                    "cluster.hub_url needs a postgres:// database: the hubs of a cluster share their leases there");
     }
     if (config.engine_socket.empty() && std::any_of(config.engines.begin(), config.engines.end(),
                                                     [](const auto& kind) { return kind.second.sandbox; })) {

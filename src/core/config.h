@@ -59,6 +59,9 @@ struct Config {
     std::int64_t agent_tool_retries = 2;
     std::int64_t agent_context_tokens = 100'000;
     std::map<std::string, EngineKindConfig> engines;
+    std::string projects_dir;    // empty until resolved: <data_dir>/projects
+    std::string hub_url;         // empty: no cluster; else http://HOST:PORT other hubs reach this one at
+    double cluster_lease_s = 10; // a live project's lease lasts this long without renewal
 };
 
 enum class OptionType { String, Integer, Bytes, Seconds, Number, Boolean, Choice };

@@ -20,6 +20,8 @@ engine_packages=(blender python3-websockets python3-numpy bubblewrap chromium)
 # fuzz targets that `make test` runs briefly (tests/fuzz).
 fuzz_packages=(clang libclang-rt-14-dev)
 test_packages=(procps curl postgresql ffmpeg chromium "${fuzz_packages[@]}")
+# haproxy: the cluster tests route three hubs through deploy/haproxy/atelier.cfg (docs/scaling.md).
+test_packages+=(haproxy)
 
 want=("${build_packages[@]}")
 case "${1:-build}" in

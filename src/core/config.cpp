@@ -147,7 +147,8 @@ const std::vector<OptionSpec> kOptions{
      "<data_dir>/projects",
      &Config::projects_dir},
     {"cluster.hub_url", "hub-url", "ATELIER_CLUSTER_HUB_URL", OptionType::String,
-     "http://HOST:PORT other hubs and proxies reach this hub at; with a postgres:// database the hubs sharing it "
+     "http://HOST:PORT other hubs and proxies reach this hub at (port 0: the one it bound); with a postgres:// "
+     "database the hubs sharing it "
      "form a cluster (docs/scaling.md)",
      &Config::hub_url},
     {"cluster.lease_s", "cluster-lease", "ATELIER_CLUSTER_LEASE", OptionType::Seconds,

@@ -38,6 +38,16 @@ Result<std::unique_ptr<SessionLeases>> SessionLeases::open(const std::string& da
     return std::unique_ptr<SessionLeases>(new SessionLeases(std::move(database), std::move(hub_url), ttl));
 }
 
+std::string SessionLeases::hub_url() const {
+    const std::lock_guard lock(m_mutex);
+    return m_hub_url;
+}
+
+void SessionLeases::set_hub_url(std::string hub_url) {
+    const std::lock_guard lock(m_mutex);
+    m_hub_url = std::move(hub_url);
+}
+
 Result<std::optional<SessionLeases::Acquired>> SessionLeases::acquire(const std::string& project_id) {
     const std::lock_guard lock(m_mutex);
     return in_transaction(*m_database, [&]() -> Result<std::optional<Acquired>> {

@@ -43,7 +43,10 @@ public:
     SessionLeases(const SessionLeases&) = delete;
     SessionLeases& operator=(const SessionLeases&) = delete;
 
-    [[nodiscard]] const std::string& hub_url() const { return m_hub_url; }
+    [[nodiscard]] std::string hub_url() const;
+    /// Replaces the hub's URL; only before the first acquire (a hub given port 0 learns its port
+    /// once it is listening).
+    void set_hub_url(std::string hub_url);
     [[nodiscard]] std::chrono::milliseconds ttl() const { return m_ttl; }
 
     /// Takes or keeps `project_id` for this hub: succeeds when nobody holds it, its holder's lease
@@ -71,7 +74,7 @@ private:
     SessionLeases(std::unique_ptr<Database> database, std::string hub_url, std::chrono::milliseconds ttl);
     [[nodiscard]] Result<std::optional<SessionLease>> find_where(const char* column, const std::string& value);
 
-    std::mutex m_mutex;
+    mutable std::mutex m_mutex;
     std::unique_ptr<Database> m_database;
     std::string m_hub_url;
     std::chrono::milliseconds m_ttl;

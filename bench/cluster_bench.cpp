@@ -65,7 +65,9 @@ public:
                 continue;
             }
             auto parsed = json::parse(message->data);
-            if ((parsed["type"] == type || parsed["type"] == "error") && parsed.value("re", "") == re) {
+            const bool answers = parsed.value("re", "") == re;
+            if ((parsed["type"] == type && (answers || type == "session:ready")) ||
+                (parsed["type"] == "error" && answers)) {
                 return parsed;
             }
         }
@@ -202,23 +204,30 @@ int main(int argc, char** argv) {
 
         hubs[0]->stop(SIGKILL, std::chrono::seconds(10));
         const auto killed = Clock::now();
-        std::vector<double> back_ms;
-        std::vector<int> attempts;
-        for (const auto& id : owned) {
-            int tries = 0;
-            while (true) {
-                ++tries;
-                Tab again(ports[1], id);
-                if (again.connected() && !again.start(id).is_null()) {
-                    break;
+        // Each project's tab retries on its own thread, as each project's browser would.
+        std::vector<double> back_ms(owned.size());
+        std::vector<int> attempts(owned.size());
+        std::vector<std::thread> clients;
+        for (std::size_t n = 0; n < owned.size(); ++n) {
+            clients.emplace_back([&, n] {
+                while (Clock::now() - killed < std::chrono::seconds(120)) {
+                    ++attempts[n];
+                    Tab again(ports[1], owned[n]);
+                    if (again.connected() && !again.start(owned[n]).is_null()) {
+                        back_ms[n] = us_since(killed) / 1000;
+                        return;
+                    }
+                    std::this_thread::sleep_for(std::chrono::milliseconds(50)); // a client's retry interval
                 }
-                if (Clock::now() - killed > std::chrono::seconds(120)) {
-                    throw std::runtime_error("project " + id + " did not come back");
-                }
-                std::this_thread::sleep_for(std::chrono::milliseconds(50)); // client retry interval
+            });
+        }
+        for (auto& client : clients) {
+            client.join();
+        }
+        for (std::size_t n = 0; n < owned.size(); ++n) {
+            if (back_ms[n] == 0) {
+                throw std::runtime_error("project " + owned[n] + " did not come back");
             }
-            back_ms.push_back(us_since(killed) / 1000);
-            attempts.push_back(tries);
         }
         std::printf("\n## Failover after kill -9 of the owner (lease %s s; client retries every 50 ms)\n\n",
                     lease.c_str());

@@ -60,11 +60,17 @@ public:
             return fail(std::move(error));
         }
         const auto& lease = (*acquired)->lease;
-        if (!(*acquired)->previous_hub.empty()) {
-            spdlog::warn("cluster: taking project {} over from {} (its lease lapsed, epoch {})", project_id,
-                         (*acquired)->previous_hub, lease.epoch);
+        std::string previous = (*acquired)->previous_hub;
+        if (previous.empty() && !lease.session_id.empty() && only_claim(project_id)) {
+            // Our own URL holds it for a session this process does not have: a previous run of
+            // this hub (same --hub-url) died with it.
+            previous = lease.hub_url;
+        }
+        if (!previous.empty()) {
+            spdlog::warn("cluster: taking project {} over from {} (its session never ended, epoch {})", project_id,
+                         previous, lease.epoch);
             if (m_hooks.on_takeover) {
-                m_hooks.on_takeover(project_id, (*acquired)->previous_hub);
+                m_hooks.on_takeover(project_id, previous);
             }
         }
         auto claimed = m_local->claim(project_id, create);
@@ -99,6 +105,13 @@ private:
     void hold(const std::string& project_id) {
         const std::lock_guard lock(m_mutex);
         ++m_claiming[project_id];
+    }
+
+    // No other claim of the project runs in this hub and no session of it is live here.
+    bool only_claim(const std::string& project_id) {
+        const std::lock_guard lock(m_mutex);
+        const auto it = m_claiming.find(project_id);
+        return it != m_claiming.end() && it->second == 1 && !m_local->live(project_id);
     }
 
     void unhold(const std::string& project_id) {

@@ -80,7 +80,7 @@ Result<std::optional<SessionLeases::Acquired>> SessionLeases::acquire(const std:
             return std::optional<Acquired>{}; // another hub inserted it first, and holds it
         }
         Acquired acquired{lease_of(rows.front()), {}};
-        if (prior && !prior->session_id.empty()) {
+        if (prior && !prior->session_id.empty() && prior->hub_url != m_hub_url) {
             acquired.previous_hub = prior->hub_url;
         }
         return std::optional<Acquired>{std::move(acquired)};

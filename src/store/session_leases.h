@@ -54,7 +54,9 @@ public:
     /// changed hands, `previous_hub` says from whom); nullopt when another hub holds a live lease.
     struct Acquired {
         SessionLease lease;
-        std::string previous_hub; ///< empty when the project was free or already this hub's
+        /// The other hub whose session never released the lease (it died); empty when the project
+        /// was free or already this hub's.
+        std::string previous_hub;
     };
     [[nodiscard]] Result<std::optional<Acquired>> acquire(const std::string& project_id);
     /// Records which session holds the lease (after the session was made). NotFound when the

@@ -8,6 +8,7 @@
 
 #include "cluster_fixture.h"
 #include "fault_support.h"
+#include "local_server.h"
 
 namespace atelier::testing {
 namespace {
@@ -152,6 +153,31 @@ TEST_F(ClusterTest, AHubKilledDuringCommitsLeavesAValidRepositoryThatAnotherHubT
     EXPECT_TRUE(result.contains("version")) << result.dump() << hubs[1]->log();
     const auto after = fsck(shared.path(), project);
     EXPECT_EQ(after.exit_code, 0) << after.out << after.err;
+}
+
+TEST_F(ClusterTest, APreviewRequestedThroughANonOwnerHubReachesTheOwnersPreviewServer) {
+    // The preview server stand-in answers with the target it received.
+    net::Router routes;
+    routes.add("GET", "/preview/{rest*}", net::Access::Public, [](net::HttpRequest& request) {
+        return net::HttpResponse::json(200, json{{"target", request.target}}.dump());
+    });
+    LocalServer upstream(std::move(routes), nobody);
+    start_cluster(2, ", \"--preview-port\", \"" + std::to_string(upstream.port()) + "\"");
+    const std::string project = create_project(ports[0], "preview");
+    ClusterTab tab(ports[0], "/ws/browser?project=" + project, token);
+    auto ready = tab.start(project);
+    ASSERT_FALSE(ready.is_null()) << tab.error.dump();
+    ASSERT_TRUE(ready.contains("preview")) << ready.dump();
+    ASSERT_TRUE(tab.next({"preview:ready"}).is_object());
+    const std::string path = ready["preview"].get<std::string>() + "index.html";
+    const auto direct = http_request(ports[0], "GET", path, {{"Authorization", "Bearer " + token}});
+    ASSERT_EQ(direct.status, 200) << direct.body;
+    const auto forwarded = http_request(ports[1], "GET", path, {{"Authorization", "Bearer " + token}});
+    ASSERT_EQ(forwarded.status, 200) << forwarded.body;
+    EXPECT_EQ(json::parse(forwarded.body)["target"], path);
+    // An unknown session is nobody's: answered by the hub that received it.
+    EXPECT_EQ(http_request(ports[1], "GET", "/preview/no-such-session/", {{"Authorization", "Bearer " + token}}).status,
+              404);
 }
 
 } // namespace

@@ -128,3 +128,10 @@ echo
 # Remotion (issue 9): session:ready cold/warm, render_still warm, render_video fps against
 # `npx remotion render` of the same composition in the same run (bench/remotion_bench.sh).
 ATELIER_BINARY="$build/atelier" "$root/bench/remotion_bench.sh"
+
+echo
+# Many hubs on one PostgreSQL (issue 24): a command through a non-owner hub vs the owner, failover
+# after kill -9 (bench/cluster_bench.cpp; starts its own PostgreSQL).
+if [[ -x "$build/bench/cluster_bench" ]]; then
+    "$build/bench/cluster_bench" --hub "$build/atelier"
+fi

@@ -35,6 +35,8 @@ test_packages+=(docker.io)
 if ! command -v kubectl >/dev/null 2>&1; then
     test_packages+=(kubernetes-client)
 fi
+# haproxy: the cluster tests route three hubs through deploy/haproxy/atelier.cfg (docs/scaling.md).
+test_packages+=(haproxy)
 
 want=("${build_packages[@]}")
 case "${1:-build}" in

@@ -10,6 +10,7 @@
 
 #include "agent/agent.h"
 #include "agent/agent_config.h"
+#include "app/cluster_wiring.h"
 #include "app/engine_starter.h"
 #include "app/routes.h"
 #include "app/store_setup.h"
@@ -107,7 +108,15 @@ int serve(const Config& config) {
         engines::EngineDirectory::Options{.call_timeout = to_milliseconds(config.engine_call_timeout_s),
                                           .hello_timeout = to_milliseconds(config.engine_hello_timeout_s)});
 
+    // Hubs sharing a PostgreSQL database and each with a hub URL form a cluster (docs/scaling.md).
+    auto cluster = open_cluster(config);
+    if (!cluster) {
+        return fatal(cluster.error());
+    }
     sessions::SessionOptions session_options;
+    if (*cluster) {
+        session_options.directory = (*cluster)->directory;
+    }
     session_options.grace = to_milliseconds(config.session_grace_s);
     session_options.sessions_dir = std::filesystem::path(config.data_dir) / "sessions";
     session_options.renders_dir = std::filesystem::path(config.data_dir) / "renders";
@@ -121,6 +130,9 @@ int serve(const Config& config) {
     app.sessions->attach();
     const auto viewport_rtc = start_viewport_rtc(config); // null: JPEG frames only
     app.sessions->set_rtc(viewport_rtc);
+    if (*cluster) {
+        *(*cluster)->sessions = app.sessions;
+    }
     // Live sessions follow what REST does to their project.
     app.api->on_restored = [&app](const std::string& user, const std::string& project) {
         app.sessions->project_restored(user, project);
@@ -154,13 +166,20 @@ int serve(const Config& config) {
         spdlog::info("agent: no model configured; natural-language turns are off");
     }
 
+    auto routes = build_routes(app);
+    if (*cluster) {
+        routes.forward(cluster_forwarder(**cluster), config.hub_url);
+    }
     auto server = net::Server::create(
-        server_options(config), build_routes(app),
+        server_options(config), std::move(routes),
         [&app](const net::HttpRequest& request) { return app.auth.authenticate(request); }, metrics);
     if (!server) {
         return fatal(server.error());
     }
     auto& hub = **server;
+    if (*cluster) {
+        complete_hub_url(**cluster, hub.port());
+    }
     const auto drain = to_milliseconds(config.shutdown_drain_s);
     app.sessions->set_hub_url(
         fmt::format("ws://{}:{}/ws/engine", config.host == "0.0.0.0" ? "127.0.0.1" : config.host, hub.port()));

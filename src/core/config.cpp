@@ -166,6 +166,19 @@ const std::vector<OptionSpec> kOptions{
     {"webrtc.local_addresses", "webrtc-local-addresses", "ATELIER_WEBRTC_LOCAL_ADDRESSES", OptionType::String,
      "Comma-separated IPv4 addresses the helper offers host candidates on; default every interface and 127.0.0.1",
      &Config::webrtc_local_addresses},
+    {"storage.projects_dir", "projects-dir", "ATELIER_PROJECTS_DIR", OptionType::String,
+     "Directory of the project repositories (shared storage when several hubs form a cluster); default "
+     "<data_dir>/projects",
+     &Config::projects_dir},
+    {"cluster.hub_url", "hub-url", "ATELIER_CLUSTER_HUB_URL", OptionType::String,
+     "http://HOST:PORT other hubs and proxies reach this hub at (port 0: the one it bound); with a postgres:// "
+     "database the hubs sharing it "
+     "form a cluster (docs/scaling.md)",
+     &Config::hub_url},
+    {"cluster.lease_s", "cluster-lease", "ATELIER_CLUSTER_LEASE", OptionType::Seconds,
+     "Seconds a hub's lease on a live project lasts without renewal (renewed every third of it); when the hub dies "
+     "another takes the project over after this",
+     &Config::cluster_lease_s, 1, 300},
 };
 
 std::string type_name(OptionType type) {
@@ -744,6 +757,17 @@ Result<Config> read_config(const ConfigSources& sources) {
     }
     if (config.data_dir.empty()) {
         config.data_dir = default_data_dir(sources.environment);
+    }
+    if (config.projects_dir.empty()) {
+        config.projects_dir = (std::filesystem::path(config.data_dir) / "projects").string();
+    }
+    if (!config.hub_url.empty() && !config.hub_url.starts_with("http://")) {
+        return fail(ErrorCode::InvalidConfig,
+                    fmt::format("cluster.hub_url: '{}' is not an http://HOST:PORT URL", config.hub_url));
+    }
+    if (!config.hub_url.empty() && !config.database.starts_with("postgres")) {
+        return fail(ErrorCode::InvalidConfig,
+                    "cluster.hub_url needs a postgres:// database: the hubs of a cluster share their leases there");
     }
     if (config.engine_socket.empty() && std::any_of(config.engines.begin(), config.engines.end(),
                                                     [](const auto& kind) { return kind.second.sandbox; })) {

@@ -84,6 +84,9 @@ struct Config {
     std::int64_t webrtc_bitrate_kbps = 1500;
     bool webrtc_frame_counter = false;
     std::string webrtc_local_addresses; // comma-separated IPs for host candidates; empty: every interface
+    std::string projects_dir;           // empty until resolved: <data_dir>/projects
+    std::string hub_url;                // empty: no cluster; else http://HOST:PORT other hubs reach this one at
+    double cluster_lease_s = 10;        // a live project's lease lasts this long without renewal
 };
 
 enum class OptionType { String, Integer, Bytes, Seconds, Number, Boolean, Choice };

@@ -44,6 +44,16 @@ void forward_http(const asio::any_io_executor& executor, std::uint16_t port, htt
 void start_tunnel(beast::tcp_stream client, beast::flat_buffer pending, http::request<http::string_body> upgrade,
                   std::uint16_t port, ServerContext& context);
 
+/// Rewrites a request for another hub of the cluster (router.h `forward`): credentials and Host
+/// kept, marked with kForwardedHeader = `via` so that it is never forwarded again.
+void prepare_hub_request(http::request<http::string_body>& request, std::string_view via, bool upgrade);
+
+/// forward_http and start_tunnel to any host (resolved) and port.
+void forward_http(const asio::any_io_executor& executor, Upstream upstream, http::request<http::string_body> request,
+                  std::function<void(HttpResponse)> done);
+void start_tunnel(beast::tcp_stream client, beast::flat_buffer pending, http::request<http::string_body> upgrade,
+                  Upstream upstream, ServerContext& context);
+
 /// Writes the SSE response head and returns the stream that owns the socket from now on.
 std::shared_ptr<SseStream> start_sse(beast::tcp_stream stream, Headers extra_headers, ServerContext& context);
 

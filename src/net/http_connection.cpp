@@ -270,6 +270,12 @@ private:
         if (!parse_target(m_request.target, m_request.path, m_request.query)) {
             return reject(ErrorCode::InvalidArgument, "malformed request target");
         }
+        if (const auto& forwarder = m_context.router.forwarder();
+            forwarder && m_request.header(kForwardedHeader).empty()) {
+            if (auto upstream = forwarder(m_request)) {
+                return forward_to_hub(std::move(*upstream), websocket::is_upgrade(message));
+            }
+        }
         if (const auto* proxy = m_context.router.match_proxy(m_request.path)) {
             return forward(*proxy, websocket::is_upgrade(message));
         }
@@ -372,6 +378,29 @@ private:
             return start_tunnel(std::move(m_stream), std::move(m_buffer), std::move(upstream), *port, m_context);
         }
         forward_http(m_stream.get_executor(), *port, std::move(upstream),
+                     [self = shared_from_this()](HttpResponse response) { self->respond(std::move(response)); });
+    }
+
+    // A request for a project another hub of the cluster owns: sent there whole (router.h `forward`).
+    void forward_to_hub(Upstream upstream, bool is_upgrade) {
+        m_route = "(forwarded)";
+        if (is_upgrade) {
+            m_keep_alive = false;
+            if (!origin_allowed(m_request)) {
+                return write(HttpResponse::error(ErrorCode::Forbidden, "cross-origin WebSocket refused"));
+            }
+        }
+        if (!authorized(Access::Authenticated)) {
+            return write(unauthorized());
+        }
+        auto request = m_parser->release();
+        prepare_hub_request(request, m_context.router.forwarded_by(), is_upgrade);
+        if (is_upgrade) {
+            hand_over();
+            return start_tunnel(std::move(m_stream), std::move(m_buffer), std::move(request), std::move(upstream),
+                                m_context);
+        }
+        forward_http(m_stream.get_executor(), std::move(upstream), std::move(request),
                      [self = shared_from_this()](HttpResponse response) { self->respond(std::move(response)); });
     }
 

@@ -17,8 +17,8 @@ namespace {
 constexpr std::size_t kMaxUpstreamBody = 256U * 1024 * 1024;
 constexpr auto kUpstreamTimeout = std::chrono::seconds(60);
 
-tcp::endpoint loopback(std::uint16_t port) {
-    return {asio::ip::make_address_v4("127.0.0.1"), port};
+Upstream loopback(std::uint16_t port) {
+    return {"127.0.0.1", port, "the preview server"};
 }
 
 // Headers that describe one hop, not the message: never forwarded (RFC 9110 §7.6.1).
@@ -32,26 +32,45 @@ bool hop_by_hop(std::string_view name) {
     return false;
 }
 
-HttpResponse bad_gateway(std::uint16_t port, const beast::error_code& error) {
-    return HttpResponse::error(ErrorCode::Unavailable,
-                               fmt::format("the preview server (port {}) did not answer: {}", port, error.message()));
+std::string unanswered(const Upstream& upstream, const beast::error_code& error) {
+    return fmt::format("{} ({}:{}) did not answer: {}", upstream.what, upstream.host, upstream.port, error.message());
+}
+
+HttpResponse bad_gateway(const Upstream& upstream, const beast::error_code& error) {
+    return HttpResponse::error(ErrorCode::Unavailable, unanswered(upstream, error));
+}
+
+// Resolves the upstream's host (a name or an address) and connects `stream` to it.
+template <class Handler>
+void connect(tcp::resolver& resolver, beast::tcp_stream& stream, const Upstream& upstream, Handler handler) {
+    resolver.async_resolve(upstream.host, std::to_string(upstream.port),
+                           [&stream, handler](beast::error_code error, const tcp::resolver::results_type& results) {
+                               if (error) {
+                                   return handler(error);
+                               }
+                               stream.async_connect(results,
+                                                    [handler](beast::error_code connect_error, const tcp::endpoint&) {
+                                                        handler(connect_error);
+                                                    });
+                           });
 }
 
 // One forwarded request: connect, write, read the whole response, hand it back.
 class ForwardedRequest final : public std::enable_shared_from_this<ForwardedRequest> {
 public:
-    ForwardedRequest(const asio::any_io_executor& executor, std::uint16_t port,
-                     http::request<http::string_body> request, std::function<void(HttpResponse)> done)
-        : m_upstream(executor), m_port(port), m_request(std::move(request)), m_done(std::move(done)) {
+    ForwardedRequest(const asio::any_io_executor& executor, Upstream upstream, http::request<http::string_body> request,
+                     std::function<void(HttpResponse)> done)
+        : m_upstream(executor), m_resolver(executor), m_target(std::move(upstream)), m_request(std::move(request)),
+          m_done(std::move(done)) {
         m_parser.body_limit(kMaxUpstreamBody);
         m_parser.skip(m_request.method() == http::verb::head);
     }
 
     void start() {
         m_upstream.expires_after(kUpstreamTimeout);
-        m_upstream.async_connect(loopback(m_port), [self = shared_from_this()](beast::error_code error) {
+        connect(m_resolver, m_upstream, m_target, [self = shared_from_this()](beast::error_code error) {
             if (error) {
-                return self->finish(bad_gateway(self->m_port, error));
+                return self->finish(bad_gateway(self->m_target, error));
             }
             self->write();
         });
@@ -61,7 +80,7 @@ private:
     void write() {
         http::async_write(m_upstream, m_request, [self = shared_from_this()](beast::error_code error, std::size_t) {
             if (error) {
-                return self->finish(bad_gateway(self->m_port, error));
+                return self->finish(bad_gateway(self->m_target, error));
             }
             http::async_read(self->m_upstream, self->m_buffer, self->m_parser,
                              [self](beast::error_code read_error, std::size_t) { self->on_read(read_error); });
@@ -70,7 +89,7 @@ private:
 
     void on_read(beast::error_code error) {
         if (error) {
-            return finish(bad_gateway(m_port, error));
+            return finish(bad_gateway(m_target, error));
         }
         auto& message = m_parser.get();
         HttpResponse response;
@@ -92,7 +111,8 @@ private:
     }
 
     beast::tcp_stream m_upstream;
-    std::uint16_t m_port;
+    tcp::resolver m_resolver;
+    Upstream m_target;
     http::request<http::string_body> m_request;
     std::function<void(HttpResponse)> m_done;
     beast::flat_buffer m_buffer;
@@ -103,18 +123,18 @@ private:
 class Tunnel final : public std::enable_shared_from_this<Tunnel>, public Closable {
 public:
     Tunnel(beast::tcp_stream client, ServerContext& context)
-        : m_client(std::move(client)), m_upstream(m_client.get_executor()), m_context(context),
-          m_id(context.next_id()) {}
+        : m_client(std::move(client)), m_upstream(m_client.get_executor()), m_resolver(m_client.get_executor()),
+          m_context(context), m_id(context.next_id()) {}
 
     ~Tunnel() override { m_context.connections.remove(m_id); }
 
-    void start(std::uint16_t port, http::request<http::string_body> upgrade, beast::flat_buffer pending) {
+    void start(Upstream upstream, http::request<http::string_body> upgrade, beast::flat_buffer pending) {
         m_context.connections.add(m_id, weak_from_this());
-        m_port = port;
+        m_target = std::move(upstream);
         m_head = std::make_shared<http::request<http::string_body>>(std::move(upgrade));
         m_pending = std::move(pending);
         m_upstream.expires_after(kUpstreamTimeout);
-        m_upstream.async_connect(loopback(port), [self = shared_from_this()](beast::error_code error) {
+        connect(m_resolver, m_upstream, m_target, [self = shared_from_this()](beast::error_code error) {
             if (error) {
                 return self->refuse(error);
             }
@@ -171,10 +191,9 @@ private:
     }
 
     void refuse(const beast::error_code& error) {
-        spdlog::warn("proxy: upgrade to port {} failed: {}", m_port, error.message());
-        const std::string body = fmt::format(
-            R"({{"error":{{"code":"unavailable","message":"the preview server (port {}) did not answer: {}"}}}})",
-            m_port, error.message());
+        spdlog::warn("proxy: upgrade to {}:{} failed: {}", m_target.host, m_target.port, error.message());
+        const std::string body =
+            fmt::format(R"({{"error":{{"code":"unavailable","message":"{}"}}}})", unanswered(m_target, error));
         auto text = std::make_shared<std::string>(
             fmt::format("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: "
                         "{}\r\nConnection: close\r\n\r\n{}",
@@ -193,9 +212,10 @@ private:
 
     beast::tcp_stream m_client;
     beast::tcp_stream m_upstream;
+    tcp::resolver m_resolver;
     ServerContext& m_context;
     std::uint64_t m_id;
-    std::uint16_t m_port = 0;
+    Upstream m_target;
     std::shared_ptr<http::request<http::string_body>> m_head;
     beast::flat_buffer m_pending;
     std::array<char, 16 * 1024> m_from_client{};
@@ -221,14 +241,38 @@ void prepare_upstream_request(http::request<http::string_body>& request, std::ui
     request.prepare_payload();
 }
 
+void prepare_hub_request(http::request<http::string_body>& request, std::string_view via, bool upgrade) {
+    // Hubs of a cluster share their tokens: credentials and Host pass through (the owner checks
+    // them, and a WebSocket's Origin against the Host the browser used). The mark stops a second hop.
+    request.set(kForwardedHeader, via);
+    if (!upgrade) {
+        for (auto it = request.begin(); it != request.end();) {
+            it = hop_by_hop(it->name_string()) ? request.erase(it) : std::next(it);
+        }
+        request.keep_alive(false);
+    }
+    request.prepare_payload();
+}
+
 void forward_http(const asio::any_io_executor& executor, std::uint16_t port, http::request<http::string_body> request,
                   std::function<void(HttpResponse)> done) {
-    std::make_shared<ForwardedRequest>(executor, port, std::move(request), std::move(done))->start();
+    forward_http(executor, loopback(port), std::move(request), std::move(done));
+}
+
+void forward_http(const asio::any_io_executor& executor, Upstream upstream, http::request<http::string_body> request,
+                  std::function<void(HttpResponse)> done) {
+    std::make_shared<ForwardedRequest>(executor, std::move(upstream), std::move(request), std::move(done))->start();
 }
 
 void start_tunnel(beast::tcp_stream client, beast::flat_buffer pending, http::request<http::string_body> upgrade,
                   std::uint16_t port, ServerContext& context) {
-    std::make_shared<Tunnel>(std::move(client), context)->start(port, std::move(upgrade), std::move(pending));
+    start_tunnel(std::move(client), std::move(pending), std::move(upgrade), loopback(port), context);
+}
+
+void start_tunnel(beast::tcp_stream client, beast::flat_buffer pending, http::request<http::string_body> upgrade,
+                  Upstream upstream, ServerContext& context) {
+    std::make_shared<Tunnel>(std::move(client), context)
+        ->start(std::move(upstream), std::move(upgrade), std::move(pending));
 }
 
 } // namespace atelier::net::detail

@@ -124,6 +124,12 @@ Router& Router::proxy(std::string prefix, Access access, ProxyResolver resolve) 
     return *this;
 }
 
+Router& Router::forward(ForwardResolver resolve, std::string via) {
+    m_forward = std::move(resolve);
+    m_forward_via = std::move(via);
+    return *this;
+}
+
 Router& Router::fallback(Access access, SyncHttpHandler handler) {
     m_fallback = Route{"GET", "(static)", access, make_async(std::move(handler)), {}};
     return *this;

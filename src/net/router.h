@@ -81,6 +81,22 @@ struct ProxyRoute {
     ProxyResolver resolve;
 };
 
+/// Another server a request is sent on to: a cluster hub that owns the request's project.
+struct Upstream {
+    std::string host;
+    std::uint16_t port = 0;
+    std::string what = "the hub"; ///< named in the 503 when it does not answer
+};
+
+/// The header a hub adds to a request it forwards; a request carrying it is never forwarded again.
+inline constexpr std::string_view kForwardedHeader = "X-Atelier-Forwarded-By";
+
+/// Consulted before any route for every request (HTTP and WebSocket upgrades) that does not carry
+/// kForwardedHeader: an upstream sends the whole request (or the upgraded connection) there,
+/// credentials included, once the caller is authenticated here; nullopt serves it here.
+/// Runs on a network thread.
+using ForwardResolver = std::function<std::optional<Upstream>(const HttpRequest&)>;
+
 /// The route table: every HTTP and WebSocket endpoint the hub serves, in one visible place
 /// (filled by app/routes.cpp). Matching is by exact segments, `{param}` and a trailing `{rest*}`.
 class Router {
@@ -97,6 +113,8 @@ public:
     /// Every request under `prefix` (any method, and WebSocket upgrades) is forwarded to the port
     /// `resolve` names, with the hub's credentials removed (net/reverse_proxy.cpp).
     Router& proxy(std::string prefix, Access access, ProxyResolver resolve);
+    /// The cluster's forwarding rule (one; set by app/cluster_wiring.cpp when hubs form a cluster).
+    Router& forward(ForwardResolver resolve, std::string via);
     /// GET/HEAD requests that match no route (static files, the single-page app).
     Router& fallback(Access access, SyncHttpHandler handler);
 
@@ -110,12 +128,16 @@ public:
     [[nodiscard]] const WebSocketRoute* match_websocket(std::string_view path) const;
     [[nodiscard]] const ProxyRoute* match_proxy(std::string_view path) const;
     [[nodiscard]] const std::vector<Route>& routes() const { return m_routes; }
+    [[nodiscard]] const ForwardResolver& forwarder() const { return m_forward; }
+    [[nodiscard]] const std::string& forwarded_by() const { return m_forward_via; }
 
 private:
     std::vector<Route> m_routes;
     std::vector<WebSocketRoute> m_websocket_routes;
     std::vector<ProxyRoute> m_proxy_routes;
     std::optional<Route> m_fallback;
+    ForwardResolver m_forward;
+    std::string m_forward_via;
 };
 
 } // namespace atelier::net

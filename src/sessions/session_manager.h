@@ -38,6 +38,7 @@ struct SessionOptions {
     std::chrono::milliseconds save_timeout{60'000};
     std::chrono::milliseconds open_timeout{60'000}; ///< project/open of a pooled engine
     std::chrono::milliseconds stop_grace{3'000};
+    std::shared_ptr<SessionDirectory> directory; ///< null: this hub's own, in memory (a cluster's: docs/scaling.md)
 };
 
 /// Joins a user's project to a live engine and any number of browser tabs (DESIGN §5): starts
@@ -115,6 +116,9 @@ public:
     void project_restored(const std::string& user_id, const std::string& project_id);
     /// The project was deleted: its sessions end without saving.
     void project_deleted(const std::string& user_id, const std::string& project_id);
+    /// Another hub took the project's lease (this hub was cut off past its expiry): its session here ends without
+    /// saving (session_cluster.cpp).
+    void lease_lost(const std::string& project_id);
     /// Ends every session (hub shutdown), waiting at most `deadline` for saves.
     void shutdown(std::chrono::milliseconds deadline);
 
@@ -282,7 +286,8 @@ private:
     std::shared_ptr<AgentHandler> m_agent;               ///< set before serving; null: no agent
     std::shared_ptr<EnginePool> m_pool;
     /// project → its live session (one per project).
-    std::unique_ptr<SessionDirectory> m_directory = make_local_session_directory();
+    std::shared_ptr<SessionDirectory> m_directory =
+        m_options.directory ? m_options.directory : std::shared_ptr<SessionDirectory>(make_local_session_directory());
 };
 
 } // namespace atelier::sessions

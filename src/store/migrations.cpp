@@ -70,8 +70,24 @@ CREATE TABLE versions (
 CREATE INDEX versions_project ON versions(project_id, id);
 )sql";
 
+// Which hub owns each project's live session in a cluster (store/session_leases.h, docs/scaling.md).
+// No foreign key: a lease names a project only while a hub holds it, and a deleted project's lease
+// goes with its session.
+constexpr std::string_view kSchemaV2 = R"sql(
+CREATE TABLE session_leases (
+    project_id TEXT PRIMARY KEY,
+    hub_url TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    epoch BIGINT NOT NULL
+);
+CREATE INDEX session_leases_hub ON session_leases(hub_url);
+CREATE INDEX session_leases_session ON session_leases(session_id);
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kSchemaV1},
+    Migration{2, "session leases", kSchemaV2},
 };
 
 std::string for_dialect(std::string_view sql, Dialect dialect) {

@@ -9,6 +9,12 @@ namespace fs = std::filesystem;
 
 ProjectRepos::ProjectRepos(fs::path data_dir) : m_root(std::move(data_dir) / "projects") {}
 
+ProjectRepos ProjectRepos::with_root(fs::path projects_dir) {
+    ProjectRepos repos(fs::path{});
+    repos.m_root = std::move(projects_dir);
+    return repos;
+}
+
 Result<fs::path> ProjectRepos::path_of(std::string_view project_id) const {
     const bool valid =
         !project_id.empty() && project_id.size() <= 64 && std::all_of(project_id.begin(), project_id.end(), [](char c) {

@@ -15,6 +15,8 @@ namespace atelier::store {
 class ProjectRepos {
 public:
     explicit ProjectRepos(std::filesystem::path data_dir);
+    /// Repositories directly under `projects_dir` (`--projects-dir`, shared storage in a cluster).
+    [[nodiscard]] static ProjectRepos with_root(std::filesystem::path projects_dir);
 
     /// `<data_dir>/projects`.
     [[nodiscard]] const std::filesystem::path& root() const { return m_root; }

@@ -24,7 +24,9 @@ export function use_studio(project_id: string) {
   const chat_ids = useRef(new Set<string>());
   const session_start_id = useRef<string | undefined>(undefined);
 
-  const client = useMemo(() => new ProtocolClient({ url: browser_socket_url(window.location) }), []);
+  // The project in the URL lets a load balancer route the socket to the project's hub (docs/scaling.md).
+  const socket_url = `${browser_socket_url(window.location)}?project=${encodeURIComponent(project_id)}`;
+  const client = useMemo(() => new ProtocolClient({ url: socket_url }), [socket_url]);
 
   const start_session = useCallback(() => {
     const session_id = load_session_id(project_id);

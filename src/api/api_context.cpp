@@ -5,7 +5,7 @@
 namespace atelier::api {
 
 ApiContext::ApiContext(store::Store& store, const Config& config, store::ProjectLocks& locks)
-    : m_store(store), m_repos(config.data_dir), m_locks(locks) {
+    : m_store(store), m_repos(config.data_dir), m_locks(locks), m_assets_library(config.assets_library) {
     // Built-in kinds exist even without a config file (DESIGN §12); a configured table adds to
     // them or gives them a template.
     m_kinds.emplace("blender", std::nullopt);

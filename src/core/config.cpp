@@ -70,6 +70,10 @@ const std::vector<OptionSpec> kOptions{
     {"limits.upload_bytes", "max-upload-bytes", "ATELIER_MAX_UPLOAD_BYTES", OptionType::Bytes,
      "Largest file upload (PUT /api/projects/{id}/files/{path}, streamed to disk); larger get 413",
      &Config::upload_bytes, 1, 1024 * 1024 * kMiB},
+    {"assets.library", "assets-library", "ATELIER_ASSETS_LIBRARY", OptionType::String,
+     "Directory of the local asset library (GET /api/assets; e.g. a folder of Poly Haven downloads); default the "
+     "CC0 starter set in assets/library of the source tree",
+     &Config::assets_library},
     {"limits.header_bytes", "max-header-bytes", "ATELIER_MAX_HEADER_BYTES", OptionType::Bytes,
      "Largest HTTP request head (request line + headers); larger get 431", &Config::max_header_bytes, 1024, kMiB},
     {"limits.ws_text_bytes", "max-ws-text-bytes", "ATELIER_MAX_WS_TEXT_BYTES", OptionType::Bytes,
@@ -570,6 +574,9 @@ Result<Config> read_config(const ConfigSources& sources) {
     if (config.engine_socket.empty() && std::any_of(config.engines.begin(), config.engines.end(),
                                                     [](const auto& kind) { return kind.second.sandbox; })) {
         config.engine_socket = (std::filesystem::path(config.data_dir) / "engine.sock").string();
+    }
+    if (config.assets_library.empty()) {
+        config.assets_library = std::string(ATELIER_SOURCE_DIR) + "/assets/library";
     }
     if (config.web_root.empty()) {
         config.web_root = std::string(ATELIER_SOURCE_DIR) + "/web/dist";

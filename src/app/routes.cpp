@@ -4,11 +4,11 @@
 #include <string>
 #include <vector>
 
-#include "api/diff_api.h"
-#include "api/import_api.h"
 #include "api/assets_api.h"
+#include "api/diff_api.h"
 #include "api/engines_api.h"
 #include "api/files_api.h"
+#include "api/import_api.h"
 #include "api/json_request.h"
 #include "api/projects_api.h"
 #include "api/renders_api.h"

@@ -45,7 +45,9 @@ hwm_before=$(kib "$hub_pid" VmHWM)
 
 # Sample the resident size while the upload runs (VmHWM alone would include start-up).
 peak=$rss_before
-( while kill -0 "$hub_pid" 2>/dev/null; do kib "$hub_pid" VmRSS; sleep 0.05; done ) >"$work/rss.log" &
+( while kill -0 "$hub_pid" 2>/dev/null; do
+    echo "$(kib "$hub_pid" VmRSS) $(kib "$hub_pid" RssAnon) $(kib "$hub_pid" RssFile)"; sleep 0.05
+  done ) >"$work/rss.log" &
 sampler=$!
 start=$(now)
 status=$(curl -s -o "$work/answer.json" -w '%{http_code}' -T "$work/big.bin" -H "Authorization: Bearer $token" \
@@ -54,7 +56,7 @@ upload_s=$(echo "$(now) - $start" | bc -l)
 kill "$sampler" 2>/dev/null || true
 wait "$sampler" 2>/dev/null || true
 [ "$status" = 201 ] || { echo "upload_bench: the upload answered $status: $(cat "$work/answer.json")" >&2; exit 1; }
-peak=$(sort -n "$work/rss.log" | tail -1)
+read -r peak peak_anon peak_file < <(sort -n "$work/rss.log" | tail -1)
 rss_after=$(kib "$hub_pid" VmRSS)
 
 echo "| figure | value |"
@@ -68,4 +70,5 @@ printf '| hub RSS before / peak during / after | %d / %d / %d MiB |\n' "$((rss_b
     "$((rss_after / 1024))"
 printf '| hub RSS growth at peak (vs the file size) | %d MiB (%.1f%% of %d MB) |\n' "$(((peak - rss_before) / 1024))" \
     "$(echo "($peak - $rss_before) / 1024 * 100 / $mb" | bc -l)" "$mb"
+printf '| of the peak: anonymous / file-backed | %d / %d MiB |\n' "$((peak_anon / 1024))" "$((peak_file / 1024))"
 printf '| hub VmHWM before the upload | %d MiB |\n' "$((hwm_before / 1024))"

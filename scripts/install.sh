@@ -7,6 +7,7 @@
 #     $DESTDIR$PREFIX/share/atelier/engines/      blender/ (bootstrap.py, the addons) and remotion/
 #                                                 (dist/, node_modules/, template/, manifests/, preview/)
 #     $DESTDIR$PREFIX/share/atelier/config/       atelier.toml, the documented example configuration
+#     $DESTDIR$PREFIX/share/atelier/assets/library/ the CC0 starter asset library (docs/files.md)
 #     $DESTDIR$PREFIX/share/doc/atelier/          the licences
 # The hub finds share/atelier from its own path (src/core/install_layout.h), so nothing here is
 # written into the binary and the tree can be moved to another prefix as a whole.
@@ -43,6 +44,8 @@ install -D -m 0755 "$binary" "$target/bin/atelier"
 rm -rf "$share"
 mkdir -p "$share/web" "$share/config" "$share/engines/blender" "$share/engines/remotion"
 copy "$root/web/dist/." "$share/web"
+mkdir -p "$share/assets"
+copy "$root/assets/library" "$share/assets"
 install -m 0644 "$root/config/atelier.toml" "$share/config/atelier.toml"
 
 blender=$root/engines/blender

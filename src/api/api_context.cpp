@@ -7,7 +7,7 @@ namespace atelier::api {
 ApiContext::ApiContext(store::Store& store, const Config& config, store::ProjectLocks& locks)
     : m_store(store), m_repos(config.projects_dir.empty() ? store::ProjectRepos(config.data_dir)
                                                           : store::ProjectRepos::with_root(config.projects_dir)),
-      m_locks(locks) {
+      m_locks(locks), m_assets_library(config.assets_library) {
     // Only configured kinds: a project of any other kind would get a session that can never
     // start. Without a config file the configured kinds are the built-in ones (core/install_layout.h).
     for (const auto& [name, kind] : config.engines) {

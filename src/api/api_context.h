@@ -43,6 +43,9 @@ public:
     /// The template directory of `kind`, or nothing (the project starts empty).
     [[nodiscard]] std::optional<std::filesystem::path> template_of(std::string_view kind) const;
 
+    /// The local asset library's directory (`[assets] library`); GET /api/assets lists it.
+    [[nodiscard]] const std::filesystem::path& assets_library() const { return m_assets_library; }
+
     /// The asset folder of `kind` (no trailing slash): its `assets_dir` setting, else `public` for
     /// remotion and `assets` for the others.
     [[nodiscard]] std::string assets_dir_of(std::string_view kind) const;
@@ -70,6 +73,7 @@ private:
     std::map<std::string, std::optional<std::filesystem::path>, std::less<>> m_kinds;
     store::ProjectLocks& m_locks;
     std::map<std::string, std::string, std::less<>> m_assets_dirs;
+    std::filesystem::path m_assets_library;
 };
 
 /// The commit author for a user: their name and a local, never-mailed address.

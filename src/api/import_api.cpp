@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "api/assets_api.h"
 #include "api/files_api.h"
 #include "api/json_request.h"
 #include "api/renders_api.h"
@@ -68,8 +69,42 @@ struct Prepared {
     std::shared_ptr<net::BodyFile> staged;
 };
 
+std::string destination(ApiContext& api, const ImportRequest& what, const store::Project& project,
+                        const std::string& name) {
+    const std::string to = what.to.empty() ? api.assets_dir_of(project.kind) + "/" : what.to;
+    return to.ends_with('/') ? to + name : to;
+}
+
+/// An asset of the local library (`[assets] library`): copied like an import.
+Result<Prepared> prepare_asset(ApiContext& api, const std::string& user_id, const std::string& project_id,
+                               const ImportRequest& what) {
+    if (!what.to.empty()) {
+        ATELIER_TRY(check_destination(what.to.ends_with('/') ? what.to + "file" : what.to));
+    }
+    Prepared prepared;
+    prepared.project = ATELIER_TRY(api.store().get_project(user_id, project_id));
+    prepared.user = ATELIER_TRY(api.store().get_user(user_id));
+    const fs::path source = ATELIER_TRY(library_file(api, what.asset));
+    prepared.staged = ATELIER_TRY(staging_file(api));
+    std::error_code error;
+    fs::copy_file(source, prepared.staged->path(), fs::copy_options::overwrite_existing, error);
+    if (error) {
+        return fail(ErrorCode::Unavailable, fmt::format("cannot copy {}: {}", what.asset, error.message()));
+    }
+    prepared.path = destination(api, what, prepared.project, source.filename().string());
+    ATELIER_TRY(check_destination(prepared.path));
+    prepared.message = fmt::format("import {} from the asset library", what.asset);
+    return prepared;
+}
+
 Result<Prepared> prepare(ApiContext& api, const std::string& user_id, const std::string& project_id,
                          const ImportRequest& what) {
+    if (!what.asset.empty()) {
+        if (!what.from_project.empty() || !what.render.empty() || !what.path.empty()) {
+            return fail(ErrorCode::InvalidArgument, "\"asset\" comes from the library: no \"from_project\" with it");
+        }
+        return prepare_asset(api, user_id, project_id, what);
+    }
     if (what.from_project.empty()) {
         return fail(ErrorCode::InvalidArgument, "\"from_project\" is required: the id of the project to import from");
     }
@@ -147,14 +182,14 @@ void import_from_project(ApiContext& api, const std::string& user_id, const std:
 }
 
 void import_file(ApiContext& api, net::HttpRequest& request, net::HttpResponder responder) {
-    auto body = parse_object(request.body, {"from_project", "render", "path", "rev", "to"});
+    auto body = parse_object(request.body, {"asset", "from_project", "render", "path", "rev", "to"});
     if (!body) {
         return responder.send(error_response(body.error()));
     }
     ImportRequest what;
-    for (auto [field, target] :
-         {std::pair{"from_project", &what.from_project}, std::pair{"render", &what.render},
-          std::pair{"path", &what.path}, std::pair{"rev", &what.rev}, std::pair{"to", &what.to}}) {
+    for (auto [field, target] : {std::pair{"asset", &what.asset}, std::pair{"from_project", &what.from_project},
+                                 std::pair{"render", &what.render}, std::pair{"path", &what.path},
+                                 std::pair{"rev", &what.rev}, std::pair{"to", &what.to}}) {
         auto value = string_field(*body, field, Presence::Optional, 4096);
         if (!value) {
             return responder.send(error_response(value.error()));

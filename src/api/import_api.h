@@ -13,6 +13,7 @@ namespace atelier::api {
 /// `rev`, default its current version). `to`: where it goes; empty means the target kind's asset
 /// folder (ApiContext::assets_dir_of) with the source's file name; ending in '/' means that folder.
 struct ImportRequest {
+    std::string asset; ///< instead of from_project: a path in the local asset library (GET /api/assets)
     std::string from_project;
     std::string render;
     std::string path;
@@ -32,7 +33,8 @@ struct ImportResult {
 void import_from_project(ApiContext& api, const std::string& user_id, const std::string& project_id,
                          const ImportRequest& what, std::function<void(Result<ImportResult>)> done);
 
-/// POST /api/projects/{id}/import `{"from_project", "render"}` or `{"from_project", "path", "rev"?}`,
+/// POST /api/projects/{id}/import `{"from_project", "render"}`, `{"from_project", "path", "rev"?}` or
+/// `{"asset"}` (the local library),
 /// optional `"to"` → 201 `{"path", "version"}`.
 void import_file(ApiContext& api, net::HttpRequest& request, net::HttpResponder responder);
 

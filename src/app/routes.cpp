@@ -4,10 +4,11 @@
 #include <string>
 #include <vector>
 
+#include "api/assets_api.h"
 #include "api/diff_api.h"
-#include "api/import_api.h"
 #include "api/engines_api.h"
 #include "api/files_api.h"
+#include "api/import_api.h"
 #include "api/json_request.h"
 #include "api/projects_api.h"
 #include "api/renders_api.h"
@@ -109,7 +110,8 @@ net::Router build_routes(AppContext& app) {
         .add_streamed("PUT", "/api/projects/{id}/files/{path*}", Access::Authenticated, upload, [&rest](HttpRequest& r, net::HttpResponder respond) { api::upload_file(rest, r, std::move(respond)); })
         .add("DELETE", "/api/projects/{id}/files/{path*}",          Access::Authenticated, [&rest](HttpRequest& r, net::HttpResponder respond) { api::delete_file(rest, r, std::move(respond)); })
         .add("GET",    "/api/projects/{id}/versions/{rev}/diff",    Access::Authenticated, [&rest](HttpRequest& r) { return api::diff_versions(rest, r); })
-        .add("POST",   "/api/projects/{id}/import",                 Access::Authenticated, [&rest](HttpRequest& r, net::HttpResponder respond) { api::import_file(rest, r, std::move(respond)); });
+        .add("POST",   "/api/projects/{id}/import",                 Access::Authenticated, [&rest](HttpRequest& r, net::HttpResponder respond) { api::import_file(rest, r, std::move(respond)); })
+        .add("GET",    "/api/assets",                               Access::Authenticated, [&rest](HttpRequest& r) { return api::list_assets(rest, r); });
     // clang-format on
     return router;
 }

@@ -73,6 +73,10 @@ const std::vector<OptionSpec> kOptions{
     {"limits.upload_bytes", "max-upload-bytes", "ATELIER_MAX_UPLOAD_BYTES", OptionType::Bytes,
      "Largest file upload (PUT /api/projects/{id}/files/{path}, streamed to disk); larger get 413",
      &Config::upload_bytes, 1, 1024 * 1024 * kMiB},
+    {"assets.library", "assets-library", "ATELIER_ASSETS_LIBRARY", OptionType::String,
+     "Directory of the local asset library (GET /api/assets; e.g. a folder of Poly Haven downloads); default the "
+     "CC0 starter set in assets/library of the source tree",
+     &Config::assets_library},
     {"limits.header_bytes", "max-header-bytes", "ATELIER_MAX_HEADER_BYTES", OptionType::Bytes,
      "Largest HTTP request head (request line + headers); larger get 431", &Config::max_header_bytes, 1024, kMiB},
     {"limits.ws_text_bytes", "max-ws-text-bytes", "ATELIER_MAX_WS_TEXT_BYTES", OptionType::Bytes,
@@ -773,12 +777,16 @@ Result<Config> read_config(const ConfigSources& sources) {
                                                     [](const auto& kind) { return kind.second.sandbox; })) {
         config.engine_socket = (std::filesystem::path(config.data_dir) / "engine.sock").string();
     }
+
     // The web app and the built-in engine kinds are found from the binary's own path, so the
     // same binary works from its build tree and installed at any prefix (no compiled-in paths).
     const auto executable = sources.executable.empty() ? current_executable() : sources.executable;
     const auto layout = find_install_layout(executable);
     if (config.engines.empty() && layout) {
         config.engines = default_engine_kinds(*layout);
+    }
+    if (config.assets_library.empty() && layout) {
+        config.assets_library = layout->assets_library.string();
     }
     if (config.web_root.empty()) {
         // Without a layout, the place an installation would have it (the log names it).

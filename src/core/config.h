@@ -77,6 +77,7 @@ struct Config {
     std::int64_t agent_context_tokens = 100'000;
     std::map<std::string, EngineKindConfig> engines;
     std::string docker_socket = "/var/run/docker.sock";  ///< the Docker Engine API, for launcher = "docker"
+    std::string assets_library;                          // empty until resolved: the install layout's assets/library
     std::int64_t upload_bytes = std::int64_t{512} << 20; // PUT /api/projects/{id}/files/{path}, streamed to disk
     bool webrtc_enabled = true;                          // [webrtc]: the viewport as WebRTC video (docs/viewport.md)
     std::string webrtc_helper;                           // empty: atelier-rtc beside the atelier binary, else on PATH

@@ -29,12 +29,12 @@ std::optional<InstallLayout> find_install_layout(const fs::path& executable) {
     const fs::path bin_dir = executable.lexically_normal().parent_path();
     const fs::path share = bin_dir.parent_path() / "share/atelier";
     if (bin_dir.filename() == "bin" && is_file(share / "config/atelier.toml")) {
-        return InstallLayout{share / "web", share / "engines", share / "config"};
+        return InstallLayout{share / "web", share / "engines", share / "config", share / "assets/library"};
     }
     fs::path dir = bin_dir;
     for (int depth = 0; depth <= kMaxCheckoutDepth && !dir.empty(); ++depth) {
         if (is_checkout(dir)) {
-            return InstallLayout{dir / "web/dist", dir / "engines", dir / "config"};
+            return InstallLayout{dir / "web/dist", dir / "engines", dir / "config", dir / "assets/library"};
         }
         if (dir == dir.parent_path()) {
             break;

@@ -13,9 +13,10 @@ struct EngineKindConfig;
 /// Where the files the hub serves and launches live, found from the `atelier` binary's own path so
 /// that a checkout, a build tree and an installation at any prefix all work without a config file.
 struct InstallLayout {
-    std::filesystem::path web_root;    ///< the built web app (index.html and assets/)
-    std::filesystem::path engines_dir; ///< blender/bootstrap.py, remotion/dist/src/main.js, …
-    std::filesystem::path config_dir;  ///< atelier.toml, the documented example configuration
+    std::filesystem::path web_root;       ///< the built web app (index.html and assets/)
+    std::filesystem::path engines_dir;    ///< blender/bootstrap.py, remotion/dist/src/main.js, …
+    std::filesystem::path config_dir;     ///< atelier.toml, the documented example configuration
+    std::filesystem::path assets_library; ///< the CC0 starter asset library (assets/library)
 };
 
 /// The layout around `executable` (absolute), or nothing when neither layout matches:

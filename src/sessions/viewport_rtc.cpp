@@ -132,7 +132,7 @@ void ViewportRtc::supervise() {
         if (!process) {
             why = process.error().message;
         } else {
-            const pid_t pid = (*process)->pid();
+            const pid_t pid = (*process)->describe().pid.value_or(0);
             {
                 const std::lock_guard lock(m_mutex);
                 m_process = std::move(*process);
@@ -458,7 +458,7 @@ void ViewportRtc::session_ended(const std::string& session_id) {
 
 pid_t ViewportRtc::helper_pid() const {
     const std::lock_guard lock(m_mutex);
-    return m_process && m_process->running() ? m_process->pid() : 0;
+    return m_process && m_process->running() ? m_process->describe().pid.value_or(0) : 0;
 }
 
 } // namespace atelier::sessions

@@ -88,5 +88,36 @@ TEST_F(FilesImport, BadRequestsAndOtherUsersProjectsAreRefused) {
     EXPECT_EQ(import(mine, {{"from_project", mine}, {"path", "x"}, {"surprise", 1}}).status, 400);
 }
 
+TEST_F(FilesImport, TheStarterAssetLibraryIsListedAndItsAssetsImport) {
+    start_test_hub();
+    const auto listed = http_request(hub->port(), "GET", "/api/assets", auth());
+    ASSERT_EQ(listed.status, 200) << listed.body;
+    const auto assets = json::parse(listed.body)["assets"];
+    const auto find = [&](const std::string& path) {
+        for (const auto& asset : assets) {
+            if (asset["path"] == path) {
+                return asset;
+            }
+        }
+        ADD_FAILURE() << path << " not in " << assets.dump();
+        return json::object();
+    };
+    EXPECT_EQ(find("hdri/sunset_gradient.hdr")["kind"], "hdri");
+    EXPECT_EQ(find("textures/checker.png")["kind"], "image");
+    EXPECT_EQ(find("models/cube.glb")["kind"], "model");
+    EXPECT_GT(find("models/cube.glb")["size"].get<int>(), 100);
+
+    const auto scene = make_project("Scene", "blender");
+    auto reply = import(scene, {{"asset", "models/cube.glb"}});
+    ASSERT_EQ(reply.status, 201) << reply.body;
+    EXPECT_EQ(json::parse(reply.body)["path"], "assets/cube.glb");
+    const auto bytes = file(scene, "assets/cube.glb");
+    EXPECT_EQ(bytes.substr(0, 4), "glTF");
+    // The generated primitive is a real binary glTF: its JSON chunk names the object.
+    EXPECT_NE(bytes.find("\"name\":\"Cube\""), std::string::npos);
+    EXPECT_EQ(import(scene, {{"asset", "../atelier.toml"}}).status, 400);
+    EXPECT_EQ(import(scene, {{"asset", "models/none.glb"}}).status, 404);
+}
+
 } // namespace
 } // namespace atelier::testing

@@ -127,6 +127,8 @@ export class RemotionEngine {
         this.cancel(String(params.call_id ?? ''));
       } else if (method === 'engine/shutdown') {
         void this.shutdown(0);
+      } else if (method === 'project/files_changed') {
+        this.filesChanged(params.paths);
       }
     };
     this.link.onClose = () => void this.shutdown(this.shuttingDown ? 0 : 4);
@@ -295,6 +297,32 @@ export class RemotionEngine {
     fs.rmSync(this.scratchDir, { recursive: true, force: true });
     this.link.close();
     this.stop(code);
+  }
+
+  /**
+   * The hub put files into the working tree (an upload, an import): the preview picks them up.
+   * Sources reload through Vite's watcher; assets in public/ (staticFile) are not modules, so the
+   * page reloads to fetch them again.
+   */
+  private filesChanged(paths: unknown): void {
+    if (!this.workdir || !this.preview || !Array.isArray(paths)) {
+      return;
+    }
+    let assets = false;
+    for (const relative of paths) {
+      if (typeof relative !== 'string') {
+        continue;
+      }
+      const parts = relative.split(/[\\/]/).filter((part) => part && part !== '.' && part !== '..');
+      const file = path.join(this.workdir, ...parts);
+      this.preview.fileChanged(file, !fs.existsSync(file));
+      assets ||= parts[0] === 'public';
+    }
+    if (assets) {
+      this.preview.reloadPage();
+    }
+    const summary = this.sceneSummary();
+    this.link.notify('scene/changed', { summary });
   }
 
   private async request(method: string, params: Record<string, unknown>): Promise<unknown> {

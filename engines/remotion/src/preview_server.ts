@@ -247,6 +247,11 @@ export class PreviewServer {
     );
   }
 
+  /** Every open preview page reloads (new or replaced files in public/, which are not modules). */
+  reloadPage(): void {
+    this.server.ws.send({ type: 'full-reload', path: '*' });
+  }
+
   async close(): Promise<void> {
     this.settling.forEach((timer) => clearTimeout(timer));
     this.settling.clear();

@@ -52,6 +52,14 @@ public:
     std::function<std::vector<std::filesystem::path>(const std::string& user_id, const std::string& project_id)>
         render_dirs;
 
+    /// Applies file edits through the project's live session, when there is one: the files land in
+    /// its working tree, are committed with it and the engine is told (`project/files_changed`);
+    /// `done` gets the new version. False when no session holds the project (REST then commits
+    /// to the repository itself). The app connects it to SessionManager::edit_files.
+    std::function<bool(const std::string& user_id, const std::string& project_id, std::vector<store::FileEdit> edits,
+                       const std::string& message, std::function<void(Result<std::string>)> done)>
+        edit_through_session;
+
 private:
     store::Store& m_store;
     store::ProjectRepos m_repos;

@@ -7,13 +7,13 @@
 #include <fmt/format.h>
 
 #include "api/json_request.h"
+#include "api/renders_api.h"
 #include "api/versions_api.h"
 #include "net/static_files.h"
 
 namespace atelier::api {
-namespace {
 
-Result<void> check_path(std::string_view path) {
+Result<void> check_file_path(std::string_view path) {
     const auto refuse = [] {
         return fail(ErrorCode::InvalidArgument,
                     "parameter \"path\" must be a relative path inside the project (no '..', '.', empty segments "
@@ -35,10 +35,12 @@ Result<void> check_path(std::string_view path) {
     return {};
 }
 
+namespace {
+
 Result<net::HttpResponse> download(ApiContext& api, const net::HttpRequest& request) {
     const std::string& id = request.params.at("id");
     const std::string& path = request.params.at("path");
-    ATELIER_TRY(check_path(path));
+    ATELIER_TRY(check_file_path(path));
     const store::Project project = ATELIER_TRY(api.store().get_project(request.subject, id));
     std::string revision = project.current_version.empty() ? "HEAD" : project.current_version;
     if (const auto rev = request.query.find("rev"); rev != request.query.end()) {
@@ -87,6 +89,11 @@ std::string content_disposition(std::string_view path) {
 }
 
 net::HttpResponse download_file(ApiContext& api, const net::HttpRequest& request) {
+    if (check_file_path(request.params.at("path"))) {
+        if (auto output = download_output(api, request)) {
+            return std::move(*output);
+        }
+    }
     return respond(download(api, request));
 }
 

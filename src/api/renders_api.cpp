@@ -54,8 +54,11 @@ struct Render {
     bool live = false;
 };
 
-/// Every finished render of the project by name; a live session's copy wins over a kept one.
-Result<std::map<std::string, Render>> find_renders(ApiContext& api, const net::HttpRequest& request) {
+enum class OutputKind { Render, Export };
+
+/// Every finished output of one kind by name; a live session's copy wins over a kept one. Exports
+/// sit beside a live session's `renders/` (its `exports/`) and inside the kept renders' folder.
+Result<std::map<std::string, Render>> find_outputs(ApiContext& api, const net::HttpRequest& request, OutputKind kind) {
     const std::string& id = request.params.at("id");
     ATELIER_TRY(api.store().get_project(request.subject, id)); // 404 for someone else's project
     std::map<std::string, Render> renders;
@@ -65,8 +68,11 @@ Result<std::map<std::string, Render>> find_renders(ApiContext& api, const net::H
     const auto dirs = api.render_dirs(request.subject, id);
     for (std::size_t index = 0; index < dirs.size(); ++index) {
         const bool live = index + 1 < dirs.size(); // the last one holds the kept renders
+        const fs::path dir = kind == OutputKind::Render ? dirs[index]
+                             : live                     ? dirs[index].parent_path() / "exports"
+                                                        : dirs[index] / "exports";
         std::error_code error;
-        for (const auto& entry : fs::directory_iterator(dirs[index], error)) {
+        for (const auto& entry : fs::directory_iterator(dir, error)) {
             const std::string name = entry.path().filename().string();
             if (!entry.is_regular_file() || unfinished(name) || renders.contains(name)) {
                 continue;
@@ -77,43 +83,77 @@ Result<std::map<std::string, Render>> find_renders(ApiContext& api, const net::H
     return renders;
 }
 
+/// The version an output was made from: the newest version recorded before it was written.
+std::string made_from(const std::vector<store::Version>& versions, std::int64_t modified) {
+    for (const auto& version : versions) { // newest first
+        if (version.created_at <= modified) {
+            return version.revision;
+        }
+    }
+    return versions.empty() ? std::string() : versions.back().revision;
+}
+
 Result<net::HttpResponse> list(ApiContext& api, const net::HttpRequest& request) {
-    const auto renders = ATELIER_TRY(find_renders(api, request));
-    std::vector<std::pair<std::string, Render>> sorted(renders.begin(), renders.end());
+    const std::string& id = request.params.at("id");
+    struct Output {
+        std::string name;
+        Render render;
+        OutputKind kind;
+    };
+    std::vector<Output> sorted;
+    for (const auto kind : {OutputKind::Render, OutputKind::Export}) {
+        for (auto& [name, render] : ATELIER_TRY(find_outputs(api, request, kind))) {
+            sorted.push_back({name, render, kind});
+        }
+    }
     std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
-        return a.second.modified != b.second.modified ? a.second.modified > b.second.modified : a.first < b.first;
+        return a.render.modified != b.render.modified ? a.render.modified > b.render.modified : a.name < b.name;
     });
+    std::vector<store::Version> versions;
+    if (!sorted.empty()) {
+        if (auto page = api.store().list_versions(request.subject, id, {200, {}})) {
+            versions = std::move(page->items);
+        }
+    }
     nlohmann::json items = nlohmann::json::array();
-    for (const auto& [name, render] : sorted) {
-        items.push_back(
-            {{"name", name},
-             {"size", render.size},
-             {"modified", render.modified},
-             {"live", render.live},
-             {"url", fmt::format("/api/projects/{}/renders/{}", request.params.at("id"), url_segment(name))}});
+    for (const auto& [name, render, kind] : sorted) {
+        const bool is_render = kind == OutputKind::Render;
+        items.push_back({{"name", name},
+                         {"size", render.size},
+                         {"kind", is_render ? "render" : "export"},
+                         {"modified", render.modified},
+                         {"live", render.live},
+                         {"version", made_from(versions, render.modified)},
+                         {"url", is_render ? fmt::format("/api/projects/{}/renders/{}", id, url_segment(name))
+                                           : fmt::format("/api/projects/{}/files/exports/{}", id, url_segment(name))}});
     }
     return json_response(200, {{"renders", items}});
 }
 
-Result<net::HttpResponse> download(ApiContext& api, const net::HttpRequest& request) {
-    const std::string& name = request.params.at("name");
+Result<net::HttpResponse> serve_output(ApiContext& api, const net::HttpRequest& request, const std::string& name,
+                                       OutputKind kind) {
     if (name.find('/') != std::string::npos || name.find('\\') != std::string::npos || name == "." || name == "..") {
         return fail(ErrorCode::InvalidArgument, "a render is named by its file name alone (no '/', '..' or '\\')");
     }
-    const auto renders = ATELIER_TRY(find_renders(api, request));
+    const auto renders = ATELIER_TRY(find_outputs(api, request, kind));
     const auto it = renders.find(name);
     if (it == renders.end()) {
-        return fail(ErrorCode::NotFound, fmt::format("no render named {} in this project", name));
+        return fail(ErrorCode::NotFound, fmt::format("no {} named {} in this project",
+                                                     kind == OutputKind::Render ? "render" : "export", name));
     }
     net::HttpResponse response;
     response.file = it->second.path;
     response.headers.set("Content-Type", std::string(net::mime_type(name)));
     response.headers.set("X-Content-Type-Options", "nosniff");
     response.headers.set("Cache-Control", "private, no-cache");
-    if (request.query.contains("download")) {
+    if (request.query.contains("download") || kind == OutputKind::Export) {
         response.headers.set("Content-Disposition", content_disposition(name));
     }
     return response;
+}
+
+Result<net::HttpResponse> download(ApiContext& api, const net::HttpRequest& request) {
+    return serve_output(api, request, request.params.at("name"), OutputKind::Render);
 }
 
 } // namespace
@@ -124,6 +164,20 @@ net::HttpResponse list_renders(ApiContext& api, const net::HttpRequest& request)
 
 net::HttpResponse download_render(ApiContext& api, const net::HttpRequest& request) {
     return respond(download(api, request));
+}
+
+std::optional<net::HttpResponse> download_output(ApiContext& api, const net::HttpRequest& request) {
+    const std::string& path = request.params.at("path");
+    if (request.query.contains("rev")) {
+        return std::nullopt; // outputs are not versioned: a revision's file is in the repository
+    }
+    for (const auto kind : {OutputKind::Render, OutputKind::Export}) {
+        const std::string prefix = kind == OutputKind::Render ? "renders/" : "exports/";
+        if (path.starts_with(prefix)) {
+            return respond(serve_output(api, request, path.substr(prefix.size()), kind));
+        }
+    }
+    return std::nullopt;
 }
 
 } // namespace atelier::api

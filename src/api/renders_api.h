@@ -1,12 +1,15 @@
 #pragma once
 
+#include <optional>
+
 #include "api/api_context.h"
 #include "net/http_types.h"
 
 namespace atelier::api {
 
-/// GET /api/projects/{id}/renders — the project's renders (what engines wrote to `renders/`),
-/// newest first: `{"renders": [{"name", "size", "modified" (ms since the epoch), "url", "live"}]}`.
+/// GET /api/projects/{id}/renders — the project's outputs (what engines wrote to `renders/` and
+/// `exports/`), newest first: `{"renders": [{"name", "size", "kind" (render|export), "modified" (ms
+/// since the epoch), "version" (the version current when it was written), "url", "live"}]}`.
 /// `live`: in a running session's working tree (it may still be replaced); else kept from an
 /// ended session. Unfinished files (dot-names, *.part, *.tmp) are not listed.
 [[nodiscard]] net::HttpResponse list_renders(ApiContext& api, const net::HttpRequest& request);
@@ -14,5 +17,10 @@ namespace atelier::api {
 /// GET /api/projects/{id}/renders/{name}[?download=1] — one render's bytes, shown inline (so a
 /// <video> or <img> can play it) or, with `download=1`, as an attachment.
 [[nodiscard]] net::HttpResponse download_render(ApiContext& api, const net::HttpRequest& request);
+
+/// GET /api/projects/{id}/files/renders/{name} and …/files/exports/{name} (no `rev`): the output
+/// from the live session or the kept outputs; nothing when `path` names no output folder (the
+/// caller serves the file from the repository).
+[[nodiscard]] std::optional<net::HttpResponse> download_output(ApiContext& api, const net::HttpRequest& request);
 
 } // namespace atelier::api

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "api/diff_api.h"
 #include "api/engines_api.h"
 #include "api/files_api.h"
 #include "api/json_request.h"
@@ -11,6 +12,7 @@
 #include "api/renders_api.h"
 #include "api/sign_in_api.h"
 #include "api/tokens_api.h"
+#include "api/upload_api.h"
 #include "api/versions_api.h"
 #include "app/bench_endpoints.h"
 #include "app/system_handlers.h"
@@ -98,6 +100,13 @@ net::Router build_routes(AppContext& app) {
             .websocket("/ws/broadcast", Access::Authenticated, make_broadcast_handler())
             .websocket("/ws/bench-call", Access::Authenticated, make_bench_call_handler(*app.engines));
     }
+    // Uploads (issue 18, docs/files.md): the body is streamed to <data>/uploads, never held in memory.
+    const net::StreamedBody upload{static_cast<std::uint64_t>(app.config.upload_bytes),
+                                   std::filesystem::path(app.config.data_dir) / "uploads"};
+    router
+        .add_streamed("PUT", "/api/projects/{id}/files/{path*}", Access::Authenticated, upload, [&rest](HttpRequest& r, net::HttpResponder respond) { api::upload_file(rest, r, std::move(respond)); })
+        .add("DELETE", "/api/projects/{id}/files/{path*}",          Access::Authenticated, [&rest](HttpRequest& r, net::HttpResponder respond) { api::delete_file(rest, r, std::move(respond)); })
+        .add("GET",    "/api/projects/{id}/versions/{rev}/diff",    Access::Authenticated, [&rest](HttpRequest& r) { return api::diff_versions(rest, r); });
     // clang-format on
     return router;
 }

@@ -131,6 +131,11 @@ int serve(const Config& config) {
     app.api->render_dirs = [&app](const std::string& user, const std::string& project) {
         return app.sessions->render_dirs(user, project);
     };
+    app.api->edit_through_session = [&app](const std::string& user, const std::string& project,
+                                           std::vector<store::FileEdit> edits, const std::string& message,
+                                           std::function<void(Result<std::string>)> done) {
+        return app.sessions->edit_files(user, project, std::move(edits), message, std::move(done));
+    };
     // The agent answers message:send; without a model it tells the user how to configure one.
     auto hub_agent = std::make_shared<agent::Agent>(
         *app.store, agent::agent_options(config, [](const std::string& name) -> std::optional<std::string> {

@@ -60,6 +60,7 @@ struct Config {
     std::int64_t agent_tool_retries = 2;
     std::int64_t agent_context_tokens = 100'000;
     std::map<std::string, EngineKindConfig> engines;
+    std::int64_t upload_bytes = std::int64_t{512} << 20; // PUT /api/projects/{id}/files/{path}, streamed to disk
 };
 
 enum class OptionType { String, Integer, Bytes, Seconds, Number, Boolean, Choice };

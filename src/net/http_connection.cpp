@@ -1,5 +1,13 @@
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <map>
 #include <optional>
+#include <vector>
 
 #include <boost/asio/dispatch.hpp>
 #include <fmt/format.h>
@@ -40,6 +48,7 @@ public:
     }
 
     ~HttpConnection() override {
+        drop_body();
         if (!m_handed_over) {
             m_context.connections.remove(m_id);
         }
@@ -73,12 +82,164 @@ private:
             return close();
         }
         m_busy = false;
+        m_request = {}; // the previous request's body file (if any) goes now
+        m_upload.reset();
         m_parser.emplace();
-        m_parser->body_limit(m_context.options.max_body_bytes);
+        // The head first, without a body limit: the route decides how much body it takes (a streamed
+        // upload far more than the in-memory limit).
+        m_parser->body_limit(boost::none);
         m_parser->header_limit(static_cast<std::uint32_t>(m_context.options.max_header_bytes));
         m_stream.expires_after(m_context.options.http_idle_timeout);
-        http::async_read(m_stream, m_buffer, *m_parser,
-                         [self = shared_from_this()](beast::error_code error, std::size_t) { self->on_read(error); });
+        http::async_read_header(
+            m_stream, m_buffer, *m_parser,
+            [self = shared_from_this()](beast::error_code error, std::size_t) { self->on_header(error); });
+    }
+
+    void on_header(beast::error_code error) {
+        if (error) {
+            return on_read(error);
+        }
+        const auto& head = m_parser->get();
+        std::string path;
+        std::map<std::string, std::string> query;
+        if (!websocket::is_upgrade(head) && parse_target(head.target(), path, query) &&
+            m_context.router.match_proxy(path) == nullptr) {
+            if (auto match = m_context.router.match(head.method_string(), path); match && match->route->streamed) {
+                return start_streamed(*match->route);
+            }
+        }
+        const std::uint64_t limit = m_context.options.max_body_bytes;
+        if (const auto length = m_parser->content_length(); length && *length > limit) {
+            return on_read(http::error::body_limit);
+        }
+        m_parser->body_limit(limit);
+        if (m_parser->is_done()) {
+            return on_read({});
+        }
+        http::async_read(
+            m_stream, m_buffer, *m_parser,
+            [self = shared_from_this()](beast::error_code read_error, std::size_t) { self->on_read(read_error); });
+    }
+
+    // A streamed route (an upload): authenticated on its head, then the body goes chunk by chunk
+    // into a file, so memory stays flat whatever the size; the handler gets the file.
+    void start_streamed(const Route& route) {
+        m_busy = true;
+        m_started = std::chrono::steady_clock::now();
+        m_route = route.pattern;
+        const auto& head = m_parser->get();
+        m_keep_alive = head.keep_alive() && !m_shutting_down;
+        m_head_only = false;
+        m_request = to_request(head.base(), m_remote);
+        if (!parse_target(m_request.target, m_request.path, m_request.query)) {
+            return reject(ErrorCode::InvalidArgument, "malformed request target");
+        }
+        if (!authorized(route.access)) {
+            m_keep_alive = false; // the body is not read
+            return write(unauthorized());
+        }
+        const std::uint64_t limit = route.streamed->limit;
+        if (const auto length = m_parser->content_length(); length && *length > limit) {
+            return reject(ErrorCode::PayloadTooLarge, too_large(limit));
+        }
+        std::error_code directory_error;
+        std::filesystem::create_directories(route.streamed->directory, directory_error);
+        m_body_path = route.streamed->directory / fmt::format("upload-{}-{}.part", m_id, ++m_uploads);
+        m_body_fd = ::open(m_body_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (m_body_fd < 0) {
+            return reject(ErrorCode::Unavailable,
+                          fmt::format("cannot store the upload: {}: {}", m_body_path.string(), std::strerror(errno)));
+        }
+        m_body_size = 0;
+        m_body_limit = limit;
+        m_upload.emplace(std::move(*m_parser));
+        m_upload->body_limit(limit);
+        if (m_chunk.empty()) {
+            m_chunk.resize(256 * 1024);
+        }
+        if (beast::iequals(m_request.header("Expect"), "100-continue")) {
+            static const std::string k_continue = "HTTP/1.1 100 Continue\r\n\r\n";
+            m_stream.expires_after(m_context.options.http_idle_timeout);
+            return asio::async_write(m_stream, asio::buffer(k_continue),
+                                     [self = shared_from_this()](beast::error_code write_error, std::size_t) {
+                                         if (write_error) {
+                                             self->drop_body();
+                                             return self->close();
+                                         }
+                                         self->read_chunk();
+                                     });
+        }
+        read_chunk();
+    }
+
+    static std::string too_large(std::uint64_t limit) {
+        return fmt::format("upload larger than the limit of {} bytes (limits.upload_bytes)", limit);
+    }
+
+    void read_chunk() {
+        auto& body = m_upload->get().body();
+        body.data = m_chunk.data();
+        body.size = m_chunk.size();
+        m_stream.expires_after(m_context.options.http_idle_timeout); // per chunk: a long upload is fine
+        http::async_read(m_stream, m_buffer, *m_upload,
+                         [self = shared_from_this()](beast::error_code error, std::size_t) { self->on_chunk(error); });
+    }
+
+    void on_chunk(beast::error_code error) {
+        if (error == http::error::need_buffer) {
+            error = {};
+        }
+        const std::size_t got = m_chunk.size() - m_upload->get().body().size;
+        if (got > 0 && !error) {
+            if (!write_all(m_chunk.data(), got)) {
+                const std::string reason = std::strerror(errno);
+                drop_body();
+                return reject(ErrorCode::Unavailable, "cannot store the upload: " + reason);
+            }
+            m_body_size += got;
+        }
+        if (error == http::error::body_limit) {
+            drop_body();
+            return reject(ErrorCode::PayloadTooLarge, too_large(m_body_limit));
+        }
+        if (error) {
+            drop_body();
+            spdlog::debug("http connection {}: upload ended early: {}", m_id, error.message());
+            return close();
+        }
+        if (!m_upload->is_done()) {
+            return read_chunk();
+        }
+        ::close(std::exchange(m_body_fd, -1));
+        // From here the request owns the file (and removes it when done with it).
+        m_request.body_file = std::make_shared<BodyFile>(std::exchange(m_body_path, {}), m_body_size);
+        dispatch_route();
+    }
+
+    bool write_all(const char* data, std::size_t size) {
+        while (size > 0) {
+            const ssize_t written = ::write(m_body_fd, data, size);
+            if (written < 0 && errno == EINTR) {
+                continue;
+            }
+            if (written <= 0) {
+                return false;
+            }
+            data += written;
+            size -= static_cast<std::size_t>(written);
+        }
+        return true;
+    }
+
+    // An upload that will not reach a handler: its partial file goes.
+    void drop_body() {
+        if (m_body_fd >= 0) {
+            ::close(std::exchange(m_body_fd, -1));
+        }
+        if (!m_body_path.empty()) {
+            std::error_code ignored;
+            std::filesystem::remove(std::exchange(m_body_path, {}), ignored);
+        }
     }
 
     void on_read(beast::error_code error) {
@@ -331,6 +492,13 @@ private:
     std::string m_remote;
     beast::flat_buffer m_buffer;
     std::optional<http::request_parser<http::string_body>> m_parser;
+    std::optional<http::request_parser<http::buffer_body>> m_upload; ///< a streamed route's body
+    std::vector<char> m_chunk;                                       ///< its read buffer (uploads only)
+    std::filesystem::path m_body_path;
+    int m_body_fd = -1;
+    std::uint64_t m_body_size = 0;
+    std::uint64_t m_body_limit = 0;
+    std::uint64_t m_uploads = 0;
     HttpRequest m_request;
     std::string m_route;
     std::chrono::steady_clock::time_point m_started;

@@ -51,6 +51,11 @@ void Headers::add(std::string name, std::string value) {
     m_fields.emplace_back(std::move(name), std::move(value));
 }
 
+BodyFile::~BodyFile() {
+    std::error_code ignored;
+    std::filesystem::remove(m_path, ignored);
+}
+
 std::string HttpRequest::cookie(std::string_view name) const {
     std::string_view rest = headers.get("Cookie");
     while (!rest.empty()) {

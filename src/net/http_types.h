@@ -1,7 +1,9 @@
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -25,6 +27,22 @@ private:
     std::vector<std::pair<std::string, std::string>> m_fields;
 };
 
+/// The body of a request to a streamed route, on disk instead of in memory. The file is removed
+/// when the last owner lets go, unless a handler moved it away (rename) first.
+class BodyFile {
+public:
+    BodyFile(std::filesystem::path path, std::uint64_t size) : m_path(std::move(path)), m_size(size) {}
+    BodyFile(const BodyFile&) = delete;
+    BodyFile& operator=(const BodyFile&) = delete;
+    ~BodyFile();
+    [[nodiscard]] const std::filesystem::path& path() const { return m_path; }
+    [[nodiscard]] std::uint64_t size() const { return m_size; }
+
+private:
+    std::filesystem::path m_path;
+    std::uint64_t m_size;
+};
+
 /// A request as handlers see it: no Beast types, owned strings, easy to build in tests.
 struct HttpRequest {
     std::string method; ///< upper case: GET, POST, ...
@@ -33,6 +51,9 @@ struct HttpRequest {
     std::map<std::string, std::string> query;
     Headers headers;
     std::string body;
+    /// Set instead of `body` on routes added with Router::add_streamed; a handler that answers
+    /// later keeps its own copy of the pointer.
+    std::shared_ptr<const BodyFile> body_file;
     std::string remote_address;
     std::map<std::string, std::string> params; ///< filled by the router from `{name}` segments
     std::string route;                         ///< the matched route pattern (a metrics label)

@@ -14,5 +14,7 @@ namespace atelier::net {
 /// feeds it what Beast's parser made of arbitrary bytes).
 [[nodiscard]] HttpRequest to_request(const boost::beast::http::request<boost::beast::http::string_body>& message,
                                      std::string remote);
+/// The same from a request head alone (a streamed body is not in the request).
+[[nodiscard]] HttpRequest to_request(const boost::beast::http::request_header<>& header, std::string remote);
 
 } // namespace atelier::net

@@ -102,6 +102,18 @@ Router& Router::add(std::string method, std::string pattern, Access access, Sync
     return add(std::move(method), std::move(pattern), access, make_async(std::move(handler)));
 }
 
+Router& Router::add_streamed(std::string method, std::string pattern, Access access, StreamedBody body,
+                             HttpHandler handler) {
+    add(std::move(method), std::move(pattern), access, std::move(handler));
+    m_routes.back().streamed = std::move(body);
+    return *this;
+}
+
+Router& Router::add_streamed(std::string method, std::string pattern, Access access, StreamedBody body,
+                             SyncHttpHandler handler) {
+    return add_streamed(std::move(method), std::move(pattern), access, std::move(body), make_async(std::move(handler)));
+}
+
 Router& Router::websocket(std::string path, Access access, std::shared_ptr<WebSocketHandler> handler) {
     m_websocket_routes.push_back(WebSocketRoute{std::move(path), access, std::move(handler)});
     return *this;

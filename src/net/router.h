@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -49,12 +50,20 @@ private:
 using HttpHandler = std::function<void(HttpRequest&, HttpResponder)>;
 using SyncHttpHandler = std::function<HttpResponse(HttpRequest&)>;
 
+/// How a streamed route takes its body: written to a new file in `directory` as it arrives (never
+/// whole in memory), at most `limit` bytes (more, announced or sent, is 413).
+struct StreamedBody {
+    std::uint64_t limit = 0;
+    std::filesystem::path directory;
+};
+
 struct Route {
     std::string method;
     std::string pattern; ///< "/api/projects/{id}"; a last segment "{name*}" takes the rest of the path
     Access access;
     HttpHandler handler;
     std::vector<std::string> segments;
+    std::optional<StreamedBody> streamed; ///< set: the body arrives as HttpRequest::body_file
 };
 
 struct WebSocketRoute {
@@ -78,6 +87,12 @@ class Router {
 public:
     Router& add(std::string method, std::string pattern, Access access, HttpHandler handler);
     Router& add(std::string method, std::string pattern, Access access, SyncHttpHandler handler);
+    /// A route whose body is streamed to a file (uploads): the handler gets `body_file`, not `body`.
+    /// Authentication is checked on the head, before any of the body is written.
+    Router& add_streamed(std::string method, std::string pattern, Access access, StreamedBody body,
+                         HttpHandler handler);
+    Router& add_streamed(std::string method, std::string pattern, Access access, StreamedBody body,
+                         SyncHttpHandler handler);
     Router& websocket(std::string path, Access access, std::shared_ptr<WebSocketHandler> handler);
     /// Every request under `prefix` (any method, and WebSocket upgrades) is forwarded to the port
     /// `resolve` names, with the hub's credentials removed (net/reverse_proxy.cpp).

@@ -147,6 +147,12 @@ public:
     [[nodiscard]] std::vector<std::filesystem::path> render_dirs(const std::string& user_id,
                                                                  const std::string& project_id) const;
 
+    /// Uploads and deletes while the project is live (session_files.cpp): false when no session holds
+    /// it; else the edits go into the working tree, are committed with the session (`message`) and
+    /// the engine gets `project/files_changed {paths}`; `done` gets the revision.
+    bool edit_files(const std::string& user_id, const std::string& project_id, std::vector<store::FileEdit> edits,
+                    const std::string& message, std::function<void(Result<std::string>)> done);
+
     /// GET /api/sessions: this user's live sessions.
     [[nodiscard]] nlohmann::json list(const std::string& user_id) const;
 

@@ -288,6 +288,60 @@ Result<CommitOutcome> ProjectRepo::commit(const fs::path& working_tree, const Co
         ATELIER_TRY(checked_write(m_path, write_commit(m_repository, tree_id, head.get(), author, message))), true};
 }
 
+Result<CommitOutcome> ProjectRepo::commit_files(const std::vector<FileEdit>& edits, const CommitAuthor& author,
+                                                std::string_view message, std::string_view base) {
+    for (const auto& edit : edits) {
+        ATELIER_TRY(check_relative_path(edit.path));
+    }
+    std::lock_guard lock(*m_mutex);
+    const CommitHandle head = ATELIER_TRY(head_commit(m_repository));
+    const std::string head_id = head ? hex(git_commit_id(head.get())) : std::string();
+    if (!base.empty() && head_id != base) {
+        return fail(ErrorCode::Conflict,
+                    fmt::format("the project moved on: this change was made on version {}, the project is now at "
+                                "version {}",
+                                base.substr(0, 10), head_id.substr(0, 10)));
+    }
+    TreeHandle tree;
+    if (head) {
+        tree = ATELIER_TRY(commit_tree(head.get()));
+    }
+    std::vector<git_tree_update> updates;
+    updates.reserve(edits.size());
+    for (const auto& edit : edits) {
+        git_tree_update update{};
+        update.path = edit.path.c_str();
+        if (edit.source) {
+            // libgit2 reads the file in pieces into a loose object: memory stays flat for large files.
+            if (const int code = git_blob_create_from_disk(&update.id, m_repository, edit.source->c_str()); code != 0) {
+                return fail(git_failure(code, "store " + edit.path));
+            }
+            update.action = GIT_TREE_UPDATE_UPSERT;
+            update.filemode = GIT_FILEMODE_BLOB;
+        } else {
+            git_tree_entry* raw_entry = nullptr;
+            if (!tree || git_tree_entry_bypath(&raw_entry, tree.get(), edit.path.c_str()) != 0) {
+                return fail(ErrorCode::NotFound, fmt::format("no file '{}' in the current version", edit.path));
+            }
+            const TreeEntryHandle entry(raw_entry);
+            if (git_tree_entry_type(entry.get()) != GIT_OBJECT_BLOB) {
+                return fail(ErrorCode::InvalidArgument, fmt::format("'{}' is a directory", edit.path));
+            }
+            update.action = GIT_TREE_UPDATE_REMOVE;
+        }
+        updates.push_back(update);
+    }
+    git_oid tree_id;
+    if (const int code = git_tree_create_updated(&tree_id, m_repository, tree.get(), updates.size(), updates.data());
+        code != 0) {
+        return fail(git_failure(code, "write tree"));
+    }
+    if (head && git_oid_equal(git_commit_tree_id(head.get()), &tree_id)) {
+        return CommitOutcome{head_id, false};
+    }
+    return CommitOutcome{ATELIER_TRY(write_commit(m_repository, tree_id, head.get(), author, message)), true};
+}
+
 Result<std::string> ProjectRepo::keep_aside(const fs::path& working_tree, const CommitAuthor& author,
                                             std::string_view message, std::string_view base, std::string_view name) {
     std::lock_guard lock(*m_mutex);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "store/repo_diff.h"
 
 struct git_repository;
 
@@ -64,10 +65,17 @@ struct CommitOutcome {
     bool created = false;
 };
 
+/// One change of ProjectRepo::commit_files: with a `source`, the file at `path` becomes that
+/// file's bytes (read from disk in pieces, never whole in memory); without, `path` is deleted.
+struct FileEdit {
+    std::string path;
+    std::optional<std::filesystem::path> source;
+};
+
 /// A project's files: one bare git repository whose `main` branch is the project's history.
 /// Working trees live elsewhere (sessions/<id>/) and are synchronised with checkout/commit.
 ///
-/// What is committed: every regular file under the working tree except `renders/` at the top
+/// What is committed: every regular file under the working tree except `renders/` and `exports/` at the top
 /// level and `.git`/`node_modules` anywhere; the executable bit is kept; symlinks, sockets and
 /// empty directories are not.
 ///
@@ -112,6 +120,13 @@ public:
     [[nodiscard]] Result<CommitOutcome> commit(const std::filesystem::path& working_tree, const CommitAuthor& author,
                                                std::string_view message, std::string_view base = {});
 
+    /// Commits `edits` on top of HEAD without a working tree (uploads and deletes through REST when
+    /// no session holds the project). `base` as for commit(): Conflict when HEAD has moved past
+    /// it. InvalidArgument for a bad path, NotFound when a deleted path is not in HEAD. Edits that
+    /// change nothing make no commit (`created` false).
+    [[nodiscard]] Result<CommitOutcome> commit_files(const std::vector<FileEdit>& edits, const CommitAuthor& author,
+                                                     std::string_view message, std::string_view base = {});
+
     /// Keeps a refused change: commits the working tree on top of `base` (HEAD when empty or
     /// unknown) under `refs/atelier/kept/<name>`, leaving the branch alone. The revision returned
     /// can be restored like any version. `name`: 1-64 letters, digits, '-' or '_'.
@@ -133,6 +148,12 @@ public:
 
     /// What changed from `from` to `to`, with line counts per text file.
     [[nodiscard]] Result<DiffSummary> diff(std::string_view from, std::string_view to);
+
+    /// The changed files from `from` to `to` (repo_diff.cpp): status with renames detected, line
+    /// counts, and a unified diff per text file of at most `max_patch_bytes` (then `truncated`).
+    /// An empty `from` means `to`'s parent (no files for the first version). NotFound for an
+    /// unknown revision.
+    [[nodiscard]] Result<RepoDiff> file_diff(std::string_view from, std::string_view to, std::size_t max_patch_bytes);
 
     /// Every file of `revision` with its size, sorted by path.
     [[nodiscard]] Result<std::vector<RepoFile>> list_files(std::string_view revision);

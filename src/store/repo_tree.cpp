@@ -202,7 +202,7 @@ Error git_failure(int code, std::string_view what) {
 }
 
 bool excluded_from_commits(std::string_view name, bool top_level) {
-    return name == ".git" || name == "node_modules" || (top_level && name == "renders");
+    return name == ".git" || name == "node_modules" || (top_level && (name == "renders" || name == "exports"));
 }
 
 Result<git_oid> write_tree_from_directory(git_repository* repository, const fs::path& directory) {

@@ -37,7 +37,7 @@ void ensure_libgit2();
 /// The failure libgit2 just reported, as an Error (`what` says what we were doing).
 [[nodiscard]] Error git_failure(int code, std::string_view what);
 
-/// Whether a path inside the working tree is kept out of commits: `renders/` at the top level,
+/// Whether a path inside the working tree is kept out of commits: `renders/` and `exports/` (outputs) at the top level,
 /// and `.git` and `node_modules` anywhere. Checkout leaves these alone too.
 [[nodiscard]] bool excluded_from_commits(std::string_view name, bool top_level);
 

@@ -295,6 +295,12 @@ private:
             if (method == "$/cancel") {
                 cancel(params.value("call_id", ""));
             }
+            if (method == "project/files_changed") {
+                // Echoed as a scene change, so tests see that the notification arrived and with what.
+                auto summary = scene_summary();
+                summary["files_changed"] = params.value("paths", json::array());
+                send({{"jsonrpc", "2.0"}, {"method", "scene/changed"}, {"params", {{"summary", summary}}}});
+            }
             return;
         }
         const json id = message["id"];

@@ -13,8 +13,10 @@ FUZZ_SECONDS ?= 60
 FUZZ_TEST_SECONDS ?= 10
 # Fuzz targets run at once (one per core by default).
 FUZZ_JOBS ?= $(JOBS)
+# Minutes of `make soak` (bench/soak.cpp; not part of `make test`).
+SOAK_MINUTES ?= 10
 
-.PHONY: run test bench fuzz build-release build-asan format-check format clean
+.PHONY: run test bench fuzz soak build-release build-asan format-check format clean
 
 run: build-release
 	@scripts/deps.sh run
@@ -39,6 +41,11 @@ fuzz:
 	cmake --preset fuzz >/dev/null
 	cmake --build --preset fuzz -j$(JOBS)
 	FUZZ_JOBS=$(FUZZ_JOBS) tests/fuzz/run.sh build/fuzz $(FUZZ_SECONDS)
+
+# The soak: the release hub under sessions, commands, restores, uploads and reconnects for
+# SOAK_MINUTES; prints RSS and descriptors over time and fails on errors, a lost version or growth.
+soak: build-release
+	SOAK_MINUTES=$(SOAK_MINUTES) build/release/bench/soak --hub build/release/atelier
 
 build-release:
 	@scripts/deps.sh build

@@ -52,6 +52,14 @@ Result<void> prepare_data_dir(const std::filesystem::path& data_dir) {
     }
     std::filesystem::permissions(data_dir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace,
                                  error);
+    // Uploads stream to <data>/uploads/*.part. One there at start belongs to a hub that died
+    // mid-upload (kill -9, power cut): never acknowledged, never committed, so it goes.
+    for (const auto& entry : std::filesystem::directory_iterator(data_dir / "uploads", error)) {
+        if (entry.path().extension() == ".part") {
+            std::error_code ignored;
+            std::filesystem::remove(entry.path(), ignored);
+        }
+    }
     return {};
 }
 

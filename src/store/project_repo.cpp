@@ -314,7 +314,7 @@ Result<CommitOutcome> ProjectRepo::commit_files(const std::vector<FileEdit>& edi
         if (edit.source) {
             // libgit2 reads the file in pieces into a loose object: memory stays flat for large files.
             if (const int code = git_blob_create_from_disk(&update.id, m_repository, edit.source->c_str()); code != 0) {
-                return fail(git_failure(code, "store " + edit.path));
+                return fail(write_failure(m_path, git_failure(code, "store " + edit.path), errno));
             }
             update.action = GIT_TREE_UPDATE_UPSERT;
             update.filemode = GIT_FILEMODE_BLOB;
@@ -334,12 +334,13 @@ Result<CommitOutcome> ProjectRepo::commit_files(const std::vector<FileEdit>& edi
     git_oid tree_id;
     if (const int code = git_tree_create_updated(&tree_id, m_repository, tree.get(), updates.size(), updates.data());
         code != 0) {
-        return fail(git_failure(code, "write tree"));
+        return fail(write_failure(m_path, git_failure(code, "write tree"), errno));
     }
     if (head && git_oid_equal(git_commit_tree_id(head.get()), &tree_id)) {
         return CommitOutcome{head_id, false};
     }
-    return CommitOutcome{ATELIER_TRY(write_commit(m_repository, tree_id, head.get(), author, message)), true};
+    return CommitOutcome{
+        ATELIER_TRY(checked_write(m_path, write_commit(m_repository, tree_id, head.get(), author, message))), true};
 }
 
 Result<std::string> ProjectRepo::keep_aside(const fs::path& working_tree, const CommitAuthor& author,

@@ -48,7 +48,8 @@ protected:
         const auto page = http_request(hub->port(), "GET", "/api/projects/" + project + "/messages?limit=100", auth());
         EXPECT_EQ(page.status, 200) << page.body;
         std::vector<std::pair<std::string, std::string>> messages;
-        for (const auto& message : json::parse(page.body)["items"]) {
+        const auto body = json::parse(page.body); // kept: the loop reads into it
+        for (const auto& message : body["items"]) {
             messages.emplace_back(message["role"], message["content"]);
         }
         return messages;

@@ -21,7 +21,10 @@ DESTDIR ?=
 # `make test-blender-versions BLENDER_SUITES="trixie"`: the Debian suites whose Blender is tested.
 BLENDER_SUITES ?= trixie sid
 
-.PHONY: run test bench fuzz build-release build-asan format-check format clean install test-blender-versions
+# Minutes of `make soak` (bench/soak.cpp; not part of `make test`).
+SOAK_MINUTES ?= 10
+
+.PHONY: run test bench fuzz soak build-release build-asan format-check format clean install test-blender-versions
 
 run: build-release
 	@scripts/deps.sh run
@@ -46,6 +49,11 @@ fuzz:
 	cmake --preset fuzz >/dev/null
 	cmake --build --preset fuzz -j$(JOBS)
 	FUZZ_JOBS=$(FUZZ_JOBS) tests/fuzz/run.sh build/fuzz $(FUZZ_SECONDS)
+
+# The soak: the release hub under sessions, commands, restores, uploads and reconnects for
+# SOAK_MINUTES; prints RSS and descriptors over time and fails on errors, a lost version or growth.
+soak: build-release
+	SOAK_MINUTES=$(SOAK_MINUTES) build/release/bench/soak --hub build/release/atelier
 
 build-release:
 	@scripts/deps.sh build

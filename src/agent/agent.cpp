@@ -385,8 +385,22 @@ void Agent::run_turn(Conversation& conversation, const Turn& turn, net::CancelSi
                 Block::image_block(attachment.value("media_type", "image/png"), attachment["data"].get<std::string>()));
         }
     }
+    // The user's message is stored before anything else happens: a turn whose message the store
+    // refused would run without a trace, and the message would be lost. The tab hears why instead.
+    if (auto stored =
+            m_store.add_message(session->user_id, session->project_id, store::NewMessage{"user", turn.text, "[]"});
+        !stored) {
+        const Error error{stored.error().code,
+                          "your message was not saved, so the turn did not run: " + stored.error().message};
+        spdlog::error("agent: project {}: turn {} refused: {}", short_id(session->project_id), short_id(turn.id),
+                      error.message);
+        finish_turn(conversation);
+        state.publish("agent:complete",
+                      {{"ok", false}, {"cancelled", false}, {"version", nullptr}, {"error", error_json(error)}});
+        sessions::SessionManager::send_error(turn.tab, error, turn.re);
+        return;
+    }
     transcript.push_back(std::move(prompt));
-    (void)m_store.add_message(session->user_id, session->project_id, store::NewMessage{"user", turn.text, "[]"});
     spdlog::info("agent: session {} turn {}{}: {}", short_id(session->id), short_id(turn.id),
                  turn.auto_fix > 0 ? fmt::format(" (automatic fix {} of {})", turn.auto_fix, kMaxAutoFixes) : "",
                  clip(turn.text, 80));
@@ -512,8 +526,15 @@ void Agent::run_turn(Conversation& conversation, const Turn& turn, net::CancelSi
         spdlog::warn("agent: project {}: transcript not saved: {}", short_id(session->project_id),
                      saved.error().message);
     }
-    (void)m_store.add_message(session->user_id, session->project_id,
-                              store::NewMessage{"assistant", final_text, state.actions.dump()});
+    if (auto stored = m_store.add_message(session->user_id, session->project_id,
+                                          store::NewMessage{"assistant", final_text, state.actions.dump()});
+        !stored) {
+        spdlog::error("agent: project {}: the answer to turn {} was not stored: {}", short_id(session->project_id),
+                      short_id(turn.id), stored.error().message);
+        if (!state.error) {
+            state.error = Error{stored.error().code, "the answer was not saved: " + stored.error().message};
+        }
+    }
 
     // The engine changed something: save it as a version named after the prompt.
     nlohmann::json version = nullptr;

@@ -41,6 +41,7 @@ net::ServerOptions server_options(const Config& config) {
     options.sse_heartbeat = to_milliseconds(config.sse_heartbeat_s);
     options.close_timeout = to_milliseconds(std::max(config.shutdown_drain_s, 0.5));
     options.unix_socket_path = config.engine_socket;
+    options.max_connections = static_cast<std::size_t>(config.max_connections);
     return options;
 }
 
@@ -53,6 +54,14 @@ Result<void> prepare_data_dir(const std::filesystem::path& data_dir) {
     }
     std::filesystem::permissions(data_dir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace,
                                  error);
+    // Uploads stream to <data>/uploads/*.part. One there at start belongs to a hub that died
+    // mid-upload (kill -9, power cut): never acknowledged, never committed, so it goes.
+    for (const auto& entry : std::filesystem::directory_iterator(data_dir / "uploads", error)) {
+        if (entry.path().extension() == ".part") {
+            std::error_code ignored;
+            std::filesystem::remove(entry.path(), ignored);
+        }
+    }
     return {};
 }
 

@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "net/beast.h"
+#include "net/connection_limits.h"
 #include "net/server_context.h"
 
 namespace atelier::net {
@@ -95,7 +96,11 @@ Result<void> clear_stale_socket(const std::string& path, asio::io_context& io) {
 struct Server::Impl {
     Impl(ServerOptions options, Router router, Authenticator authenticate, MetricsRegistry& metrics)
         : io(static_cast<int>(options.threads)), acceptor(asio::make_strand(io)), signals(io, SIGINT, SIGTERM),
-          drain_timer(io), context(std::move(options), std::move(router), std::move(authenticate), metrics) {}
+          drain_timer(io), accept_pause(acceptor.get_executor()),
+          context(std::move(options), std::move(router), std::move(authenticate), metrics),
+          connection_cap(detail::connection_cap(context.options.max_connections, raise_open_file_limit())),
+          connections_refused(metrics.counter("atelier_connections_refused_total",
+                                              "Connections answered 503 because the hub was at its connection cap")) {}
 
     void accept() {
         acceptor.async_accept(asio::make_strand(io), [this](beast::error_code error, tcp::socket socket) {
@@ -103,7 +108,12 @@ struct Server::Impl {
                 if (error == asio::error::operation_aborted || !acceptor.is_open()) {
                     return;
                 }
+                if (accept_out_of_resources(error)) {
+                    return pause_accepting(error);
+                }
                 spdlog::warn("accept failed: {}", error.message());
+            } else if (at_connection_cap()) {
+                refuse(std::move(socket));
             } else {
                 // Small request/response messages: never let Nagle hold a reply back.
                 beast::error_code ignored;
@@ -111,6 +121,33 @@ struct Server::Impl {
                 start_http_connection(std::move(socket), context);
             }
             accept();
+        });
+    }
+
+    /// Open client connections (HTTP, and WebSockets after their upgrade) against the cap.
+    [[nodiscard]] bool at_connection_cap() const {
+        const auto open = context.http_connections.value() + context.websocket_connections.value();
+        return open >= 0 && static_cast<std::size_t>(open) >= connection_cap;
+    }
+
+    void refuse(tcp::socket socket) {
+        connections_refused.increment();
+        if (const auto refused = ++refused_since_start; refused == 1 || refused % 1000 == 0) {
+            spdlog::warn("{} connection(s) refused so far: the hub is at its cap of {} open connections", refused,
+                         connection_cap);
+        }
+        refuse_connection(std::move(socket), connection_cap);
+    }
+
+    /// Out of descriptors: the pending connections wait in the backlog while some close, instead
+    /// of the acceptor failing in a busy loop.
+    void pause_accepting(const beast::error_code& error) {
+        spdlog::warn("accept failed: {}; pausing new connections for 100 ms", error.message());
+        accept_pause.expires_after(std::chrono::milliseconds(100));
+        accept_pause.async_wait([this](beast::error_code timer_error) {
+            if (!timer_error && acceptor.is_open()) {
+                accept();
+            }
         });
     }
 
@@ -191,7 +228,11 @@ struct Server::Impl {
     std::optional<local_stream::acceptor> local_acceptor;
     asio::signal_set signals;
     asio::steady_timer drain_timer;
+    asio::steady_timer accept_pause;
     ServerContext context;
+    std::size_t connection_cap;
+    Counter& connections_refused;
+    std::atomic<std::uint64_t> refused_since_start{0};
     std::function<void()> on_signal;
     std::atomic<bool> stop_requested{false};
 };
@@ -284,6 +325,7 @@ void Server::stop(std::chrono::milliseconds drain) {
         impl.context.stopping = true;
         beast::error_code ignored;
         impl.acceptor.close(ignored);
+        impl.accept_pause.cancel();
         if (impl.local_acceptor) {
             asio::post(impl.local_acceptor->get_executor(), [&impl] {
                 beast::error_code also_ignored;

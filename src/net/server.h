@@ -22,6 +22,9 @@ struct ServerOptions {
     std::size_t ws_max_text_bytes = 1 << 20;
     std::size_t ws_max_binary_bytes = 8 << 20;
     std::size_t ws_send_queue_bytes = 4 << 20;
+    /// Open client connections at most; more are answered 503 and closed. 0: the open-file limit
+    /// (raised to the system's hard limit at start) minus a reserve for everything else.
+    std::size_t max_connections = 0;
     std::chrono::milliseconds http_idle_timeout{30'000};
     std::chrono::milliseconds ws_idle_timeout{60'000};
     std::chrono::milliseconds sse_heartbeat{15'000};

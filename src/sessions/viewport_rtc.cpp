@@ -156,6 +156,11 @@ void ViewportRtc::supervise() {
                 spdlog::info("webrtc: helper {} connected", pid);
                 {
                     const std::lock_guard lock(m_mutex);
+                    if (m_stopping) {
+                        // stop() ran between the accept and here: it could not shut this
+                        // connection down, so the read below must not wait on it.
+                        ::shutdown(fd, SHUT_RDWR);
+                    }
                     m_fd = fd;
                 }
                 m_changed.notify_all();

@@ -1,4 +1,5 @@
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <fmt/format.h>
 
@@ -40,6 +41,11 @@ ErrorCode code_for_sqlstate(std::string_view state) {
     }
     return ErrorCode::Internal;
 }
+
+// Quiet NOTICEs ("relation already exists, skipping"), and insist on synchronous commit even when
+// the server's default was relaxed: an acknowledged write must be on disk. Applied to every new
+// server session, reconnections included.
+constexpr const char* kSessionSettings = "SET client_min_messages = warning; SET synchronous_commit = on";
 
 struct ResultDeleter {
     void operator()(PGresult* result) const { PQclear(result); }
@@ -103,10 +109,19 @@ public:
         return check(result.get());
     }
 
-    Result<void> begin() override { return execute_script("BEGIN"); }
-    Result<void> commit() override { return execute_script("COMMIT"); }
+    Result<void> begin() override {
+        ATELIER_TRY(execute_script("BEGIN"));
+        m_in_transaction = true;
+        return {};
+    }
+    Result<void> commit() override {
+        auto committed = execute_script("COMMIT");
+        m_in_transaction = !committed && PQtransactionStatus(m_connection) == PQTRANS_INTRANS;
+        return committed;
+    }
     void rollback() override {
-        if (PQtransactionStatus(m_connection) != PQTRANS_IDLE) {
+        m_in_transaction = false;
+        if (PQstatus(m_connection) == CONNECTION_OK && PQtransactionStatus(m_connection) != PQTRANS_IDLE) {
             ResultHandle result(PQexec(m_connection, "ROLLBACK"));
         }
     }
@@ -116,15 +131,41 @@ private:
     // statement. A statement that was in flight when it dropped is not retried: whether it
     // committed is unknown, so the caller gets Unavailable and decides.
     Result<void> ensure_connected() {
-        if (PQstatus(m_connection) == CONNECTION_OK) {
+        if (connection_alive()) {
             return {};
+        }
+        if (m_in_transaction) {
+            // Never reconnect inside a transaction: its earlier statements died with the old
+            // session, and running the rest in autocommit would write half of it. rollback() ends it.
+            return fail(ErrorCode::Unavailable, "postgres: the connection was lost during a transaction");
         }
         PQreset(m_connection);
         if (PQstatus(m_connection) != CONNECTION_OK) {
-            return fail(ErrorCode::Unavailable,
-                        fmt::format("postgres: connection lost: {}", PQerrorMessage(m_connection)));
+            return fail(ErrorCode::Unavailable, "postgres: connection lost: " + trimmed(PQerrorMessage(m_connection)));
         }
-        return {};
+        // A new server session: the per-session settings are back to the server's defaults.
+        ResultHandle applied(PQexec(m_connection, kSessionSettings));
+        return check(applied.get());
+    }
+
+    /// Whether the connection can take a statement. Between statements the server may have ended
+    /// the session (a restart sends FATAL and closes; a crash just closes). The hub never LISTENs,
+    /// so an idle connection with anything to read — that FATAL, or the end of the stream — is
+    /// going away: reconnect before sending, so that the first request after the server is back
+    /// does not fail for nothing.
+    bool connection_alive() {
+        if (PQstatus(m_connection) != CONNECTION_OK) {
+            return false;
+        }
+        pollfd socket{PQsocket(m_connection), POLLIN, 0};
+        return socket.fd >= 0 && ::poll(&socket, 1, 0) == 0;
+    }
+
+    static std::string trimmed(std::string text) {
+        while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
+            text.pop_back();
+        }
+        return text;
     }
 
     Result<void> check(PGresult* result) {
@@ -138,13 +179,15 @@ private:
         while (!message.empty() && message.back() == '\n') {
             message.pop_back();
         }
-        const ErrorCode code = state != nullptr                          ? code_for_sqlstate(state)
-                               : PQstatus(m_connection) != CONNECTION_OK ? ErrorCode::Unavailable
-                                                                         : ErrorCode::Internal;
+        // Every error the server reports carries a SQLSTATE; one without is libpq's own: the
+        // connection broke (its status is not always CONNECTION_BAD yet when the socket closed
+        // mid-statement), so Unavailable, never a 500.
+        const ErrorCode code = state != nullptr ? code_for_sqlstate(state) : ErrorCode::Unavailable;
         return fail(code, "postgres: " + message);
     }
 
     PGconn* m_connection;
+    bool m_in_transaction = false; // between begin() and commit()/rollback()
 };
 
 } // namespace
@@ -160,9 +203,7 @@ Result<std::unique_ptr<Database>> open_postgres_database(const std::string& url)
         return fail(ErrorCode::Unavailable, "cannot connect to postgres: " + detail);
     }
     auto database = std::make_unique<PostgresDatabase>(connection);
-    // Quiet NOTICEs ("relation already exists, skipping"), and insist on synchronous commit even
-    // when the server's default was relaxed: an acknowledged write must be on disk.
-    ATELIER_TRY(database->execute_script("SET client_min_messages = warning; SET synchronous_commit = on"));
+    ATELIER_TRY(database->execute_script(kSessionSettings));
     return std::unique_ptr<Database>(std::move(database));
 }
 

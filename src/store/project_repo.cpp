@@ -1,9 +1,11 @@
 #include "store/project_repo.h"
 
 #include <algorithm>
+#include <cerrno>
 
 #include <fmt/format.h>
 
+#include "store/disk_space.h"
 #include "store/repo_tree.h"
 
 namespace atelier::store {
@@ -148,7 +150,30 @@ Result<std::string> write_commit(git_repository* repository, const git_oid& tree
     if (code != 0) {
         return fail(git_failure(code, "commit"));
     }
+    // libgit2 1.5 answers 0 when the commit object's write fails (ENOSPC on a full disk): the id
+    // it returns names nothing, and the branch did not move. Never hand out such an id.
+    git_odb* odb = nullptr;
+    if (const int odb_code = git_repository_odb(&odb, repository); odb_code != 0) {
+        return fail(git_failure(odb_code, "commit: open the object database"));
+    }
+    const bool written = git_odb_exists(odb, &commit_id) != 0;
+    git_odb_free(odb);
+    if (!written) {
+        const git_error* last = git_error_last();
+        return fail(ErrorCode::Internal,
+                    fmt::format("commit: the commit object was not written ({})",
+                                last != nullptr && last->message != nullptr ? last->message : "no reason given"));
+    }
     return hex(&commit_id);
+}
+
+/// A failed write into the repository at `path`: "the data disk is full" when it is.
+template <class T> Result<T> checked_write(const fs::path& path, Result<T> outcome) {
+    if (outcome || (outcome.error().code != ErrorCode::Internal && outcome.error().code != ErrorCode::Unavailable)) {
+        return outcome;
+    }
+    const int saved_errno = errno;
+    return fail(write_failure(path, std::move(outcome.error()), saved_errno));
 }
 
 } // namespace
@@ -187,7 +212,8 @@ Result<ProjectRepo> ProjectRepo::create(const fs::path& bare_path, const std::op
     options.initial_head = kBranch;
     git_repository* raw = nullptr;
     if (const int code = git_repository_init_ext(&raw, bare_path.c_str(), &options); code != 0) {
-        return fail(git_failure(code, "create " + bare_path.string()));
+        const int saved_errno = errno;
+        return fail(write_failure(bare_path, git_failure(code, "create " + bare_path.string()), saved_errno));
     }
     ProjectRepo repo(bare_path, raw);
     auto first = [&]() -> Result<void> {
@@ -212,7 +238,7 @@ Result<ProjectRepo> ProjectRepo::create(const fs::path& bare_path, const std::op
         // A repository without its first commit is useless; do not leave it to block a retry.
         repo = ProjectRepo({}, nullptr);
         fs::remove_all(bare_path, error);
-        return fail(first.error());
+        return fail(checked_write(bare_path, std::move(first)).error());
     }
     return repo;
 }
@@ -242,7 +268,7 @@ Result<void> ProjectRepo::checkout(std::string_view revision, const fs::path& wo
 Result<CommitOutcome> ProjectRepo::commit(const fs::path& working_tree, const CommitAuthor& author,
                                           std::string_view message, std::string_view base) {
     std::lock_guard lock(*m_mutex);
-    const git_oid tree_id = ATELIER_TRY(write_tree_from_directory(m_repository, working_tree));
+    const git_oid tree_id = ATELIER_TRY(checked_write(m_path, write_tree_from_directory(m_repository, working_tree)));
     const CommitHandle head = ATELIER_TRY(head_commit(m_repository));
     if (head && git_oid_equal(git_commit_tree_id(head.get()), &tree_id)) {
         return CommitOutcome{hex(git_commit_id(head.get())), false};
@@ -258,7 +284,8 @@ Result<CommitOutcome> ProjectRepo::commit(const fs::path& working_tree, const Co
                                     base.substr(0, 10), head_id.substr(0, 10)));
         }
     }
-    return CommitOutcome{ATELIER_TRY(write_commit(m_repository, tree_id, head.get(), author, message)), true};
+    return CommitOutcome{
+        ATELIER_TRY(checked_write(m_path, write_commit(m_repository, tree_id, head.get(), author, message))), true};
 }
 
 Result<CommitOutcome> ProjectRepo::commit_files(const std::vector<FileEdit>& edits, const CommitAuthor& author,
@@ -287,7 +314,7 @@ Result<CommitOutcome> ProjectRepo::commit_files(const std::vector<FileEdit>& edi
         if (edit.source) {
             // libgit2 reads the file in pieces into a loose object: memory stays flat for large files.
             if (const int code = git_blob_create_from_disk(&update.id, m_repository, edit.source->c_str()); code != 0) {
-                return fail(git_failure(code, "store " + edit.path));
+                return fail(write_failure(m_path, git_failure(code, "store " + edit.path), errno));
             }
             update.action = GIT_TREE_UPDATE_UPSERT;
             update.filemode = GIT_FILEMODE_BLOB;
@@ -307,12 +334,13 @@ Result<CommitOutcome> ProjectRepo::commit_files(const std::vector<FileEdit>& edi
     git_oid tree_id;
     if (const int code = git_tree_create_updated(&tree_id, m_repository, tree.get(), updates.size(), updates.data());
         code != 0) {
-        return fail(git_failure(code, "write tree"));
+        return fail(write_failure(m_path, git_failure(code, "write tree"), errno));
     }
     if (head && git_oid_equal(git_commit_tree_id(head.get()), &tree_id)) {
         return CommitOutcome{head_id, false};
     }
-    return CommitOutcome{ATELIER_TRY(write_commit(m_repository, tree_id, head.get(), author, message)), true};
+    return CommitOutcome{
+        ATELIER_TRY(checked_write(m_path, write_commit(m_repository, tree_id, head.get(), author, message))), true};
 }
 
 Result<std::string> ProjectRepo::keep_aside(const fs::path& working_tree, const CommitAuthor& author,
@@ -324,7 +352,7 @@ Result<std::string> ProjectRepo::keep_aside(const fs::path& working_tree, const 
     if (!safe_name) {
         return fail(ErrorCode::InvalidArgument, "keep_aside: the name must be 1-64 letters, digits, '-' or '_'");
     }
-    const git_oid tree_id = ATELIER_TRY(write_tree_from_directory(m_repository, working_tree));
+    const git_oid tree_id = ATELIER_TRY(checked_write(m_path, write_tree_from_directory(m_repository, working_tree)));
     CommitHandle parent;
     if (!base.empty()) {
         if (auto found = lookup_commit(m_repository, base)) {
@@ -335,7 +363,7 @@ Result<std::string> ProjectRepo::keep_aside(const fs::path& working_tree, const 
         parent = ATELIER_TRY(head_commit(m_repository));
     }
     const std::string ref = fmt::format("refs/atelier/kept/{}", name);
-    return write_commit(m_repository, tree_id, parent.get(), author, message, ref.c_str());
+    return checked_write(m_path, write_commit(m_repository, tree_id, parent.get(), author, message, ref.c_str()));
 }
 
 Result<std::string> ProjectRepo::restore(std::string_view revision, const CommitAuthor& author,
@@ -346,7 +374,8 @@ Result<std::string> ProjectRepo::restore(std::string_view revision, const Commit
     const std::string target_id = hex(git_commit_id(target.get()));
     const std::string text =
         message.empty() ? fmt::format("Restore {}", target_id.substr(0, 12)) : std::string(message);
-    return write_commit(m_repository, *git_commit_tree_id(target.get()), head.get(), author, text);
+    return checked_write(m_path,
+                         write_commit(m_repository, *git_commit_tree_id(target.get()), head.get(), author, text));
 }
 
 Result<std::vector<RepoVersion>> ProjectRepo::list_versions(std::size_t limit, std::string_view start) {

@@ -245,7 +245,8 @@ private:
     }
 
     /// --save-bytes: a scene.blend of `size` bytes from a generator seeded by the time of the save.
-    static void write_blend(std::int64_t size) {
+    /// False when the file could not be written whole (a full disk), as a real engine reports it.
+    static bool write_blend(std::int64_t size) {
         std::uint64_t state = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
         std::string block(1 << 16, '\0');
         std::ofstream out("scene.blend", std::ios::binary | std::ios::trunc);
@@ -256,6 +257,7 @@ private:
             }
             out.write(block.data(), static_cast<std::streamsize>(std::min<std::int64_t>(size - written, block.size())));
         }
+        return static_cast<bool>(out.flush());
     }
 
     void read() {
@@ -328,9 +330,17 @@ private:
         }
         if (method == "project/save") {
             // The scene lives in scene.json in the working tree, so versions and restores show.
-            std::ofstream("scene.json") << scene_summary().dump(2) << "\n";
+            std::ofstream scene("scene.json");
+            if (!(scene << scene_summary().dump(2) << "\n").flush()) {
+                return error(id, -32000, std::string("project/save: cannot write scene.json: ") + std::strerror(errno),
+                             nullptr);
+            }
             if (g_save_bytes > 0) {
-                write_blend(g_save_bytes);
+                if (!write_blend(g_save_bytes)) {
+                    return error(id, -32000,
+                                 std::string("project/save: cannot write scene.blend: ") + std::strerror(errno),
+                                 nullptr);
+                }
                 return reply(id, {{"files", json::array({"scene.json", "scene.blend"})}});
             }
             return reply(id, {{"files", json::array({"scene.json"})}});

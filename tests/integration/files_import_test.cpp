@@ -15,6 +15,14 @@ namespace {
 
 class FilesImport : public SessionTest {
 protected:
+    /// A hub whose `blender` and `remotion` kinds exist (the test engine runs them): their asset
+    /// folders (`assets/`, `public/`) are what the imports are about.
+    void start_kinds_hub() {
+        const std::string engine = "[\"" + test_engine_binary() + "\"]";
+        start_test_hub({},
+                       "\n[engines.blender]\ncommand = " + engine + "\n[engines.remotion]\ncommand = " + engine + "\n");
+    }
+
     std::string make_project(const std::string& name, const std::string& kind) {
         const auto reply =
             http_request(hub->port(), "POST", "/api/projects", auth(), json{{"name", name}, {"kind", kind}}.dump());
@@ -32,7 +40,7 @@ protected:
 };
 
 TEST_F(FilesImport, AFileOfAVersionAndARenderLandInTheAssetFolderAsVersions) {
-    start_test_hub();
+    start_kinds_hub();
     const auto island = make_project("Island", "blender");
     const auto video = make_project("Intro", "remotion");
     const auto put =
@@ -71,7 +79,7 @@ TEST_F(FilesImport, AFileOfAVersionAndARenderLandInTheAssetFolderAsVersions) {
 }
 
 TEST_F(FilesImport, BadRequestsAndOtherUsersProjectsAreRefused) {
-    start_test_hub();
+    start_kinds_hub();
     const auto mine = make_project("Mine", "remotion");
     const auto other_token = create_user_token(hub->port(), hub->token(), "bob");
     const auto theirs =
@@ -89,7 +97,7 @@ TEST_F(FilesImport, BadRequestsAndOtherUsersProjectsAreRefused) {
 }
 
 TEST_F(FilesImport, TheStarterAssetLibraryIsListedAndItsAssetsImport) {
-    start_test_hub();
+    start_kinds_hub();
     const auto listed = http_request(hub->port(), "GET", "/api/assets", auth());
     ASSERT_EQ(listed.status, 200) << listed.body;
     const auto assets = json::parse(listed.body)["assets"];

@@ -98,6 +98,13 @@ Result<std::unique_ptr<PostgresServer>> PostgresServer::start() {
     if (std::system(initdb.c_str()) != 0) {
         return fail(ErrorCode::Unavailable, fmt::format("initdb failed, see {}/initdb.log", dir));
     }
+    ATELIER_TRY(server->start_again());
+    return server;
+}
+
+Result<void> PostgresServer::start_again() {
+    const std::string bindir = ATELIER_TRY(find_bindir());
+    const std::string& dir = m_directory;
     // fsync off: the tests exercise behaviour, not PostgreSQL's own durability.
     const std::string start = as_server_user(
         fmt::format("{}/pg_ctl -D {}/data -l {}/server.log -w -t 60 -o \"-k {} -p {} -c listen_addresses='' "
@@ -106,7 +113,30 @@ Result<std::unique_ptr<PostgresServer>> PostgresServer::start() {
     if (std::system(start.c_str()) != 0) {
         return fail(ErrorCode::Unavailable, fmt::format("pg_ctl start failed, see {}/server.log", dir));
     }
-    return server;
+    return {};
+}
+
+Result<void> PostgresServer::stop(const std::string& mode) {
+    const std::string bindir = ATELIER_TRY(find_bindir());
+    const std::string command = as_server_user(fmt::format(
+        "{}/pg_ctl -D {}/data -m {} -w -t 60 stop >>{}/pg_ctl.log 2>&1", bindir, m_directory, mode, m_directory));
+    if (std::system(command.c_str()) != 0) {
+        return fail(ErrorCode::Unavailable,
+                    fmt::format("pg_ctl stop -m {} failed, see {}/pg_ctl.log", mode, m_directory));
+    }
+    return {};
+}
+
+Result<void> PostgresServer::restart(const std::string& mode) {
+    const std::string bindir = ATELIER_TRY(find_bindir());
+    const std::string command =
+        as_server_user(fmt::format("{}/pg_ctl -D {}/data -l {}/server.log -m {} -w -t 60 restart >>{}/pg_ctl.log 2>&1",
+                                   bindir, m_directory, m_directory, mode, m_directory));
+    if (std::system(command.c_str()) != 0) {
+        return fail(ErrorCode::Unavailable,
+                    fmt::format("pg_ctl restart -m {} failed, see {}/pg_ctl.log", mode, m_directory));
+    }
+    return {};
 }
 
 PostgresServer::~PostgresServer() {

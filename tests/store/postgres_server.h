@@ -31,6 +31,13 @@ public:
     /// Creates a new empty database and returns its URL.
     [[nodiscard]] Result<std::string> create_database();
 
+    /// `pg_ctl restart -m <mode>`, waiting until it accepts connections again: "fast" ends every
+    /// session with an error, "immediate" is a crash followed by recovery (fault tests).
+    [[nodiscard]] Result<void> restart(const std::string& mode);
+    /// `pg_ctl stop -m <mode>`; start_again() brings it back with the same options.
+    [[nodiscard]] Result<void> stop(const std::string& mode);
+    [[nodiscard]] Result<void> start_again();
+
     /// The server shared by every test in this process, started on first use.
     [[nodiscard]] static Result<PostgresServer*> shared();
 

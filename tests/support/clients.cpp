@@ -62,6 +62,12 @@ HttpResult http_request(std::uint16_t port, const std::string& method, const std
         parser.skip(method == "HEAD");
         beast::error_code error;
         http::read(socket, buffer, parser, error);
+        // A blocking recv with SO_RCVTIMEO can end with EINTR when this process is signalled (the
+        // fault tests run pg_ctl through std::system); the parser keeps its state, so read on.
+        while (error == asio::error::interrupted) {
+            error = {};
+            http::read(socket, buffer, parser, error);
+        }
         if (error) {
             result.error = error.message() + (write_error ? " (write: " + write_error.message() + ")" : "");
             return result;

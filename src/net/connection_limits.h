@@ -1,0 +1,34 @@
+#pragma once
+
+// Internal to net: what keeps many idle or slow clients from starving the others. Slow clients
+// are cut by the request read deadline (ServerOptions::http_idle_timeout covers a whole request
+// head and body) and by the WebSocket ping/idle timeout; this file holds the rest: a cap on open
+// connections answered with a clear 503, the open-file limit raised to what the system allows, and
+// a pause instead of a busy loop when accept runs out of descriptors.
+
+#include <cstddef>
+
+#include "net/beast.h"
+
+namespace atelier::net::detail {
+
+/// File descriptors kept free for everything that is not a client connection: the store,
+/// repositories being committed, engines' pipes, files being served.
+inline constexpr std::size_t kReservedDescriptors = 512;
+
+/// Raises this process's soft RLIMIT_NOFILE to its hard limit; returns the soft limit in force.
+std::size_t raise_open_file_limit();
+
+/// The connection cap in force: `configured` when set (non-zero), else the open-file limit minus
+/// the reserve; never more than the open-file limit allows, never below 16.
+[[nodiscard]] std::size_t connection_cap(std::size_t configured, std::size_t open_files);
+
+/// Answers a connection over the cap with `503` ("the hub is at its limit of N open
+/// connections") and closes it, without reading its request.
+void refuse_connection(tcp::socket socket, std::size_t cap);
+
+/// Whether an accept failed for want of resources (EMFILE, ENFILE, ENOBUFS, ENOMEM): accepting
+/// again at once would spin, so the acceptor pauses.
+[[nodiscard]] bool accept_out_of_resources(const beast::error_code& error);
+
+} // namespace atelier::net::detail

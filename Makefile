@@ -64,6 +64,7 @@ SOURCES = $(shell git ls-files 'src/*.cpp' 'src/*.h' 'tests/*.cpp' 'tests/*.h' '
 
 format-check:
 	@clang-format --dry-run --Werror $(SOURCES) && echo "format: ok"
+	@scripts/spdx.sh --check
 
 format:
 	clang-format -i $(SOURCES)

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Makes the CC0 starter asset library (assets/library): procedural HDRI gradients (.hdr), tileable
 textures (.png) and a few primitives (.glb), with the Python standard library only. The outputs are
 small and committed; run this again after changing it:  /usr/bin/python3 assets/generate_library.py

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Hub time per agent step, excluding the model and the engine (docs/benchmarks.md).
 //
 // The real hub, the C++ test engine and the fake model server (tests/support/fake_model_server.py,

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Blender through the hub, measured the way a browser sees it (results: docs/benchmarks.md).
 
 Starts the real hub with two engine kinds, real Blender (``blender``) and the C++ test engine

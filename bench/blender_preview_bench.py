@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Viewport preview frames by shading and view, inside one Blender (results: docs/benchmarks.md).
 
 Floor, same run: the solid frame as it was before issue 19 (Workbench, anti-aliasing off),

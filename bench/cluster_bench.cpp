@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Many hubs on one PostgreSQL (issue 24; results in docs/benchmarks.md, docs/scaling.md):
 //   1. A command through a non-owner hub (its WebSocket spliced to the owner) against the same
 //      command on the owner, interleaved in one run: p50/p99. Also REST GET of the project both ways.

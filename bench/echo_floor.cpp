@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The floor: a bare Boost.Beast WebSocket echo server with nothing else in the path (no router,
 // no auth, no queues, no metrics). The hub's figures are reported as a ratio to this, measured in
 // the same run on the same machine.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Container and Pod launch against process launch (issue #24; results in docs/containers.md and
 // docs/benchmarks.md). One hub, three engine kinds running the same C++ test engine:
 //   process   — launcher = "local" (the floor: fork + exec on the hub's host)

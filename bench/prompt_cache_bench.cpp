@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What prompt caching saves on a 20-step agent turn (docs/benchmarks.md, issue 17).
 //
 // Pure computation, no network: the real Blender engine's manifests (engines/blender/scripts/

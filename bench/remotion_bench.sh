@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The Remotion engine's benchmark: engine start, session:ready cold and warm through the hub,
 # render_still latency, render_video fps against `npx remotion render` in the same run.
 # Results and how to read them: docs/benchmarks.md (Remotion).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs the benchmarks against their floors in one run and prints a table (markdown) of the
 # figures and the ratios. Needs the release build (make bench builds it).
 #   bench/run_all.sh [rounds]     each figure is the median of `rounds` runs (default 3)

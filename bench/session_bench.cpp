@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Sessions at scale (issue #5; results in docs/benchmarks.md). Three figures, each beside the
 // floor it is measured against in the same run:
 //   1. session:ready — session:start to session:ready, cold (the engine process is launched) and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Soak (issue 22 §3, docs/reliability.md): the real hub under a steady mix for SOAK_MINUTES.
 // N simulated users, each on a project of its own with the test engine: a browser tab starts the
 // project's session and runs mutating commands (each a save, a commit and a version), the user

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Store benchmark: how fast acknowledged writes are, through the Store and ProjectRepo APIs.
 //
 //   store_bench [--messages 2000] [--threads 1] [--postgres URL] [--dir DIR]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Many clients on one session, and commits of many projects at once (issue #15; results in
 // docs/benchmarks.md). Two figures, each beside its floor from the same run:
 //   1. N tabs (1, 8, 64) joined to one project's session, each with one echo command in flight

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Upload of a large file (issue 18): PUT /api/projects/{id}/files/{path} streamed to disk, then
 # committed. Prints MB/s of the upload against `cp` of the same file in the same run (the floor: a
 # local copy on the same disk), and the hub's resident memory before, at its peak during, and after

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The cost of validating one tool call's arguments in the hub (registry::Tool::validate, valijson
 // with a schema compiled once), for a tool with 10 parameters of mixed types.
 

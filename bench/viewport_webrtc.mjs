@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Viewport transport benchmark (issue 23): the same Blender scene, the same orbit, JPEG frames over
 // the WebSocket vs WebRTC video, at 640×360 and 1280×720. Prints bitrate, frames/s delivered and
 // hub + helper CPU per path; the JPEG path is the same-run floor to compare against.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // WebSocket round-trip load client: N connections, each sending a message and waiting for its
 // echo, M times. Prints one JSON line: p50/p99 round trip (µs) and messages per second.
 //

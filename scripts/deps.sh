@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs what atelier needs from Debian's packages, idempotently: a second run with
 # everything present asks dpkg only and returns in well under a second.
 #   scripts/deps.sh build   compilers and libraries for the hub

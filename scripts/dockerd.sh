@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # A Docker daemon for atelier's container tests and benchmarks, started only when none answers.
 #   scripts/dockerd.sh [start]   prints the daemon's Unix socket path (one line) once it answers
 #   scripts/dockerd.sh stop      stops the daemon this script started (by its pid file)

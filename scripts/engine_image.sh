@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds atelier's engine image offline, without a registry: `docker import` of a minimal root
 # that holds no programs of its own. At run time the hub binds the host's /usr read-only into each
 # container (the docker launcher's `host_usr = true`), so Blender, Node, Chromium and the C++ test

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The official MCP TypeScript SDK client (@modelcontextprotocol/sdk, pinned in
 # tests/mcp_sdk/package-lock.json) against the real hub: $ATELIER_BINARY, default build/asan/atelier,
 # with atelier_test_engine beside it. Idempotent: `npm ci` runs only when node_modules is missing or

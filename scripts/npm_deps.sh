@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Sourced by the scripts that install npm packages (scripts/web.sh, scripts/mcp_sdk.sh,
 # engines/remotion/scripts/engine.sh); defines nothing else.
 

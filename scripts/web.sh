@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds and tests the browser app in web/.
 #   scripts/web.sh build   install dependencies if needed, type-check and build web/dist (skipped when up to date)
 #   scripts/web.sh test    install dependencies if needed, run the Vitest unit tests

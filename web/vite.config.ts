@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { defineConfig } from 'vitest/config';
 
 // The hub serves web/dist at "/" and answers /api and /ws on the same port. In development, Vite

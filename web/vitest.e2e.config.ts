@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { defineConfig } from 'vitest/config';
 
 // End-to-end tests: the real hub, real chromium (playwright-core), real WebSockets. Run through

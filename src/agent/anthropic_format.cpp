@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Anthropic Messages API (POST /v1/messages, "stream": true): tools with `input_schema`,
 // `tool_use` / `tool_result` blocks, images as base64 sources, and the event stream
 // message_start → content_block_start/delta/stop… → message_delta → message_stop (plus `ping`,

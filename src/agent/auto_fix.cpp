@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Automatic fix turns (issue #9): when the live preview reports an error after a user turn, the
 // agent gets the error as a new turn, at most Agent::kMaxAutoFixes times per user turn. Errors
 // reported while a turn runs wait for its end, and are dropped when a later change of that turn

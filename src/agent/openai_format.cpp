@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // OpenAI-compatible Chat Completions (POST <base>/chat/completions, "stream": true): `tools` of
 // type function, assistant `tool_calls`, `role: tool` results, and a stream of
 // chat.completion.chunk objects ending with `data: [DONE]`. Tool calls arrive as deltas keyed by

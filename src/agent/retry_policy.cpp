@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "agent/retry_policy.h"
 
 #include "core/backoff.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "agent/sse_parser.h"
 
 namespace atelier::agent {

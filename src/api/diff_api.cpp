@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "api/diff_api.h"
 
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "api/versions_api.h"
 
 #include <fmt/format.h>

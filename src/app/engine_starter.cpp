@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "app/engine_starter.h"
 
 #include <unistd.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `atelier eval`: a client of a running hub, as a person in the studio is one. For each task it
 // creates a project (REST), starts a session and sends the prompt over /ws/browser, follows the
 // agent's events to agent:complete, then reads the scene summary and the renders and checks them

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The `atelier` command: subcommands and their flags. Option flags are generated from the
 // config option table (core/config.cpp), so --help, the environment and the file never disagree.
 

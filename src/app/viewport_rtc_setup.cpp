@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "app/viewport_rtc_setup.h"
 
 #include <filesystem>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "core/timer_queue.h"
 
 #include <spdlog/spdlog.h>

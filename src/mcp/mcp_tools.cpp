@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The tools of an MCP session: project management built in, plus the open session's engine tools.
 
 #include <exception>

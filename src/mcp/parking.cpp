@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Parking (DESIGN §5): an MCP client that holds a project open but has gone quiet — no stream
 // open, no call in flight, no request for the session grace period — leaves its hub session, so
 // a one-shot CLI run does not keep an engine for the MCP idle timeout. Its tool list stays as it

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The stateless revision 2026-07-28 on the same endpoint: every request names its version in
 // `_meta`, mirrors its method (and tool name) in headers, and needs no session; an open project
 // lives in a seat whose handle the model passes back as the `session` argument.

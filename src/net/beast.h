@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // Internal to net: the Boost.Beast/Asio headers and aliases, in one place. Asio and Beast are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // Internal to net: what keeps many idle or slow clients from starving the others. Slow clients

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reverse proxy to a loopback port (Router::proxy): plain requests are forwarded one at a time
 // and answered through the client's connection; a WebSocket upgrade turns the client's
 // connection into a byte tunnel, so the upstream's handshake (subprotocols included) and frames

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include <boost/asio/dispatch.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>

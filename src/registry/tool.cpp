@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "registry/tool.h"
 
 #include "registry/tool_schema.h"

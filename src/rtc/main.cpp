@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // atelier-rtc: the viewport as WebRTC video (docs/viewport.md). The hub starts it with the path of
 // a Unix socket the hub listens on; the helper connects, says hello, then takes frames and
 // signalling from the hub until the hub closes the socket. GLib's loop runs here, never in the hub.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The helper's GStreamer pipelines. One pipeline per session keeps a broken session (a bad JPEG, an
 // encoder error) from stopping the others. Frames are pushed with latest-wins queues in front of
 // each encoder, so a slow encoder drops old frames instead of adding delay.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Sanitizer defaults for the processes that load GLib (the helper and its tests). GLib allocates a
 // buffer in its library constructor and keeps it for the life of the process (libglib-2.0 2.74,
 // Debian 12); LeakSanitizer reports it from _dl_init. Only constructor-time allocations match the

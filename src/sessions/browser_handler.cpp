@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "sessions/browser_handler.h"
 
 #include <fmt/format.h>

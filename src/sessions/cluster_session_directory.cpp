@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A hub's session directory in a cluster: the local directory plus a PostgreSQL lease per live
 // project, renewed by one long-lived thread.
 

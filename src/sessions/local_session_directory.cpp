@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The session directory of a single hub: project id → live session, in memory.
 
 #include <condition_variable>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What a cluster asks of the session manager (docs/scaling.md); the lease logic itself is in
 // cluster_session_directory.cpp.
 

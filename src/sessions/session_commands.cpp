@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SessionManager, the work on a live session: commands, saves and commits, what REST does to
 // the project, and the agent hooks.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SessionManager, the engine side: launching or adopting an engine, binding its link, and
 // relaunching it with backoff when it is lost.
 

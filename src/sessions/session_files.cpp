@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SessionManager, the files side: uploads and deletes (REST) while a project is live. The file goes
 // into the session's working tree as one of its operations (so it never lands between a command and
 // that command's save), the session commits it with the engine's saved state, and the engine hears

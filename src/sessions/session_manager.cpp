@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SessionManager, the session side: starting and re-attaching, tabs, the grace period, ending,
 // shutdown and the list. The engine side is session_engines.cpp; commands and commits are
 // session_commands.cpp.

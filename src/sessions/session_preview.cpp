@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SessionManager, the preview side (DESIGN §4): an engine that serves a live preview (Remotion's
 // player page) says where with `preview/ready`; the hub proxies it under /preview/<session-id>/
 // for the session's owner, and errors the page reports go to the agent for an automatic fix.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SessionManager, the renders side: engines write renders into `renders/` (and exports into
 // `exports/`) of their working tree, which are not committed (large, reproducible). While a session runs they are
 // served from there; when it stops (ended, or lost for good) they move to <data>/renders/<project-id>/, so a project's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SessionManager, the WebRTC side of the viewport (docs/viewport.md): a tab's signalling goes to
 // ViewportRtc with the session it is about and that session's latest frame.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The hub's side of the WebRTC viewport: a supervised helper process and the signalling relay.
 // Frames flow hub → helper only for sessions with viewers; the media itself never passes the hub.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ProjectRepo::file_diff: what changed between two versions, file by file, with unified diffs of
 // text files (libgit2's tree-to-tree diff, rename detection and patch printer).
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Project leases of a cluster: compare-and-set statements on `session_leases` (migration 2).
 
 #include "store/session_leases.h"

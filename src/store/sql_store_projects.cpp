@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SqlStore: the project-scoped half (projects, messages, transcripts, sessions, versions).
 // Every query names the owner, so another user's rows are invisible rather than forbidden.
 

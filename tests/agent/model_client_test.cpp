@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ModelClient over real HTTP against the fake model server (tests/support/fake_model_server.py),
 // once per wire format.
 #include <thread>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ClusterSessionDirectory on a real PostgreSQL server: two hubs' directories sharing the lease
 // table (docs/scaling.md). No hub processes: sessions are bare Session objects.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // Hubs of one cluster on loopback (docs/scaling.md): one real PostgreSQL database

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Many hubs on one PostgreSQL, black box (docs/scaling.md): real hubs with the test engine, a
 // real PostgreSQL server and a real HAProxy on loopback.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // store::SessionLeases on a real PostgreSQL server (tests/store/postgres_server.h): the
 // compare-and-set rules that keep one owner hub per live project (docs/scaling.md).
 

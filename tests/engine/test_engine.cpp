@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A minimal engine for tests and benchmarks (see README.md): one thread, Asio/Beast async, all
 // state in memory. Exit codes: 0 after engine/shutdown or the hub closing, 2 bad setup, 3 hello refused.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The docker launcher against a real Docker daemon (scripts/dockerd.sh finds or starts one; the
 // tests skip, saying why, only when none can run) with scripts/engine_image.sh's image.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The kubernetes launcher against the Kubernetes API *test double* (tests/k8s_double: a double that
 // runs each Pod's command as a local process; no real API server can run here), the emitted Pod and
 // Secret checked with the real kubectl and a JSON schema (tests/k8s_double/pod.schema.json).

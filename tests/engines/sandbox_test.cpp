@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The bubblewrap sandbox and the hub's Unix socket, end to end inside this process: a real
 // net::Server serving /ws/engine through an EngineDirectory, and the C++ test engine launched by the
 // LocalLauncher. Sandbox cases skip, saying why, where bubblewrap cannot create namespaces.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A tool call's arguments (from the model or an MCP client) checked against the schemas of the
 // test manifests. The first byte picks the tool, the rest is the arguments' JSON. Properties:
 // validate never throws, reports errors sorted by pointer with a message each, and gives the same

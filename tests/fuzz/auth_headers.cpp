@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The credentials a request carries: the `Authorization: Bearer` header and the `atelier_token`
 // cookie, read by app/token_auth.cpp and HttpRequest::cookie. The input is split at its first
 // newline into the Authorization value and the Cookie value. Properties: nothing throws; the

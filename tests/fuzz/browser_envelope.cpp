@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A browser WebSocket text frame (DESIGN §4). Properties: parse_browser_envelope never throws or
 // crashes; what it accepts serializes and parses back to the same envelope.
 #include "protocol/browser_envelope.h"

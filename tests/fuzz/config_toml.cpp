@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A configuration file (`atelier serve --config`), through load_config: the TOML parser and every
 // option's checks. The input is written to a memory file each run. Properties: nothing throws; a
 // refused file gets a one-line message naming the file; an accepted one has values inside the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A binary viewport frame from an engine (protocol/frame_header.h). Properties: decoding never
 // reads past the input; an accepted header has a known codec and non-zero dimensions, and encodes
 // back to the same 16 bytes except the reserved ones (written as zero).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What every fuzz target shares: the input as a string_view, and a check that turns a broken
 // property into a crash libFuzzer records (the input is kept as an artifact).

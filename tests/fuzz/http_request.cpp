@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Bytes from a browser or an MCP client on the HTTP port, through what http_connection.cpp does
 // with them: Beast's request parser (with the hub's head and body limits), the conversion into an
 // HttpRequest, target parsing (path and query), and the route table's matching. Properties:

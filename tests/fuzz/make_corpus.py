@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Writes the seed corpora in tests/fuzz/corpus/<target>/ from the test data (and a few hand-written
 inputs where the tests keep their cases inline). Re-run after adding test cases; files are named by
 content hash, so running it twice changes nothing. Regression inputs (crashes found and fixed) live

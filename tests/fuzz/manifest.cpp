@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // An addon_ai.json document from an engine's tools/update (docs/manifest.md), through the
 // registry: parse_manifest, the tool schemas built from it and their validators. Properties:
 // nothing throws; each manifest is accepted or rejected with at least one error whose pointer is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What an MCP client sends besides the JSON-RPC envelope: stateless session ids are base64
 // (mcp/json_rpc.h, read by mcp/stateless.cpp), and the protocol version it asks for. Properties:
 // base64_decode never reads out of bounds; what it decodes encodes back and decodes to the same

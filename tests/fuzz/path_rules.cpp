@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Paths a client names: a project file (`/api/projects/{id}/files/{path*}`, uploads), checked by
 // store::check_relative_path, and a static file of the web app, served by net::StaticFiles from a
 // small root holding a file, a directory and a symlink that points outside it. Properties: an

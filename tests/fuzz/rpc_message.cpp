@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A JSON-RPC 2.0 frame from an engine or an MCP client (protocol/rpc_message.h). Properties: the
 // parser never throws; an accepted message serializes and parses back to the same text; a
 // refused one yields an error response that is itself a valid JSON-RPC response.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs every libFuzzer target of the fuzz build for N seconds and prints one line per target:
 #   fuzz <target>: <execs> execs, <new> new units, 0 crashes
 # Usage: tests/fuzz/run.sh <build-dir> <seconds> [target...]

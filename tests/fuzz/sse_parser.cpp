@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A model server's event stream (agent/sse_parser.h). The parser is incremental, so the property
 // is differential: the same bytes fed at once, one byte at a time, and in chunks cut where the
 // input's own bytes say, give the same events.

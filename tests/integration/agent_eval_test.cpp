@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `atelier eval` end to end: the real hub launching real Blender, the fake model server replaying
 // scripted conversations (tests/eval/*.json) for tasks of the real suite (eval/tasks), and the
 // eval command driving the hub as a client. The checks themselves are under test: a scripted

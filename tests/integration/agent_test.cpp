@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The agent end to end: the real hub, the C++ test engine and the fake model server
 // (tests/support/fake_model_server.py), driven over /ws/browser. Every scenario runs once per
 // provider wire format.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Engines as Kubernetes Pods, end to end against the Kubernetes API *test double*
 // (tests/k8s_double: a double that runs each Pod's command as a local process — no real API server
 // can run here), and deploy/kubernetes/ read by the real kubectl.

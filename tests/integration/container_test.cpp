@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Engines in Docker containers (docs/containers.md), against a real Docker daemon: the one that
 // answers on /var/run/docker.sock or $ATELIER_DOCKER_SOCKET, else one scripts/dockerd.sh starts
 // (Debian docker.io, no bridge, host networking). The image is scripts/engine_image.sh's: a root

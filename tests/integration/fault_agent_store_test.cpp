@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Faults (issue 22 §2, docs/reliability.md): the store refuses the agent's messages while the rest
 // of the hub works. A trigger in the hub's SQLite database (added from the test, beside the running
 // hub) makes every insert into `messages` fail — first the user's, then only the assistant's. The

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Faults (issue 22 §2, docs/reliability.md): many idle and slow clients. 10,000 TCP connections
 // that never send a byte, slow-loris clients trickling a request head or body a byte at a time,
 // and WebSockets that upgrade and then never answer a ping — while real clients keep using the

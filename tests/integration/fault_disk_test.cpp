@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Faults (issue 22 §2, docs/reliability.md): the data dir runs out of space. The hub's data dir is
 // a small tmpfs (mounted by the test; it needs root, and says so when it skips); a filler file
 // takes every free byte. Writes must fail with a clear error, nothing half-written may be

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Faults (issue 22 §2, docs/reliability.md): engines that misbehave, against the real hub. The
 // test engine's --fault modes answer tool calls with garbage, flood the hub with messages and
 // frames, or never answer project/save. In each case the command ends with a clear result, the

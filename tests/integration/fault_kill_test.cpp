@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Faults (issue 22 §2, docs/reliability.md): kill -9 the real hub in the middle of version writes
 // — REST restores of a project with 4 MB files, and session commits of a 16 MB scene.blend saved
 // by the test engine — then restart it on the same data dir. Every version a client was told about

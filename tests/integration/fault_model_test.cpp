@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Faults (issue 22 §2, docs/reliability.md): a model server that keeps answering 529, stalls
 // mid-stream, sends malformed SSE or closes the stream early (tests/support/fake_model_server.py).
 // Each turn ends with ok false and a clear error after the configured retries; the transcript

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Faults (issue 22 §2, docs/reliability.md): PostgreSQL restarted under load. The hub runs on a
 // private PostgreSQL server (tests/store/postgres_server.h) while several clients keep writing —
 // REST restores (a commit plus a version row each), project creations, and session commands with

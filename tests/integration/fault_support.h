@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // What the fault tests (fault_*_test.cpp) share: versions as the hub lists them, versions made

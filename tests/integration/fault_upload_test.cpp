@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Faults (issue 22 §2, docs/reliability.md): kills during a streamed upload
 // (PUT /api/projects/{id}/files/{path}, body streamed to <data>/uploads/*.part). A client killed
 // mid-upload leaves no file in the project, no version and no partial file; a hub killed mid-upload

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Version diffs (issue 18, DESIGN §7): GET /api/projects/{id}/versions/{rev}/diff?against= names the
 // changed files with their status, gives text files a unified diff and .glb scenes an object summary.
 

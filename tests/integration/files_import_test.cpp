@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Importing from another project (issue 18): POST /api/projects/{id}/import copies a render or a
 // file of a version into the project's asset folder as a new version that names its source.
 

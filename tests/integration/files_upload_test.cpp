@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Uploads and deletes (issue 18, docs/files.md): PUT/DELETE /api/projects/{id}/files/{path} against
 // the real hub, with and without a live session, and outputs (exports) listed and downloaded.
 

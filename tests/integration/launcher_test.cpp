@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The launcher against the real hub: the test engine, started by engines::LocalLauncher (with and
 // without the bubblewrap sandbox), reaches `atelier serve --engine-socket` through its Unix socket
 // and answers a tool call made over REST.

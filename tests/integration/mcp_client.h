@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // Test helpers for /mcp: raw JSON-RPC over HTTP, and an SSE reader that follows a stream (the GET

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // The fixture of the /mcp tests: the hub with the C++ test engine as engine kind `test`, and

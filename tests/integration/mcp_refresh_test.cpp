@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Clients that never open the GET stream (Claude Code over HTTP) or keep the tool list they saw
 // first: a call that changed the client's tools says so on its own answer (list_changed first, then
 // the result, as one SSE body), and the hub tools list_engine_tools / call_engine_tool reach the

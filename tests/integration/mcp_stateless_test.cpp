@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The stateless revision 2026-07-28 on the same /mcp endpoint: no initialize, the version and
 // client capabilities in every request's `_meta`, Mcp-Method/Mcp-Name headers that must match the
 // body, server/discover, subscriptions/listen, and a session handle passed as an argument.

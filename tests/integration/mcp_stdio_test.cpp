@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `atelier mcp`, the stdio bridge, fed a script on stdin: what it answers, and how it fails when
 // the hub is down or refuses the token. (The interactive flow with the official SDK client is in
 // tests/mcp_sdk.)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Server-to-client messages at /mcp: the session's GET stream (notifications/tools/list_changed,
 // resumable with Last-Event-ID, ended by DELETE) and tools/call answered as an SSE stream that
 // carries the engine's progress before the result.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The MCP server at /mcp over raw HTTP (session-based revisions): the transport's rules and the
 // tools, with the C++ test engine as engine kind `test`.
 

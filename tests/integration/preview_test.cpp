@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Live previews through the real hub (issue #9, DESIGN §4): the test engine announces a preview
 // server (`--preview-port`, served here by an in-process upstream), the hub names it in
 // session:ready and proxies /preview/<session-id>/ to it for the session's owner only; errors

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // The browser side of session tests: a tab on /ws/browser and a fixture that starts the hub

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One live session per project (DESIGN §5): every tab joins it, commits are made against the
 // version the engine holds, and whoever is attached is listed.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Sessions with a warm pool of engines and with sandboxed engines (issue #5).
 
 #include "atelier/source_dir.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Sessions following what happens to their project through REST, and what a re-attaching tab gets.
 
 #include <signal.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """A TEST DOUBLE of the Kubernetes API server -- not Kubernetes.
 
 No real API server can run on the machines these tests run on, so this stands in for one with

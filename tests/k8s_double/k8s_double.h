@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // Starts the Kubernetes API test double (k8s_api_double.py, a double, not Kubernetes) for a test and

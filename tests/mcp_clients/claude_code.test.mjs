@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Claude Code (@anthropic-ai/claude-code, pinned in package-lock.json) as a real MCP client of the
 // hub, over Streamable HTTP and over `atelier mcp` (stdio), configured with `claude mcp add`. Its
 // model is the fake model server, scripted to create a test-engine project, open it, call an

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the real-client tests share: the hub (`atelier serve` on port 0 with the C++ test engine as
 // engine kind `test`), the fake model server (tests/support/fake_model_server.py, the sanctioned
 // fake), and child processes that end with the tests.

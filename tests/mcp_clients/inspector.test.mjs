@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The MCP Inspector's CLI (@modelcontextprotocol/inspector --cli, pinned in package-lock.json)
 // against the hub over Streamable HTTP: it lists the tools and calls one, as a user checking a
 // server by hand would. Run by tests/mcp_clients/run.sh (CTest: mcp_clients).

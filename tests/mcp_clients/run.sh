@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Real MCP clients against the real hub (docs/mcp.md "Tested clients"): Claude Code and the MCP
 # Inspector CLI, both pinned in tests/mcp_clients/package-lock.json and installed here when missing
 # or stale; the hub is $ATELIER_BINARY (default build/asan/atelier) with atelier_test_engine beside

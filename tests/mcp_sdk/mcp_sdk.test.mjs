@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The official MCP TypeScript SDK client against the real hub, over Streamable HTTP and over
 // `atelier mcp` (stdio), with the C++ test engine as engine kind `test` (docs/mcp.md). Run by
 // scripts/mcp_sdk.sh (CTest: mcp_sdk).

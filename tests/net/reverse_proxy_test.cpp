@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Router::proxy over real loopback sockets: a hub-like server forwards /preview/<id>/... to an
 // upstream server (another net::Server with its own routes), HTTP and WebSocket alike.
 

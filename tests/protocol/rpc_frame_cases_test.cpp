@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Runs the frame cases in cases/rpc_frames.json: each frame and what parse_rpc_message must make
 // of it (a message kind with its id/method, or a JSON-RPC error code).
 

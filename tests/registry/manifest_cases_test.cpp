@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The manifest cases in manifests/valid and manifests/invalid. A valid manifest must load, and its
 // sibling .expected.json (when present) lists what some of its tools must look like. An invalid one
 // must be refused with exactly the errors of its .expected.json: the same pointers, each message

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The argument cases in validation/*.json: a manifest, one of its tools, and calls with the exact
 // errors (pointer and message) each must produce, sorted by pointer.
 

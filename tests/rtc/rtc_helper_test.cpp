@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The real atelier-rtc binary, fed JPEG frames made by GStreamer's videotestsrc, streaming to a
 // second webrtcbin in this test over loopback ICE, DTLS and SRTP: the receiver decodes the video
 // and reads back the frame numbers the helper draws in test mode.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "fake_model.h"
 #include "atelier/source_dir.h"
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """A fake model server for tests — never a product default.
 
 Speaks both wire protocols the hub's agent uses, streaming included:

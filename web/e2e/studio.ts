@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';

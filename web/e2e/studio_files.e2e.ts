@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Hub } from './hub';
 import { shots_at_sizes, StudioDriver } from './studio';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { describe, expect, it } from 'vitest';
 import { CameraCoalescer, type FrameScheduler } from '../src/protocol/camera_coalescer';
 import type { ViewportCameraPayload } from '../src/protocol/messages';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { describe, expect, it } from 'vitest';
 import { chat_reducer, initial_chat_state } from '../src/chat/chat_state';
 import { engine_label } from '../src/studio/session_state';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { describe, expect, it } from 'vitest';
 import { clean_error_text, error_location, split_error } from '../src/preview/error_text';
 

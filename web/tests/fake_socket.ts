@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import type { SocketLike, Timers } from '../src/protocol/protocol_client';
 
 /// A WebSocket stand-in the test drives by hand.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { describe, expect, it } from 'vitest';
 import { normalize_diff, tree_at } from '../src/api/files';
 import { normalize_render, normalize_version } from '../src/api/projects';

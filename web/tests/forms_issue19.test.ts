@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { describe, expect, it } from 'vitest';
 import { fields_for_schema, initial_values, to_arguments } from '../src/forms/schema_fields';
 import { current_vector, scene_info, scene_names } from '../src/studio/scene_info';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { describe, expect, it } from 'vitest';
 import { decode_frame, encode_frame, FRAME_HEADER_SIZE, FRAME_MAGIC } from '../src/protocol/frame_header';
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ProtocolClient, ProtocolError, browser_socket_url, type ConnectionState } from '../src/protocol/protocol_client';
 import { encode_frame } from '../src/protocol/frame_header';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { describe, expect, it } from 'vitest';
 import { initial_session_view, session_reducer, type SessionView } from '../src/studio/session_state';
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { describe, expect, it } from 'vitest';
 import { restore_with_session, type RestoreSteps } from '../src/studio/restore';
 import { initial_session_view, session_reducer, type SessionAction, type SessionView } from '../src/studio/session_state';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { describe, expect, it } from 'vitest';
 import { summary_line } from '../src/studio/scene_summary';
 import { initial_session_view, session_reducer } from '../src/studio/session_state';

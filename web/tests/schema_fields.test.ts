@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { describe, expect, it } from 'vitest';
 import { field_for, fields_for_schema, initial_values, is_color_schema, to_arguments } from '../src/forms/schema_fields';
 import type { JsonSchema } from '../src/protocol/messages';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { describe, expect, it } from 'vitest';
 import { initial_session_view, presence_label, session_reducer, type SessionAction, type SessionView } from '../src/studio/session_state';
 import { banner_for } from '../src/studio/session_banner_content';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { describe, expect, it } from 'vitest';
 import { auto_fix_action_for, chat_actions_for } from '../src/chat/chat_events';
 import { chat_reducer, initial_chat_state, type ChatAction, type ChatState } from '../src/chat/chat_state';

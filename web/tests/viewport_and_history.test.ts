@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { describe, expect, it } from 'vitest';
 import { history_action, history_tools } from '../src/studio/history';
 import { configure_payload, same_payload } from '../src/studio/viewport_settings';

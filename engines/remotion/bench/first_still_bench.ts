@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Issue 20: how fast a video project answers after `session:start`, through the real hub with
 // one pooled engine (the `make run` setup), each figure against the floor of the same run: a warm
 // render_still of the same session. bench/remotion_bench.sh first runs it; results in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Remotion engine's benchmark (bench/remotion_bench.sh runs it; results in docs/benchmarks.md):
 // - engine start → hello, tools/update and preview/ready (a fake hub; median of N starts);
 // - session:start → session:ready through the real hub, cold (pool = 0) and warm (pool = 1);

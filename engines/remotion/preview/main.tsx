@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The preview page: an @remotion/player over the project's compositions, hot-reloaded by Vite.
 // It talks to the window that embeds it (the atelier app) with postMessage; see docs/remotion.md.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The page @remotion/renderer renders from (src/render_server.ts serves it as its serveUrl): the
 // project's entry point and Remotion's render entry, as the webpack bundle of @remotion/bundler
 // holds them, but compiled per module by Vite, so that a new or changed project renders without

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs and builds the Remotion engine, and runs its tests.
 #   engines/remotion/scripts/engine.sh setup         npm install (from the lock) when node_modules is missing or older than
 #                                                    package-lock.json; tsc when a source is newer than dist/

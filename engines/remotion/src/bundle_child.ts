@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Bundles one Remotion project with webpack in a child process of the engine (renderer.ts forks
 // it for each bundle). webpack keeps ~0.5 GiB after a build; a child gives it back when it exits.
 // Protocol: one IPC message in ({entryPoint, rootDir, outDir, publicDir}), one out

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Remotion engine: one project working tree, its tools, renders and the preview server,
 // driven by the hub over the engine protocol (docs/protocol.md, engines/remotion/README.md).
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The file tools: list, read (line ranges), write, edit (one exact match), delete. Every path goes
 // through resolveInside first.
 

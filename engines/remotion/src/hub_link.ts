@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The engine's WebSocket to the hub: JSON-RPC 2.0 in text frames, one message per frame.
 // Requests from the hub go to one handler; its result or RpcError becomes the response.
 

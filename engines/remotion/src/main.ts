@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Entry point the hub runs (config/atelier.toml): node engines/remotion/dist/src/main.js.
 // Environment (DESIGN §12): ATELIER_HUB_URL, ATELIER_ENGINE_TOKEN, ATELIER_SESSION_ID, ATELIER_WORKDIR,
 // and ATELIER_HUB_SOCKET when the hub listens for engines on a Unix socket.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Confines every path a tool names to the project's working tree: relative paths only, no "..",
 // no way out through a symlink, nothing written into node_modules (the shared dependencies) or .git.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The preview of one session: a Vite dev server in the engine process, rooted at the project's
 // working tree, serving an @remotion/player page under /preview/<session-id>/ with hot reload.
 // The hub reverse-proxies that prefix (HTTP and the HMR WebSocket) without stripping it, so the

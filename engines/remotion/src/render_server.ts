@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What @remotion/renderer renders from: a Vite dev server of the project working tree whose page
 // (preview/render.ts) holds the project's entry and Remotion's render entry, the same modules as
 // a webpack bundle of @remotion/bundler, compiled per module on request. A new or changed project

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Renders through @remotion/renderer with one browser kept open for the engine's life. The page
 // comes from the render server (render_server.ts: Vite, modules compiled on request) when the
 // engine has one, else from a webpack bundle built in a child process (webpack's memory is

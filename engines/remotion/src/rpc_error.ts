@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // JSON-RPC error codes of the engine protocol (docs/protocol.md, the hub's src/protocol/rpc_codes.h).
 
 export const RpcCode = {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // typecheck: the TypeScript compiler over the project (`tsc --noEmit`), errors as file:line.
 
 import { spawn } from 'node:child_process';

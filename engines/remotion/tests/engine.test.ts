@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The engine against a fake hub: real renders in Debian's chromium, real ffprobe, real tsc.
 // No preview server here (--no-preview); tests/preview.test.ts covers the page.
 

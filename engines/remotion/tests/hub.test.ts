@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The engine launched by the real hub (this build's `atelier`): a remotion project from the
 // template, a session on a pooled engine (project/open), tools through /ws/browser, a killed
 // engine relaunched with the working tree intact.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Property-style tests of the engine's hub link (src/hub_link.ts) with malformed frames (issue 22
 // §1): a real WebSocket on loopback plays the hub and sends generated frames — valid requests
 // mutated byte by byte, truncated, spliced with JSON tokens, random bytes and text, nesting far

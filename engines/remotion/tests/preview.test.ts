@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The preview page, hit directly on the engine's Vite server (the hub's proxy is tested by the
 // hub's own tests): compositions and sequences reported, edits hot-reloaded without a page
 // reload, compile and render errors posted to the parent window, seek/composition messages obeyed.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Units without a browser or a hub: path confinement, the file tools' rules, tsc output parsing,
 // the source fingerprint, the manifests' shape.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Files, diffs and imports (issue 18, DESIGN §12): uploads with progress, deletes, the tree of a
 /// version (replayed from the versions' changed files: the hub has no tree listing), a version's
 /// diff and a render imported into another project.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// REST calls to the hub (DESIGN §12). The browser authenticates with the HttpOnly cookie the hub
 /// set at `/?token=`; errors arrive as `{"error": {"code", "message"}}` and become ApiError.
 

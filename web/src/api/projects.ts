@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { api } from './http';
 
 export type ProjectKind = 'blender' | 'remotion' | string;

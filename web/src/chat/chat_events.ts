@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { clean_error_text } from '../preview/error_text';
 import type { ChatAction } from './chat_state';
 import type {

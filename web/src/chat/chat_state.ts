@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { split_error } from '../preview/error_text';
 import type {
   AgentCompletePayload,

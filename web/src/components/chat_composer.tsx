@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { useRef, useState, type KeyboardEvent } from 'react';
 
 interface Props {

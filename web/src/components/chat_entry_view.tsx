@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import type { ChatEntry } from '../chat/chat_state';
 import { format_duration, short_rev } from '../lib/format';
 import { ToolCallCard } from './tool_call_card';

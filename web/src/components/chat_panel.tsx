@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { useLayoutEffect, useRef } from 'react';
 import type { ModelStatus } from '../api/projects';
 import type { ChatState } from '../chat/chat_state';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { CommandResultPayload } from '../protocol/messages';
 import { error_location } from '../preview/error_text';

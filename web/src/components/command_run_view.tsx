@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import type { CommandRun } from '../studio/session_state';
 import { format_duration, short_rev, split_tool_name } from '../lib/format';
 import { ToolOutput } from './tool_output';

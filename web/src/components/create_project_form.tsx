@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { useEffect, useState, type FormEvent } from 'react';
 import type { ProjectKind } from '../api/projects';
 

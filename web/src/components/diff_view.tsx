@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { version_diff, type DiffFile, type SceneDiff, type VersionDiff } from '../api/files';
 import type { Version } from '../api/projects';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { all_versions, delete_file, file_size, tree_at, type TreeFile } from '../api/files';
 import { file_url, type Version } from '../api/projects';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import type { SceneInfo } from '../studio/scene_info';
 
 interface Props {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { useRef, type KeyboardEvent, type PointerEvent } from 'react';
 import { bar_layout, frame_at, playhead_percent, type PreviewSequence } from '../preview/preview_protocol';
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { useEffect, useState, type FormEvent } from 'react';
 import { hub, type Project } from '../api/projects';
 import { newest_still, type Still } from '../studio/thumbnails';

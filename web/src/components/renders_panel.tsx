@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { useEffect, useRef, useState } from 'react';
 import { ApiError } from '../api/http';
 import { file_url, hub, render_url, type RenderFile } from '../api/projects';

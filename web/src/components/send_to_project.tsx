@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { useEffect, useState } from 'react';
 import { import_render } from '../api/files';
 import { describe_error } from '../api/http';

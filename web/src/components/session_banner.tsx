@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { useEffect, useState } from 'react';
 import { banner_for } from '../studio/session_banner_content';
 import type { SessionView } from '../studio/session_state';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { useEffect, useState, type KeyboardEvent } from 'react';
 import type { Studio } from '../studio/use_studio';
 import type { Uploads } from '../studio/use_uploads';

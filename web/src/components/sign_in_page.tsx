@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { useState, type FormEvent } from 'react';
 import { ApiError } from '../api/http';
 import { hub } from '../api/projects';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { useCallback, useEffect, useMemo, useState, type DragEvent } from 'react';
 import { ApiError } from '../api/http';
 import { hub, type Health, type Project } from '../api/projects';

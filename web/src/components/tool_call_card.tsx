@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import type { ToolEntry } from '../chat/chat_state';
 import { compact_json, format_duration, split_tool_name } from '../lib/format';
 import { ToolOutput } from './tool_output';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { useMemo, useState, type FormEvent } from 'react';
 import { fields_for_schema, initial_values, to_arguments, type FieldSpec, type FieldValue, type FormValues } from '../forms/schema_fields';
 import type { ToolDescriptor } from '../protocol/messages';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import type { ContentBlock, ErrorBody } from '../protocol/messages';
 import { readable_result } from '../studio/result_text';
 

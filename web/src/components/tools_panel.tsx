@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { useMemo, useState } from 'react';
 import { split_tool_name } from '../lib/format';
 import { group_tools } from '../studio/tool_groups';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { file_url, type Version } from '../api/projects';
 import { relative_time, short_rev } from '../lib/format';
 import type { Still } from '../studio/thumbnails';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { useCallback, useMemo, useEffect, useState } from 'react';
 import { all_versions } from '../api/files';
 import { hub, type RenderFile, type Version } from '../api/projects';

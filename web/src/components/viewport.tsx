@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { useEffect, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
 import { CameraCoalescer } from '../protocol/camera_coalescer';
 import type { CameraAction, ViewportCameraPayload } from '../protocol/messages';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { useEffect, useState, type RefObject } from 'react';
 import type { FrameInfo, FrameRenderer } from '../studio/frame_renderer';
 

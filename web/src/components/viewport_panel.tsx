@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { lazy, Suspense, useCallback, useRef, useState, type ReactNode } from 'react';
 import type { CommandResultPayload, PreviewInfo, ViewportCameraPayload } from '../protocol/messages';
 import type { ProtocolClient } from '../protocol/protocol_client';

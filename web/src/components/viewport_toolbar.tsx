@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { SHADINGS, type Shading, type ViewMode } from '../studio/viewport_settings';
 
 interface Props {

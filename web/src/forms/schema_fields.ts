@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import type { JsonSchema } from '../protocol/messages';
 
 /// Maps a tool's JSON Schema to form fields, and form values back to tool arguments. Pure: the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// "just now", "5 min ago", "3 h ago", "2 days ago", else a date.
 export function relative_time(iso: string | undefined, now: number = Date.now()): string {
   if (!iso) return '—';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// A random UUID v4. `crypto.randomUUID` exists only in secure contexts, and a hub reached over
 /// plain http on a LAN address is not one, so fall back to getRandomValues.
 export function new_id(): string {

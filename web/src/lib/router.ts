@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { useEffect, useState } from 'react';
 
 /// Two screens, so a tiny history-API router: "/" lists projects, "/p/<id>" is the studio. The hub

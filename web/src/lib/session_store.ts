@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { take_version_thumbnail } from '../studio/thumbnails';
 
 /// The session id of each open project, kept in sessionStorage so that a refresh re-attaches to

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Errors of a Remotion project as a person reads them: paths relative to the project (as the
 /// file tools take them), no server paths or preview URLs, and the code frame Vite and esbuild put
 /// under the message kept as preformatted lines. Pure.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { clean_error_text } from './error_text';
 /// The messages between the studio and the Remotion preview page in its iframe (a fixed
 /// interface, issue #9). The page posts `{source: "atelier-preview", type, …}` to its parent; the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import type { Envelope } from '../protocol/messages';
 import type { ProtocolClient } from '../protocol/protocol_client';
 

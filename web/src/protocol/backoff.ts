@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Reconnect delays: exponential with "equal jitter" — the delay for attempt n (0-based) lies in
 /// [base·2ⁿ / 2, base·2ⁿ], capped at `cap_ms`. Half the delay is guaranteed, so a crowd of tabs
 /// reconnecting after a hub restart spreads out without any tab retrying at once.

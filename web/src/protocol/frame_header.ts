@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Binary viewport frames (DESIGN §4): a 16-byte little-endian header, then the encoded image.
 ///
 ///   offset 0  u8[4]  magic     "AVF1" (atelier viewport frame, layout 1)

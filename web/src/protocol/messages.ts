@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// The browser ↔ hub protocol (DESIGN §4). Every text frame is an envelope; a reply carries `re`,
 /// the id of the request it answers. Payload shapes below are what the app sends and what it reads;
 /// it ignores fields it does not know, so the hub may add more.

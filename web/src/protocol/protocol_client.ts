@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { backoff_delay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
 import type { Envelope, ErrorBody } from './messages';
 import { new_id } from '../lib/ids';

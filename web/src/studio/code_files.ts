@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// The Remotion code editor's pure parts: the file tree from `files__list_files`, a file's
 /// language, and the problems of one file from `typecheck` and the preview. Pure.
 

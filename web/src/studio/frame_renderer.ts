@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { decode_frame } from '../protocol/frame_header';
 import { FrameStats } from './frame_stats';
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import type { ViewportCameraPayload } from '../protocol/messages';
 
 /// The camera message that makes an engine draw its current view once, for a tab that re-attached

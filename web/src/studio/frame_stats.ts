@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Frames per second over the last second and the age of the newest frame, for the overlay.
 export class FrameStats {
   private times: number[] = [];

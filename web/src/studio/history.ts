@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import type { ToolDescriptor } from '../protocol/messages';
 
 /// The engine's undo and redo tools (the Blender router's `router__undo` / `router__redo`), found by

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Restoring a version. The hub checks the restored files out into every live session of the
 /// project and has its engine open them (`project/open`), so the engine's next save cannot write
 /// the old scene over the restore: the session, its engine process and the tabs stay, and the

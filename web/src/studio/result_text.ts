@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Tool results as a person reads them (issue 19, item 14): an engine's text often ends in a dump of
 /// its data ("Cube uses material Material: {'name': 'Material', 'base_color': […]}", a Python dict
 /// repr, or JSON). The dump is cut from the sentence and the data shown as a few labelled rows, the

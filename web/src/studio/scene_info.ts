@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// The parts of an engine's scene summary (`scene:updated {summary}`, `session:ready {scene}`) the
 /// studio uses beyond the one-line strip: the outliner, the name pickers of the forms, partial
 /// vectors that keep an object's current value, and the timeline's frame range. Tolerant: what a

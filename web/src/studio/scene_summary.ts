@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// One line about the scene for the strip under the viewport, from an engine's `scene:updated`
 /// summary: a string as it is, or a summary object with an `objects` list (the Blender engine and
 /// the test engine send one) as "3 objects: Cube, Light, Camera". Anything else: nothing.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Small pictures of a project and of its versions. The hub keeps no thumbnails (no endpoint for
 /// one), so they come from what exists: the project's renders (`GET …/renders`, each with the
 /// version it was made from) and the viewport frames this browser saw (localStorage).

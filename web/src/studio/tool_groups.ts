@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { split_tool_name } from '../lib/format';
 import type { ToolDescriptor } from '../protocol/messages';
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { useCallback, useEffect, useMemo, useReducer, useRef } from 'react';
 import { hub } from '../api/projects';
 import { chat_actions_for } from '../chat/chat_events';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { useCallback, useRef, useState } from 'react';
 import { upload_file } from '../api/files';
 import { describe_error } from '../api/http';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import { useEffect, useRef, useState, type RefObject } from 'react';
 import type { ProtocolClient } from '../protocol/protocol_client';
 import { configure_payload, same_payload, type Shading, type ViewMode, type ViewportConfigurePayload } from './viewport_settings';

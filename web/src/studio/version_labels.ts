@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// What a version did, in words: "add_primitive monkey Suzanne at 0,0,1" rather than the hub's
 /// "tool modeling__add_primitive". The hub's commit message names only the tool; the tab that ran
 /// the command knows its arguments and keeps a label per version (localStorage, per project), so

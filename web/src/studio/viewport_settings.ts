@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// What the Blender viewport shows and at which size: sent as `viewport:configure {width, height,
 /// shading, view}` whenever the panel's size, the shading or the view changes, and again for every
 /// new session (a new engine starts with its own defaults). Pure.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """One live session per project, with real Blender (DESIGN §5, issue #15).
 
 Two browser-protocol tabs and one MCP client (JSON-RPC over ``POST /mcp``, the session-based

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A stand-in for the hub's /ws/engine side: accepts one engine, answers engine/hello, records
 // every notification and sends requests. Tests of the engine alone use it; the hub tests use the
 // real binary (tests/hub.test.ts).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Facts about rendered files: PNG dimensions from the header and pixels, MP4 frame counts from ffprobe.
 
 import { execFileSync } from 'node:child_process';

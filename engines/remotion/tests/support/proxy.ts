@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A minimal stand-in for the hub's /preview reverse proxy: HTTP requests and WebSocket upgrades
 // to 127.0.0.1:<target> with the path unchanged (the prefix is not stripped), on its own port,
 // so the preview page is loaded from a port that is not Vite's.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The real hub for the Remotion engine's tests: `atelier serve --port 0` on a temporary data dir
 // (the binary is $ATELIER_BINARY; CTest sets it), a member token made with `atelier token create`,
 // REST over loopback and browser tabs on /ws/browser.

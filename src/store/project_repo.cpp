@@ -22,36 +22,6 @@ std::string hex(const git_oid* id) {
     return buffer;
 }
 
-Result<CommitHandle> lookup_commit(git_repository* repository, std::string_view revision) {
-    const std::string spec = revision.empty() ? std::string("HEAD") : std::string(revision);
-    if (spec.size() > 256 || spec.find('\0') != std::string::npos) {
-        return fail(ErrorCode::InvalidArgument, "revision: not a revision");
-    }
-    git_object* raw_object = nullptr;
-    if (const int code = git_revparse_single(&raw_object, repository, spec.c_str()); code != 0) {
-        if (code == GIT_ENOTFOUND || code == GIT_EAMBIGUOUS || code == GIT_EINVALIDSPEC) {
-            return fail(ErrorCode::NotFound, fmt::format("no revision '{}'", spec));
-        }
-        // Anything else is the repository failing (a full disk, a damaged object), not a wrong
-        // revision: a server error with libgit2's reason, never a misleading 404.
-        return fail(git_failure(code, fmt::format("read revision '{}'", spec)));
-    }
-    const ObjectHandle object(raw_object);
-    git_object* peeled = nullptr;
-    if (git_object_peel(&peeled, object.get(), GIT_OBJECT_COMMIT) != 0) {
-        return fail(ErrorCode::NotFound, fmt::format("'{}' is not a version", spec));
-    }
-    return CommitHandle(reinterpret_cast<git_commit*>(peeled));
-}
-
-Result<TreeHandle> commit_tree(const git_commit* commit) {
-    git_tree* tree = nullptr;
-    if (const int code = git_commit_tree(&tree, commit); code != 0) {
-        return fail(git_failure(code, "read tree"));
-    }
-    return TreeHandle(tree);
-}
-
 /// HEAD's commit, or nullptr while the branch is unborn.
 Result<CommitHandle> head_commit(git_repository* repository) {
     git_object* raw_object = nullptr;

@@ -18,34 +18,6 @@ std::string hex(const git_oid* id) {
     return buffer;
 }
 
-Result<CommitHandle> find_commit(git_repository* repository, std::string_view revision) {
-    const std::string spec(revision);
-    if (spec.empty() || spec.size() > 256 || spec.find('\0') != std::string::npos) {
-        return fail(ErrorCode::InvalidArgument, "revision: not a revision");
-    }
-    git_object* raw_object = nullptr;
-    if (const int code = git_revparse_single(&raw_object, repository, spec.c_str()); code != 0) {
-        if (code == GIT_ENOTFOUND || code == GIT_EAMBIGUOUS || code == GIT_EINVALIDSPEC) {
-            return fail(ErrorCode::NotFound, fmt::format("no version {} in this project", spec));
-        }
-        return fail(git_failure(code, fmt::format("read revision '{}'", spec)));
-    }
-    const ObjectHandle object(raw_object);
-    git_object* peeled = nullptr;
-    if (git_object_peel(&peeled, object.get(), GIT_OBJECT_COMMIT) != 0) {
-        return fail(ErrorCode::NotFound, fmt::format("'{}' is not a version", spec));
-    }
-    return CommitHandle(reinterpret_cast<git_commit*>(peeled));
-}
-
-Result<TreeHandle> tree_of(const git_commit* commit) {
-    git_tree* tree = nullptr;
-    if (const int code = git_commit_tree(&tree, commit); code != 0) {
-        return fail(git_failure(code, "read tree"));
-    }
-    return TreeHandle(tree);
-}
-
 DiffStatus status_of(git_delta_t status) {
     switch (status) {
     case GIT_DELTA_ADDED:
@@ -99,12 +71,12 @@ const char* diff_status_name(DiffStatus status) {
 
 Result<RepoDiff> ProjectRepo::file_diff(std::string_view from, std::string_view to, std::size_t max_patch_bytes) {
     std::lock_guard lock(*m_mutex);
-    const CommitHandle to_commit = ATELIER_TRY(find_commit(m_repository, to));
+    const CommitHandle to_commit = ATELIER_TRY(lookup_commit(m_repository, to));
     RepoDiff result;
     result.to = hex(git_commit_id(to_commit.get()));
     CommitHandle from_commit;
     if (!from.empty()) {
-        from_commit = ATELIER_TRY(find_commit(m_repository, from));
+        from_commit = ATELIER_TRY(lookup_commit(m_repository, from));
     } else if (git_commit_parentcount(to_commit.get()) > 0) {
         git_commit* parent = nullptr;
         if (const int code = git_commit_parent(&parent, to_commit.get(), 0); code != 0) {
@@ -115,9 +87,9 @@ Result<RepoDiff> ProjectRepo::file_diff(std::string_view from, std::string_view 
     TreeHandle from_tree;
     if (from_commit) {
         result.from = hex(git_commit_id(from_commit.get()));
-        from_tree = ATELIER_TRY(tree_of(from_commit.get()));
+        from_tree = ATELIER_TRY(commit_tree(from_commit.get()));
     }
-    const TreeHandle to_tree = ATELIER_TRY(tree_of(to_commit.get()));
+    const TreeHandle to_tree = ATELIER_TRY(commit_tree(to_commit.get()));
 
     git_diff* raw_diff = nullptr;
     if (const int code = git_diff_tree_to_tree(&raw_diff, m_repository, from_tree.get(), to_tree.get(), nullptr);

@@ -38,6 +38,13 @@ void ensure_libgit2();
 /// The failure libgit2 just reported, as an Error (`what` says what we were doing).
 [[nodiscard]] Error git_failure(int code, std::string_view what);
 
+/// The commit `revision` names (empty: HEAD): InvalidArgument for a malformed one, NotFound
+/// ("no revision '…'") for one the repository does not have or that is not a commit, and the
+/// repository's own failure (a full disk, a damaged object) as a server error, never a 404.
+[[nodiscard]] Result<CommitHandle> lookup_commit(git_repository* repository, std::string_view revision);
+/// The root tree of `commit`.
+[[nodiscard]] Result<TreeHandle> commit_tree(const git_commit* commit);
+
 /// Whether a path inside the working tree is kept out of commits: `renders/` and `exports/` (outputs) at the top level,
 /// and `.git` and `node_modules` anywhere. Checkout leaves these alone too.
 [[nodiscard]] bool excluded_from_commits(std::string_view name, bool top_level);

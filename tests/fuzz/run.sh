@@ -17,7 +17,7 @@ source_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
     targets=(browser_envelope rpc_message frame_header manifest arguments sse_parser http_request auth_headers
-             config_toml path_rules mcp_json_rpc)
+             config_toml path_rules mcp_json_rpc glb_scene)
 fi
 
 dictionary_for() {

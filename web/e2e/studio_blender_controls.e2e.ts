@@ -16,7 +16,9 @@ const BLENDER = process.env.ATELIER_BLENDER ?? 'blender';
 const bootstrap = resolve(import.meta.dirname, '..', '..', 'engines', 'blender', 'bootstrap.py');
 // execute_python is off unless the engine's configuration turns it on.
 const command = ['env', 'ATELIER_BLENDER_EXECUTE_PYTHON=1', BLENDER, '-b', '--factory-startup', '--python', bootstrap];
-const config = `[engines.blender]\ncommand = [${command.map((part) => JSON.stringify(part)).join(', ')}]\n`;
+// The JPEG viewport path: these tests read the frame size the overlay shows and sample frames
+// (web/e2e/viewport_webrtc.e2e.ts covers the WebRTC path).
+const config = `[engines.blender]\ncommand = [${command.map((part) => JSON.stringify(part)).join(', ')}]\n\n[webrtc]\nenabled = false\n`;
 
 interface Sent {
   type: string;

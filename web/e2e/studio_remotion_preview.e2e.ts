@@ -36,7 +36,7 @@ describe('the Remotion preview panel', () => {
     studio = await StudioDriver.start('remotion-preview', `[engines.remotion]\ncommand = [${JSON.stringify(Hub.test_engine())}, "--kind", "remotion"]\n`);
     const page = studio.page;
     await page.route('**/preview/**', (request) => request.fulfill({ status: 200, contentType: 'text/html', body: FIXTURE }));
-    await page.routeWebSocket(/\/ws\/browser$/, (ws) => {
+    await page.routeWebSocket(/\/ws\/browser(\?.*)?$/, (ws) => {
       route = ws;
       const server = ws.connectToServer();
       ws.onMessage((message) => {

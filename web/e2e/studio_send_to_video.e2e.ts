@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Hub } from './hub';
 import { StudioDriver } from './studio';
 
 /// "Send to video project…" (issue 18): a still rendered by real Blender goes from the Renders tab
@@ -11,7 +12,11 @@ import { StudioDriver } from './studio';
 
 const BLENDER = process.env.ATELIER_BLENDER ?? 'blender';
 const bootstrap = resolve(import.meta.dirname, '..', '..', 'engines', 'blender', 'bootstrap.py');
-const config = `[engines.blender]\ncommand = [${[BLENDER, '-b', '--factory-startup', '--python', bootstrap].map((part) => JSON.stringify(part)).join(', ')}]\n`;
+// The video project only receives the render (no session): its kind must be configured, and the
+// test engine stands in for the Remotion engine.
+const config =
+  `[engines.blender]\ncommand = [${[BLENDER, '-b', '--factory-startup', '--python', bootstrap].map((part) => JSON.stringify(part)).join(', ')}]\n` +
+  `[engines.remotion]\ncommand = [${JSON.stringify(Hub.test_engine())}, "--kind", "remotion"]\n`;
 
 let studio: StudioDriver;
 

@@ -398,7 +398,7 @@ void Agent::run_turn(Conversation& conversation, const Turn& turn, net::CancelSi
         finish_turn(conversation);
         state.publish("agent:complete",
                       {{"ok", false}, {"cancelled", false}, {"version", nullptr}, {"error", error_json(error)}});
-        sessions::SessionManager::send_error(turn.tab, error, turn.re);
+        sessions::send_error_event(turn.tab, error, turn.re);
         return;
     }
     transcript.push_back(std::move(prompt));

@@ -166,7 +166,10 @@ def delete_pod(namespace, name, grace):
         try:
             child.wait(timeout=max(grace, 0))
         except subprocess.TimeoutExpired:
-            os.killpg(child.pid, signal.SIGKILL)
+            try:
+                os.killpg(child.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass  # it exited between the wait and the kill (grace 0 waits for nothing)
         with lock:
             lock.wait_for(lambda: (namespace, name) not in processes, timeout=10)
     with lock:

@@ -113,7 +113,8 @@ protected:
     /// A client restoring its project's two versions in turn: each restore is a commit and a
     /// version row.
     void start_restorer(int n) {
-        const std::string project = testing::create_project(hub->port(), hub->token(), "restores " + std::to_string(n));
+        const std::string project =
+            testing::create_project(hub->port(), hub->token(), "restores " + std::to_string(n), "test");
         ASSERT_FALSE(project.empty());
         const std::string first =
             rest(hub->port(), hub->token(), "GET", "/api/projects/" + project).body.value("current_version", "");

@@ -264,7 +264,11 @@ std::optional<std::int64_t> parse_bytes(std::string_view text) {
     if (!value) {
         return std::nullopt;
     }
-    return *value * multiplier;
+    std::int64_t bytes = 0;
+    if (__builtin_mul_overflow(*value, multiplier, &bytes)) {
+        return std::nullopt; // "9000000000000G": not a size, rather than a wrapped one (found by fuzz_config_toml)
+    }
+    return bytes;
 }
 
 std::optional<double> parse_seconds(std::string_view text) {

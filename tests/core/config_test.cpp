@@ -102,6 +102,15 @@ TEST(Config, ReadsSizesWithSuffixes) {
     EXPECT_EQ(config->ws_max_binary_bytes, 512 << 10);
 }
 
+// Found by fuzz_config_toml: a size whose suffix overflows 64 bits is refused, not wrapped.
+TEST(Config, RefusesASizeTooLargeForItsSuffix) {
+    ConfigSources sources;
+    sources.flags = {{"limits.body_bytes", "2153233344269007076M"}};
+    auto config = load_config(sources);
+    ASSERT_FALSE(config);
+    EXPECT_NE(config.error().message.find("limits.body_bytes"), std::string::npos) << config.error().message;
+}
+
 TEST(Config, ReportsTomlSyntaxErrorsWithLine) {
     TempDir dir;
     ConfigSources sources;

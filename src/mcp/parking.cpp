@@ -65,6 +65,7 @@ void McpServer::park_idle() {
 
 void McpServer::park(Session& session) {
     std::shared_ptr<SessionSeat> tab;
+    std::string project;
     {
         const std::lock_guard lock(session.mutex);
         // A call in flight (an engine call, an open still starting) keeps the client seated.
@@ -75,10 +76,11 @@ void McpServer::park(Session& session) {
         session.tab.reset();
         session.parked_project = tab->project_id();
         session.parked_tools = tab->tools();
+        project = session.parked_project; // for the log line, read under the lock
     }
     spdlog::info("mcp {} {}: parked (no call and no stream for {} ms), client {}; project {} left to hub session {}",
                  session.stateless ? "seat" : "session", session.id.substr(0, 8), m_park_after.count(), session.client,
-                 session.parked_project.substr(0, 8), tab->session_id().substr(0, 8));
+                 project.substr(0, 8), tab->session_id().substr(0, 8));
     m_sessions->detach(tab);
 }
 

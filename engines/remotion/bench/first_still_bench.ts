@@ -11,7 +11,12 @@
 //    chromium) reports `ready` for the composition at frame 0; then an edit → the player shows it;
 // 4. new project: the first render_video after opening, against a second (warm) one.
 // Each session takes the pooled engine; before each, the bench waits for the hub to have launched
-// the next pooled engine and gives it BENCH_SETTLE_MS to warm up while idle, as a user's pause would.
+// the next pooled engine, BENCH_SETTLE_MS, and until the hub's processes are idle (its warm-up done),
+// as a user's pause would. The edits of 3 start once the session is idle too (the engine compiles
+// the project for rendering after the player's first frame); each is timed from the command to the
+// page showing it, with the command's answer (the engine's write, then the hub's commit) apart:
+// the page does not wait for the commit. The pooled engine's idle memory (node, chromium and their
+// children) is read before 3.
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,8 +24,10 @@ import path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { BrowserTab, HubUnderTest } from '../tests/support/real_hub.js';
 import { engineDir } from '../tests/support/paths.js';
+import { idle, memory, processTree } from './process_tree.js';
 
-const kSettleMs = Number(process.env.BENCH_SETTLE_MS ?? 20_000);
+const kSettleMs = Number(process.env.BENCH_SETTLE_MS ?? 5_000);
+const kEdits = Number(process.env.BENCH_EDITS ?? 5);
 const kFloorStills = Number(process.env.BENCH_STILLS ?? 5);
 
 const ms = (value: number) => `${Math.round(value)} ms`;
@@ -39,6 +46,22 @@ function hubConfig(): string {
     `template = ${quote(path.join(kEngineDir, 'template'))}\npool = 1\nsandbox = false\n`;
 }
 
+/** The engines the hub runs (node …/dist/src/main.js), each with its children (chromium, esbuild). */
+function engines(hub: HubUnderTest): number[] {
+  return processTree(hub.process!.pid!).filter((pid) => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(path.join('dist', 'src', 'main.js'));
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Until the hub and its engines are idle (a pooled engine's warm-up, a session's deferred compile). */
+async function hubIdle(hub: HubUnderTest): Promise<void> {
+  await idle(hub.process!.pid!);
+}
+
 async function pooledEngineSettled(hub: HubUnderTest): Promise<void> {
   const deadline = Date.now() + 120_000;
   for (;;) {
@@ -52,6 +75,7 @@ async function pooledEngineSettled(hub: HubUnderTest): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   await new Promise((resolve) => setTimeout(resolve, kSettleMs));
+  await hubIdle(hub);
 }
 
 function ok(reply: any, what: string): any {
@@ -130,6 +154,8 @@ async function main(): Promise<void> {
     // 3. The player: session:start → the page reports ready at frame 0; an edit → the page shows it.
     const player = await newProject(hub, 'player');
     await pooledEngineSettled(hub);
+    const pooled = engines(hub).map((pid) => memory(pid));
+    const idleMemory = { rss: pooled.reduce((sum, m) => sum + m.rss, 0), pss: pooled.reduce((sum, m) => sum + m.pss, 0) };
     const page = await browser.newPage();
     await page.goto(`http://127.0.0.1:${hub.port}/?token=${encodeURIComponent(hub.token)}`);
     started = performance.now();
@@ -140,12 +166,29 @@ async function main(): Promise<void> {
     await waitForPage(page, (m) => m.type === 'ready');
     results.push(['new project: session:start → player ready at frame 0', performance.now() - started]);
     const playerSession = await session;
+    await hubIdle(hub);
     await page.evaluate(() => window.postMessage({ source: 'atelier-app', type: 'seek', frame: 50 }, '*'));
     await page.waitForSelector('h1:has-text("Hello from atelier")', { timeout: 60_000 });
-    started = performance.now();
-    ok(await tab.command('files__edit_file', { path: 'src/Intro.tsx', old_text: "'Hello from atelier'", new_text: "'Edited live'" }), 'edit');
-    await page.waitForSelector('h1:has-text("Edited live")', { timeout: 60_000 });
-    results.push(['an edit → the player shows it (edit_file through the hub included)', performance.now() - started]);
+    const shown: number[] = [];
+    const answered: number[] = [];
+    let text = 'Hello from atelier';
+    for (let i = 0; i < kEdits; i++) {
+      const next = `Edited live ${i}`;
+      started = performance.now();
+      const [, ack] = await Promise.all([
+        page.waitForSelector(`h1:has-text("${next}")`, { timeout: 60_000 }).then(() => shown.push(performance.now() - started)),
+        tab.command('files__edit_file', { path: 'src/Intro.tsx', old_text: `'${text}'`, new_text: `'${next}'` }).then((reply) => {
+          answered.push(performance.now() - started);
+          return reply;
+        }),
+      ]);
+      ok(ack, 'edit');
+      text = next;
+      await hubIdle(hub);
+    }
+    results.push([`an edit → the player shows it (files__edit_file through the hub; median of ${kEdits})`, median(shown)]);
+    results.push(['an edit → the player shows it, slowest', Math.max(...shown)]);
+    results.push([`an edit → its command:result (the engine's write and the hub's commit; median of ${kEdits})`, median(answered)]);
     await page.close();
     await endSession(tab, playerSession.session_id);
 
@@ -171,6 +214,7 @@ async function main(): Promise<void> {
       console.log(`| ${name} | ${ms(value)} | ${(value / floor).toFixed(1)}× |`);
     }
     console.log(`| render_video first / warm | | ${(firstVideo / warmVideo).toFixed(2)}× |`);
+    console.log(`| pooled engine idle (node + chromium + children): RSS / PSS | ${Math.round(idleMemory.rss)} / ${Math.round(idleMemory.pss)} MiB | |`);
   } finally {
     await browser.close();
     await hub.stop();

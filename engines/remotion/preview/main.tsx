@@ -45,6 +45,16 @@ function describeError(error: unknown): { message: string; stack?: string } {
 
 let currentComposition: string | undefined;
 
+let toldShown = false;
+
+/** Tells the engine once that the first frame is on screen: it defers its render work until then. */
+function tellShown(): void {
+  if (!toldShown) {
+    toldShown = true;
+    fetch(`${__ATELIER_BASE__}__atelier/shown`, { method: 'POST', cache: 'no-store' }).catch(() => undefined);
+  }
+}
+
 function postError(error: unknown): void {
   post({ type: 'error', ...describeError(error), composition: currentComposition });
 }
@@ -166,6 +176,7 @@ function Preview({ Root, generation }: { Root: React.ComponentType; generation: 
     if (compositions.length > 0 && info) {
       post({ type: 'ready', compositions: compositions.map(infoOf), composition: info.id });
       postTimeline();
+      tellShown();
     }
   }, [compositions, info?.id, generation]);
 

@@ -36,6 +36,12 @@ export type EngineOptions = {
 
 type ToolHandler = (args: Record<string, unknown>, callId: string) => Promise<ToolResult>;
 
+/** A pooled engine: how long after its hello it starts warming up (unless opened before). */
+const kPoolWarmUpDelayMs = 5000;
+
+/** project/open: how long the render side waits for the preview's first frame before it compiles. */
+const kPrepareDelayMs = 3000;
+
 /** Tools that change the working tree (manifest `mutates` not false). */
 const kChangesTheProject = new Set(['write_file', 'edit_file', 'delete_file']);
 
@@ -78,8 +84,19 @@ export class RemotionEngine {
   private preview: PreviewServer | null = null;
   /** What renders come from (render_server.ts); null when it failed to start or is turned off. */
   private renderServer: Promise<RenderServer | null> = Promise.resolve(null);
+  private renderServerStarted = false;
   /** A pooled engine warming the preview up (PreviewServer.warmUp); the first preview waits for it. */
   private previewWarmUp: Promise<void> = Promise.resolve();
+  /**
+   * Opens when the engine may start its heavy warm-up (chromium, the render server, renders of
+   * the template, the preview's dependencies and Babel): at once for a session's engine; for a
+   * pooled engine kPoolWarmUpDelayMs after its hello, or at project/open. The hub starts a pooled
+   * engine when a session has just taken the previous one: its warm-up (~10 s of CPU) then no
+   * longer competes with that session's player and first render on a small machine.
+   */
+  private openWarmUpGate!: () => void;
+  private readonly warmUpGate = new Promise<void>((resolve) => (this.openWarmUpGate = resolve));
+  private warmUpTimer: NodeJS.Timeout | undefined;
   private readonly running = new Map<string, AbortController>();
   private readonly tools: Map<string, ToolHandler>;
   private readonly scratchDir: string;
@@ -158,23 +175,39 @@ export class RemotionEngine {
       await this.startPreview();
     }
     // The browser starts and the modules load while the engine idles, so the first render (and a
-    // pooled engine's first preview) does not wait for them.
+    // pooled engine's first preview) does not wait for them. A pooled engine starts that work
+    // kPoolWarmUpDelayMs after its hello, or at project/open if sooner (see warmUpGate).
+    if (isSessionId(this.options.sessionId)) {
+      this.openWarmUpGate();
+    } else {
+      this.warmUpTimer = setTimeout(() => this.openWarmUpGate(), kPoolWarmUpDelayMs);
+    }
     if (this.options.preview) {
-      PreviewServer.preload();
+      void this.warmUpGate.then(() => !this.shuttingDown && PreviewServer.preload());
       if (!isSessionId(this.options.sessionId)) {
-        this.previewWarmUp = PreviewServer.warmUp({
-          // The page needs a project's entry point to compile: the template stands in for the tree.
-          workdir: path.join(this.options.engineDir, 'template'),
-          engineDir: this.options.engineDir,
-          cacheDir: path.join(this.scratchDir, 'vite'),
-        }).catch((error: unknown) => this.options.log(`the preview's warm-up failed: ${String(error)}`));
+        this.previewWarmUp = this.warmUpGate
+          .then(() =>
+            this.shuttingDown ? undefined : PreviewServer.warmUp({
+              // The page needs a project's entry point to compile: the template stands in for the tree.
+              workdir: path.join(this.options.engineDir, 'template'),
+              engineDir: this.options.engineDir,
+              cacheDir: path.join(this.scratchDir, 'vite'),
+            }),
+          )
+          .catch((error: unknown) => this.options.log(`the preview's warm-up failed: ${String(error)}`));
       }
     }
-    this.renderer.warmUp().catch((error: unknown) => this.options.log(`browser warm-up failed: ${String(error)}`));
+    this.warmUpGate
+      .then(() => (this.shuttingDown ? undefined : this.renderer.warmUp()))
+      .catch((error: unknown) => this.options.log(`browser warm-up failed: ${String(error)}`));
   }
 
-  /** The working tree resolves the shared dependencies through a node_modules link. */
-  private bindWorkdir(workdir: string): void {
+  /**
+   * The working tree resolves the shared dependencies through a node_modules link. `prepare`:
+   * compile the project for rendering and evaluate its compositions now, in the background
+   * (project/open defers that until the preview has shown its first frame, see open()).
+   */
+  private bindWorkdir(workdir: string, prepare = true): void {
     const previous = this.workdir;
     this.workdir = fs.realpathSync(workdir);
     const link = path.join(this.workdir, 'node_modules');
@@ -194,9 +227,35 @@ export class RemotionEngine {
     process.chdir(this.workdir);
     this.renderer.setWorkdir(this.workdir);
     if (this.workdir !== previous) {
-      this.startRenderServer();
+      this.renderTree();
     }
-    this.renderer.prepare();
+    if (prepare) {
+      this.renderer.prepare();
+    }
+  }
+
+  /**
+   * Renders come from the current tree: the running render server takes it over (a pooled
+   * engine's project/open: no second Vite server to start while the preview's first page loads),
+   * or one is started.
+   */
+  private renderTree(): void {
+    if (!this.renderServerStarted) {
+      this.renderServerStarted = true;
+      this.startRenderServer();
+      return;
+    }
+    const workdir = this.workdir;
+    const current = this.renderServer;
+    // In the render queue: a render of the previous tree finishes first, later ones see this tree.
+    void this.renderer.afterRenders(async () => {
+      const server = await current;
+      if (server) {
+        server.setWorkdir(workdir);
+      } else {
+        this.startRenderServer();
+      }
+    });
   }
 
   /**
@@ -213,7 +272,8 @@ export class RemotionEngine {
       await (await previous)?.close().catch(() => undefined);
     });
     this.renderServer = (async () => {
-      if (process.env.ATELIER_REMOTION_RENDER_FROM === 'bundle') {
+      await this.warmUpGate;
+      if (process.env.ATELIER_REMOTION_RENDER_FROM === 'bundle' || this.shuttingDown) {
         return null;
       }
       try {
@@ -291,6 +351,9 @@ export class RemotionEngine {
       return;
     }
     this.shuttingDown = true;
+    clearTimeout(this.warmUpTimer);
+    // Whatever waited for the warm-up sees the shutdown and starts nothing.
+    this.openWarmUpGate();
     for (const [, controller] of this.running) {
       controller.abort();
     }
@@ -354,9 +417,11 @@ export class RemotionEngine {
     if (!workdir || !fs.existsSync(workdir) || !fs.statSync(workdir).isDirectory()) {
       throw new RpcError(RpcCode.InvalidParams, `project/open: '${workdir}' is not a directory`);
     }
+    clearTimeout(this.warmUpTimer);
+    this.openWarmUpGate();
     const sessionId = typeof params.session_id === 'string' ? params.session_id : '';
     const sameTree = fs.realpathSync(workdir) === this.workdir;
-    this.bindWorkdir(workdir);
+    this.bindWorkdir(workdir, false);
     const sessionChanged = isSessionId(sessionId) && sessionId !== this.sessionId;
     if (isSessionId(sessionId)) {
       this.sessionId = sessionId;
@@ -371,7 +436,27 @@ export class RemotionEngine {
       this.link.notify('preview/ready', { port: this.preview.port, path: this.preview.basePath });
     }
     setImmediate(() => this.sendScene());
+    this.prepareAfterFirstFrame();
     return { workdir: this.workdir, opened: fs.existsSync(path.join(this.workdir, 'src')) ? 'src' : null, ms: Date.now() - started };
+  }
+
+  /**
+   * Compiles the opened project for rendering and evaluates its compositions (which loads a page
+   * in the render browser) once the preview has shown its first frame, or after
+   * kPrepareDelayMs when no page comes: on two cores that work slowed the player's first page by
+   * as much as it took. A tool call does not wait for this: it compiles what it needs itself.
+   */
+  private prepareAfterFirstFrame(): void {
+    const workdir = this.workdir;
+    const shown = this.preview?.firstFrameShown ?? Promise.resolve();
+    let timer: NodeJS.Timeout | undefined;
+    const delay = new Promise<void>((resolve) => (timer = setTimeout(resolve, kPrepareDelayMs)));
+    void Promise.race([shown, delay]).then(() => {
+      clearTimeout(timer);
+      if (this.workdir === workdir && !this.shuttingDown) {
+        this.renderer.prepare();
+      }
+    });
   }
 
   private async call(params: Record<string, unknown>): Promise<ToolResult> {

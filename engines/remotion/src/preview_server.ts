@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
+import crypto from 'node:crypto';
 import type { HotPayload, InlineConfig, Plugin, ViteDevServer } from 'vite';
 import { entryPointOf } from './renderer.js';
 
@@ -22,7 +23,11 @@ export type PreviewOptions = {
 
 const kEntryModule = 'virtual:atelier-project-entry';
 
-// transformIndexHtml puts the base in front of root-relative URLs.
+/** Where the page's modulepreload links go (transformIndexHtml keeps comments). */
+const kPreloadMarker = '<!--atelier:preload-->';
+
+// transformIndexHtml puts the base in front of root-relative URLs. The links to preload the
+// project's modules replace kPreloadMarker when the page is served (see preloadLinks).
 function pageHtml(mainModule: string): string {
   return `<!doctype html>
 <html lang="en">
@@ -31,6 +36,7 @@ function pageHtml(mainModule: string): string {
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <title>atelier preview</title>
     <style>html,body,#root{margin:0;height:100%;background:#111;color:#eee;font-family:sans-serif}</style>
+    ${kPreloadMarker}
   </head>
   <body>
     <div id="root"></div>
@@ -40,9 +46,66 @@ function pageHtml(mainModule: string): string {
 `;
 }
 
+type PreviewState = {
+  lastError: PreviewError | null;
+  shown: () => void;
+  /** The page as transformIndexHtml made it, once per server (it depends only on the base). */
+  page: Promise<string> | null;
+};
+
+/** `<link rel="modulepreload">` for each module: fetched with the page's dependencies, not after them. */
+function preloadLinks(base: string, urls: string[]): string {
+  return urls.map((url) => `<link rel="modulepreload" href="${base}${url.replace(/^\//, '')}" />`).join('\n    ');
+}
+
+/** The page, transformed by Vite's HTML hooks (the HMR client, React Refresh's preamble). */
+function transformedPage(server: ViteDevServer, options: PreviewOptions, base: string, state: PreviewState): Promise<string> {
+  state.page ??= server.transformIndexHtml(`${base}index.html`, pageHtml(path.join(options.engineDir, 'preview', 'main.tsx')));
+  const page = state.page;
+  page.catch(() => {
+    if (state.page === page) {
+      state.page = null;
+    }
+  });
+  return page;
+}
+
+/**
+ * The URLs (without the base) of the project's modules compiled so far, from the entry along its
+ * imports inside the tree: what the page will import first.
+ */
+function projectModules(server: ViteDevServer, workdir: string): string[] {
+  const graph = server.environments.client.moduleGraph;
+  let entry: string;
+  try {
+    entry = entryPointOf(workdir);
+  } catch {
+    return [];
+  }
+  const urls: string[] = [];
+  const queue = [...(graph.getModulesByFile(entry) ?? [])];
+  if (!queue.some((module) => module.transformResult)) {
+    // Not compiled yet (the page came first): the entry and its neighbours are the best guess.
+    const folder = path.dirname(entry);
+    const others = fs.readdirSync(folder).filter((file) => /\.(tsx?|jsx?)$/.test(file) && !/\.d\.ts$/.test(file)).map((file) => path.join(folder, file));
+    return [entry, ...others.filter((file) => file !== entry)].slice(0, 20).map((file) => `/@fs${file}`);
+  }
+  const seen = new Set(queue);
+  while (queue.length > 0 && urls.length < 50) {
+    const module = queue.shift()!;
+    urls.push(module.url);
+    for (const imported of module.importedModules) {
+      if (!seen.has(imported) && imported.file?.startsWith(workdir + path.sep) && !imported.file.includes(`${path.sep}node_modules${path.sep}`)) {
+        seen.add(imported);
+        queue.push(imported);
+      }
+    }
+  }
+  return urls;
+}
+
 /** Serves the page, resolves the project's entry and remembers the last build error. */
-function atelierPlugin(options: PreviewOptions, base: string, state: { lastError: PreviewError | null }): Plugin {
-  const mainModule = path.join(options.engineDir, 'preview', 'main.tsx');
+function atelierPlugin(options: PreviewOptions, base: string, state: PreviewState): Plugin {
   return {
     name: 'atelier-preview',
     resolveId(id) {
@@ -69,13 +132,18 @@ function atelierPlugin(options: PreviewOptions, base: string, state: { lastError
       server.middlewares.use((request, response, next) => {
         const url = (request.url ?? '').split('?')[0];
         if (url === base || url === `${base}index.html` || url === base.slice(0, -1)) {
-          server
-            .transformIndexHtml(`${base}index.html`, pageHtml(mainModule), request.originalUrl)
-            .then((html) => {
-              response.setHeader('Content-Type', 'text/html; charset=utf-8');
-              response.setHeader('Cache-Control', 'no-store');
-              response.end(html);
-            }, next);
+          transformedPage(server, options, base, state).then((html) => {
+            response.setHeader('Content-Type', 'text/html; charset=utf-8');
+            response.setHeader('Cache-Control', 'no-store');
+            response.end(html.replace(kPreloadMarker, preloadLinks(base, projectModules(server, options.workdir))));
+          }, next);
+          return;
+        }
+        if (url === `${base}__atelier/shown`) {
+          // The page showed its first frame (main.tsx): the engine's deferred work may start.
+          state.shown();
+          response.statusCode = 204;
+          response.end();
           return;
         }
         if (url === `${base}__atelier/last-error`) {
@@ -107,6 +175,26 @@ export function notProjectCode(cacheDir: string): RegExp[] {
   return [/[\\/]node_modules[\\/]/, new RegExp(`^${escaped}[\\/]`)];
 }
 
+/** How often an idle pooled engine compiles the page and the template (see warmUp). */
+const kWarmUpRounds = 8;
+
+/** How long a tool's announcement stands for the watcher's event of the same content. */
+const kAnnouncedForMs = 5000;
+
+/** sha1 of a file's bytes ('' when it cannot be read: gone). */
+function contentHash(file: string): string {
+  try {
+    return crypto.createHash('sha1').update(fs.readFileSync(file)).digest('hex');
+  } catch {
+    return '';
+  }
+}
+
+/** The page's own module (preview/main.tsx), as a filter plugin-react takes. */
+function pageModule(engineDir: string): RegExp {
+  return new RegExp(`^${path.join(engineDir, 'preview', 'main.tsx').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+}
+
 /** A port that was free a moment ago (Vite reads port 0 as "the default port"). */
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -132,11 +220,24 @@ export class PreviewServer {
     loadVite().catch(() => (viteModules = null));
   }
 
+  private announcing = false;
+
   private constructor(
     private readonly server: ViteDevServer,
     readonly port: number,
     readonly basePath: string,
-  ) {}
+    /** Resolves when a page has shown its first frame (the page's `__atelier/shown`). */
+    readonly firstFrameShown: Promise<void>,
+  ) {
+    const watcher = server.watcher;
+    const emit = watcher.emit.bind(watcher) as (event: string, ...args: unknown[]) => boolean;
+    watcher.emit = ((event: string, ...args: unknown[]) => {
+      if (this.announcing || this.watched(event, args[0])) {
+        return emit(event, ...args);
+      }
+      return false;
+    }) as typeof watcher.emit;
+  }
 
   static async start(options: PreviewOptions): Promise<PreviewServer> {
     // Another process may take the probed port before Vite binds it: try again with a new one.
@@ -154,17 +255,30 @@ export class PreviewServer {
   /**
    * What a first start pays, paid ahead by an idle pooled engine: pre-bundles the page's
    * dependencies (react, remotion, the player) into `cacheDir`, then compiles the page once in a
-   * throwaway server, which loads Babel (plugin-react's Fast Refresh; seconds on a loaded
-   * machine). Vite reuses the dependencies only while its hash of the config is the same, which
+   * throwaway server with the template's components, which loads Babel (plugin-react's Fast
+   * Refresh; seconds on a loaded machine). Vite reuses the dependencies only while its hash of the config is the same, which
    * is why the page's root is the engine's preview/ folder, not the tree.
    */
   static async warmUp(options: Omit<PreviewOptions, 'sessionId' | 'onError'>): Promise<void> {
     const [{ createServer, resolveConfig, optimizeDeps }, { default: react }] = await loadVite();
     const full = { ...options, sessionId: 'pool', onError: () => undefined };
-    await optimizeDeps(await resolveConfig(PreviewServer.config(react, full, 0, { lastError: null }), 'serve'));
-    const server = await createServer(PreviewServer.config(react, full, 0, { lastError: null }));
+    const state = { lastError: null, shown: () => undefined, page: null };
+    await optimizeDeps(await resolveConfig(PreviewServer.config(react, full, 0, state), 'serve'));
+    const server = await createServer(PreviewServer.config(react, full, 0, state));
     try {
-      await server.transformRequest(`/@fs${path.join(options.engineDir, 'preview', 'main.tsx')}`);
+      // The page, and the stand-in project's components (Babel, for Fast Refresh), several times:
+      // the first compile of the template's three files took 640 ms, the eighth 61 ms (V8 has
+      // optimised Babel and Vite's pipeline by then), and a session's first page pays the rest.
+      const sources = path.join(options.workdir, 'src');
+      const files = (fs.existsSync(sources) ? fs.readdirSync(sources) : []).filter((file) => /\.tsx?$/.test(file));
+      for (let round = 0; round < kWarmUpRounds; round++) {
+        await server.transformIndexHtml('/preview/pool/index.html', pageHtml(path.join(options.engineDir, 'preview', 'main.tsx')));
+        await server.transformRequest(`/@fs${path.join(options.engineDir, 'preview', 'main.tsx')}`);
+        for (const file of files) {
+          await server.transformRequest(`/@fs${path.join(sources, file)}`);
+        }
+        server.environments.client.moduleGraph.invalidateAll();
+      }
     } finally {
       await server.close();
     }
@@ -174,7 +288,7 @@ export class PreviewServer {
     react: typeof import('@vitejs/plugin-react').default,
     options: PreviewOptions,
     port: number,
-    state: { lastError: PreviewError | null },
+    state: PreviewState,
   ): InlineConfig {
     const base = `/preview/${options.sessionId}/`;
     const publicDir = path.join(options.workdir, 'public');
@@ -191,7 +305,12 @@ export class PreviewServer {
       logLevel: 'silent',
       clearScreen: false,
       appType: 'custom',
-      plugins: [react({ exclude: notProjectCode(options.cacheDir) }), atelierPlugin(options, base, state)],
+      // The page's own main.tsx is not Fast-Refreshed (it never changes under a page): esbuild
+      // compiles it in milliseconds, Babel took ~0.5 s of the first page on a loaded machine.
+      plugins: [
+        react({ exclude: [...notProjectCode(options.cacheDir), pageModule(options.engineDir)] }),
+        atelierPlugin(options, base, state),
+      ],
       resolve: { dedupe: ['react', 'react-dom', 'remotion', '@remotion/player'] },
       define: { __ATELIER_BASE__: JSON.stringify(base) },
       server: {
@@ -217,7 +336,9 @@ export class PreviewServer {
 
   private static async startOn(options: PreviewOptions, port: number): Promise<PreviewServer> {
     const base = `/preview/${options.sessionId}/`;
-    const state = { lastError: null as PreviewError | null };
+    let shown!: () => void;
+    const firstFrameShown = new Promise<void>((resolve) => (shown = resolve));
+    const state: PreviewState = { lastError: null, shown, page: null };
     const [{ createServer }, { default: react }] = await loadVite();
     const server = await createServer(PreviewServer.config(react, options, port, state));
     server.watcher.add(options.workdir);
@@ -227,25 +348,60 @@ export class PreviewServer {
       await server.close();
       throw new Error('the preview server has no address');
     }
-    return new PreviewServer(server, address.port, base);
+    const preview = new PreviewServer(server, address.port, base, firstFrameShown);
+    // The page first (the browser asks for it first; served at once even while the modules below
+    // compile), then the modules it will ask for.
+    void transformedPage(server, options, base, state).catch(() => undefined).then(() => preview.compileAhead(options));
+    return preview;
   }
 
-  private readonly settling = new Map<string, NodeJS.Timeout>();
+  /**
+   * Compiles the page and the project (from its entry, along its imports) while the browser is
+   * still being told where the page is: its requests then find them compiled, and the page
+   * preloads the project's modules. Errors are left for the page's own requests to report.
+   */
+  private compileAhead(options: PreviewOptions): void {
+    const page = `/@fs${path.join(options.engineDir, 'preview', 'main.tsx')}`;
+    let entry: string;
+    try {
+      entry = entryPointOf(options.workdir);
+    } catch {
+      return;
+    }
+    void Promise.all(['/@vite/client', '/@react-refresh', page, `/@fs${entry}`].map((url) => this.server.warmupRequest(url))).catch(() => undefined);
+  }
+
+  /** Files a tool changed, announced to Vite at once: content hash and when, see watched(). */
+  private readonly announced = new Map<string, { hash: string; at: number }>();
 
   /**
-   * A file tool wrote (or deleted) `file`. The file watcher sees that too, but writes in quick
-   * succession can reach it as one event read between two writes; once the writes have settled
-   * the change is announced again, so the page always ends up with what is on disk.
+   * A file tool wrote (or deleted) `file`: Vite hears of it at once instead of waiting for its
+   * file watcher, whose own event for the same content is then dropped (watched()), so an edit
+   * makes one hot update. Quick successive writes each announce themselves after their write, so
+   * the last update always reads what is on disk.
    */
   fileChanged(file: string, deleted: boolean): void {
-    clearTimeout(this.settling.get(file));
-    this.settling.set(
-      file,
-      setTimeout(() => {
-        this.settling.delete(file);
-        this.server.watcher.emit(deleted ? 'unlink' : 'change', file);
-      }, 200),
-    );
+    this.announced.set(file, { hash: deleted ? '' : contentHash(file), at: Date.now() });
+    this.announcing = true;
+    try {
+      this.server.watcher.emit(deleted ? 'unlink' : 'change', file);
+    } finally {
+      this.announcing = false;
+    }
+  }
+
+  /** Whether the watcher's event for `file` says something Vite has not been told already. */
+  private watched(event: string, file: unknown): boolean {
+    if ((event !== 'change' && event !== 'unlink') || typeof file !== 'string') {
+      return true;
+    }
+    const announced = this.announced.get(file);
+    if (!announced) {
+      return true;
+    }
+    this.announced.delete(file);
+    const now = event === 'unlink' ? '' : contentHash(file);
+    return Date.now() - announced.at > kAnnouncedForMs || now !== announced.hash;
   }
 
   /** Every open preview page reloads (new or replaced files in public/, which are not modules). */
@@ -254,8 +410,7 @@ export class PreviewServer {
   }
 
   async close(): Promise<void> {
-    this.settling.forEach((timer) => clearTimeout(timer));
-    this.settling.clear();
+    this.announced.clear();
     await this.server.close();
   }
 }

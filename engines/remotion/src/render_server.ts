@@ -235,6 +235,20 @@ export class RenderServer {
   }
 
   /**
+   * Renders another working tree from now on (a pooled engine's `project/open`): the server is
+   * the same (its root is the engine's preview folder, not the tree), its compiled modules are
+   * dropped, and the tree is allowed to be served.
+   */
+  setWorkdir(workdir: string): void {
+    this.state.workdir = workdir;
+    const allow = this.server.config.server.fs.allow as string[];
+    if (!allow.includes(workdir)) {
+      allow.push(workdir);
+    }
+    this.sourcesChanged();
+  }
+
+  /**
    * Renders the project in `folder` (outside the tree, e.g. the engine's template) until called
    * with null: an idle pooled engine warms chromium and Vite with it while its tree is empty.
    */

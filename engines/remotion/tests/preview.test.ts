@@ -231,6 +231,32 @@ describe('the preview page', () => {
     assert.equal(response.status, 200);
     assert.match(await response.text(), /<svg/);
   });
+
+  it('never gives a new page a module compiled before an edit: the edit is on it', async () => {
+    // The page preloads the project's modules as the server compiled them; the edit drops those.
+    const before = await (await fetch(url)).text();
+    assert.match(before, /rel="modulepreload"[^>]*src\/Intro\.tsx/);
+    await hub.call('files__edit_file', { path: 'src/Intro.tsx', old_text: "title: 'Edited live'", new_text: "title: 'Before the page'" });
+    const fresh = await browser.newPage();
+    try {
+      await fresh.goto(url);
+      await waitForMessage(fresh, 'ready', (m) => m.type === 'ready');
+      await fresh.evaluate(() => window.postMessage({ source: 'atelier-app', type: 'seek', frame: 50 }, '*'));
+      await fresh.waitForSelector('h1:has-text("Before the page")', { timeout: 60_000 });
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('shows a change made outside the tools, also one right after a tool wrote the same file', async () => {
+    // A tool's write is announced to Vite at once and the watcher's event for the same content is
+    // dropped; an event for other content must still come through.
+    await page.evaluate(() => window.postMessage({ source: 'atelier-app', type: 'seek', frame: 50 }, '*'));
+    await hub.call('files__edit_file', { path: 'src/Intro.tsx', old_text: "title: 'Before the page'", new_text: "title: 'By the tool'" });
+    const intro = path.join(project, 'src', 'Intro.tsx');
+    fs.writeFileSync(intro, fs.readFileSync(intro, 'utf8').replace("title: 'By the tool'", "title: 'By someone else'"));
+    await page.waitForSelector('h1:has-text("By someone else")', { timeout: 60_000 });
+  });
 });
 
 describe('the preview of a pooled engine', () => {
@@ -238,6 +264,8 @@ describe('the preview of a pooled engine', () => {
     const hub = new FakeHub();
     const pooledTree = makeProject('remotion-pool-');
     const sessionTree = makeProject('remotion-session-');
+    const intro = path.join(sessionTree, 'src', 'Intro.tsx');
+    fs.writeFileSync(intro, fs.readFileSync(intro, 'utf8').replace("'Hello from atelier'", "'Hello from the session'"));
     const engine = startEngine(await hub.listen(), pooledTree, 'pool-abc');
     try {
       await hub.until(() => hub.notification('tools/update'), 'tools/update', 60_000);
@@ -253,7 +281,13 @@ describe('the preview of a pooled engine', () => {
       assert.ok(index < hub.answeredAfter.get(id)!, 'preview/ready arrived before the answer');
       const page = await fetch(`http://127.0.0.1:${ready.params.port}/preview/sess-pooled/`);
       assert.equal(page.status, 200);
-      assert.match(await page.text(), /@vite\/client/);
+      const html = await page.text();
+      assert.match(html, /@vite\/client/);
+      // The page preloads the session's project, compiled from its tree (not the pool's).
+      assert.ok(html.includes(`${sessionTree}/src/index.ts`), html);
+      assert.ok(!html.includes(pooledTree), html);
+      const intro = await fetch(`http://127.0.0.1:${ready.params.port}/preview/sess-pooled/@fs${sessionTree}/src/Intro.tsx`);
+      assert.match(await intro.text(), /Hello from the session/);
     } finally {
       await hub.request('engine/shutdown', {}).catch(() => undefined);
       await engine.exited;

@@ -162,9 +162,23 @@ async function main(): Promise<void> {
     const since = tab.messages.length;
     const session = tab.startSession(player);
     const previewReady = await tab.next('preview:ready', since, () => true, 120_000);
+    const announced = performance.now() - started;
     await page.goto(`http://127.0.0.1:${hub.port}${previewReady.payload.url}`);
     await waitForPage(page, (m) => m.type === 'ready');
     results.push(['new project: session:start → player ready at frame 0', performance.now() - started]);
+    results.push(['  of which session:start → preview:ready', announced]);
+    // Where the page's own time went (navigation start = 0), for the report.
+    const timing = await page.evaluate(() => {
+      const navigation = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+      const resources = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
+      return {
+        html: Math.round(navigation.responseEnd),
+        modules: Math.round(Math.max(...resources.map((r) => r.responseEnd))),
+        requests: resources.length,
+        slowest: resources.map((r) => [Math.round(r.responseEnd - r.startTime), r.name.split('/').pop()]).sort((a, b) => Number(b[0]) - Number(a[0])).slice(0, 5),
+      };
+    });
+    process.stderr.write(`player page timing: ${JSON.stringify(timing)}\n`);
     const playerSession = await session;
     await hubIdle(hub);
     await page.evaluate(() => window.postMessage({ source: 'atelier-app', type: 'seek', frame: 50 }, '*'));

@@ -15,6 +15,9 @@ import { RpcCode, RpcError, toolError } from './rpc_error.js';
 import type { ToolResult } from './tool_result.js';
 import { textResult } from './tool_result.js';
 import { typecheck } from './typecheck.js';
+import { freshEsbuild, kPoolWarmUpDelayMs, removeStaleScratch, WarmUpGate } from './warm_up.js';
+
+export { removeStaleScratch };
 
 export const kEngineVersion = '0.1.0';
 export const kRemotionVersion = '4.0.529';
@@ -36,40 +39,12 @@ export type EngineOptions = {
 
 type ToolHandler = (args: Record<string, unknown>, callId: string) => Promise<ToolResult>;
 
-/** A pooled engine: how long after its hello it starts warming up (unless opened before). */
-const kPoolWarmUpDelayMs = 5000;
 
 /** project/open: how long the render side waits for the preview's first frame before it compiles. */
 const kPrepareDelayMs = 3000;
 
 /** Tools that change the working tree (manifest `mutates` not false). */
 const kChangesTheProject = new Set(['write_file', 'edit_file', 'delete_file']);
-
-/**
- * Removes the scratch folders (bundles, Vite's cache, ~30 MB each) of engines that were killed
- * before they could remove their own: named atelier-remotion-<pid>-…, with that pid gone.
- */
-export function removeStaleScratch(): void {
-  let entries: string[] = [];
-  try {
-    entries = fs.readdirSync(os.tmpdir());
-  } catch {
-    return;
-  }
-  for (const entry of entries) {
-    const match = /^atelier-remotion-(\d+)-/.exec(entry);
-    if (!match) {
-      continue;
-    }
-    try {
-      process.kill(Number(match[1]), 0);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ESRCH') {
-        fs.rmSync(path.join(os.tmpdir(), entry), { recursive: true, force: true });
-      }
-    }
-  }
-}
 
 /** Pooled engines are launched for an owner "pool-<uuid>", not for a session. */
 export function isSessionId(id: string): boolean {
@@ -87,16 +62,9 @@ export class RemotionEngine {
   private renderServerStarted = false;
   /** A pooled engine warming the preview up (PreviewServer.warmUp); the first preview waits for it. */
   private previewWarmUp: Promise<void> = Promise.resolve();
-  /**
-   * Opens when the engine may start its heavy warm-up (chromium, the render server, renders of
-   * the template, the preview's dependencies and Babel): at once for a session's engine; for a
-   * pooled engine kPoolWarmUpDelayMs after its hello, or at project/open. The hub starts a pooled
-   * engine when a session has just taken the previous one: its warm-up (~10 s of CPU) then no
-   * longer competes with that session's player and first render on a small machine.
-   */
-  private openWarmUpGate!: () => void;
-  private readonly warmUpGate = new Promise<void>((resolve) => (this.openWarmUpGate = resolve));
-  private warmUpTimer: NodeJS.Timeout | undefined;
+  /** When the heavy warm-up may start (warm_up.ts): at once for a session, later for the pool. */
+  private readonly gate = new WarmUpGate();
+  private readonly warmUpGate = this.gate.opened;
   private readonly running = new Map<string, AbortController>();
   private readonly tools: Map<string, ToolHandler>;
   private readonly scratchDir: string;
@@ -178,9 +146,9 @@ export class RemotionEngine {
     // pooled engine's first preview) does not wait for them. A pooled engine starts that work
     // kPoolWarmUpDelayMs after its hello, or at project/open if sooner (see warmUpGate).
     if (isSessionId(this.options.sessionId)) {
-      this.openWarmUpGate();
+      this.gate.open();
     } else {
-      this.warmUpTimer = setTimeout(() => this.openWarmUpGate(), kPoolWarmUpDelayMs);
+      this.gate.openAfter(kPoolWarmUpDelayMs);
     }
     if (this.options.preview) {
       void this.warmUpGate.then(() => !this.shuttingDown && PreviewServer.preload());
@@ -200,6 +168,15 @@ export class RemotionEngine {
     this.warmUpGate
       .then(() => (this.shuttingDown ? undefined : this.renderer.warmUp()))
       .catch((error: unknown) => this.options.log(`browser warm-up failed: ${String(error)}`));
+    if (!isSessionId(this.options.sessionId)) {
+      const rendered = this.warmUpGate.then(() => this.renderer.afterRenders(async () => undefined));
+      void Promise.all([this.previewWarmUp, rendered]).then(async () => {
+        // Not once a project is open: a compile in flight would fail when its service stops.
+        if (!this.sessionId && !this.shuttingDown) {
+          await freshEsbuild(this.options.engineDir).catch((error: unknown) => this.options.log(`esbuild restart failed: ${String(error)}`));
+        }
+      });
+    }
   }
 
   /**
@@ -351,9 +328,8 @@ export class RemotionEngine {
       return;
     }
     this.shuttingDown = true;
-    clearTimeout(this.warmUpTimer);
     // Whatever waited for the warm-up sees the shutdown and starts nothing.
-    this.openWarmUpGate();
+    this.gate.open();
     for (const [, controller] of this.running) {
       controller.abort();
     }
@@ -417,8 +393,7 @@ export class RemotionEngine {
     if (!workdir || !fs.existsSync(workdir) || !fs.statSync(workdir).isDirectory()) {
       throw new RpcError(RpcCode.InvalidParams, `project/open: '${workdir}' is not a directory`);
     }
-    clearTimeout(this.warmUpTimer);
-    this.openWarmUpGate();
+    this.gate.open();
     const sessionId = typeof params.session_id === 'string' ? params.session_id : '';
     const sameTree = fs.realpathSync(workdir) === this.workdir;
     this.bindWorkdir(workdir, false);

@@ -5,10 +5,13 @@
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { FakeHub, makeProject, startEngine, type EngineProcess } from './support/fake_hub.js';
+import { engineDir } from './support/paths.js';
 import { PrefixProxy } from './support/proxy.js';
 
 type PreviewMessage = { source: string; type: string; [key: string]: any };
@@ -230,6 +233,23 @@ describe('the preview page', () => {
     const response = await fetch(`${url}logo.svg`);
     assert.equal(response.status, 200);
     assert.match(await response.text(), /<svg/);
+  });
+
+  it('sends modules gzip-compressed to a browser that accepts it, the same code as to one that does not', async () => {
+    const module = `${url}@fs${path.join(engineDir, 'preview', 'main.tsx')}`;
+    const get = (encoding: string) =>
+      new Promise<{ encoding: string | undefined; body: Buffer }>((resolve, reject) => {
+        http.get(module, { headers: { 'Accept-Encoding': encoding } }, (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => resolve({ encoding: response.headers['content-encoding'], body: Buffer.concat(chunks) }));
+        }).on('error', reject);
+      });
+    const [plain, compressed] = [await get('identity'), await get('gzip, deflate, br')];
+    assert.equal(plain.encoding, undefined);
+    assert.equal(compressed.encoding, 'gzip');
+    assert.ok(compressed.body.length < plain.body.length / 2, `${compressed.body.length} of ${plain.body.length} bytes`);
+    assert.equal(zlib.gunzipSync(compressed.body).toString('utf8'), plain.body.toString('utf8'));
   });
 
   it('never gives a new page a module compiled before an edit: the edit is on it', async () => {

@@ -106,7 +106,7 @@ function projectModules(server: ViteDevServer, workdir: string): string[] {
   return urls;
 }
 
-/** What main.tsx imports from node_modules, pre-bundled (kPageDependencies). */
+/** What main.tsx imports from node_modules (pre-bundled: optimizeDeps.include below). */
 const kPageImports = ['react', 'react/jsx-dev-runtime', 'react-dom/client', 'remotion', '@remotion/player'];
 
 /**
@@ -233,7 +233,8 @@ function compressModules(request: IncomingMessage, response: ServerResponse, nex
         return;
       }
       response.setHeader('Content-Encoding', 'gzip');
-      response.setHeader('Vary', 'Accept-Encoding');
+      const vary = response.getHeader('vary');
+      response.setHeader('Vary', vary ? `${String(vary)}, Accept-Encoding` : 'Accept-Encoding');
       response.setHeader('Content-Length', compressed.length);
       end(compressed);
     });

@@ -68,6 +68,7 @@ void SessionManager::run_command(const std::shared_ptr<Session>& session, const 
         if (cancelled) {
             payload["cancelled"] = true;
         }
+        session->activity.add(activity_entry(re.empty() ? engine_call_id : re, tool_label(tool, arguments), payload));
         send(tab, "command:result", payload, re);
         return next();
     }
@@ -91,6 +92,7 @@ void SessionManager::run_command(const std::shared_ptr<Session>& session, const 
                     payload["error"]["details"] = nlohmann::json::parse(result.error().details, nullptr, false);
                 }
                 payload["by"] = by;
+                session->activity.add(activity_entry(re.empty() ? engine_call_id : re, label, payload));
                 send(tab, "command:result", payload, re);
                 return next();
             }
@@ -105,12 +107,13 @@ void SessionManager::run_command(const std::shared_ptr<Session>& session, const 
                                    {"duration_ms", result->duration_ms},
                                    {"by", by}};
             if (!result->mutates) {
+                session->activity.add(activity_entry(re.empty() ? engine_call_id : re, label, payload));
                 send(tab, "command:result", payload, re);
                 return next();
             }
             self->save_and_commit_now(
                 session, label,
-                [self, session, tab, re, payload, by, tool, label,
+                [self, session, tab, re, payload, by, tool, label, engine_call_id,
                  next = std::move(next)](Result<std::string> revision) mutable {
                     if (revision) {
                         payload["version"] = *revision;
@@ -118,6 +121,7 @@ void SessionManager::run_command(const std::shared_ptr<Session>& session, const 
                         payload["save_error"] = revision.error().message;
                         payload["save_error_code"] = error_code_name(revision.error().code);
                     }
+                    session->activity.add(activity_entry(re.empty() ? engine_call_id : re, label, payload));
                     send(tab, "command:result", payload, re);
                     // Every other client sees what this one changed (its own tab has the result).
                     nlohmann::json activity{{"tool", tool}, {"by", by}, {"ok", revision.has_value()}};
@@ -341,6 +345,7 @@ void SessionManager::commit(const std::shared_ptr<Session>& session, const std::
     if (!outcome->created) {
         return done(outcome->revision);
     }
+    keep_thumbnail(*session, outcome->revision);
     if (!recorded) {
         // The commit is in the repository (nothing is lost) but the versions list will not show it:
         // never silent.

@@ -31,7 +31,9 @@ struct SessionOptions {
     std::chrono::milliseconds grace{30'000};
     std::filesystem::path sessions_dir;
     std::filesystem::path renders_dir; ///< <data>/renders: each project's renders once its session stopped
-    std::string hub_url;               ///< the /ws/engine URL engines connect to
+    std::filesystem::path
+        thumbnails_dir;  ///< <data>/thumbnails: a picture per version (store::VersionThumbnails); empty: none
+    std::string hub_url; ///< the /ws/engine URL engines connect to
     std::map<std::string, EngineKindConfig> kinds;
     int max_attempts = 5;
     std::chrono::milliseconds backoff_base{500};
@@ -186,6 +188,9 @@ private:
     static std::shared_ptr<engines::EngineLink> ready_link(Session& session, const Client& tab, const std::string& re);
     /// Moves the session's renders to the project's kept renders (the engine has stopped).
     void keep_renders(const Session& session);
+    /// On the project's worker, right after `revision` was committed: the session's latest viewport
+    /// frame becomes the version's picture (session_thumbnails.cpp). Failing to keep it is logged.
+    void keep_thumbnail(Session& session, const std::string& revision);
     /// The engine's `preview/ready {port}`: kept for the proxy, told to the tabs.
     void preview_ready(const std::shared_ptr<Session>& session, const nlohmann::json& params);
     /// The engine's `preview/error`: shown to the tabs, handed to the agent.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sessions/session_activity.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include <fmt/chrono.h>
@@ -38,9 +39,25 @@ std::string result_text(const nlohmann::json& content) {
 
 void ActivityLog::add(nlohmann::json entry) {
     const std::lock_guard lock(m_mutex);
+    const std::string id = entry.value("id", "");
+    if (const auto it = std::find(m_left_out.begin(), m_left_out.end(), id); !id.empty() && it != m_left_out.end()) {
+        m_left_out.erase(it);
+        return;
+    }
     m_entries.push_front(std::move(entry));
     while (m_entries.size() > kKeep) {
         m_entries.pop_back();
+    }
+}
+
+void ActivityLog::leave_out(const std::string& request_id) {
+    if (request_id.empty()) {
+        return;
+    }
+    const std::lock_guard lock(m_mutex);
+    m_left_out.push_back(request_id);
+    while (m_left_out.size() > kKeep) {
+        m_left_out.pop_front();
     }
 }
 

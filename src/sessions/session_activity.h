@@ -16,18 +16,26 @@ namespace atelier::sessions {
 ///
 /// Thread-safety: every member may be called from any thread (its own mutex, never held while
 /// calling out).
+/// Whether a command joins the session's recent commands.
+enum class ActivityRecording { Recorded, Unrecorded };
+
 class ActivityLog {
 public:
     static constexpr std::size_t kKeep = 20;
 
-    /// Adds one finished command (see activity_entry), dropping the oldest past kKeep.
+    /// Adds one finished command (see activity_entry), dropping the oldest past kKeep; unless its
+    /// id was left out.
     void add(nlohmann::json entry);
+    /// The command with this request id is not to be recorded (`command:send {quiet: true}`).
+    /// Empty ids are ignored; at most kKeep ids are remembered (the oldest is forgotten).
+    void leave_out(const std::string& request_id);
     /// The entries, newest first.
     [[nodiscard]] nlohmann::json list() const;
 
 private:
     mutable std::mutex m_mutex;
     std::deque<nlohmann::json> m_entries;
+    std::deque<std::string> m_left_out;
 };
 
 /// One entry from a command's `command:result` payload: `{id, tool, label, ok, at, by,

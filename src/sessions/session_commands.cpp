@@ -16,10 +16,13 @@ namespace atelier::sessions {
 
 void SessionManager::command(const std::string& user_id, const std::string& session_id, const std::string& tool,
                              const nlohmann::json& arguments, const Client& tab, const std::string& re,
-                             const std::string& call_id) {
+                             const std::string& call_id, ActivityRecording recording) {
     auto session = find(user_id, session_for(tab, session_id));
     if (!session) {
         return send_error(tab, no_session(session_id), re);
+    }
+    if (recording == ActivityRecording::Unrecorded) {
+        session->activity.leave_out(re);
     }
     const auto link = ready_link(*session, tab, re);
     if (!link) {

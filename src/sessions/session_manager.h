@@ -89,9 +89,11 @@ public:
     /// `command:send`: runs one tool on the session's engine (`session_id` may be empty: the
     /// tab's session); replies `command:result`. `call_id`, when given, is the engine call's id
     /// (the `call_id` of its `render:progress` events), so a caller can tell its call's progress.
+    /// `recording`: whether it joins the session's recent commands (a studio panel's own calls,
+    /// such as the timeline's frames, do not).
     void command(const std::string& user_id, const std::string& session_id, const std::string& tool,
                  const nlohmann::json& arguments, const Client& tab, const std::string& re,
-                 const std::string& call_id = {});
+                 const std::string& call_id = {}, ActivityRecording recording = ActivityRecording::Recorded);
     /// `command:cancel {command}`: cancels this tab's running `command:send` whose id is
     /// `request_id`; `ack {cancelled}`, then that command's own result.
     void cancel_command(const std::string& user_id, const std::string& session_id, const std::string& request_id,

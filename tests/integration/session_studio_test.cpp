@@ -123,6 +123,22 @@ TEST_F(SessionStudioTest, ATabThatJoinsOrReloadsIsToldTheSessionsRecentCommandsN
     EXPECT_EQ(activity[1]["by"]["kind"], "tab") << activity.dump();
 }
 
+TEST_F(SessionStudioTest, AQuietCommandIsLeftOutOfTheRecentCommands) {
+    start_test_hub({"--session-grace", "30"});
+    const auto project = create_project(auth());
+    Tab first(*hub);
+    const auto session_id = start_session(first, project)["session_id"].get<std::string>();
+    EXPECT_EQ(run(first, "basics__echo", {{"text", "listed"}}).value("ok", false), true);
+    first.send("command:send",
+               {{"tool", "basics__echo"}, {"arguments", {{"text", "a panel's own call"}}}, {"quiet", true}});
+    const auto quiet = first.next("command:result");
+    ASSERT_EQ(quiet["payload"].value("ok", false), true) << quiet.dump();
+    Tab second(*hub);
+    const auto activity = start_session(second, project, session_id)["activity"];
+    ASSERT_EQ(activity.size(), 1U) << activity.dump();
+    EXPECT_EQ(activity[0]["text"], "listed");
+}
+
 TEST_F(SessionStudioTest, TheRecentCommandsKeepOnlyTheNewestTwenty) {
     start_test_hub({"--session-grace", "30"});
     const auto project = create_project(auth());

@@ -172,7 +172,7 @@ export function use_studio(project_id: string) {
   /// the recent commands: resolves with the result, rejects with the hub's error.
   const call_tool = useCallback(
     async (tool: string, args: Record<string, unknown>): Promise<CommandResultPayload> => {
-      const { reply } = client.request('command:send', { tool, arguments: args }, { timeout_ms: COMMAND_TIMEOUT_MS });
+      const { reply } = client.request('command:send', { tool, arguments: args, quiet: true }, { timeout_ms: COMMAND_TIMEOUT_MS });
       const answer = await reply;
       const payload = (answer.payload ?? {}) as CommandResultPayload;
       if (payload.ok === false || payload.is_error === true || payload.error) {

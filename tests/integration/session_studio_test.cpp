@@ -90,6 +90,17 @@ TEST_F(SessionStudioTest, PicturesOfADeletedProjectAreRemovedAndAnotherUsersAreN
     const auto pictures = hub->data_dir() / "thumbnails" / project;
     ASSERT_TRUE(std::filesystem::is_directory(pictures));
     EXPECT_EQ(http_request(hub->port(), "GET", "/api/projects/" + project + "/thumbnail", {}).status, 401);
+    const auto token =
+        http_request(hub->port(), "POST", "/api/tokens", auth(), json{{"user", "alice"}, {"label", "other"}}.dump());
+    ASSERT_EQ(token.status, 201) << token.body;
+    const std::map<std::string, std::string> alice{
+        {"Authorization", "Bearer " + json::parse(token.body)["token"].get<std::string>()}};
+    EXPECT_EQ(http_request(hub->port(), "GET", "/api/projects/" + project + "/thumbnail", alice).status, 404);
+    EXPECT_EQ(http_request(
+                  hub->port(), "GET",
+                  "/api/projects/" + project + "/versions/" + made["version"].get<std::string>() + "/thumbnail", alice)
+                  .status,
+              404);
 
     EXPECT_EQ(http_request(hub->port(), "DELETE", "/api/projects/" + project, auth()).status, 204);
     EXPECT_FALSE(std::filesystem::exists(pictures));

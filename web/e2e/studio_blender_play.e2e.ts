@@ -81,8 +81,17 @@ describe('the timeline’s Play in the Blender studio', () => {
     await expect.poll(() => frames_asked().length - asked_before, { timeout: 120_000 }).toBeGreaterThanOrEqual(6);
     expect(frames_asked().slice(asked_before, asked_before + 6)).toEqual([2, 3, 4, 5, 6, 7]);
     await expect.poll(async () => samples_changed(before, await studio.canvas()), { timeout: 60_000 }).toBeGreaterThan(0);
-    await expect(timeline.textContent()).resolves.toContain('preview (solid)');
-    await shots_at_sizes(studio, 'playing');
+    await expect(timeline.textContent()).resolves.toContain('solid preview');
+    // The engine draws at the panel's size before each picture is taken.
+    const frame_fits = async () => {
+      await expect
+        .poll(async () => {
+          const panel = await page.locator('.viewport').evaluate((element) => `${element.clientWidth}×${element.clientHeight}`);
+          return ((await page.locator('.viewport .overlay').textContent()) ?? '').includes(panel);
+        }, { timeout: 60_000 })
+        .toBe(true);
+    };
+    await shots_at_sizes(studio, 'playing', frame_fits);
 
     await timeline.getByRole('button', { name: 'Stop' }).click();
     await timeline.getByRole('button', { name: 'Play' }).waitFor({ timeout: 60_000 });

@@ -86,7 +86,7 @@ export function FrameTimeline({ range, fps, on_frame, on_play, disabled = false 
         ⇤
       </button>
       <button className="ghost small icon" onClick={() => void go(frame - 1)} disabled={locked || frame <= start} aria-label="Previous frame" title="Previous frame">
-        ⏴
+        ◂
       </button>
       {playing ? (
         <button
@@ -105,7 +105,7 @@ export function FrameTimeline({ range, fps, on_frame, on_play, disabled = false 
         </button>
       )}
       <button className="ghost small icon" onClick={() => void go(frame + 1)} disabled={locked || frame >= end} aria-label="Next frame" title="Next frame">
-        ⏵
+        ▸
       </button>
       <input
         type="range"
@@ -124,8 +124,8 @@ export function FrameTimeline({ range, fps, on_frame, on_play, disabled = false 
       />
       <span className="mono faint frame-timeline-label">
         {frame} / {start}–{end}
-        {seconds !== undefined ? ` · ${seconds} s` : ''}
-        {playing ? ' · preview (solid)' : busy ? ' …' : ''}
+        {seconds !== undefined && <span className="frame-timeline-seconds">{` · ${seconds} s`}</span>}
+        {playing ? ' · solid preview' : busy ? ' …' : ''}
       </span>
     </div>
   );

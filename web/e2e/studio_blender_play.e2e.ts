@@ -30,6 +30,22 @@ const frames_asked = () =>
   sent.filter((message) => message.type === 'command:send' && message.payload?.tool === 'animation__set_frame').map((message) => (message.payload!.arguments as { frame: number }).frame);
 const last_configure = () => sent.filter((message) => message.type === 'viewport:configure').pop()?.payload;
 
+/// The Content-Type of an address the page can read (its cookie signs it in).
+async function fetch_head(url: string): Promise<{ headers: string | null }> {
+  return studio.page.evaluate(async (target) => ({ headers: (await fetch(target)).headers.get('content-type') }), url);
+}
+
+/// The engine draws at the panel's size before each picture is taken.
+async function frame_fits(): Promise<void> {
+  const page = studio.page;
+  await expect
+    .poll(async () => {
+      const panel = await page.locator('.viewport').evaluate((element) => `${element.clientWidth}×${element.clientHeight}`);
+      return ((await page.locator('.viewport .overlay').textContent()) ?? '').includes(panel);
+    }, { timeout: 60_000 })
+    .toBe(true);
+}
+
 async function version_count(): Promise<number> {
   const { body } = await studio.hub.api<{ items: unknown[] }>('GET', `/api/projects/${project_id}/versions?limit=100`);
   return body.items.length;
@@ -82,15 +98,6 @@ describe('the timeline’s Play in the Blender studio', () => {
     expect(frames_asked().slice(asked_before, asked_before + 6)).toEqual([2, 3, 4, 5, 6, 7]);
     await expect.poll(async () => samples_changed(before, await studio.canvas()), { timeout: 60_000 }).toBeGreaterThan(0);
     await expect(timeline.textContent()).resolves.toContain('solid preview');
-    // The engine draws at the panel's size before each picture is taken.
-    const frame_fits = async () => {
-      await expect
-        .poll(async () => {
-          const panel = await page.locator('.viewport').evaluate((element) => `${element.clientWidth}×${element.clientHeight}`);
-          return ((await page.locator('.viewport .overlay').textContent()) ?? '').includes(panel);
-        }, { timeout: 60_000 })
-        .toBe(true);
-    };
     await shots_at_sizes(studio, 'playing', frame_fits);
 
     await timeline.getByRole('button', { name: 'Stop' }).click();
@@ -101,6 +108,19 @@ describe('the timeline’s Play in the Blender studio', () => {
     // Going to a frame changes the view, not the project: no version per frame.
     expect(await version_count()).toBe(versions);
     await studio.shot('stopped');
+    expect(studio.problems).toEqual([]);
+  });
+
+  it('shows Blender’s viewport at each version in the versions list', async () => {
+    const page = studio.page;
+    await page.getByRole('tab', { name: /versions/ }).click();
+    // set_frame_range and spin made a version each, with the JPEG frame the engine sent after them.
+    const pictures = page.locator('.version-list > li .version-still img');
+    await expect.poll(() => pictures.count(), { timeout: 30_000 }).toBe(2);
+    await expect.poll(() => pictures.first().evaluate((img) => (img as HTMLImageElement).naturalWidth), { timeout: 30_000 }).toBeGreaterThan(100);
+    const { headers } = await fetch_head(`${studio.hub.url}${await pictures.first().getAttribute('src')}`);
+    expect(headers).toBe('image/jpeg');
+    await shots_at_sizes(studio, 'blender-versions', frame_fits);
     expect(studio.problems).toEqual([]);
   });
 });

@@ -47,7 +47,8 @@ net::Router build_routes(AppContext& app) {
         kinds.push_back(kind);
     }
     const api::EnginesApi engines{*app.engines, *app.launch_tokens, std::move(kinds)};
-    const auto thumbnails = std::make_shared<api::ThumbnailsApi>(*app.api, std::filesystem::path(app.config.data_dir) / "thumbnails");
+    auto thumbnails =
+        std::make_shared<api::ThumbnailsApi>(*app.api, std::filesystem::path(app.config.data_dir) / "thumbnails");
     auto sign_in = std::make_shared<api::SignInApi>(*app.store, TokenAuth::kCookieName);
     api::ApiContext& rest = *app.api;
     auto mcp = std::make_shared<mcp::McpServer>(

@@ -14,6 +14,7 @@
 #include "api/projects_api.h"
 #include "api/renders_api.h"
 #include "api/sign_in_api.h"
+#include "api/thumbnails_api.h"
 #include "api/tokens_api.h"
 #include "api/upload_api.h"
 #include "api/versions_api.h"
@@ -46,6 +47,8 @@ net::Router build_routes(AppContext& app) {
         kinds.push_back(kind);
     }
     const api::EnginesApi engines{*app.engines, *app.launch_tokens, std::move(kinds)};
+    auto thumbnails =
+        std::make_shared<api::ThumbnailsApi>(*app.api, std::filesystem::path(app.config.data_dir) / "thumbnails");
     auto sign_in = std::make_shared<api::SignInApi>(*app.store, TokenAuth::kCookieName);
     api::ApiContext& rest = *app.api;
     auto mcp = std::make_shared<mcp::McpServer>(
@@ -112,7 +115,11 @@ net::Router build_routes(AppContext& app) {
         .add("DELETE", "/api/projects/{id}/files/{path*}",          Access::Authenticated, [&rest](HttpRequest& r, net::HttpResponder respond) { api::delete_file(rest, r, std::move(respond)); })
         .add("GET",    "/api/projects/{id}/versions/{rev}/diff",    Access::Authenticated, [&rest](HttpRequest& r) { return api::diff_versions(rest, r); })
         .add("POST",   "/api/projects/{id}/import",                 Access::Authenticated, [&rest](HttpRequest& r, net::HttpResponder respond) { api::import_file(rest, r, std::move(respond)); })
-        .add("GET",    "/api/assets",                               Access::Authenticated, [&rest](HttpRequest& r) { return api::list_assets(rest, r); });
+        .add("GET",    "/api/assets",                               Access::Authenticated, [&rest](HttpRequest& r) { return api::list_assets(rest, r); })
+        // Version pictures (docs/api.md "Thumbnails"): the viewport when the version was made.
+        .add("GET",    "/api/projects/{id}/versions/{rev}/thumbnail", Access::Authenticated, [thumbnails](HttpRequest& r) { return thumbnails->version(r); })
+        .add("GET",    "/api/projects/{id}/thumbnails",             Access::Authenticated, [thumbnails](HttpRequest& r) { return thumbnails->list(r); })
+        .add("GET",    "/api/projects/{id}/thumbnail",              Access::Authenticated, [thumbnails](HttpRequest& r) { return thumbnails->newest(r); });
     // clang-format on
     return router;
 }

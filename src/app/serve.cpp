@@ -18,6 +18,7 @@
 #include "app/viewport_rtc_setup.h"
 #include "core/logging.h"
 #include "net/server.h"
+#include "store/version_thumbnails.h"
 
 namespace atelier::app {
 namespace {
@@ -130,6 +131,7 @@ int serve(const Config& config) {
     session_options.grace = to_milliseconds(config.session_grace_s);
     session_options.sessions_dir = std::filesystem::path(config.data_dir) / "sessions";
     session_options.renders_dir = std::filesystem::path(config.data_dir) / "renders";
+    session_options.thumbnails_dir = std::filesystem::path(config.data_dir) / "thumbnails";
     session_options.kinds = config.engines;
     session_options.max_attempts = static_cast<int>(config.engine_max_attempts);
     app.sessions = std::make_shared<sessions::SessionManager>(
@@ -151,6 +153,7 @@ int serve(const Config& config) {
         app.sessions->project_deleted(user, project);
         std::error_code ignored;
         std::filesystem::remove_all(std::filesystem::path(app.config.data_dir) / "renders" / project, ignored);
+        store::VersionThumbnails(std::filesystem::path(app.config.data_dir) / "thumbnails").remove_project(project);
     };
     app.api->render_dirs = [&app](const std::string& user, const std::string& project) {
         return app.sessions->render_dirs(user, project);

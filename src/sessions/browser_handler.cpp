@@ -61,7 +61,11 @@ void BrowserHandler::on_text(const std::shared_ptr<net::WebSocketConnection>& we
             return SessionManager::send_error(
                 connection, Error{ErrorCode::InvalidArgument, "payload.arguments: must be an object"}, re);
         }
-        return m_sessions->command(user, optional_string(payload, "session_id"), *tool, arguments, connection, re);
+        // `quiet`: a studio panel's own call (the timeline's frames), not one of the recent commands.
+        const auto recording =
+            payload.value("quiet", false) == true ? ActivityRecording::Unrecorded : ActivityRecording::Recorded;
+        return m_sessions->command(user, optional_string(payload, "session_id"), *tool, arguments, connection, re, {},
+                                   recording);
     }
     if (type == "viewport:camera") {
         return m_sessions->camera(user, optional_string(payload, "session_id"), payload, connection);

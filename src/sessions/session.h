@@ -16,6 +16,7 @@
 #include "core/timer_queue.h"
 #include "engines/engine_link.h"
 #include "sessions/engine_starter.h"
+#include "sessions/session_activity.h"
 #include "sessions/session_client.h"
 
 namespace atelier::sessions {
@@ -75,6 +76,8 @@ struct Session {
         bool cancelled = false; ///< cancelled while waiting for its turn: it never reaches the engine
     };
     std::map<std::string, CallOwner> calls;
+    /// The recent commands, for session:ready (its own lock; session_activity.h).
+    ActivityLog activity;
 };
 
 /// Where browsers reach a session's preview: the hub proxies it (Router::proxy, DESIGN §4).

@@ -16,10 +16,13 @@ namespace atelier::sessions {
 
 void SessionManager::command(const std::string& user_id, const std::string& session_id, const std::string& tool,
                              const nlohmann::json& arguments, const Client& tab, const std::string& re,
-                             const std::string& call_id) {
+                             const std::string& call_id, ActivityRecording recording) {
     auto session = find(user_id, session_for(tab, session_id));
     if (!session) {
         return send_error(tab, no_session(session_id), re);
+    }
+    if (recording == ActivityRecording::Unrecorded) {
+        session->activity.leave_out(re);
     }
     const auto link = ready_link(*session, tab, re);
     if (!link) {
@@ -68,6 +71,7 @@ void SessionManager::run_command(const std::shared_ptr<Session>& session, const 
         if (cancelled) {
             payload["cancelled"] = true;
         }
+        session->activity.add(activity_entry(re.empty() ? engine_call_id : re, tool_label(tool, arguments), payload));
         send(tab, "command:result", payload, re);
         return next();
     }
@@ -91,6 +95,7 @@ void SessionManager::run_command(const std::shared_ptr<Session>& session, const 
                     payload["error"]["details"] = nlohmann::json::parse(result.error().details, nullptr, false);
                 }
                 payload["by"] = by;
+                session->activity.add(activity_entry(re.empty() ? engine_call_id : re, label, payload));
                 send(tab, "command:result", payload, re);
                 return next();
             }
@@ -105,12 +110,13 @@ void SessionManager::run_command(const std::shared_ptr<Session>& session, const 
                                    {"duration_ms", result->duration_ms},
                                    {"by", by}};
             if (!result->mutates) {
+                session->activity.add(activity_entry(re.empty() ? engine_call_id : re, label, payload));
                 send(tab, "command:result", payload, re);
                 return next();
             }
             self->save_and_commit_now(
                 session, label,
-                [self, session, tab, re, payload, by, tool, label,
+                [self, session, tab, re, payload, by, tool, label, engine_call_id,
                  next = std::move(next)](Result<std::string> revision) mutable {
                     if (revision) {
                         payload["version"] = *revision;
@@ -118,6 +124,7 @@ void SessionManager::run_command(const std::shared_ptr<Session>& session, const 
                         payload["save_error"] = revision.error().message;
                         payload["save_error_code"] = error_code_name(revision.error().code);
                     }
+                    session->activity.add(activity_entry(re.empty() ? engine_call_id : re, label, payload));
                     send(tab, "command:result", payload, re);
                     // Every other client sees what this one changed (its own tab has the result).
                     nlohmann::json activity{{"tool", tool}, {"by", by}, {"ok", revision.has_value()}};
@@ -341,6 +348,7 @@ void SessionManager::commit(const std::shared_ptr<Session>& session, const std::
     if (!outcome->created) {
         return done(outcome->revision);
     }
+    keep_thumbnail(*session, outcome->revision);
     if (!recorded) {
         // The commit is in the repository (nothing is lost) but the versions list will not show it:
         // never silent.

@@ -143,6 +143,7 @@ nlohmann::json SessionManager::ready_payload(const std::shared_ptr<Session>& ses
             {"tools", tools},
             {"preview", preview_port == 0 ? nlohmann::json(nullptr) : nlohmann::json(preview_path(session->id))},
             {"clients", presence(session)["clients"]},
+            {"activity", session->activity.list()},
             {"scene", scene.is_object() && scene.contains("summary") ? scene["summary"] : nlohmann::json(nullptr)}};
 }
 

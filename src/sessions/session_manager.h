@@ -31,7 +31,9 @@ struct SessionOptions {
     std::chrono::milliseconds grace{30'000};
     std::filesystem::path sessions_dir;
     std::filesystem::path renders_dir; ///< <data>/renders: each project's renders once its session stopped
-    std::string hub_url;               ///< the /ws/engine URL engines connect to
+    std::filesystem::path
+        thumbnails_dir;  ///< <data>/thumbnails: a picture per version (store::VersionThumbnails); empty: none
+    std::string hub_url; ///< the /ws/engine URL engines connect to
     std::map<std::string, EngineKindConfig> kinds;
     int max_attempts = 5;
     std::chrono::milliseconds backoff_base{500};
@@ -87,9 +89,11 @@ public:
     /// `command:send`: runs one tool on the session's engine (`session_id` may be empty: the
     /// tab's session); replies `command:result`. `call_id`, when given, is the engine call's id
     /// (the `call_id` of its `render:progress` events), so a caller can tell its call's progress.
+    /// `recording`: whether it joins the session's recent commands (a studio panel's own calls,
+    /// such as the timeline's frames, do not).
     void command(const std::string& user_id, const std::string& session_id, const std::string& tool,
                  const nlohmann::json& arguments, const Client& tab, const std::string& re,
-                 const std::string& call_id = {});
+                 const std::string& call_id = {}, ActivityRecording recording = ActivityRecording::Recorded);
     /// `command:cancel {command}`: cancels this tab's running `command:send` whose id is
     /// `request_id`; `ack {cancelled}`, then that command's own result.
     void cancel_command(const std::string& user_id, const std::string& session_id, const std::string& request_id,
@@ -186,6 +190,9 @@ private:
     static std::shared_ptr<engines::EngineLink> ready_link(Session& session, const Client& tab, const std::string& re);
     /// Moves the session's renders to the project's kept renders (the engine has stopped).
     void keep_renders(const Session& session);
+    /// On the project's worker, right after `revision` was committed: the session's latest viewport
+    /// frame becomes the version's picture (session_thumbnails.cpp). Failing to keep it is logged.
+    void keep_thumbnail(Session& session, const std::string& revision);
     /// The engine's `preview/ready {port}`: kept for the proxy, told to the tabs.
     void preview_ready(const std::shared_ptr<Session>& session, const nlohmann::json& params);
     /// The engine's `preview/error`: shown to the tabs, handed to the agent.

@@ -72,10 +72,10 @@ describe('files: upload, preview, limit, diff, delete', () => {
     await form.getByLabel(/^name/i).fill('logo_plate');
     await expect(studio.run(form)).resolves.toContain('logo_plate');
     await studio.page.getByRole('tab', { name: /versions/ }).click();
-    // The viewport's next thumbnail (every few seconds) becomes the newest version's picture.
+    // The hub kept the viewport's frame when it committed the version (GET …/versions/{rev}/thumbnail).
     const picture = studio.page.locator('.version.current .version-still img');
     await picture.waitFor({ timeout: 30_000 });
-    await expect(picture.getAttribute('src')).resolves.toMatch(/^data:image\//);
+    await expect(picture.getAttribute('src')).resolves.toMatch(/^\/api\/projects\/[^/]+\/versions\/[0-9a-f]{40}\/thumbnail$/);
   });
 
   it('uploads a PNG dropped on the studio, with its progress, and shows it in Files with its preview', async () => {

@@ -35,6 +35,7 @@ describe('version labels', () => {
     expect(describe_command('modeling__add_primitive', { shape: 'monkey', name: 'Suzanne', location: [0, 0, 1] })).toBe('add_primitive monkey Suzanne at 0,0,1');
     expect(describe_command('files__write_file', { path: 'src/A.tsx', content: 'a\nb' })).toBe('write_file src/A.tsx');
     expect(describe_command('scene__transform_object', { name: 'Cube', scale: [2, 2, 2], apply: true })).toBe('transform_object Cube scale 2,2,2 apply');
+    expect(describe_command('animation__spin', { name: 'Cube', axis: 'z', turns: 1, frames: 24, cyclic: true })).toBe('spin Cube z turns 1 frames 24 cyclic');
   });
   it('make the hub’s message readable when the tab has no label', () => {
     expect(readable_message('tool modeling__add_primitive')).toBe('add_primitive');

@@ -55,3 +55,25 @@ describe('recent commands after a reload', () => {
     expect(view.commands.map((run) => run.id)).toEqual(['new', 'old']);
   });
 });
+
+describe('recent commands from the session’s activity', () => {
+  const activity = [
+    { id: 'b', tool: 'basics__fail', label: 'fail', ok: false, at: '2026-12-05T21:00:02.000Z', by: { id: '2', kind: 'mcp', name: 'claude-code', version: '2.1' }, error: { code: 'engine_error', message: 'nope' } },
+    { id: 'a', tool: 'scene__create_object', label: 'create_object name=cube', ok: true, at: '2026-12-05T21:00:01.000Z', by: { id: '1', kind: 'tab' }, version: 'f'.repeat(40), text: 'made cube', duration_ms: 12 },
+  ];
+
+  it('fill the list after a reload, newest first, naming clients other than the user’s tabs', () => {
+    const view = session_reducer(initial_session_view, message('session:ready', { session_id: 's1', tools: [], activity }));
+    expect(view.commands.map((run) => run.id)).toEqual(['b', 'a']);
+    expect(view.commands[0]).toMatchObject({ status: 'error', by: 'claude-code 2.1', error: { code: 'engine_error', message: 'nope' } });
+    expect(view.commands[1]).toMatchObject({ status: 'ok', version: 'f'.repeat(40), duration_ms: 12, content: [{ type: 'text', text: 'made cube' }] });
+    expect(view.commands[1]!.by).toBeUndefined();
+    expect(view.commands[1]!.started_at).toBe(Date.parse('2026-12-05T21:00:01.000Z'));
+  });
+
+  it('do not repeat what the tab already shows when the session is ready again', () => {
+    let view = session_reducer(initial_session_view, message('session:ready', { session_id: 's1', tools: [], activity }));
+    view = session_reducer(view, message('session:ready', { session_id: 's1', tools: [], activity, resumed: true }));
+    expect(view.commands.map((run) => run.id)).toEqual(['b', 'a']);
+  });
+});

@@ -167,6 +167,15 @@ export const hub = {
     list_of(await api<unknown>('GET', `/api/projects/${enc(id)}/renders`), 'renders')
       .map((raw) => normalize_render(raw, id))
       .filter((r): r is RenderFile => r !== undefined),
+  /// The versions that have a picture (docs/api.md "Thumbnails"): rev → image URL, and the newest.
+  list_thumbnails: async (id: string): Promise<{ by_rev: Record<string, string>; newest?: string }> => {
+    const body = await api<{ items?: unknown; newest?: unknown }>('GET', `/api/projects/${enc(id)}/thumbnails`);
+    const by_rev: Record<string, string> = {};
+    for (const item of Array.isArray(body?.items) ? (body.items as Raw[]) : []) {
+      if (str(item.rev) && str(item.url)) by_rev[str(item.rev)!] = str(item.url)!;
+    }
+    return { by_rev, ...(str(body?.newest) ? { newest: str(body?.newest)! } : {}) };
+  },
   list_projects: async () => list_of(await api<unknown>('GET', '/api/projects'), 'projects').map(normalize_project),
   get_project: async (id: string) => normalize_project(await api<Raw>('GET', `/api/projects/${enc(id)}`)),
   create_project: async (name: string, kind: ProjectKind) =>

@@ -17,10 +17,25 @@ export function ProjectCard({ project, on_open, on_rename, on_delete }: Props) {
   const [name, set_name] = useState(project.name);
   const [thumb_failed, set_thumb_failed] = useState(false);
   const [rename_error, set_rename_error] = useState<string | null>(null);
-  // A still of the newest state: the hub's thumbnail, else the last viewport frame this browser
-  // saw, else the project's newest render (an image, or a video's first frame).
-  const thumbnail = project.thumbnail_url ?? load_thumbnail(project.id);
+  // A still of the newest state: the hub's picture of the newest version, else the last viewport
+  // frame this browser saw, else the project's newest render (an image, or a video's first frame).
+  const [hub_picture, set_hub_picture] = useState<string | undefined>(project.thumbnail_url);
+  const thumbnail = hub_picture ?? load_thumbnail(project.id);
   const [still, set_still] = useState<Still | undefined>(undefined);
+  useEffect(() => {
+    let cancelled = false;
+    hub
+      .list_thumbnails(project.id)
+      .then((pictures) => {
+        if (!cancelled && pictures.newest) set_hub_picture(pictures.newest);
+      })
+      .catch(() => {
+        // No picture from the hub: this browser's frame or a render stands in.
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, [project.id, project.updated_at]);
   useEffect(() => {
     if (thumbnail) return;
     let cancelled = false;

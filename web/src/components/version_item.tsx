@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import { useState } from 'react';
 import { file_url, type Version } from '../api/projects';
 import { relative_time, short_rev } from '../lib/format';
 import type { Still } from '../studio/thumbnails';
@@ -12,7 +13,9 @@ interface Props {
   on_restore: () => void;
   /// What this tab recorded that the version did (version_labels.ts).
   label?: string | undefined;
-  /// A picture of the project at this version (thumbnails.ts), when one exists.
+  /// The hub's picture of the viewport at this version (it may have none: then `still`).
+  picture?: string | undefined;
+  /// A render made from this version (thumbnails.ts), when one exists.
   still?: Still | undefined;
   on_diff: () => void;
 }
@@ -22,15 +25,22 @@ const MAIN_FILES: Record<string, string[]> = {
   blender: ['scene.blend', 'scene.glb'],
 };
 
-export function VersionItem({ project_id, kind, version, current, on_restore, label, still, on_diff }: Props) {
+export function VersionItem({ project_id, kind, version, current, on_restore, label, picture, still, on_diff }: Props) {
   const main = MAIN_FILES[kind ?? ''] ?? [];
+  // The hub's picture until it fails to load (the version has none), then the render, if any.
+  const [picture_failed, set_picture_failed] = useState(false);
+  const shown: Still | undefined = picture && !picture_failed ? { url: picture, kind: 'image', name: version.rev } : still;
   const changed = version.files.filter((file) => !main.includes(file.path));
   return (
-    <li className={`version${current ? ' current' : ''}${still ? ' with-still' : ''}`}>
+    <li className={`version${current ? ' current' : ''}${shown ? ' with-still' : ''}`}>
       <div className="version-head">
-        {still && (
+        {shown && (
           <div className="version-still" aria-hidden="true">
-            {still.kind === 'image' ? <img src={still.url} alt="" loading="lazy" /> : <video src={`${still.url}#t=0.1`} preload="metadata" muted playsInline />}
+            {shown.kind === 'image' ? (
+              <img src={shown.url} alt="" loading="lazy" onError={shown.url === picture ? () => set_picture_failed(true) : undefined} />
+            ) : (
+              <video src={`${shown.url}#t=0.1`} preload="metadata" muted playsInline />
+            )}
           </div>
         )}
         <div className="version-text">

@@ -2,7 +2,7 @@
 import { useCallback, useMemo, useEffect, useState } from 'react';
 import { all_versions } from '../api/files';
 import { hub, type RenderFile, type Version } from '../api/projects';
-import { load_version_thumbnails, newest_still, VERSION_THUMBNAIL_EVENT, type Still } from '../studio/thumbnails';
+import { newest_still, type Still } from '../studio/thumbnails';
 import { DiffView } from './diff_view';
 import { short_rev } from '../lib/format';
 import { ConfirmDialog } from './confirm_dialog';
@@ -26,26 +26,33 @@ export function VersionsPanel({ project_id, kind, tick, on_restore }: Props) {
   const [busy, set_busy] = useState(false);
   const [diffing, set_diffing] = useState<Version | null>(null);
   const [renders, set_renders] = useState<RenderFile[]>([]);
-  const [pictures, set_pictures] = useState(0);
-  useEffect(() => {
-    const more = () => set_pictures((n) => n + 1);
-    window.addEventListener(VERSION_THUMBNAIL_EVENT, more);
-    return () => window.removeEventListener(VERSION_THUMBNAIL_EVENT, more);
-  }, []);
   // Read again with every list: the command that made the newest version has just saved its label.
   const labels = useMemo(() => load_version_labels(project_id), [project_id, versions]);
 
-  // A picture per version: the viewport frame this browser saw just after it, else a render made from it.
+  // A picture per version when no hub picture loads (Remotion has no viewport): a render made from it.
   const stills = useMemo(() => {
-    const frames = load_version_thumbnails(project_id);
     const result: Record<string, Still> = {};
     for (const version of versions ?? []) {
-      const frame = frames[version.rev];
-      const still = frame ? { url: frame, kind: 'image' as const, name: version.rev } : newest_still(renders, version.rev);
+      const still = newest_still(renders, version.rev);
       if (still) result[version.rev] = still;
     }
     return result;
-  }, [project_id, versions, renders, pictures]);
+  }, [versions, renders]);
+
+  // The hub's pictures of the viewport at each version (a version made without one has none).
+  const [pictures, set_pictures] = useState<Record<string, string>>({});
+  useEffect(() => {
+    let cancelled = false;
+    hub
+      .list_thumbnails(project_id)
+      .then((list) => !cancelled && set_pictures(list.by_rev))
+      .catch(() => {
+        // Without pictures the list still loads.
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, [project_id, tick]);
 
   useEffect(() => {
     let cancelled = false;
@@ -98,7 +105,7 @@ export function VersionsPanel({ project_id, kind, tick, on_restore }: Props) {
       {versions && versions.length > 0 && (
         <ul className="version-list">
           {versions.map((version, index) => (
-            <VersionItem key={version.rev || index} project_id={project_id} kind={kind} version={version} current={index === 0} on_restore={() => set_restoring(version)} label={labels[version.rev]} still={stills[version.rev]} on_diff={() => set_diffing(version)} />
+            <VersionItem key={version.rev || index} project_id={project_id} kind={kind} version={version} current={index === 0} on_restore={() => set_restoring(version)} label={labels[version.rev]} picture={pictures[version.rev]} still={stills[version.rev]} on_diff={() => set_diffing(version)} />
           ))}
         </ul>
       )}

@@ -102,7 +102,9 @@ function FramesPanel({ project_id, client, preview, scene_summary, on_camera, st
   const area = useRef<HTMLDivElement>(null);
   const [settings, set_settings] = useState(() => load_viewport_settings(project_id));
   const live = state === 'ready' || state === 'busy';
-  const configure = use_viewport_configure(area, client, live && !preview?.url, session_id, settings.shading, settings.view);
+  // While the timeline plays, the engine draws in solid shading (quick); Stop brings the choice back.
+  const [playing, set_playing] = useState(false);
+  const configure = use_viewport_configure(area, client, live && !preview?.url, session_id, playing ? 'solid' : settings.shading, settings.view);
   const update = (patch: Partial<{ shading: Shading; view: ViewMode }>) =>
     set_settings((old) => {
       const next = { ...old, ...patch };
@@ -141,7 +143,7 @@ function FramesPanel({ project_id, client, preview, scene_summary, on_camera, st
         )}
       </div>
       {scene?.frame_range && scene.frame_range[1] > scene.frame_range[0] && call_tool && (
-        <FrameTimeline range={scene.frame_range} fps={scene.fps} disabled={!live} on_frame={(frame) => call_tool('animation__set_frame', { frame })} />
+        <FrameTimeline range={scene.frame_range} fps={scene.fps} disabled={!live} on_frame={(frame) => call_tool('animation__set_frame', { frame })} on_play={set_playing} />
       )}
       {/* Always there, so the picture does not jump when the first summary arrives. */}
       <div className="scene-summary" title={scene_summary}>

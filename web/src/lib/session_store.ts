@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: Apache-2.0
-import { take_version_thumbnail } from '../studio/thumbnails';
 
 /// The session id of each open project, kept in sessionStorage so that a refresh re-attaches to
 /// the same engine (DESIGN §5), while a new tab starts — or joins — by the hub's rules.
@@ -47,7 +46,6 @@ export function save_thumbnail(project_id: string, data_url: string): void {
   } catch {
     // Quota exceeded: thumbnails are a nicety.
   }
-  take_version_thumbnail(project_id, data_url);
 }
 
 export function forget_thumbnail(project_id: string): void {
@@ -110,26 +108,5 @@ export function save_viewport_settings(project_id: string, settings: ViewportSet
     window.localStorage.setItem(viewport_key(project_id), JSON.stringify(settings));
   } catch {
     // Storage may be disabled: the settings last until the page is left.
-  }
-}
-
-/// The tab's recent commands of a project, kept across a reload (sessionStorage, like the session
-/// id): finished ones only, their images left out (they can be large).
-const commands_key = (project_id: string) => `atelier.commands.${project_id}`;
-
-export function load_commands<T>(project_id: string): T[] {
-  try {
-    const raw = JSON.parse(window.sessionStorage.getItem(commands_key(project_id)) ?? '[]') as unknown;
-    return Array.isArray(raw) ? (raw as T[]) : [];
-  } catch {
-    return [];
-  }
-}
-
-export function save_commands(project_id: string, commands: unknown[]): void {
-  try {
-    window.sessionStorage.setItem(commands_key(project_id), JSON.stringify(commands));
-  } catch {
-    // Storage full or disabled: the list starts empty after a reload.
   }
 }

@@ -12,6 +12,7 @@ import type {
   ToolDescriptor,
 } from '../protocol/messages';
 import type { ConnectionState } from '../protocol/protocol_client';
+import { activity_runs } from './activity';
 import { reports_failure } from '../chat/chat_state';
 import { clean_error_text } from '../preview/error_text';
 import { scene_info, type SceneInfo } from './scene_info';
@@ -156,6 +157,14 @@ export type SessionAction =
 
 const MAX_COMMANDS = 20;
 
+/// Finished commands known from elsewhere (the hub's session activity) behind the ones this tab
+/// has, each once.
+function with_restored_commands(view: SessionView, commands: CommandRun[]): SessionView {
+  const known = new Set(view.commands.map((run) => run.id));
+  const restored = commands.filter((run) => !known.has(run.id) && run.status !== 'running');
+  return restored.length === 0 ? view : { ...view, commands: [...view.commands, ...restored].slice(0, MAX_COMMANDS) };
+}
+
 const APP_NAMES: Record<string, string> = { blender: 'Blender', remotion: 'Remotion' };
 
 /// What the top bar says about the engine: the application and its version ("Blender 3.4.1") when
@@ -260,12 +269,8 @@ export function session_reducer(view: SessionView, action: SessionAction): Sessi
           ? { ...run, status: 'error', error: action.error, duration_ms: action.now - run.started_at }
           : run,
       );
-    case 'commands_restored': {
-      // After a reload: the finished commands this tab ran before it, behind any run since.
-      const known = new Set(view.commands.map((run) => run.id));
-      const restored = action.commands.filter((run) => !known.has(run.id) && run.status !== 'running');
-      return { ...view, commands: [...view.commands, ...restored].slice(0, MAX_COMMANDS) };
-    }
+    case 'commands_restored':
+      return with_restored_commands(view, action.commands);
     case 'dismiss_command':
       return { ...view, commands: view.commands.filter((run) => run.id !== action.id) };
     case 'restoring':
@@ -303,6 +308,8 @@ function on_message(view: SessionView, message: Envelope, now: number, session_s
         ...(normalize_clients((payload as Record<string, unknown>).clients)
           ? { clients: normalize_clients((payload as Record<string, unknown>).clients)! }
           : {}),
+        // The session's recent commands (the hub keeps them): after a reload, "Recent commands" again.
+        commands: with_restored_commands(rest, activity_runs((payload as Record<string, unknown>).activity, client_label, now)).commands,
       };
     }
     case 'session:presence': {

@@ -5,12 +5,11 @@ import { chat_actions_for } from '../chat/chat_events';
 import { chat_reducer, initial_chat_state } from '../chat/chat_state';
 import type { CommandResultPayload, ErrorBody, PreviewErrorPayload, SessionReadyPayload, ViewportCameraPayload } from '../protocol/messages';
 import { browser_socket_url, ProtocolClient, ProtocolError } from '../protocol/protocol_client';
-import { camera_moved, forget_camera_moved, forget_session_id, load_commands, load_session_id, mark_camera_moved, save_commands, save_session_id } from '../lib/session_store';
+import { camera_moved, forget_camera_moved, forget_session_id, load_session_id, mark_camera_moved, save_session_id } from '../lib/session_store';
 import { frame_request } from './frame_request';
 import { describe_command, save_version_label } from './version_labels';
 import { restore_with_session } from './restore';
-import { expect_version_thumbnail } from './thumbnails';
-import { initial_session_view, session_reducer, type CommandRun } from './session_state';
+import { initial_session_view, session_reducer } from './session_state';
 
 /// Error codes with which the hub says a stored session id is gone (grace period over, hub restarted).
 const STALE_SESSION_CODES = new Set(['session_not_found', 'session_ended', 'session_expired', 'not_found']);
@@ -61,12 +60,6 @@ export function use_studio(project_id: string) {
             start_session();
             return;
           }
-        }
-        // A new version: the viewport's next thumbnail becomes its picture in the versions list.
-        const made_payload = message.payload as { version?: unknown; rev?: unknown } | undefined;
-        const made = message.type === 'version:created' ? made_payload?.rev : made_payload?.version;
-        if (typeof made === 'string' && made && ['command:result', 'command:activity', 'agent:complete', 'version:created'].includes(message.type)) {
-          expect_version_thumbnail(project_id, made);
         }
         dispatch_view({ type: 'message', message, now, ...(session_start_id.current ? { session_start_id: session_start_id.current } : {}) });
         for (const action of chat_actions_for(message, now, (id) => chat_ids.current.has(id))) dispatch_chat(action);
@@ -179,7 +172,7 @@ export function use_studio(project_id: string) {
   /// the recent commands: resolves with the result, rejects with the hub's error.
   const call_tool = useCallback(
     async (tool: string, args: Record<string, unknown>): Promise<CommandResultPayload> => {
-      const { reply } = client.request('command:send', { tool, arguments: args }, { timeout_ms: COMMAND_TIMEOUT_MS });
+      const { reply } = client.request('command:send', { tool, arguments: args, quiet: true }, { timeout_ms: COMMAND_TIMEOUT_MS });
       const answer = await reply;
       const payload = (answer.payload ?? {}) as CommandResultPayload;
       if (payload.ok === false || payload.is_error === true || payload.error) {
@@ -194,19 +187,6 @@ export function use_studio(project_id: string) {
   const cancel_command = useCallback((id: string) => client.send('command:cancel', { command: id }), [client]);
 
   const dismiss_command = useCallback((id: string) => dispatch_view({ type: 'dismiss_command', id }), []);
-
-  // Recent commands survive a reload of the tab.
-  useEffect(() => {
-    const saved = load_commands<CommandRun>(project_id);
-    if (saved.length > 0) dispatch_view({ type: 'commands_restored', commands: saved });
-  }, [project_id]);
-  useEffect(() => {
-    const finished = view.commands
-      .filter((run) => run.status !== 'running')
-      .slice(0, 10)
-      .map((run) => ({ ...run, content: run.content.filter((block) => block.type === 'text') }));
-    save_commands(project_id, finished);
-  }, [project_id, view.commands]);
 
   const live = useRef(false);
   live.current = view.session_id !== undefined && !['ended', 'lost'].includes(String(view.status.state));

@@ -24,7 +24,8 @@ export function describe_command(tool: string, args: Record<string, unknown>): s
     const text = value_text(value);
     if (text === undefined || text === '') continue;
     if (key === 'location') words.push(`at ${text}`);
-    else if (Array.isArray(value)) words.push(`${key.replace(/_/g, ' ')} ${text}`);
+    // A bare number says nothing ("spin Cube z 1 24 0"): numbers and vectors carry their name.
+    else if (Array.isArray(value) || typeof value === 'number') words.push(`${key.replace(/_/g, ' ')} ${text}`);
     else words.push(text);
   }
   return words.join(' ');

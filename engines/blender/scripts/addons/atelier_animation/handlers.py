@@ -165,6 +165,12 @@ def set_frame(frame: int) -> ToolResult:
     return ToolResult(text=f"current frame {frame}")
 
 
+# Going to a frame changes what the viewport shows, not the document: no undo step and no version
+# (the manifest says `mutates: false`), but a new frame, so that the studio's timeline can scrub and
+# play (router engine.call_tool).
+set_frame.atelier_redraws = True  # type: ignore[attr-defined]
+
+
 def clear_animation(name: str) -> ToolResult:
     obj = get_object(name)
     obj.animation_data_clear()

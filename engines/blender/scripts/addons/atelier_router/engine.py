@@ -338,6 +338,9 @@ class Engine:
                 self.record_step(history_label(name, arguments))
             scene = scene_summary()
             self._after_reply.append(lambda: self._announce_change(scene))
+        elif getattr(spec.handler, "atelier_redraws", False):
+            # A change of view, not of the document (the current frame): a frame shows it.
+            self._after_reply.append(lambda: self._guard("preview", self.send_preview))
         if self.config.debug:
             print(f"[atelier debug] {name} took {elapsed_ms:.1f} ms", file=sys.stderr, flush=True)
         return call_result(result, scene)

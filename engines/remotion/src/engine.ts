@@ -127,6 +127,8 @@ export class RemotionEngine {
         protocol: 1,
         instructions: this.instructions(),
         remotion_version: kRemotionVersion,
+        // What the studio's top bar shows: the application this engine drives, not the adapter.
+        app: { name: 'Remotion', version: kRemotionVersion },
         session_id: this.options.sessionId,
       });
     } catch (error) {

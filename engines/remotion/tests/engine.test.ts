@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { FakeHub, RpcFailure, makeProject, startEngine, type EngineProcess } from './support/fake_hub.js';
 import { engineDir } from './support/paths.js';
 import { pngPixels, pngSize, shareNotBackground, type Pixels, probeVideo } from './support/media.js';
+import { kRemotionVersion } from '../src/engine.js';
 
 const kRenderTimeoutMs = 300_000;
 
@@ -81,6 +82,10 @@ describe('the Remotion engine', () => {
     assert.match(params.instructions, /interpolate/);
     assert.match(params.instructions, /spring/);
     assert.match(params.instructions, /staticFile/);
+  });
+
+  it('names the application it drives, Remotion and its version, in its hello', () => {
+    assert.deepEqual(hub.hello!.params.app, { name: 'Remotion', version: kRemotionVersion });
   });
 
   it('declares the file and Remotion tools in addon_ai.json manifests', () => {

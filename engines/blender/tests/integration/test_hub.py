@@ -38,7 +38,8 @@ from support.media import parse_glb, pixel_stats, probe_video
 from support.real_hub import BrowserTab, HubUnderTest, blender_command
 from atelier_router.frame import CODEC_JPEG, decode_frame
 
-FIRST_PARTY_ADDONS = ("router", "scene", "modeling", "materials", "lighting", "camera", "animation", "render")
+FIRST_PARTY_ADDONS = ("router", "scene", "modeling", "materials", "lighting", "camera", "animation", "render",
+                      "assets")
 
 
 def object_names(summary: dict[str, Any]) -> list[str]:

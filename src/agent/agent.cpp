@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "agent/agent_config.h"
+#include "agent/asset_prompt.h"
 #include "agent/prompt.h"
 #include "core/ids.h"
 #include "registry/validation_error.h"
@@ -103,6 +104,10 @@ Agent::~Agent() {
 
 void Agent::set_sessions(std::weak_ptr<sessions::AgentHost> sessions) {
     m_sessions = std::move(sessions);
+}
+
+void Agent::set_hub_services(HubServices hub) {
+    m_hub = std::move(hub);
 }
 
 void Agent::set_metrics(MetricsRegistry& metrics) {
@@ -379,6 +384,11 @@ void Agent::run_turn(Conversation& conversation, const Turn& turn, net::CancelSi
     const std::string project_name = project ? project->name : session->project_id;
 
     Message prompt{Role::User, {Block::text_block(turn.text)}};
+    // Attachments become files of the project (a version) before the model sees them.
+    if (auto note = keep_turn_attachments(m_hub, session->user_id, session->project_id, turn.attachments);
+        !note.empty()) {
+        prompt.content.push_back(Block::text_block(note));
+    }
     for (const auto& attachment : turn.attachments) {
         if (attachment.is_object() && attachment.value("type", "") == "image" && attachment.contains("data") &&
             attachment["data"].is_string()) {
@@ -454,8 +464,10 @@ void Agent::run_turn(Conversation& conversation, const Turn& turn, net::CancelSi
         ModelRequest request{
             build_system_prompt({project_name, state.link->info().kind, state.link->info().instructions, state.snapshot,
                                  m_options.max_steps}),
-            trim_transcript(transcript, m_options.context_chars), tool_definitions(*state.snapshot),
-            build_context(scene, state.snapshot.get(), changes_by_others)};
+            trim_transcript(transcript, m_options.context_chars),
+            with_hub_tools(tool_definitions(*state.snapshot), m_hub),
+            with_assets(build_context(scene, state.snapshot.get(), changes_by_others),
+                        assets_context(m_hub, session->user_id, session->project_id))};
         ++state.step;
         auto reply = m_client->complete(
             request,
@@ -615,20 +627,25 @@ void Agent::run_tools(TurnState& state, const Message& reply, Message& results) 
         std::string refusal;
         nlohmann::json errors = nlohmann::json::array();
         const auto tool = state.snapshot->find(name);
+        const bool hub_tool = !tool && m_hub.offers(name); // the hub answers it (hub_tools.h)
         if (!use->raw_input.empty()) {
             refusal = fmt::format("The arguments of {} are not valid JSON ({}). Send one JSON object that matches the "
                                   "tool's input schema; fix the arguments and try again.",
                                   name, clip(use->raw_input, 300));
             errors.push_back({{"pointer", ""}, {"message", "not a valid JSON object"}});
-        } else if (!tool) {
+        } else if (!tool && !hub_tool) {
             std::string names;
             for (const auto& valid : state.snapshot->tool_names()) {
                 names += (names.empty() ? "" : ", ") + valid;
             }
+            for (const auto& offered : m_hub.tools) {
+                names += (names.empty() ? "" : ", ") + offered.name;
+            }
             refusal = fmt::format("There is no tool named '{}'. Valid tools are: {}. Call one of these names exactly.",
                                   name, names.empty() ? "(none yet)" : names);
             errors.push_back({{"pointer", ""}, {"message", fmt::format("unknown tool '{}'", name)}});
-        } else if (const auto problems = tool->validate(use->input); !problems.empty()) {
+        } else if (const auto problems = tool ? tool->validate(use->input) : std::vector<registry::ValidationError>{};
+                   !problems.empty()) {
             refusal = fmt::format("Invalid arguments for {}:\n{}\nFix the arguments and try again.", name,
                                   registry::describe(problems));
             errors = registry::to_json(problems);
@@ -655,6 +672,9 @@ void Agent::run_tools(TurnState& state, const Message& reply, Message& results) 
             const auto cancel_id = state.cancel.on_cancel([link, call_id] { link->cancel(call_id); });
             if (state.cancel.cancelled()) {
                 done->set_value(fail(ErrorCode::Cancelled, "cancelled by the user"));
+            } else if (hub_tool) {
+                done->set_value(
+                    run_hub_tool(m_hub, state.session->user_id, state.session->project_id, name, use->input));
             } else {
                 link->call(
                     name, use->input,

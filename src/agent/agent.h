@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agent/hub_tools.h"
 #include "agent/model_client.h"
 #include "agent/transcript.h"
 #include "core/metrics.h"
@@ -51,6 +52,8 @@ public:
     /// Counts turns, model requests and tokens (cached and not) into `metrics` for /metrics.
     /// Call once, before serving; `metrics` outlives the agent.
     void set_metrics(MetricsRegistry& metrics);
+    /// The hub's own tools and asset listing (hub_tools.h). Call once, before serving.
+    void set_hub_services(HubServices hub);
     [[nodiscard]] bool has_model() const { return m_client != nullptr; }
 
     [[nodiscard]] std::optional<Error> unavailable() const override;
@@ -114,6 +117,7 @@ private:
     AgentOptions m_options;
     std::unique_ptr<ModelClient> m_client;
     std::weak_ptr<sessions::AgentHost> m_sessions;
+    HubServices m_hub;
     /// Series in the hub's MetricsRegistry; null until set_metrics().
     struct Meters {
         Counter& turns;

@@ -9,6 +9,7 @@
 
 #include "api/files_api.h"
 #include "api/json_request.h"
+#include "api/media_info.h"
 
 namespace atelier::api {
 
@@ -57,7 +58,7 @@ Result<fs::path> library_file(const ApiContext& api, std::string_view path) {
     return file;
 }
 
-net::HttpResponse list_assets(ApiContext& api, const net::HttpRequest&) {
+nlohmann::json library_assets(const ApiContext& api) {
     nlohmann::json items = nlohmann::json::array();
     std::error_code error;
     const fs::path& root = api.assets_library();
@@ -80,7 +81,42 @@ net::HttpResponse list_assets(ApiContext& api, const net::HttpRequest&) {
     for (const auto& [path, size] : files) {
         items.push_back({{"path", path}, {"kind", asset_kind(path)}, {"size", size}});
     }
-    return json_response(200, {{"library", root.string()}, {"assets", std::move(items)}});
+    return items;
+}
+
+Result<nlohmann::json> project_assets(ApiContext& api, const std::string& user_id, const std::string& project_id,
+                                      std::size_t limit) {
+    // Reading a file whole for its header is fine up to this size (a texture, a jingle), not beyond.
+    constexpr std::uint64_t kProbedBytes = 16U << 20U;
+    const store::Project project = ATELIER_TRY(api.store().get_project(user_id, project_id));
+    auto repo = ATELIER_TRY(api.repos().open(project.id));
+    const std::string folder = api.assets_dir_of(project.kind) + "/";
+    nlohmann::json items = nlohmann::json::array();
+    auto head = repo.resolve("HEAD");
+    if (!head) {
+        return items; // no version yet
+    }
+    for (const auto& file : ATELIER_TRY(repo.list_files(*head))) {
+        if (!file.path.starts_with(folder)) {
+            continue;
+        }
+        if (items.size() >= limit) {
+            break;
+        }
+        nlohmann::json item{{"path", file.path}, {"kind", asset_kind(file.path)}, {"size", file.size}};
+        const std::string kind = item["kind"];
+        if ((kind == "image" || kind == "audio") && file.size <= kProbedBytes) {
+            if (auto bytes = repo.read_file(*head, file.path)) {
+                item.update(media_info(*bytes));
+            }
+        }
+        items.push_back(std::move(item));
+    }
+    return items;
+}
+
+net::HttpResponse list_assets(ApiContext& api, const net::HttpRequest&) {
+    return json_response(200, {{"library", api.assets_library().string()}, {"assets", library_assets(api)}});
 }
 
 } // namespace atelier::api

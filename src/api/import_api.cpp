@@ -5,8 +5,10 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <filesystem>
 #include <memory>
+#include <set>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -179,6 +181,96 @@ void import_from_project(ApiContext& api, const std::string& user_id, const std:
                              return done(fail(revision.error()));
                          }
                          done(ImportResult{path, *revision});
+                     });
+}
+
+namespace {
+
+/// The attachment's file name: its own reduced to safe characters, else one from its media type.
+std::string attachment_name(const Attachment& attachment, std::size_t index) {
+    std::string name = fs::path(attachment.name).filename().string();
+    for (char& c : name) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (std::isalnum(byte) == 0 && c != '.' && c != '-' && c != '_') {
+            c = '-';
+        }
+    }
+    if (!name.empty() && name.front() != '.') {
+        return name;
+    }
+    const std::string& type = attachment.media_type;
+    const std::string extension = type == "image/jpeg" ? "jpg" : type.starts_with("image/") ? type.substr(6) : "bin";
+    return fmt::format("attachment-{}.{}", index + 1, extension);
+}
+
+/// `path`, or `stem-2.ext`, `stem-3.ext`, … when it is taken.
+std::string unique_path(const std::string& path, const std::set<std::string>& taken) {
+    if (!taken.contains(path)) {
+        return path;
+    }
+    const fs::path original(path);
+    const std::string stem = (original.parent_path() / original.stem()).generic_string();
+    for (int n = 2;; ++n) {
+        std::string candidate = fmt::format("{}-{}{}", stem, n, original.extension().string());
+        if (!taken.contains(candidate)) {
+            return candidate;
+        }
+    }
+}
+
+} // namespace
+
+void keep_attachments(ApiContext& api, const std::string& user_id, const std::string& project_id,
+                      std::vector<Attachment> attachments, std::function<void(Result<nlohmann::json>)> done) {
+    auto found_project = api.store().get_project(user_id, project_id);
+    if (!found_project) {
+        return done(fail(found_project.error()));
+    }
+    auto found_user = api.store().get_user(user_id);
+    if (!found_user) {
+        return done(fail(found_user.error()));
+    }
+    const store::User& user = *found_user;
+    const store::Project& project = *found_project;
+    std::set<std::string> taken;
+    if (auto repo = api.repos().open(project.id)) {
+        if (auto head = repo->resolve("HEAD")) {
+            if (auto files = repo->list_files(*head)) {
+                for (const auto& file : *files) {
+                    taken.insert(file.path);
+                }
+            }
+        }
+    }
+    std::vector<store::FileEdit> edits;
+    std::vector<std::shared_ptr<net::BodyFile>> staged;
+    nlohmann::json paths = nlohmann::json::array();
+    std::string names;
+    for (std::size_t index = 0; index < attachments.size(); ++index) {
+        const std::string path =
+            unique_path(api.assets_dir_of(project.kind) + "/" + attachment_name(attachments[index], index), taken);
+        taken.insert(path);
+        auto file = staging_file(api);
+        if (!file) {
+            return done(fail(file.error()));
+        }
+        if (auto written = write_bytes((*file)->path(), attachments[index].bytes); !written) {
+            return done(fail(written.error()));
+        }
+        staged.push_back(*file);
+        edits.push_back(store::FileEdit{path, (*file)->path()});
+        paths.push_back(path);
+        names += (names.empty() ? "" : ", ") + path;
+    }
+    if (edits.empty()) {
+        return done(nlohmann::json{{"paths", paths}, {"version", nullptr}});
+    }
+    apply_file_edits(api, user, project, std::move(edits), "attach " + names,
+                     [staged, paths, done](Result<std::string> revision) {
+                         if (!revision) {
+                             return done(fail(revision.error()));
+                         }
+                         done(nlohmann::json{{"paths", paths}, {"version", *revision}});
                      });
 }
 

@@ -3,6 +3,9 @@
 
 #include <functional>
 #include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "api/api_context.h"
 #include "net/router.h"
@@ -33,6 +36,20 @@ struct ImportResult {
 /// project or a missing file; InvalidArgument for a bad request. `done` is called once.
 void import_from_project(ApiContext& api, const std::string& user_id, const std::string& project_id,
                          const ImportRequest& what, std::function<void(Result<ImportResult>)> done);
+
+/// A file a user attached to a chat message.
+struct Attachment {
+    std::string name;       ///< as the user's file was called; may be empty
+    std::string media_type; ///< e.g. image/png: gives the extension of a nameless one
+    std::string bytes;
+};
+
+/// Keeps chat attachments as files of the project's asset folder: one version "attach <names>" by
+/// the user, through the live session when there is one (apply_file_edits). Names are reduced to
+/// letters, digits, '.', '-' and '_' and made unique against the current version (`logo-2.png`).
+/// `done` gets `{"paths": [...], "version"}`, once.
+void keep_attachments(ApiContext& api, const std::string& user_id, const std::string& project_id,
+                      std::vector<Attachment> attachments, std::function<void(Result<nlohmann::json>)> done);
 
 /// POST /api/projects/{id}/import `{"from_project", "render"}`, `{"from_project", "path", "rev"?}` or
 /// `{"asset"}` (the local library),

@@ -94,8 +94,9 @@ std::string made_from(const std::vector<store::Version>& versions, std::int64_t 
     return versions.empty() ? std::string() : versions.back().revision;
 }
 
-Result<net::HttpResponse> list(ApiContext& api, const net::HttpRequest& request) {
-    const std::string& id = request.params.at("id");
+} // namespace
+
+Result<nlohmann::json> project_outputs(ApiContext& api, const std::string& user_id, const std::string& id) {
     struct Output {
         std::string name;
         Render render;
@@ -103,7 +104,7 @@ Result<net::HttpResponse> list(ApiContext& api, const net::HttpRequest& request)
     };
     std::vector<Output> sorted;
     for (const auto kind : {OutputKind::Render, OutputKind::Export}) {
-        for (auto& [name, render] : ATELIER_TRY(find_outputs(api, request.subject, request.params.at("id"), kind))) {
+        for (auto& [name, render] : ATELIER_TRY(find_outputs(api, user_id, id, kind))) {
             sorted.push_back({name, render, kind});
         }
     }
@@ -112,7 +113,7 @@ Result<net::HttpResponse> list(ApiContext& api, const net::HttpRequest& request)
     });
     std::vector<store::Version> versions;
     if (!sorted.empty()) {
-        if (auto page = api.store().list_versions(request.subject, id, {200, {}})) {
+        if (auto page = api.store().list_versions(user_id, id, {200, {}})) {
             versions = std::move(page->items);
         }
     }
@@ -128,7 +129,14 @@ Result<net::HttpResponse> list(ApiContext& api, const net::HttpRequest& request)
                          {"url", is_render ? fmt::format("/api/projects/{}/renders/{}", id, url_segment(name))
                                            : fmt::format("/api/projects/{}/files/exports/{}", id, url_segment(name))}});
     }
-    return json_response(200, {{"renders", items}});
+    return items;
+}
+
+namespace {
+
+Result<net::HttpResponse> list(ApiContext& api, const net::HttpRequest& request) {
+    auto items = ATELIER_TRY(project_outputs(api, request.subject, request.params.at("id")));
+    return json_response(200, {{"renders", std::move(items)}});
 }
 
 Result<net::HttpResponse> serve_output(ApiContext& api, const net::HttpRequest& request, const std::string& name,

@@ -3,6 +3,8 @@
 
 #include <optional>
 
+#include <nlohmann/json.hpp>
+
 #include "api/api_context.h"
 #include "net/http_types.h"
 
@@ -14,6 +16,11 @@ namespace atelier::api {
 /// `live`: in a running session's working tree (it may still be replaced); else kept from an
 /// ended session. Unfinished files (dot-names, *.part, *.tmp) are not listed.
 [[nodiscard]] net::HttpResponse list_renders(ApiContext& api, const net::HttpRequest& request);
+
+/// The items of GET /api/projects/{id}/renders as a JSON array (the typed service behind it and the
+/// `list_project_outputs` hub tool). NotFound for another user's project.
+[[nodiscard]] Result<nlohmann::json> project_outputs(ApiContext& api, const std::string& user_id,
+                                                     const std::string& project_id);
 
 /// GET /api/projects/{id}/renders/{name}[?download=1] — one render's bytes, shown inline (so a
 /// <video> or <img> can play it) or, with `download=1`, as an attachment.

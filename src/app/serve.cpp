@@ -13,6 +13,7 @@
 #include "agent/agent_config.h"
 #include "app/cluster_wiring.h"
 #include "app/engine_starter.h"
+#include "app/hub_services.h"
 #include "app/routes.h"
 #include "app/store_setup.h"
 #include "app/viewport_rtc_setup.h"
@@ -171,6 +172,7 @@ int serve(const Config& config) {
         }));
     hub_agent->set_sessions(app.sessions);
     hub_agent->set_metrics(metrics);
+    hub_agent->set_hub_services(make_hub_services(*app.api));
     app.sessions->set_agent(hub_agent);
     if (hub_agent->has_model()) {
         spdlog::info("agent: {} model {}{}", config.model_provider, config.model_name,

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "api/hub_tools.h"
 #include "api/json_request.h"
 #include "api/projects_api.h"
 #include "api/versions_api.h"
@@ -125,6 +126,22 @@ json viewport_result(const std::optional<std::string>& frame) {
                            {"text", fmt::format("frame {} ({}x{})", header->seq, header->width, header->height)}}})}};
 }
 
+/// A hub tool (api/hub_tools.h) on `project_id` (its argument, else the open project): the same
+/// typed service the agent runs, answered when it is done (an import, after its commit).
+void hub_tool_call(api::ApiContext& api, const std::string& subject, const std::string& open_project,
+                   const std::shared_ptr<Reply>& reply, const std::string& name, json arguments) {
+    std::string project_id = open_project;
+    if (arguments.contains("project_id")) {
+        if (!arguments["project_id"].is_string() || arguments["project_id"].get<std::string>().empty()) {
+            return reply->result(text_result("project_id must be a non-empty string", true));
+        }
+        project_id = arguments["project_id"];
+        arguments.erase("project_id");
+    }
+    api::call_hub_tool(api, subject, project_id, name, arguments,
+                       [reply](Result<json> result) { reply->result(service_result(result)); });
+}
+
 std::shared_ptr<SessionSeat> tab_of(McpServer::Session* session) {
     if (!session) {
         return nullptr;
@@ -207,6 +224,9 @@ void McpServer::call_tool(Caller caller, const std::shared_ptr<Reply>& reply, co
         const std::string missing_session =
             stateless ? " (pass the `session` handle open_project returned)" : " (open a project first)";
         const std::string open_project_id = project_of(caller.session.get());
+        if (api::find_hub_tool(name) != nullptr) {
+            return hub_tool_call(m_api, caller.subject, open_project_id, reply, name, std::move(arguments));
+        }
         if (name == "close_project") {
             if (!caller.session) {
                 return reply->result(text_result("No project is open" + missing_session, true));

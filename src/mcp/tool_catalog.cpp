@@ -4,6 +4,8 @@
 #include <array>
 #include <cctype>
 
+#include "api/hub_tools.h"
+
 namespace atelier::mcp {
 namespace {
 
@@ -122,10 +124,29 @@ json builtin_tools(ResultStyle style) {
            {"description", "The tool's arguments, as its input schema asks (default: none)"},
            {"additionalProperties", true}}}},
         {"tool"}, changes(false), style, SessionArgument::Required));
+    // The hub's file tools (api/hub_tools.h), the agent's too: they act on `project_id`, default
+    // the open project.
+    for (const auto& hub_tool : api::hub_tools()) {
+        json properties = hub_tool.input_schema.at("properties");
+        properties["project_id"] = {{"type", "string"},
+                                    {"minLength", 1},
+                                    {"description", hub_tool.mutates
+                                                        ? "The project to import into (default: " + opened + ")"
+                                                        : "The project worked on, left out of the "
+                                                          "listing (default: " +
+                                                              opened + ")"}};
+        tools.push_back(builtin(hub_tool.name, hub_tool.title,
+                                hub_tool.description + " \"This project\" is project_id, default " + opened + ".",
+                                std::move(properties), hub_tool.input_schema.at("required"),
+                                hub_tool.mutates ? changes(false) : read_only(), style, SessionArgument::Optional));
+    }
     return tools;
 }
 
 bool is_builtin_tool(std::string_view name) {
+    if (api::find_hub_tool(name) != nullptr) {
+        return true;
+    }
     for (const auto builtin_name : kBuiltins) {
         if (builtin_name == name) {
             return true;

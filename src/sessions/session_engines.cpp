@@ -86,8 +86,8 @@ private:
 };
 
 EngineLaunch SessionManager::launch_request(const std::string& kind, const std::string& owner,
-                                            const std::filesystem::path& workdir,
-                                            const std::filesystem::path& log_file) {
+                                            const std::filesystem::path& workdir, const std::filesystem::path& log_file,
+                                            const std::string& project_id) {
     const auto& config = m_options.kinds.at(kind);
     EngineLaunch request;
     request.kind = kind;
@@ -104,11 +104,16 @@ EngineLaunch SessionManager::launch_request(const std::string& kind, const std::
                    {"ATELIER_ENGINE_TOKEN", m_deps.tokens.issue({kind, owner})},
                    {"ATELIER_SESSION_ID", owner},
                    {"ATELIER_WORKDIR", workdir.string()}};
+    if (!project_id.empty()) {
+        // So an engine can name its outputs' download URLs (/api/projects/<id>/files/exports/…).
+        request.env["ATELIER_PROJECT_ID"] = project_id;
+    }
     return request;
 }
 
 Result<void> SessionManager::launch(const std::shared_ptr<Session>& session) {
-    auto process = m_deps.start_engine(launch_request(session->kind, session->id, session->workdir, session->log_file));
+    auto process = m_deps.start_engine(
+        launch_request(session->kind, session->id, session->workdir, session->log_file, session->project_id));
     if (!process) {
         return fail(process.error());
     }

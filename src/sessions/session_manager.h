@@ -225,9 +225,11 @@ private:
     /// checked out from the project's current version.
     Result<std::shared_ptr<Session>> create(const std::string& user_id, const store::Project& project,
                                             const PooledEngine* pooled);
-    /// Environment and command of one engine of `kind` whose launch token names `owner`.
+    /// Environment and command of one engine of `kind` whose launch token names `owner`;
+    /// ATELIER_PROJECT_ID when the engine is launched for a project (a pooled one learns it from
+    /// `project/open`).
     EngineLaunch launch_request(const std::string& kind, const std::string& owner, const std::filesystem::path& workdir,
-                                const std::filesystem::path& log_file);
+                                const std::filesystem::path& log_file, const std::string& project_id = {});
     Result<void> launch(const std::shared_ptr<Session>& session);
     /// Hands a pooled engine the session's tree (`project/open`), then binds it; launches a
     /// fresh engine instead when the pooled one cannot open it.

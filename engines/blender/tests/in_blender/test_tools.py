@@ -311,7 +311,7 @@ class Registry(unittest.TestCase):
         self.assertTrue(any("/ai_integration/tools/0/parameters/0/type" in e for e in rows["broken_manifest"]["errors"]))
         self.assertFalse(rows["unreadable_manifest"]["valid"])
         for module in ("atelier_router", "atelier_scene", "atelier_modeling", "atelier_materials",
-                       "atelier_lighting", "atelier_camera", "atelier_animation", "atelier_render"):
+                       "atelier_lighting", "atelier_camera", "atelier_animation", "atelier_render", "atelier_assets"):
             self.assertTrue(rows[module]["valid"] and rows[module]["enabled"], module)
         self.assertIn("modeling__add_primitive", engine().registry.tool_names())
         self.assertNotIn("broken__explode", engine().registry.tool_names())

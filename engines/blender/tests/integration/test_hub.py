@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import os
 import shutil
 import signal
@@ -38,7 +39,8 @@ from support.media import parse_glb, pixel_stats, probe_video
 from support.real_hub import BrowserTab, HubUnderTest, blender_command
 from atelier_router.frame import CODEC_JPEG, decode_frame
 
-FIRST_PARTY_ADDONS = ("router", "scene", "modeling", "materials", "lighting", "camera", "animation", "render")
+FIRST_PARTY_ADDONS = ("router", "scene", "modeling", "materials", "lighting", "camera", "animation", "render",
+                      "assets")
 
 
 def object_names(summary: dict[str, Any]) -> list[str]:
@@ -258,6 +260,13 @@ class BlenderThroughTheHub(unittest.TestCase):
     def test_05_export_glb_is_a_valid_gltf_binary(self) -> None:
         result = self.ok("render__export", {"format": "glb", "filename": "island.glb"})
         self.assertEqual(result["data"]["path"], "exports/island.glb")
+        # The hub passed the project id (ATELIER_PROJECT_ID): the result names its download URL.
+        url = f"/api/projects/{self.project_id}/files/exports/island.glb"
+        self.assertEqual(result["data"]["url"], url)
+        self.assertIn(url, json.dumps(result.get("content")))
+        status, downloaded = self.hub.request("GET", url)
+        self.assertEqual(status, 200)
+        self.assertEqual(downloaded[:4], b"glTF")
         with open(os.path.join(self.hub.workdir(self.session_id), "exports", "island.glb"), "rb") as handle:
             document = parse_glb(handle.read())
         self.assertIn("Painted", [node.get("name") for node in document["nodes"]])

@@ -338,8 +338,13 @@ def export_scene(ctx: ToolContext, format: str = "glb", filename: str = "", sele
     else:
         raise ToolError(f"unknown export format {format!r}")
     relative = os.path.relpath(path, ctx.workdir)
-    return ToolResult(text=f"exported {relative} ({os.path.getsize(path)} bytes)",
-                      data={"path": relative, "bytes": os.path.getsize(path)})
+    data = {"path": relative, "bytes": os.path.getsize(path)}
+    text = f"exported {relative} ({data['bytes']} bytes)"
+    url = ctx.download_url(relative)
+    if url is not None:
+        data["url"] = url
+        text += f"; download: {url}"
+    return ToolResult(text=text, data=data)
 
 
 def import_model(ctx: ToolContext, filename: str) -> ToolResult:

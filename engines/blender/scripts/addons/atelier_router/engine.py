@@ -57,6 +57,7 @@ class EngineConfig:
     addons: list[str] | None = None
     debug: bool = False
     warmup: bool = False
+    project_id: str = ""  # ATELIER_PROJECT_ID, or project/open's: names outputs' download URLs
 
     @classmethod
     def from_environ(cls, env: Mapping[str, str], options: list[str] | None = None) -> "EngineConfig":
@@ -78,6 +79,7 @@ class EngineConfig:
             addons=[a.strip() for a in addons.split(",") if a.strip()] if addons else None,
             debug=env.get("ATELIER_DEBUG", "") == "1",
             warmup=env.get("ATELIER_WARMUP", "") == "1" or "--warmup" in options,
+            project_id=env.get("ATELIER_PROJECT_ID", ""),
         )
 
 
@@ -317,7 +319,7 @@ class Engine:
             self.cancels.discard(call_id)
             raise RpcError(protocol.CANCELLED, f"call {call_id} was cancelled before it started")
         ctx = ToolContext(call_id=call_id, workdir=self.config.workdir, cancels=self.cancels,
-                          notify=self.notify)
+                          notify=self.notify, project_id=self.config.project_id)
         started = time.perf_counter()
         try:
             result = invoke(spec, arguments, ctx)
@@ -485,7 +487,8 @@ class Engine:
         self.unsaved = False
         return {"files": ["scene.blend", "scene.glb"], "ms": round((time.perf_counter() - started) * 1000, 1)}
 
-    def open_workdir(self, workdir: str, session_id: str | None = None) -> dict[str, Any]:
+    def open_workdir(self, workdir: str, session_id: str | None = None,
+                     project_id: str | None = None) -> dict[str, Any]:
         """Make ``workdir`` the project: open its scene.blend, or start from the factory scene.
 
         This is how a pooled engine, launched before any session existed, is handed a session's
@@ -497,6 +500,8 @@ class Engine:
         self.config.workdir = workdir
         if session_id is not None:
             self.config.session_id = session_id
+        if project_id is not None:
+            self.config.project_id = project_id
         os.chdir(workdir)
         blend = os.path.join(workdir, "scene.blend")
         if os.path.isfile(blend):
@@ -523,7 +528,9 @@ class Engine:
         if not isinstance(workdir, str) or not workdir:
             raise RpcError(INVALID_PARAMS, "project/open needs {workdir: string, session_id?: string}")
         try:
-            return self.open_workdir(workdir, session_id if isinstance(session_id, str) else None)
+            project_id = params.get("project_id")
+            return self.open_workdir(workdir, session_id if isinstance(session_id, str) else None,
+                                     project_id if isinstance(project_id, str) else None)
         except RpcError:
             raise
         except Exception as exc:  # noqa: BLE001

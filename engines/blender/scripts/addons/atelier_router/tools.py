@@ -21,7 +21,9 @@ from __future__ import annotations
 import base64
 import inspect
 import json
+import os
 import threading
+from urllib.parse import quote
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -78,11 +80,20 @@ class ToolContext:
 
     def __init__(self, call_id: str | None = None, workdir: str = ".",
                  cancels: CancelSet | None = None,
-                 notify: Callable[[str, dict[str, Any]], None] | None = None) -> None:
+                 notify: Callable[[str, dict[str, Any]], None] | None = None,
+                 project_id: str = "") -> None:
         self.call_id = call_id
         self.workdir = workdir
+        self.project_id = project_id  # "" when the hub did not say (an engine run by hand)
         self._cancels = cancels or CancelSet()
         self._notify = notify
+
+    def download_url(self, relative: str) -> str | None:
+        """The hub's download URL of a file of the working tree (an output in ``exports/`` or
+        ``renders/``), or None when the project is unknown."""
+        if not self.project_id:
+            return None
+        return f"/api/projects/{quote(self.project_id)}/files/{quote(relative.replace(os.sep, '/'))}"
 
     def cancelled(self) -> bool:
         return self._cancels.is_cancelled(self.call_id)

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: Apache-2.0
+// Blender into video, end to end with both real engines (issue 18): real Blender renders a small
+// still of a red world through the real hub, a Remotion project imports the render
+// (POST /api/projects/{id}/import) into public/, a composition shows it with
+// <Img src={staticFile(...)}/>, and the still Remotion renders has the Blender render's colour.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { BrowserTab, HubUnderTest } from './support/real_hub.js';
+import { pngPixels, type Pixels } from './support/media.js';
+import { engineDir } from './support/paths.js';
+
+function config(): string {
+  const quote = (text: string) => JSON.stringify(text);
+  const blender = process.env.ATELIER_BLENDER ?? 'blender';
+  const bootstrap = path.join(engineDir, '..', 'blender', 'bootstrap.py');
+  return [
+    '[engines.blender]',
+    `command = [${quote(blender)}, "-b", "--factory-startup", "--python", ${quote(bootstrap)}]`,
+    'pool = 0',
+    '[engines.remotion]',
+    `command = [${quote(process.execPath)}, ${quote(path.join(engineDir, 'dist', 'src', 'main.js'))}]`,
+    `template = ${quote(path.join(engineDir, 'template'))}`,
+    'pool = 0',
+    '',
+  ].join('\n');
+}
+
+/** The mean colour of an image, 0-255 per channel. */
+function meanColour(pixels: Pixels): [number, number, number] {
+  const sum = [0, 0, 0];
+  for (let y = 0; y < pixels.height; y++) {
+    for (let x = 0; x < pixels.width; x++) {
+      pixels.at(x, y).forEach((value, channel) => (sum[channel] += value));
+    }
+  }
+  const count = pixels.width * pixels.height;
+  return sum.map((value) => value / count) as [number, number, number];
+}
+
+function assertRed(colour: [number, number, number], what: string): void {
+  const [red, green, blue] = colour;
+  assert.ok(red > 150 && red > green + 100 && red > blue + 100, `${what} is red: ${colour.map(Math.round).join(', ')}`);
+}
+
+// A full-frame picture of the imported render, nothing else.
+const composition = `import { AbsoluteFill, Img, staticFile } from 'remotion';
+
+export type IntroProps = { title: string; subtitle: string; background: string };
+export const introSchemaDefaults: IntroProps = { title: '', subtitle: '', background: '#000000' };
+
+export const Intro: React.FC<IntroProps> = () => (
+  <AbsoluteFill>
+    <Img src={staticFile('island.png')} style={{ width: '100%', height: '100%' }} />
+  </AbsoluteFill>
+);
+`;
+
+describe('a Blender render in a Remotion video', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'blender-to-video-'));
+  const hub = new HubUnderTest(root, config());
+  const tabs: BrowserTab[] = [];
+
+  before(async () => {
+    await hub.start();
+  });
+
+  after(async () => {
+    tabs.forEach((tab) => tab.close());
+    await hub.stop();
+    if (process.env.ATELIER_KEEP_TEST_DIRS !== '1') {
+      fs.rmSync(root, { recursive: true, force: true });
+    } else {
+      process.stderr.write(`kept ${root}\n`);
+    }
+  });
+
+  it('renders in Blender, imports the render and shows its pixels in a Remotion still', async () => {
+    const island = await hub.rest('POST', '/api/projects', { name: 'Island', kind: 'blender' });
+    assert.equal(island.status, 201, JSON.stringify(island.body));
+    const blender = await BrowserTab.open(hub);
+    tabs.push(blender);
+    await blender.startSession(island.body.id);
+    for (const [tool, args] of [
+      ['scene__clear_scene', {}],
+      ['lighting__set_world', { color: '#FF0000', strength: 1 }],
+      ['camera__add_camera', { name: 'Cam', location: [0, -5, 1], target_point: [0, 0, 1] }],
+      ['render__set_render_settings', { view_transform: 'standard' }],
+      ['render__render_still', { engine: 'cycles', samples: 1, width: 64, height: 36, filename: 'island.png' }],
+    ] as Array<[string, Record<string, unknown>]>) {
+      const result = await blender.command(tool, args);
+      assert.equal(result.ok, true, `${tool}: ${JSON.stringify(result).slice(0, 2000)}`);
+    }
+    const render = await fetch(`http://127.0.0.1:${hub.port}/api/projects/${island.body.id}/renders/island.png`, {
+      headers: { Authorization: `Bearer ${hub.token}` },
+    });
+    assert.equal(render.status, 200);
+    assertRed(meanColour(pngPixels(Buffer.from(await render.arrayBuffer()))), "Blender's render");
+
+    const intro = await hub.rest('POST', '/api/projects', { name: 'Intro', kind: 'remotion' });
+    assert.equal(intro.status, 201, JSON.stringify(intro.body));
+    const imported = await hub.rest('POST', `/api/projects/${intro.body.id}/import`, {
+      from_project: island.body.id,
+      render: 'island.png',
+    });
+    assert.equal(imported.status, 201, JSON.stringify(imported.body));
+    assert.equal(imported.body.path, 'public/island.png');
+
+    const video = await BrowserTab.open(hub);
+    tabs.push(video);
+    await video.startSession(intro.body.id);
+    const written = await video.command('files__write_file', { path: 'src/Intro.tsx', content: composition });
+    assert.equal(written.ok, true, JSON.stringify(written).slice(0, 2000));
+    const still = await video.command('remotion__render_still', { composition: 'Intro', frame: 0, scale: 0.1 });
+    assert.equal(still.ok, true, JSON.stringify(still).slice(0, 2000));
+    const image = still.content.find((block: any) => block.type === 'image');
+    assert.ok(image, JSON.stringify(still).slice(0, 2000));
+    assertRed(meanColour(pngPixels(Buffer.from(image.data, 'base64'))), "Remotion's still of the imported render");
+  });
+});

@@ -87,12 +87,16 @@ class SceneSummary(unittest.TestCase):
 
     def test_objects_in_a_collection_name_it_and_the_camera_shows_its_depth_of_field(self) -> None:
         call("modeling__add_primitive", shape="cube", name="Crate")
+        call("modeling__add_primitive", shape="cube", name="Loose", location=[3, 0, 0])
         call("scene__create_collection", name="Props")
         call("scene__move_to_collection", name="Crate", collection="Props")
         call("camera__add_camera", name="Cam", target="Crate")
         current = summary()
         crate = next(o for o in current["objects"] if o["name"] == "Crate")
         self.assertEqual(crate["collection"], "Props")
+        # Where new objects land (here the factory scene's "Collection") goes unsaid.
+        for name in ("Loose", "Cam"):
+            self.assertNotIn("collection", next(o for o in current["objects"] if o["name"] == name))
         self.assertIn("Props", current["collections"])
         self.assertNotIn("dof", current["camera"])
         call("camera__set_camera", focus_distance=4, fstop=2)

@@ -36,7 +36,10 @@ def _object_entry(obj: bpy.types.Object) -> dict[str, Any]:
     entry["material"] = material.name if material is not None else None
     if obj.parent is not None:
         entry["parent"] = obj.parent.name
-    collections = [c.name for c in obj.users_collection if c != scene().collection]
+    # Where new objects land (the master collection, or the factory scene's "Collection") goes
+    # unsaid: only a collection the object was put in says something.
+    landing = (scene().collection, bpy.context.view_layer.active_layer_collection.collection)
+    collections = [c.name for c in obj.users_collection if c not in landing]
     if collections:
         entry["collection"] = collections[0]
     if not obj.visible_get():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import unittest
 
 import bpy
@@ -23,9 +24,13 @@ def summary() -> dict:
 class SceneSummary(unittest.TestCase):
     def setUp(self) -> None:
         fresh_scene()
+        # A project of its own: other suites leave files in the shared working tree.
+        self.workdir = engine().config.workdir
+        engine().config.workdir = tempfile.mkdtemp(prefix="atelier-summary-")
 
     def tearDown(self) -> None:
-        shutil.rmtree(os.path.join(engine().config.workdir, "assets"), ignore_errors=True)
+        shutil.rmtree(engine().config.workdir, ignore_errors=True)
+        engine().config.workdir = self.workdir
 
     def test_the_scene_settings_come_first_and_the_objects_last(self) -> None:
         call("modeling__add_primitive", shape="cube", name="Box")

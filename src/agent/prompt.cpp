@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -21,17 +22,20 @@ std::string clip(std::string text, std::size_t limit) {
 }
 
 // Summary keys in the order the model needs them: what the scene is and how it renders, then
-// what lights and frames it. Engines report what they have; absent keys are skipped.
+// what lights and frames it, then the files it may bring in. Engines report what they have;
+// absent keys are skipped.
 constexpr std::array kHeadKeys{"scene",  "frame_current", "frame",  "frame_range", "fps",
                                "render", "render_engine", "engine", "resolution",  "view_transform",
-                               "world",  "camera",        "lights"};
+                               "world",  "camera",        "lights", "assets"};
 // Listed last, item by item, as far as the budget goes.
 constexpr std::string_view kObjectsKey = "objects";
-// Bookkeeping the summary says in its own words.
-constexpr std::array kOmittedKeys{"object_count", "truncated"};
+// Bookkeeping the summary says in its own words: the true length of a list the engine capped.
+constexpr std::array kCountKeys{std::pair<std::string_view, std::string_view>{"objects", "object_count"},
+                                std::pair<std::string_view, std::string_view>{"assets", "asset_count"}};
+constexpr std::array kOmittedKeys{"object_count", "asset_count", "truncated"};
 // Room kept for the "… N more objects: call <tool>" line.
 constexpr std::size_t kMoreNote = 96;
-// No single entry of the head may crowd out the rest.
+// No single entry before the objects may crowd out the rest.
 constexpr std::size_t kEntryLimit = 800;
 
 bool is_head(const std::string& key) {
@@ -43,11 +47,14 @@ bool is_omitted(const std::string& key) {
 }
 
 // One entry; a list longer than what is left is written item by item and ends with how many
-// were left out and which tool lists them all.
+// were left out (and, for the objects, which tool lists them all). Entries other than the objects
+// take at most kEntryLimit characters, so that a scene with many materials still shows objects.
 void write_entry(std::string& out, const std::string& key, const nlohmann::json& value, std::size_t limit,
                  std::int64_t total, const std::string& list_tool) {
+    const bool objects = key == kObjectsKey;
+    const auto end = objects ? limit : std::min(limit, out.size() + kEntryLimit);
     const auto whole = compact(value);
-    const bool fits = out.size() + key.size() + whole.size() + 3 <= limit;
+    const bool fits = out.size() + key.size() + whole.size() + 3 <= end;
     if (!value.is_array() || (fits && static_cast<std::int64_t>(value.size()) >= total)) {
         out += fmt::format("{}: {}\n", key, clip(whole, fits ? whole.size() : kEntryLimit));
         return;
@@ -56,15 +63,17 @@ void write_entry(std::string& out, const std::string& key, const nlohmann::json&
     std::size_t shown = 0;
     for (const auto& item : value) {
         auto line = "- " + compact(item) + "\n";
-        if (out.size() + line.size() + kMoreNote > limit) {
+        if (out.size() + line.size() + kMoreNote > end) {
             break;
         }
         out += line;
         ++shown;
     }
     const auto more = total - static_cast<std::int64_t>(shown);
-    if (more > 0) {
+    if (more > 0 && objects) {
         out += fmt::format("… {} more {}: call {}\n", more, key, list_tool.empty() ? "a listing tool" : list_tool);
+    } else if (more > 0) {
+        out += fmt::format("… {} more {}\n", more, key);
     }
 }
 
@@ -97,11 +106,14 @@ std::string summarize_scene(const nlohmann::json& scene, std::size_t limit, cons
     std::string out;
     const auto count_of = [&scene](const std::string& key) -> std::int64_t {
         const auto& value = scene[key];
-        if (key == kObjectsKey && scene.contains("object_count") && scene["object_count"].is_number_integer()) {
-            return std::max<std::int64_t>(scene["object_count"].get<std::int64_t>(),
-                                          static_cast<std::int64_t>(value.size()));
+        const auto listed = value.is_array() ? static_cast<std::int64_t>(value.size()) : 0;
+        for (const auto& [list, count] : kCountKeys) {
+            const std::string count_key(count);
+            if (key == list && scene.contains(count_key) && scene[count_key].is_number_integer()) {
+                return std::max(scene[count_key].get<std::int64_t>(), listed);
+            }
         }
-        return value.is_array() ? static_cast<std::int64_t>(value.size()) : 0;
+        return listed;
     };
     for (const std::string key : kHeadKeys) {
         if (scene.contains(key) && !scene[key].is_null()) {

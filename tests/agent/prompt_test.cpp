@@ -111,6 +111,40 @@ TEST(Prompt, ASmallSceneIsListedWhole) {
     EXPECT_EQ(summary.find("more objects"), std::string::npos) << summary;
 }
 
+TEST(Prompt, TheProjectAssetsFollowTheLightsAndACappedListSaysHowManyMoreThereAre) {
+    auto scene = many_objects_scene(3);
+    scene["assets"] = {"assets/logo.png", "assets/sky.hdr"};
+    auto summary = summarize_scene(scene, 4000, "scene__list_objects");
+    const auto assets = summary.find("assets: [\"assets/logo.png\",\"assets/sky.hdr\"]");
+    ASSERT_NE(assets, std::string::npos) << summary;
+    EXPECT_LT(summary.find("lights: "), assets);
+    EXPECT_LT(assets, summary.find("collections: "));
+    // The engine capped its list at 2 of 57: the count is said once, in words, not as a key.
+    scene["asset_count"] = 57;
+    summary = summarize_scene(scene, 4000, "scene__list_objects");
+    EXPECT_NE(summary.find("assets (57):\n- \"assets/logo.png\"\n- \"assets/sky.hdr\"\n… 55 more assets\n"),
+              std::string::npos)
+        << summary;
+    EXPECT_EQ(summary.find("asset_count"), std::string::npos) << summary;
+}
+
+TEST(Prompt, ManyMaterialsAreCutSoTheObjectsStillShow) {
+    auto scene = many_objects_scene(300);
+    json materials = json::array();
+    for (int i = 0; i < 100; ++i) {
+        materials.push_back({{"name", "Stone " + std::to_string(i)}, {"color", "#808080"}, {"roughness", 0.9}});
+    }
+    scene["materials"] = materials;
+    const auto summary = summarize_scene(scene, 4000, "scene__list_objects");
+    EXPECT_LE(summary.size(), 4000U);
+    EXPECT_NE(summary.find("materials (100):\n- {\"color\""), std::string::npos) << summary;
+    const auto more_materials = summary.find(" more materials\n");
+    ASSERT_NE(more_materials, std::string::npos) << summary;
+    EXPECT_EQ(summary.find("more materials: call"), std::string::npos) << "only the objects have a listing tool";
+    EXPECT_NE(summary.find("\"name\":\"Rock.0\"", more_materials), std::string::npos) << summary;
+    EXPECT_NE(summary.find(" more objects: call scene__list_objects"), std::string::npos) << summary;
+}
+
 TEST(Prompt, ToolDefinitionsUseProviderNamesAndTheSchema) {
     registry::Registry registry;
     const auto tools = tool_definitions(*sample_registry(registry));

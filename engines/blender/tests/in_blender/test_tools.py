@@ -51,7 +51,7 @@ class SceneAndUndo(unittest.TestCase):
         self.assertIn("'Ghost'", error.message)
         self.assertIn("'Real'", error.message)  # and says what exists
         self.assertIn("Traceback", error.data["traceback"])
-        error = call_error("materials__set_color", name="Nobody", color="#FF0000")
+        error = call_error("materials__set_material", name="Nobody", base_color="#FF0000")
         self.assertIn("'Nobody'", error.message)
 
     def test_a_failed_mutating_call_leaves_the_scene_unchanged(self) -> None:
@@ -70,7 +70,7 @@ class SceneAndUndo(unittest.TestCase):
         call("scene__create_collection", name="Props")
         call("scene__move_to_collection", name="Kid", collection="Props")
         self.assertEqual(call("scene__object_info", name="Kid")["data"]["collections"], ["Props"])
-        self.assertEqual([o["name"] for o in call("scene__find_objects", pattern="ki")["data"]["objects"]], ["Kid"])
+        self.assertEqual([o["name"] for o in call("scene__list_objects", pattern="ki")["data"]["objects"]], ["Kid"])
         call("scene__apply_transforms", name="Parent", scale=True, rotation=True)
         call("scene__delete_objects", names="Kid")
         self.assertEqual(names(), ["Parent"])
@@ -91,8 +91,8 @@ class SceneAndUndo(unittest.TestCase):
         for shape in ("cylinder", "cone", "plane", "torus", "ico_sphere"):
             call("modeling__add_primitive", shape=shape)
         call("camera__add_camera", name="Cam", location=[6, -6, 4], target="Ball")
-        call("camera__set_lens", lens=35)
-        call("camera__set_depth_of_field", focus_object="Ball", fstop=1.8)
+        call("camera__set_camera", lens=35)
+        call("camera__set_camera", focus_object="Ball", fstop=1.8)
         call("camera__frame_all")
         call("animation__keyframe_transform", name="Ball", frame=1, location=[0, 0, 0])
         call("animation__keyframe_transform", name="Ball", frame=24, location=[0, 0, 3])
@@ -101,6 +101,8 @@ class SceneAndUndo(unittest.TestCase):
         summary = call("router__scene_summary")["data"]
         self.assertEqual(summary["frame_range"], [1, 48])
         self.assertEqual(summary["camera"]["name"], "Cam")
+        self.assertEqual(summary["camera"]["lens"], 35)
+        self.assertEqual(summary["camera"]["dof"], {"fstop": 1.8, "focus": "Ball"})
         self.assertGreaterEqual(summary["object_count"], 10)
         ball = next(o for o in summary["objects"] if o["name"] == "Ball")
         self.assertTrue(ball["animated"])
@@ -133,8 +135,8 @@ class Previews(unittest.TestCase):
         red = image_stats(engine().last_preview.data)
         self.assertGreater(red[0] - red[2], grey[0] - grey[2] + 0.05, (grey, red))
         used = call("scene__object_info", name="Box")["data"]["materials"][0]
-        info = next(m for m in call("materials__list_materials")["data"]["materials"] if m["name"] == used)
-        self.assertEqual((info["base_color"], info["metallic"], info["roughness"]), ("#FF0000", 0.2, 0.4))
+        info = next(m for m in call("router__scene_summary")["data"]["materials"] if m["name"] == used)
+        self.assertEqual((info["color"], info["metallic"], info["roughness"]), ("#FF0000", 0.2, 0.4))
         call("materials__set_material", name="Box", emission_color="#00FF00", emission_strength=3,
              transmission=0.5, alpha=0.8)
 
@@ -160,7 +162,7 @@ class Previews(unittest.TestCase):
         call("lighting__sky_preset", preset="sunset")
         call("lighting__add_light", type="spot", target="Box")
         call("lighting__add_light", type="area", target_point=[0, 0, 0])
-        self.assertEqual(len(call("lighting__list_lights")["data"]["lights"]), 4)
+        self.assertEqual(len(call("router__scene_summary")["data"]["lights"]), 4)
 
     def test_camera_orbit_changes_the_view_and_reset_restores_it(self) -> None:
         call("modeling__add_primitive", shape="monkey")

@@ -137,7 +137,7 @@ class BlenderThroughTheHub(unittest.TestCase):
         sys.stderr.write(f"\n  cold session:ready {self.cold_ready_s:.2f} s after session:start\n")
         self.assertEqual(self.ready["engine"]["kind"], "blender")
         tools = {tool["name"] for tool in self.ready["tools"]}
-        for name in ("modeling__add_primitive", "scene__object_info", "materials__set_color", "lighting__set_world",
+        for name in ("modeling__add_primitive", "scene__object_info", "materials__set_material", "lighting__set_world",
                      "render__render_still", "router__undo", "camera__look_at", "animation__turntable"):
             self.assertIn(name, tools)
         self.assertFalse([name for name in tools if name.startswith(("broken__", "unreadable__", "future__"))], tools)
@@ -228,7 +228,7 @@ class BlenderThroughTheHub(unittest.TestCase):
     def test_03_material_and_world_tools_change_what_the_frame_shows(self) -> None:
         _, _, plain = self.mutate("modeling__add_primitive", {"shape": "cube", "name": "Painted", "size": 2,
                                                                     "location": [0, 3, 1]})
-        _, summary, red = self.mutate("materials__set_color", {"name": "Painted", "color": "#E01010"})
+        _, summary, red = self.mutate("materials__set_material", {"name": "Painted", "base_color": "#E01010"})
         painted = next(o for o in summary["objects"] if o["name"] == "Painted")
         self.assertTrue(painted["material"], painted)
         _, _, blue_world = self.mutate("lighting__set_world", {"color": "#1030D0", "strength": 1.0})

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Camera tools: add, activate, aim, lens, depth of field, frame everything."""
+"""Camera tools: add, aim, change (active, lens, depth of field), frame everything."""
 
 from __future__ import annotations
 
@@ -28,7 +28,9 @@ def _describe(obj: bpy.types.Object) -> dict[str, Any]:
     return {"name": obj.name, "location": rounded(obj.location),
             "rotation": rounded((math.degrees(a) for a in obj.rotation_euler), 2),
             "lens": round(data.lens, 2), "active": scene().camera == obj,
-            "dof": data.dof.use_dof}
+            "dof": data.dof.use_dof, "fstop": round(data.dof.aperture_fstop, 2),
+            "focus_object": data.dof.focus_object.name if data.dof.focus_object else None,
+            "focus_distance": round(data.dof.focus_distance, 3)}
 
 
 def _target_point(target: str, point: list[float] | None) -> Vector | None:
@@ -53,12 +55,6 @@ def add_camera(name: str = "Camera", location: list[float] | None = None, target
     return ToolResult(text=f"added camera {obj.name}", data=_describe(obj))
 
 
-def set_active_camera(name: str) -> ToolResult:
-    obj = get_object(name, "CAMERA")
-    scene().camera = obj
-    return ToolResult(text=f"{obj.name} is the active camera", data=_describe(obj))
-
-
 def look_at(name: str = "", target: str = "", target_point: list[float] | None = None) -> ToolResult:
     obj = get_object(name) if name else _camera("")
     aim = _target_point(target, target_point)
@@ -68,26 +64,38 @@ def look_at(name: str = "", target: str = "", target_point: list[float] | None =
     return ToolResult(text=f"{obj.name} looks at {rounded(aim)}")
 
 
-def set_lens(name: str = "", lens: float = 50.0) -> ToolResult:
+def set_camera(name: str = "", active: bool | None = None, lens: float | None = None,
+               depth_of_field: bool | None = None, focus_object: str | None = None,
+               focus_distance: float | None = None, fstop: float | None = None) -> ToolResult:
+    """The camera settings that were three tools (active camera, lens, depth of field); a focus or
+    an aperture turns depth of field on unless ``depth_of_field`` says otherwise."""
     obj = _camera(name)
-    obj.data.lens = lens
-    return ToolResult(text=f"{obj.name}: {lens} mm", data=_describe(obj))
-
-
-def set_depth_of_field(name: str = "", enabled: bool = True, focus_object: str = "",
-                       focus_distance: float = 0.0, fstop: float = 2.8) -> ToolResult:
-    obj = _camera(name)
+    changed: list[str] = []
+    if active is True:
+        scene().camera = obj
+        changed.append("the render camera")
+    elif active is False and scene().camera == obj:
+        raise ToolError(f"{obj.name} stays the render camera until another is made active (active: true on it)")
+    if lens is not None:
+        obj.data.lens = lens
+        changed.append(f"{lens} mm")
     dof = obj.data.dof
-    dof.use_dof = enabled
-    dof.aperture_fstop = fstop
-    if focus_object:
-        dof.focus_object = get_object(focus_object)
-    else:
-        dof.focus_object = None
-        if focus_distance > 0:
-            dof.focus_distance = focus_distance
-    return ToolResult(text=f"{obj.name}: depth of field {'on' if enabled else 'off'}, f/{fstop}",
-                      data=_describe(obj))
+    if focus_object is not None:
+        dof.focus_object = get_object(focus_object) if focus_object else None
+    if focus_distance is not None:
+        dof.focus_object = None if focus_object is None else dof.focus_object
+        dof.focus_distance = focus_distance
+    if fstop is not None:
+        dof.aperture_fstop = fstop
+    focus_given = bool(focus_object) or focus_distance is not None or fstop is not None
+    if depth_of_field is not None or focus_given:
+        dof.use_dof = depth_of_field if depth_of_field is not None else True
+        changed.append(f"depth of field {'on' if dof.use_dof else 'off'}, f/{round(dof.aperture_fstop, 2)}"
+                       + (f", focus on {dof.focus_object.name}" if dof.focus_object
+                          else f", focus at {round(dof.focus_distance, 3)} m"))
+    if not changed:
+        raise ToolError("nothing to change: give active, lens, depth_of_field, focus_object, focus_distance or fstop")
+    return ToolResult(text=f"{obj.name}: " + "; ".join(changed), data=_describe(obj))
 
 
 def frame_all(name: str = "", margin: float = 1.1) -> ToolResult:
@@ -119,9 +127,7 @@ def frame_all(name: str = "", margin: float = 1.1) -> ToolResult:
 
 AI_COMMAND_HANDLERS = {
     "add_camera": add_camera,
-    "set_active_camera": set_active_camera,
     "look_at": look_at,
-    "set_lens": set_lens,
-    "set_depth_of_field": set_depth_of_field,
+    "set_camera": set_camera,
     "frame_all": frame_all,
 }

@@ -248,11 +248,6 @@ def studio_lights(target: str, preset: str = "three_point", distance: float = 0.
         f"{m['name']} {m['energy']} W" for m in made), data={"lights": made, "collection": RIG_COLLECTION})
 
 
-def list_lights() -> ToolResult:
-    rows = [_describe(o) for o in scene().objects if o.type == "LIGHT"]
-    return ToolResult(text="\n".join(str(r) for r in rows) or "no lights", data={"lights": rows})
-
-
 AI_COMMAND_HANDLERS = {
     "add_light": add_light,
     "set_light": set_light,
@@ -260,5 +255,4 @@ AI_COMMAND_HANDLERS = {
     "sky_preset": sky_preset,
     "hdri_world": hdri_world,
     "studio_lights": studio_lights,
-    "list_lights": list_lights,
 }

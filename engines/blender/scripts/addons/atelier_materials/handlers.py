@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Material tools: Principled BSDF materials (Blender 3.x and 4.x socket names), object colours."""
+"""The material tool: Principled BSDF materials (Blender 3.x and 4.x socket names), assigned or kept."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import bpy
 
 from atelier_router import compat
-from atelier_router.helpers import (get_material, get_object, hex_to_linear, linear_to_hex,
+from atelier_router.helpers import (get_object, hex_to_linear, linear_to_hex,
                                     principled_input)
 from atelier_router.tools import ToolError, ToolResult
 
@@ -106,55 +106,40 @@ def _assign(obj: bpy.types.Object, material: bpy.types.Material, slot: int) -> N
         materials.append(material)
 
 
-def set_material(name: str, material: str = "", base_color: str | None = None, metallic: float | None = None,
-                 roughness: float | None = None, emission_color: str | None = None,
+def set_material(name: str = "", material: str = "", slot: int | None = None, base_color: str | None = None,
+                 metallic: float | None = None, roughness: float | None = None, emission_color: str | None = None,
                  emission_strength: float | None = None, transmission: float | None = None,
                  alpha: float | None = None) -> ToolResult:
+    """One tool for what were five: create or update a material, assign it, colour an object.
+
+    With an object ``name``: the named ``material`` (created when missing) or the object's own
+    goes into ``slot`` (default: the active slot), and only the given properties change. Without
+    one: the named material is created or updated and kept (a fake user) until it is assigned.
+    """
+    if not name:
+        if not material:
+            raise ToolError("give an object name, a material name, or both")
+        target = bpy.data.materials.get(material) or bpy.data.materials.new(material)
+        info = _configure(target, base_color, metallic, roughness, emission_color, emission_strength,
+                          transmission, alpha)
+        target.use_fake_user = True  # keep it until it is assigned
+        return ToolResult(text=f"material {target.name}: {info}", data=info)
     obj = get_object(name)
     if obj.data is None or not hasattr(obj.data, "materials"):
         raise ToolError(f"{obj.name} is a {obj.type.lower()} and cannot hold materials")
-    target = bpy.data.materials.get(material) if material else obj.active_material
+    index = max(obj.active_material_index, 0) if slot is None else slot
+    current = obj.material_slots[index].material if index < len(obj.material_slots) else None
+    target = bpy.data.materials.get(material) if material else current
     if target is None:
         target = bpy.data.materials.new(material or f"{obj.name} material")
     elif target.users > 1 and not material:
         target = target.copy()  # do not recolour other objects that share the material by accident
     info = _configure(target, base_color, metallic, roughness, emission_color, emission_strength,
                       transmission, alpha)
-    _assign(obj, target, max(obj.active_material_index, 0))
-    return ToolResult(text=f"{obj.name} uses material {target.name}: {info}", data=info)
-
-
-def create_material(material: str, base_color: str | None = None, metallic: float | None = None,
-                    roughness: float | None = None, emission_color: str | None = None,
-                    emission_strength: float | None = None, transmission: float | None = None,
-                    alpha: float | None = None) -> ToolResult:
-    target = bpy.data.materials.get(material) or bpy.data.materials.new(material)
-    info = _configure(target, base_color, metallic, roughness, emission_color, emission_strength,
-                      transmission, alpha)
-    target.use_fake_user = True  # keep it until it is assigned
-    return ToolResult(text=f"material {target.name}: {info}", data=info)
-
-
-def assign_material(name: str, material: str, slot: int = 0) -> ToolResult:
-    obj = get_object(name)
-    target = get_material(material)
-    _assign(obj, target, slot)
-    return ToolResult(text=f"{obj.name} uses {target.name}")
-
-
-def set_color(name: str, color: str) -> ToolResult:
-    return set_material(name, base_color=color)
-
-
-def list_materials() -> ToolResult:
-    rows = [describe(m) for m in bpy.data.materials if m.users or m.use_fake_user]
-    return ToolResult(text="\n".join(str(r) for r in rows) or "no materials", data={"materials": rows})
+    _assign(obj, target, index)
+    return ToolResult(text=f"{obj.name} uses material {target.name} in slot {index}: {info}", data=info)
 
 
 AI_COMMAND_HANDLERS = {
     "set_material": set_material,
-    "create_material": create_material,
-    "assign_material": assign_material,
-    "set_color": set_color,
-    "list_materials": list_materials,
 }

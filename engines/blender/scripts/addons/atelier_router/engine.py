@@ -137,6 +137,7 @@ class Engine:
             "tools/call": self._rpc_tools_call,
             "project/save": self._rpc_project_save,
             "project/open": self._rpc_project_open,
+            "project/files_changed": self._rpc_files_changed,
             "viewport/configure": self._rpc_viewport_configure,
             "engine/warmup": self._rpc_warmup,
             "engine/shutdown": self._rpc_shutdown,
@@ -267,7 +268,7 @@ class Engine:
                 self._guard("warm-up", self.warmup)
             # The scene this engine starts with (the project's scene.blend) and its first frame,
             # so a session's tabs describe it before the first command.
-            self._guard("scene", lambda: self._announce_change(scene_summary()))
+            self._guard("scene", lambda: self._announce_change(scene_summary(self.config.workdir)))
         elif kind == EVENT_DISCONNECTED:
             self.log("warning", f"hub connection lost: {payload.get('reason')}; reconnecting")
         elif kind == EVENT_REJECTED:
@@ -338,7 +339,7 @@ class Engine:
             if not getattr(spec.handler, "atelier_no_undo_push", False):
                 bpy.ops.ed.undo_push(message=f"atelier: {name}")
                 self.record_step(history_label(name, arguments))
-            scene = scene_summary()
+            scene = scene_summary(self.config.workdir)
             self._after_reply.append(lambda: self._announce_change(scene))
         elif getattr(spec.handler, "atelier_redraws", False):
             # A change of view, not of the document (the current frame): a frame shows it.
@@ -365,6 +366,11 @@ class Engine:
             bpy.ops.ed.undo()
         except RuntimeError as exc:
             self.log("warning", f"could not roll back a failed call: {exc}")
+
+    def _rpc_files_changed(self, message: Message) -> None:
+        """An upload or import put files in the project: the summary lists its assets, so a new one
+        reaches the tabs and the agent's next step (the scene itself did not change: no frame)."""
+        self.notify("scene/changed", {"summary": scene_summary(self.config.workdir)})
 
     def _announce_change(self, scene: dict[str, Any]) -> None:
         self.notify("scene/changed", {"summary": scene})
@@ -516,7 +522,7 @@ class Engine:
                 bpy.ops.ed.undo_push(message="atelier: new project")
             self.reset_history("new project")
         self.preview.view = type(self.preview.view)()  # a new project starts with the framing view
-        summary = scene_summary()
+        summary = scene_summary(self.config.workdir)
         self._after_reply.append(lambda: self._announce_change(summary))
         return {"workdir": workdir, "opened": "scene.blend" if os.path.isfile(blend) else None,
                 "ms": round((time.perf_counter() - started) * 1000, 1)}

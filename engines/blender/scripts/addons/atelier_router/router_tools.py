@@ -103,18 +103,35 @@ def history() -> ToolResult:
 
 
 def get_scene_summary() -> ToolResult:
-    summary = scene_summary()
+    summary = scene_summary(current_engine().config.workdir)
     return ToolResult(text=_summary_text(summary), data=summary)
 
 
 def _summary_text(summary: dict[str, Any]) -> str:
-    lines = [f"{summary['object_count']} objects, frames {summary['frame_range'][0]}-{summary['frame_range'][1]}"
-             f" at {summary['fps']} fps"]
+    """The summary in the order of its keys: the scene, the world, the camera, the lights, the
+    project's assets and materials, then the objects."""
+    render = summary["render"]
+    lines = [f"scene {summary['scene']}: frame {summary['frame_current']} of {summary['frame_range'][0]}-"
+             f"{summary['frame_range'][1]} at {summary['fps']} fps; {render['engine']} "
+             f"{render['resolution'][0]}x{render['resolution'][1]}, view transform {render['view_transform']}"]
+    world = summary.get("world")
+    if world:
+        lines.append(f"world: {'sky' if world.get('sky') else world['color']}"
+                     + (f", strength {world['strength']}" if "strength" in world else ""))
+    camera = summary.get("camera")
+    lines.append(f"active camera: {camera['name']} at {camera['location']}, {camera['lens']} mm" if camera
+                 else "no active camera")
+    for light in summary["lights"]:
+        lines.append(f"light {light['name']} ({light['type']}, {light['energy']} W) at {light['location']}")
+    if summary["assets"]:
+        lines.append("assets: " + ", ".join(summary["assets"])
+                     + (f" (of {summary['asset_count']})" if "asset_count" in summary else ""))
+    for material in summary["materials"]:
+        lines.append("material " + ", ".join(f"{k} {v}" for k, v in material.items()))
+    lines.append(f"{summary['object_count']} objects:")
     for obj in summary["objects"]:
         material = f", material {obj['material']}" if obj.get("material") else ""
         lines.append(f"- {obj['name']} ({obj['type']}) at {obj['location']}, size {obj['dimensions']}{material}")
-    camera = summary.get("camera")
-    lines.append(f"active camera: {camera['name']}" if camera else "no active camera")
     return "\n".join(lines)
 
 

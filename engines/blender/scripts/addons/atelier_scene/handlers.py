@@ -23,20 +23,15 @@ def _brief(obj: bpy.types.Object) -> dict[str, Any]:
             "dimensions": rounded(obj.dimensions)}
 
 
-def list_objects(type: str = "any") -> ToolResult:
-    objects = [o for o in scene_objects() if type == "any" or o.type == type.upper()]
-    rows = [_brief(o) for o in objects]
-    text = "\n".join(f"{r['name']} ({r['type']}) at {r['location']}" for r in rows) or "the scene is empty"
-    return ToolResult(text=text, data={"objects": rows})
-
-
-def find_objects(pattern: str, type: str = "any") -> ToolResult:
-    wildcard = pattern if any(c in pattern for c in "*?[") else f"*{pattern}*"
+def list_objects(pattern: str = "", type: str = "any") -> ToolResult:
+    """Every object (or those whose name matches ``pattern``: a substring, or a glob with * ? [)."""
+    wildcard = (pattern if any(c in pattern for c in "*?[") else f"*{pattern}*").lower()
     matches = [o for o in scene_objects()
-               if fnmatch.fnmatch(o.name.lower(), wildcard.lower()) and (type == "any" or o.type == type.upper())]
+               if (not pattern or fnmatch.fnmatch(o.name.lower(), wildcard)) and (type == "any" or o.type == type.upper())]
     rows = [_brief(o) for o in matches]
-    return ToolResult(text=", ".join(r["name"] for r in rows) or f"no object matches {pattern!r}",
-                      data={"objects": rows})
+    text = "\n".join(f"{r['name']} ({r['type']}) at {r['location']}" for r in rows) \
+        or (f"no object matches {pattern!r}" if pattern else "the scene is empty")
+    return ToolResult(text=text, data={"objects": rows})
 
 
 def object_info(name: str) -> ToolResult:
@@ -350,16 +345,8 @@ def move_to_collection(name: str, collection: str) -> ToolResult:
     return ToolResult(text=f"moved {obj.name} to {target.name}")
 
 
-def list_collections() -> ToolResult:
-    rows = [{"name": c.name, "objects": [o.name for o in c.objects], "children": [k.name for k in c.children]}
-            for c in scene().collection.children_recursive]
-    return ToolResult(text="\n".join(f"{r['name']}: {', '.join(r['objects']) or '(empty)'}" for r in rows)
-                      or "no collections", data={"collections": rows})
-
-
 AI_COMMAND_HANDLERS = {
     "list_objects": list_objects,
-    "find_objects": find_objects,
     "object_info": object_info,
     "select_objects": select_objects,
     "delete_objects": delete_objects,
@@ -373,5 +360,4 @@ AI_COMMAND_HANDLERS = {
     "apply_transforms": apply_transforms,
     "create_collection": create_collection,
     "move_to_collection": move_to_collection,
-    "list_collections": list_collections,
 }

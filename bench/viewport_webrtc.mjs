@@ -70,7 +70,8 @@ async function run(hub, browser, path, width, height) {
     window.RTCPeerConnection.prototype = O.prototype; })();`);
   let jpeg_bytes = 0;
   let jpeg_frames = 0;
-  page.on('websocket', (socket) => socket.on('framereceived', (frame) => {
+  // The app's own socket only: the floor client below is a second WebSocket of this page.
+  page.on('websocket', (socket) => !socket.url().includes('floor=1') && socket.on('framereceived', (frame) => {
     if (typeof frame.payload !== 'string') { jpeg_bytes += frame.payload.length; jpeg_frames += 1; }
   }));
   await page.goto(`${hub.origin}/?token=${hub.token}`);
@@ -79,7 +80,7 @@ async function run(hub, browser, path, width, height) {
   if (path === 'webrtc') await page.locator('.viewport-path[data-path="webrtc"]').waitFor({ timeout: 60_000 });
   // The frame size for this run: the session's viewport as a second client of the session asks for it.
   await page.evaluate(async ({ width, height, project_id }) => {
-    const socket = new WebSocket(`${location.origin.replace('http', 'ws')}/ws/browser`);
+    const socket = new WebSocket(`${location.origin.replace('http', 'ws')}/ws/browser?floor=1`);
     await new Promise((ok) => (socket.onopen = ok));
     socket.send(JSON.stringify({ type: 'session:start', id: 's', payload: { project_id } }));
     await new Promise((ok) => setTimeout(ok, 1000));
@@ -98,12 +99,14 @@ async function run(hub, browser, path, width, height) {
     const draw = document.createElement('canvas');
     const draw_context = draw.getContext('2d');
     socket.binaryType = 'arraybuffer';
-    const counts = { floor_frames: 0 };
+    const counts = { floor_frames: 0, sized: false };
     socket.onmessage = async (event) => {
       if (typeof event.data === 'string') return;
       const now = performance.now();
       counts.floor_frames += 1;
-      const seq = new DataView(event.data).getUint32(4, true) & 0xffff;
+      const header = new DataView(event.data);
+      const seq = header.getUint32(4, true) & 0xffff;
+      if (header.getUint16(8, true) === width && header.getUint16(10, true) === height) counts.sized = true;
       if (!arrival.has(seq)) arrival.set(seq, now);
       const bitmap = await createImageBitmap(new Blob([event.data.slice(16)], { type: 'image/jpeg' }));
       draw.width = bitmap.width;
@@ -131,6 +134,11 @@ async function run(hub, browser, path, width, height) {
     if (video) video.requestVideoFrameCallback(on_frame);
     window.__bench = { jpeg_latency, video_latency, counts };
     window.__bench_socket = socket;
+    // Measure from the first frame of the configured size on, plus a moment: the resize restarts
+    // the encoder with a key frame, a one-time cost that is not the orbit's.
+    const deadline = performance.now() + 60_000;
+    while (!counts.sized && performance.now() < deadline) await new Promise((ok) => setTimeout(ok, 50));
+    await new Promise((ok) => setTimeout(ok, 1500));
   }, { width, height, project_id: project.id });
   const box = await page.locator('.viewport canvas').boundingBox();
   const stats = () => page.evaluate(async () => {
@@ -207,9 +215,10 @@ try {
       console.log(`${`${width}x${height}`.padEnd(11)} ${path.padEnd(8)} ${r.mbit.toFixed(2).padStart(6)} ${r.fps.toFixed(1).padStart(9)} ${r.engine_fps.toFixed(1).padStart(11)} ${(100 * r.hub_cpu).toFixed(0).padStart(6)} % ${(100 * r.helper_cpu).toFixed(0).padStart(8)} %   ${r.p50.toFixed(1)} / ${r.p99.toFixed(1)} (${r.samples})${extra}`);
     }
     const ratio = rows.jpeg.mbit / Math.max(rows.webrtc.mbit, 1e-9);
-    // Per frame, too: the two runs' engines may render at different rates.
-    const per_frame = (rows.jpeg.mbit / Math.max(rows.jpeg.fps, 1e-9)) / Math.max(rows.webrtc.mbit / Math.max(rows.webrtc.fps, 1e-9), 1e-9);
-    console.log(`${`${width}x${height}`.padEnd(11)} JPEG/WebRTC bandwidth: ${ratio.toFixed(1)}x (per frame shown ${per_frame.toFixed(1)}x; goal >= 5x)`);
+    // Per engine frame, too: the two runs' engines may render at different rates (a loaded machine),
+    // and the video also carries the helper's repeats of an idle picture.
+    const per_frame = (rows.jpeg.mbit / Math.max(rows.jpeg.engine_fps, 1e-9)) / Math.max(rows.webrtc.mbit / Math.max(rows.webrtc.engine_fps, 1e-9), 1e-9);
+    console.log(`${`${width}x${height}`.padEnd(11)} JPEG/WebRTC bandwidth: ${ratio.toFixed(1)}x (per engine frame ${per_frame.toFixed(1)}x; goal >= 5x)`);
   }
   console.log(`# load average after: ${load()}`);
 } finally {

@@ -13,9 +13,9 @@ namespace atelier::rtc {
 /// The bitrate is only a ceiling (x264's VBV maximum, VP8's target in cq mode) against scenes
 /// that would cost more than a remote uplink takes.
 
-/// x264 `pass=qual` quality (CRF): 23 is x264's own default, visually clean on Workbench frames
-/// (luma PSNR ≥ 53 dB against the decoded JPEG in docs/benchmarks.md's sample).
-inline constexpr unsigned kH264Quality = 23;
+/// x264 `pass=qual` quality (CRF; x264's default is 23): 28 keeps Workbench orbit frames at a luma
+/// PSNR of ≥ 49.5 dB against the decoded JPEG for ~40 % fewer bits than 23 (docs/viewport.md).
+inline constexpr unsigned kH264Quality = 28;
 /// vp8enc `end-usage=cq` level (0 best … 63), about as many bits as kH264Quality spends.
 inline constexpr int kVp8QualityLevel = 20;
 /// The frame size `[webrtc] bitrate_kbps` is the ceiling for; smaller frames get a share.

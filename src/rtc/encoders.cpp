@@ -65,11 +65,11 @@ GstElement* latest_wins_queue() {
 
 void configure_x264(GstElement* encoder, GstElement* caps_filter, std::int64_t kbps) {
     // zerolatency: no lookahead, no frame threads (sliced threads instead), no B-frames: a frame
-    // leaves the encoder before the next comes in. superfast over ultrafast: sub-pixel motion
-    // search, intra partitions and the deblocking filter halve the bits of an orbit for ~1.5× the
-    // encode time, still a few ms per 720p frame (docs/benchmarks.md).
+    // leaves the encoder before the next comes in. veryfast over ultrafast: sub-pixel motion
+    // search, partitions and the deblocking filter take ~45 % fewer bits on an orbit for ~1.6× the
+    // encode time, still < 7 ms per 720p frame on one loaded core (docs/viewport.md).
     gst_util_set_object_arg(G_OBJECT(encoder), "tune", "zerolatency");
-    gst_util_set_object_arg(G_OBJECT(encoder), "speed-preset", "superfast");
+    gst_util_set_object_arg(G_OBJECT(encoder), "speed-preset", "veryfast");
     gst_util_set_object_arg(G_OBJECT(encoder), "pass", "qual");
     g_object_set(encoder, "quantizer", kH264Quality, "bitrate", static_cast<guint>(kbps), "bframes", 0U, "key-int-max",
                  3000U, nullptr);

@@ -430,7 +430,7 @@ void Streamer::push(Session& s) {
 void Streamer::repeat_idle_frames() {
     const gint64 now = g_get_monotonic_time();
     for (auto& [id, s] : m_sessions) {
-        if (s->viewers > 0 && now - s->last_push_us > 400'000) {
+        if (s->viewers > 0 && !s->last_jpeg.empty() && now - s->last_push_us > 400'000) {
             s->frames_repeated += 1;
             push(*s);
         }

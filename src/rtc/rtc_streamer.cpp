@@ -499,6 +499,11 @@ void Streamer::start_viewer(const nlohmann::json& header) {
     viewer->session = session_id;
     viewer->codec = codec;
     viewer->queue = make_element("queue");
+    // Leaky: the encoder is shared by the session's viewers, and a viewer that cannot take packets
+    // (webrtcbin holds its input until the answer arrives) must not stall it. A blocked encoder
+    // also blocks the allocation query a new codec branch sends through the raw tee, which stopped
+    // the whole session when a VP8 viewer joined beside an H.264 one that had not answered.
+    g_object_set(viewer->queue, "leaky", 2 /* downstream: drop the old */, nullptr);
     viewer->webrtc = make_element("webrtcbin", ("viewer-" + viewer_id).c_str());
     if (viewer->webrtc == nullptr) {
         m_send({{"op", "state"}, {"viewer", viewer_id}, {"state", "failed"}, {"reason", "webrtcbin is missing"}});

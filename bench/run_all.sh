@@ -136,3 +136,15 @@ echo
 if [[ -x "$build/bench/cluster_bench" ]]; then
     "$build/bench/cluster_bench" --hub "$build/atelier"
 fi
+
+echo
+# The live viewport (issue 23): JPEG frames over the WebSocket (the floor) vs WebRTC H.264 from
+# atelier-rtc, real Blender and Debian's chromium on loopback (bench/viewport_webrtc.mjs).
+if [[ ! -x "$build/atelier-rtc" ]]; then
+    echo "# Viewport WebRTC: atelier-rtc was not built (no GStreamer WebRTC); its figures are skipped"
+elif ! command -v blender >/dev/null 2>&1 || [[ ! -x "${ATELIER_CHROMIUM:-/usr/bin/chromium}" ]]; then
+    echo "# Viewport WebRTC: needs blender and chromium (scripts/deps.sh); its figures are skipped"
+else
+    "$root/scripts/web.sh" build >/dev/null
+    ATELIER_BINARY="$build/atelier" node "$root/bench/viewport_webrtc.mjs"
+fi

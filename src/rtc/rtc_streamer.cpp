@@ -5,6 +5,8 @@
 
 #include "rtc/rtc_streamer.h"
 
+#include "rtc/encoders.h"
+
 #define GST_USE_UNSTABLE_API
 #include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
@@ -27,10 +29,14 @@ namespace atelier::rtc {
 struct Streamer::Session {
     std::string id;
     GstElement* pipeline = nullptr;
-    GstElement* source = nullptr;                ///< appsrc of JPEG frames
-    GstElement* raw_tee = nullptr;               ///< decoded I420 frames
-    std::map<std::string, GstElement*> rtp_tees; ///< codec → the tee after its payloader
-    std::map<std::string, GstElement*> encoders; ///< codec → its encoder (for key frames)
+    GstElement* source = nullptr;                                 ///< appsrc of JPEG frames
+    GstElement* raw_tee = nullptr;                                ///< decoded I420 frames
+    std::map<std::string, GstElement*> rtp_tees;                  ///< codec → the tee after its payloader
+    std::map<std::string, GstElement*> encoders;                  ///< codec → its encoder (for key frames)
+    std::map<std::string, std::unique_ptr<EncoderCounts>> counts; ///< codec → frames its encoder took, made
+    std::uint64_t frames_received = 0;                            ///< from the hub
+    std::uint64_t frames_pushed = 0;                              ///< into the pipeline, repeats included
+    std::uint64_t frames_repeated = 0; ///< the last frame again, while the engine rendered nothing new
     std::string last_jpeg;
     std::uint32_t last_seq = 0;
     gint64 last_push_us = 0;
@@ -200,34 +206,6 @@ GstPadProbeReturn counter_probe(GstPad* pad, GstPadProbeInfo* info, gpointer dat
     return GST_PAD_PROBE_OK;
 }
 
-GstElement* make(const char* factory, const char* name = nullptr) {
-    GstElement* element = gst_element_factory_make(factory, name);
-    if (element == nullptr) {
-        spdlog::error("GStreamer element '{}' is missing (install the gstreamer1.0-plugins packages)", factory);
-    }
-    return element;
-}
-
-/// A queue that holds one buffer and drops the older one: latest wins.
-GstElement* latest_wins_queue() {
-    GstElement* queue = make("queue");
-    g_object_set(queue, "max-size-buffers", 1U, "max-size-bytes", 0U, "max-size-time", G_GUINT64_CONSTANT(0), "leaky",
-                 2 /* downstream: drop the old */, nullptr);
-    return queue;
-}
-
-GstCaps* rtp_caps(const std::string& codec) {
-    if (codec == "VP8") {
-        return gst_caps_from_string("application/x-rtp,media=video,encoding-name=VP8,payload=97,clock-rate=90000");
-    }
-    return gst_caps_from_string(
-        "application/x-rtp,media=video,encoding-name=H264,payload=96,clock-rate=90000,packetization-mode=(string)1");
-}
-
-void force_key_frame(GstElement* encoder) {
-    gst_element_send_event(encoder, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
-}
-
 gboolean bus_message(GstBus* /*bus*/, GstMessage* message, gpointer data) {
     auto* session = static_cast<Streamer::Session*>(data);
     if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR) {
@@ -385,15 +363,15 @@ Streamer::Session& Streamer::session(const std::string& session_id) {
     s.id = session_id;
     s.counter = m_options.frame_counter;
     s.pipeline = gst_pipeline_new(("session-" + session_id).c_str());
-    s.source = make("appsrc");
+    s.source = make_element("appsrc");
     GstCaps* caps = gst_caps_from_string("image/jpeg,framerate=30/1");
     g_object_set(s.source, "caps", caps, "format", GST_FORMAT_TIME, "is-live", TRUE, "do-timestamp", FALSE,
                  "max-buffers", G_GUINT64_CONSTANT(2), "leaky-type", 2 /* downstream */, nullptr);
     gst_caps_unref(caps);
-    GstElement* decoder = make("jpegdec");
-    GstElement* convert = make("videoconvert");
-    GstElement* scale = make("videoscale");
-    GstElement* raw_caps = make("capsfilter");
+    GstElement* decoder = make_element("jpegdec");
+    GstElement* convert = make_element("videoconvert");
+    GstElement* scale = make_element("videoscale");
+    GstElement* raw_caps = make_element("capsfilter");
     caps = gst_caps_from_string("video/x-raw,format=I420");
     g_object_set(raw_caps, "caps", caps, nullptr);
     gst_caps_unref(caps);
@@ -401,7 +379,7 @@ Streamer::Session& Streamer::session(const std::string& session_id) {
     GstPad* decoded = gst_element_get_static_pad(decoder, "src");
     gst_pad_add_probe(decoded, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, even_size_probe, raw_caps, nullptr);
     gst_object_unref(decoded);
-    s.raw_tee = make("tee");
+    s.raw_tee = make_element("tee");
     g_object_set(s.raw_tee, "allow-not-linked", TRUE, nullptr);
     gst_bin_add_many(GST_BIN(s.pipeline), s.source, decoder, convert, scale, raw_caps, s.raw_tee, nullptr);
     gst_element_link_many(s.source, decoder, convert, scale, raw_caps, s.raw_tee, nullptr);
@@ -421,6 +399,7 @@ void Streamer::frame(const std::string& session_id, std::uint32_t seq, const std
     auto& s = session(session_id);
     s.last_jpeg = jpeg;
     s.last_seq = seq;
+    s.frames_received += 1;
     if (s.viewers > 0) {
         push(s);
     }
@@ -444,13 +423,15 @@ void Streamer::push(Session& s) {
         }
     }
     gst_app_src_push_buffer(GST_APP_SRC(s.source), buffer);
+    s.frames_pushed += 1;
     s.last_push_us = g_get_monotonic_time();
 }
 
 void Streamer::repeat_idle_frames() {
     const gint64 now = g_get_monotonic_time();
     for (auto& [id, s] : m_sessions) {
-        if (s->viewers > 0 && now - s->last_push_us > 400'000) {
+        if (s->viewers > 0 && !s->last_jpeg.empty() && now - s->last_push_us > 400'000) {
+            s->frames_repeated += 1;
             push(*s);
         }
     }
@@ -489,48 +470,41 @@ void Streamer::start_viewer(const nlohmann::json& header) {
     }
     auto& s = session(session_id);
     if (!s.rtp_tees.contains(codec)) {
-        GstElement* queue = latest_wins_queue();
-        GstElement* encoder = nullptr;
-        GstElement* encoded_caps = make("capsfilter");
-        GstElement* payloader = nullptr;
-        if (codec == "H264") {
-            encoder = make("x264enc");
-            gst_util_set_object_arg(G_OBJECT(encoder), "tune", "zerolatency");
-            gst_util_set_object_arg(G_OBJECT(encoder), "speed-preset", "ultrafast");
-            g_object_set(encoder, "bframes", 0U, "key-int-max", 3000U, "bitrate",
-                         static_cast<guint>(m_options.bitrate_kbps), nullptr);
-            GstCaps* caps = gst_caps_from_string("video/x-h264,profile=constrained-baseline");
-            g_object_set(encoded_caps, "caps", caps, nullptr);
-            gst_caps_unref(caps);
-            payloader = make("rtph264pay");
-            g_object_set(payloader, "config-interval", -1, "pt", 96U, nullptr);
-            gst_util_set_object_arg(G_OBJECT(payloader), "aggregate-mode", "zero-latency");
-        } else {
-            encoder = make("vp8enc");
-            g_object_set(encoder, "deadline", G_GINT64_CONSTANT(1), "keyframe-max-dist", 3000, "target-bitrate",
-                         static_cast<gint>(m_options.bitrate_kbps * 1000), "cpu-used", 8, nullptr);
-            gst_util_set_object_arg(G_OBJECT(encoder), "end-usage", "cbr");
-            payloader = make("rtpvp8pay");
-            g_object_set(payloader, "pt", 97U, nullptr);
+        auto& counts = s.counts[codec];
+        counts = std::make_unique<EncoderCounts>();
+        const auto branch = make_encoder_branch(codec, m_options.bitrate_kbps, *counts);
+        if (branch.encoder == nullptr) {
+            s.counts.erase(codec);
+            m_send({{"op", "state"},
+                    {"viewer", viewer_id},
+                    {"state", "failed"},
+                    {"reason", "the " + codec + " encoder could not be made"}});
+            return;
         }
-        GstElement* rtp_tee = make("tee");
+        GstElement* rtp_tee = make_element("tee");
         g_object_set(rtp_tee, "allow-not-linked", TRUE, nullptr);
-        gst_bin_add_many(GST_BIN(s.pipeline), queue, encoder, encoded_caps, payloader, rtp_tee, nullptr);
-        gst_element_link_many(queue, encoder, encoded_caps, payloader, rtp_tee, nullptr);
-        for (GstElement* element : {rtp_tee, payloader, encoded_caps, encoder, queue}) {
+        gst_bin_add_many(GST_BIN(s.pipeline), branch.queue, branch.encoder, branch.caps, branch.payloader, rtp_tee,
+                         nullptr);
+        gst_element_link_many(branch.queue, branch.encoder, branch.caps, branch.payloader, rtp_tee, nullptr);
+        for (GstElement* element : {rtp_tee, branch.payloader, branch.caps, branch.encoder, branch.queue}) {
             gst_element_sync_state_with_parent(element);
         }
-        gst_element_link(s.raw_tee, queue);
+        gst_element_link(s.raw_tee, branch.queue);
         s.rtp_tees[codec] = rtp_tee;
-        s.encoders[codec] = encoder;
+        s.encoders[codec] = branch.encoder;
     }
 
     auto viewer = std::make_unique<Viewer>();
     viewer->id = viewer_id;
     viewer->session = session_id;
     viewer->codec = codec;
-    viewer->queue = make("queue");
-    viewer->webrtc = make("webrtcbin", ("viewer-" + viewer_id).c_str());
+    viewer->queue = make_element("queue");
+    // Leaky: the encoder is shared by the session's viewers, and a viewer that cannot take packets
+    // (webrtcbin holds its input until the answer arrives) must not stall it. A blocked encoder
+    // also blocks the allocation query a new codec branch sends through the raw tee, which stopped
+    // the whole session when a VP8 viewer joined beside an H.264 one that had not answered.
+    g_object_set(viewer->queue, "leaky", 2 /* downstream: drop the old */, nullptr);
+    viewer->webrtc = make_element("webrtcbin", ("viewer-" + viewer_id).c_str());
     if (viewer->webrtc == nullptr) {
         m_send({{"op", "state"}, {"viewer", viewer_id}, {"state", "failed"}, {"reason", "webrtcbin is missing"}});
         return;
@@ -572,8 +546,10 @@ void Streamer::start_viewer(const nlohmann::json& header) {
     g_object_get(sink, "transceiver", &transceiver, nullptr);
     if (transceiver != nullptr) {
         GstCaps* caps = rtp_caps(codec);
+        // NACK with retransmission (RTX): key frames come only on join and PLI, so without it one
+        // lost packet freezes the picture until the browser's PLI round trip brings a key frame.
         g_object_set(transceiver, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, "codec-preferences", caps,
-                     nullptr);
+                     "do-nack", TRUE, nullptr);
         gst_caps_unref(caps);
         gst_object_unref(transceiver);
     }
@@ -609,7 +585,13 @@ void Streamer::stop_viewer(const std::string& viewer_id, const std::string& reas
     auto* removal = new BranchRemoval{GST_ELEMENT(gst_object_ref(s.pipeline)), s.rtp_tees.at(viewer->codec),
                                       viewer->tee_pad, viewer->queue, viewer->webrtc};
     gst_pad_add_probe(viewer->tee_pad, GST_PAD_PROBE_TYPE_IDLE, unlink_when_idle, removal, nullptr);
-    spdlog::info("viewer {} of session {}: {}", viewer_id, viewer->session, reason);
+    // What the session's pipeline did so far: the frames the encoder skipped (latest wins) are
+    // taken < pushed; what the browser then shows is in its getStats().
+    const auto& counts = *s.counts.at(viewer->codec);
+    spdlog::info("viewer {} of session {}: {} (frames: {} from the hub, {} pushed of which {} repeats, {} taken "
+                 "and {} encoded by {})",
+                 viewer_id, viewer->session, reason, s.frames_received, s.frames_pushed, s.frames_repeated,
+                 counts.taken.load(), counts.encoded.load(), viewer->codec);
     m_send({{"op", "state"}, {"viewer", viewer_id}, {"state", "closed"}, {"reason", reason}});
 }
 

@@ -23,6 +23,8 @@ struct StreamerOptions {
     /// any address stops its own discovery, so the helper passes every IPv4 address it finds plus
     /// 127.0.0.1 (local_ipv4_addresses()).
     std::vector<std::string> local_addresses;
+    /// The encoders' bitrate ceiling at 1280×720, kbit/s; smaller frames get a share by pixel count
+    /// (encoder_settings.h). A ceiling, not a target: the encoders run at constant quality.
     std::int64_t bitrate_kbps = 1500;
     /// Test mode: the frame's sequence number drawn as 16 blocks in the top-left corner.
     bool frame_counter = false;

@@ -36,10 +36,13 @@ export function Viewport({ project_id, client, on_camera, placeholder = 'Waiting
   const video = useRef<HTMLVideoElement>(null);
   const [path, set_path] = useState<PathChange>({ path: 'jpeg' });
 
-  // WebRTC video by default once the session is live; JPEG frames stay the fallback (docs/viewport.md).
+  // WebRTC video by default once the session is live and the engine has drawn its first frame (a
+  // still-launching Blender has nothing to encode, and the viewer would give up after its first-frame
+  // timeout); JPEG frames stay the fallback (docs/viewport.md).
+  const has_frame = info !== undefined;
   useEffect(() => {
     const element = video.current;
-    if (!element || session_id === undefined || webrtc_disabled()) return;
+    if (!element || session_id === undefined || !has_frame || webrtc_disabled()) return;
     let retry: ReturnType<typeof setTimeout> | null = null;
     const viewer = new WebRtcViewer({
       client,
@@ -73,7 +76,7 @@ export function Viewport({ project_id, client, on_camera, placeholder = 'Waiting
       viewer.stop();
       set_path({ path: 'jpeg' });
     };
-  }, [client, session_id]);
+  }, [client, session_id, has_frame]);
 
   // While the video plays, each of its frames is also drawn into the canvas: thumbnails, and tests
   // that sample the canvas, see what the user sees whichever path is live.

@@ -21,6 +21,10 @@
 #include "store/project_locks.h"
 #include "store/store.h"
 
+namespace atelier::mcp {
+class McpServer;
+}
+
 namespace atelier::app {
 
 /// What the route handlers share: the configuration, the auth, the metrics and the subsystems'
@@ -50,6 +54,8 @@ struct AppContext {
     std::shared_ptr<engines::EngineDirectory> engines;
     /// Live sessions: projects joined to engines and browser tabs.
     std::shared_ptr<sessions::SessionManager> sessions;
+    /// The MCP server at /mcp (made with the routes; the cluster's forwarder relays its sessions).
+    std::shared_ptr<mcp::McpServer> mcp;
 };
 
 } // namespace atelier::app

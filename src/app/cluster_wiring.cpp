@@ -3,8 +3,6 @@
 
 #include <charconv>
 #include <filesystem>
-#include <map>
-#include <mutex>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -35,38 +33,6 @@ void clear_stale_locks(const fs::path& repo) {
         }
     }
 }
-
-/// The id after "/api/projects/", if the path names one project.
-std::string project_of_path(std::string_view path) {
-    constexpr std::string_view kPrefix = "/api/projects/";
-    if (!path.starts_with(kPrefix)) {
-        return {};
-    }
-    path.remove_prefix(kPrefix.size());
-    return std::string(path.substr(0, path.find('/')));
-}
-
-/// Where each preview session lives: a session's hub never changes (a takeover makes a new
-/// session), so answers are kept; the map is cleared when it grows large.
-class SessionOwners {
-public:
-    std::optional<std::string> get(const std::string& session_id) {
-        const std::lock_guard lock(m_mutex);
-        const auto it = m_owners.find(session_id);
-        return it == m_owners.end() ? std::nullopt : std::optional<std::string>(it->second);
-    }
-    void put(const std::string& session_id, const std::string& hub) {
-        const std::lock_guard lock(m_mutex);
-        if (m_owners.size() > 10'000) {
-            m_owners.clear();
-        }
-        m_owners[session_id] = hub;
-    }
-
-private:
-    std::mutex m_mutex;
-    std::map<std::string, std::string> m_owners;
-};
 
 } // namespace
 
@@ -126,53 +92,6 @@ void complete_hub_url(ClusterParts& cluster, std::uint16_t bound_port) {
         cluster.leases->set_hub_url(url);
         spdlog::info("cluster: this hub is {}", url);
     }
-}
-
-net::ForwardResolver cluster_forwarder(const ClusterParts& cluster) {
-    auto owners = std::make_shared<SessionOwners>();
-    return [leases = cluster.leases, directory = cluster.directory,
-            owners](const net::HttpRequest& request) -> std::optional<net::Upstream> {
-        const auto elsewhere = [&](const std::string& hub) -> std::optional<net::Upstream> {
-            if (hub.empty() || hub == leases->hub_url()) {
-                return std::nullopt;
-            }
-            auto upstream = parse_hub_url(hub);
-            return upstream ? std::optional<net::Upstream>(std::move(*upstream)) : std::nullopt;
-        };
-        std::string project;
-        if (request.path == "/ws/browser") {
-            const auto it = request.query.find("project");
-            project = it == request.query.end() ? std::string() : it->second;
-        } else if (request.path.starts_with("/preview/")) {
-            std::string_view rest(request.path);
-            rest.remove_prefix(std::string_view("/preview/").size());
-            const std::string session(rest.substr(0, rest.find('/')));
-            if (auto known = owners->get(session)) {
-                return elsewhere(*known);
-            }
-            auto lease = leases->find_session(session);
-            if (!lease || !*lease || (*lease)->expired) {
-                return std::nullopt; // served here: the preview route answers for sessions it has, or 404
-            }
-            owners->put(session, (*lease)->hub_url);
-            return elsewhere((*lease)->hub_url);
-        } else {
-            project = project_of_path(request.path);
-        }
-        if (project.empty() || directory->live(project)) {
-            return std::nullopt;
-        }
-        // Not live here: the owner, if a live hub holds the lease (one indexed read).
-        auto lease = leases->find(project);
-        if (!lease) {
-            spdlog::warn("cluster: looking up project {}: {}", project, lease.error().message);
-            return std::nullopt;
-        }
-        if (!*lease || (*lease)->expired) {
-            return std::nullopt;
-        }
-        return elsewhere((*lease)->hub_url);
-    };
 }
 
 } // namespace atelier::app

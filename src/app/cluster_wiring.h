@@ -7,9 +7,13 @@
 
 #include "core/config.h"
 #include "core/result.h"
+#include "core/worker.h"
 #include "net/router.h"
 #include "sessions/session_directory.h"
 
+namespace atelier::mcp {
+class McpServer;
+}
 namespace atelier::sessions {
 class SessionManager;
 }
@@ -28,6 +32,8 @@ struct ClusterParts {
     /// Set once the session manager exists: where lost leases end their sessions.
     std::shared_ptr<std::weak_ptr<sessions::SessionManager>> sessions =
         std::make_shared<std::weak_ptr<sessions::SessionManager>>();
+    /// Where forwarding reads leases (never on a network thread); stopped with the hub's workers.
+    std::shared_ptr<Worker> lookups = std::make_shared<Worker>("atelier-lookups");
 };
 
 /// nullopt when `cluster.hub_url` is unset (a hub on its own); else connects the leases and
@@ -43,8 +49,10 @@ void complete_hub_url(ClusterParts& cluster, std::uint16_t bound_port);
 
 /// Which requests go to another hub: `/api/projects/<id>[/...]`, `/ws/browser?project=<id>` and
 /// `/preview/<session-id>/...` when the project (the session) is live on another hub whose lease
-/// has not expired. A project live here, or nowhere, is served here: the first request after an
-/// owner died takes the project over.
-[[nodiscard]] net::ForwardResolver cluster_forwarder(const ClusterParts& cluster);
+/// has not expired; and `/mcp` requests of an MCP session (of `mcp`) whose open project is live on
+/// another hub (mcp/cluster_relay.cpp). A project live here, or nowhere, is served here: the first
+/// request after an owner died takes the project over. Lease reads run on `cluster.lookups`
+/// (app/cluster_forwarder.cpp).
+[[nodiscard]] net::ForwardResolver cluster_forwarder(const ClusterParts& cluster, std::shared_ptr<mcp::McpServer> mcp);
 
 } // namespace atelier::app

@@ -31,6 +31,10 @@ public:
         m_process->on_exit(
             [callback = std::move(callback)](const engines::ExitStatus& status) { callback(status.describe()); });
     }
+    void on_status(std::function<void(const std::string& status)> callback) override {
+        m_process->on_status(std::move(callback));
+    }
+    [[nodiscard]] std::string preview_host() const override { return m_process->describe().preview_host; }
 
 private:
     std::unique_ptr<engines::EngineProcess> m_process;

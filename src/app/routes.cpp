@@ -37,6 +37,15 @@ std::string preview_session(std::string_view path) {
     return std::string(path.substr(0, path.find('/')));
 }
 
+/// Where /preview/<session-id>/... goes: that session's engine's preview server.
+Result<net::Upstream> preview_upstream(AppContext& app, const HttpRequest& request) {
+    auto address = app.sessions->preview_address(request.subject, preview_session(request.path));
+    if (!address) {
+        return fail(address.error());
+    }
+    return net::Upstream{std::move(address->host), address->port, "the preview server"};
+}
+
 } // namespace
 
 net::Router build_routes(AppContext& app) {
@@ -56,6 +65,7 @@ net::Router build_routes(AppContext& app) {
         std::chrono::milliseconds(static_cast<std::int64_t>(app.config.mcp_idle_timeout_s * 1000)), &app.metrics,
         std::chrono::milliseconds(static_cast<std::int64_t>(app.config.session_grace_s * 1000)));
     mcp->start();
+    app.mcp = mcp;
 
     // clang-format off
     router
@@ -87,7 +97,7 @@ net::Router build_routes(AppContext& app) {
         .websocket("/ws/browser", Access::Authenticated, std::make_shared<sessions::BrowserHandler>(app.sessions))
         // Live previews (Remotion's player page, docs/remotion.md): the engine's dev server, proxied with
         // its HMR WebSocket, for the session's owner only.
-        .proxy("/preview/", Access::Authenticated, [&app](const HttpRequest& r) { return app.sessions->preview_port(r.subject, preview_session(r.path)); })
+        .proxy("/preview/", Access::Authenticated, [&app](const HttpRequest& r) { return preview_upstream(app, r); })
         .add("GET",    "/api/sessions",                         Access::Authenticated, [&app](HttpRequest& r) { return api::json_response(200, app.sessions->list(r.subject)); })
         .add("GET",    "/api/engines",                          Access::Authenticated, [engines](HttpRequest& r) { return engines.list(r); })
         .add("GET",    "/api/engines/pool",                     Access::Authenticated, [&app](HttpRequest&) { return api::json_response(200, {{"kinds", app.sessions->pool_status()}}); })

@@ -131,7 +131,7 @@ int serve(const Config& config) {
     }
     session_options.grace = to_milliseconds(config.session_grace_s);
     session_options.sessions_dir = std::filesystem::path(config.data_dir) / "sessions";
-    session_options.renders_dir = std::filesystem::path(config.data_dir) / "renders";
+    session_options.renders_dir = config.renders_dir;
     session_options.thumbnails_dir = std::filesystem::path(config.data_dir) / "thumbnails";
     session_options.kinds = config.engines;
     session_options.max_attempts = static_cast<int>(config.engine_max_attempts);
@@ -153,7 +153,7 @@ int serve(const Config& config) {
     app.api->on_deleted = [&app](const std::string& user, const std::string& project) {
         app.sessions->project_deleted(user, project);
         std::error_code ignored;
-        std::filesystem::remove_all(std::filesystem::path(app.config.data_dir) / "renders" / project, ignored);
+        std::filesystem::remove_all(std::filesystem::path(app.config.renders_dir) / project, ignored);
         store::VersionThumbnails(std::filesystem::path(app.config.data_dir) / "thumbnails").remove_project(project);
     };
     app.api->render_dirs = [&app](const std::string& user, const std::string& project) {
@@ -183,7 +183,7 @@ int serve(const Config& config) {
 
     auto routes = build_routes(app);
     if (*cluster) {
-        routes.forward(cluster_forwarder(**cluster), config.hub_url);
+        routes.forward(cluster_forwarder(**cluster, app.mcp), config.hub_url);
     }
     auto server = net::Server::create(
         server_options(config), std::move(routes),
@@ -229,6 +229,9 @@ int serve(const Config& config) {
     // Nothing queued may run, and no deadline fire, into what is being torn down.
     app.workers->stop();
     app.worker->stop();
+    if (*cluster) {
+        (*cluster)->lookups->stop();
+    }
     app.timers.reset();
     spdlog::info("stopped");
     return 0;

@@ -179,6 +179,10 @@ const std::vector<OptionSpec> kOptions{
      "Directory of the project repositories (shared storage when several hubs form a cluster); default "
      "<data_dir>/projects",
      &Config::projects_dir},
+    {"storage.renders_dir", "renders-dir", "ATELIER_RENDERS_DIR", OptionType::String,
+     "Directory where the renders and exports of ended sessions are kept, by project (shared storage when several "
+     "hubs form a cluster, so any hub lists them); default <data_dir>/renders",
+     &Config::renders_dir},
     {"cluster.hub_url", "hub-url", "ATELIER_CLUSTER_HUB_URL", OptionType::String,
      "http://HOST:PORT other hubs and proxies reach this hub at (port 0: the one it bound); with a postgres:// "
      "database the hubs sharing it "
@@ -773,6 +777,9 @@ Result<Config> read_config(const ConfigSources& sources) {
     }
     if (config.projects_dir.empty()) {
         config.projects_dir = (std::filesystem::path(config.data_dir) / "projects").string();
+    }
+    if (config.renders_dir.empty()) {
+        config.renders_dir = (std::filesystem::path(config.data_dir) / "renders").string();
     }
     if (!config.hub_url.empty() && !config.hub_url.starts_with("http://")) {
         return fail(ErrorCode::InvalidConfig,

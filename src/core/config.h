@@ -88,6 +88,7 @@ struct Config {
     bool webrtc_frame_counter = false;
     std::string webrtc_local_addresses; // comma-separated IPs for host candidates; empty: every interface
     std::string projects_dir;           // empty until resolved: <data_dir>/projects
+    std::string renders_dir;            // empty until resolved: <data_dir>/renders
     std::string hub_url;                // empty: no cluster; else http://HOST:PORT other hubs reach this one at
     double cluster_lease_s = 10;        // a live project's lease lasts this long without renewal
 };

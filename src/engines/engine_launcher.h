@@ -57,7 +57,9 @@ struct EngineDescription {
     std::string launcher; ///< "local", "docker", "kubernetes"
     std::string id;       ///< the pid as text, the container id, "namespace/pod-name"
     std::optional<pid_t> pid;
-    std::string preview_host = "127.0.0.1"; ///< where `preview/ready`'s port is reached
+    /// Where `preview/ready`'s port is reached: loopback for local processes and containers on the
+    /// host's network, the Pod's IP for a Pod (empty until the Pod has one).
+    std::string preview_host = "127.0.0.1";
 };
 
 /// Everything needed to start one engine process.
@@ -116,6 +118,13 @@ public:
     /// Registers a callback for the exit (in addition to LaunchSpec::on_exit). Runs at once, on the
     /// caller's thread, when the process has already exited; otherwise on the monitor thread.
     virtual void on_exit(std::function<void(const ExitStatus&)> callback) = 0;
+
+    /// Registers a callback for what the launcher learns about the engine that its users should see
+    /// while it starts and runs: a Pod's phase and its reason ("pod atelier-… is Pending
+    /// (ContainerCreating)", "… is Running", "… Failed: OOMKilled"). Runs at once, on the caller's
+    /// thread, with the latest such status when there is one, then on the monitor thread at each
+    /// change. Launchers that learn nothing beyond the exit (local processes, containers) never call it.
+    virtual void on_status(std::function<void(const std::string& status)> callback) { (void)callback; }
 };
 
 /// Starts engines. Implementations: LocalLauncher (here), DockerLauncher (docker_launcher.h),

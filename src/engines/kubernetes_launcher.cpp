@@ -102,10 +102,47 @@ struct PodState {
     std::mutex mutex;
     std::condition_variable changed;
     std::string phase = "Pending";
+    std::string shown;  ///< the last status told to the status callbacks
+    std::string pod_ip; ///< status.podIP, once the Pod has one
     bool deleted = false;
     std::optional<ExitStatus> status;
     std::vector<std::function<void(const ExitStatus&)>> callbacks;
+    std::vector<std::function<void(const std::string&)>> status_callbacks;
 };
+
+// Why a Pod is in its phase, when it says: the Pod's reason (Evicted, DeadlineExceeded), a
+// container's waiting or terminated reason (ContainerCreating, ImagePullBackOff, OOMKilled), or
+// an unscheduled Pod's condition (Unschedulable).
+std::string pod_reason(const nlohmann::json& pod_status) {
+    if (const auto reason = pod_status.value("reason", ""); !reason.empty()) {
+        return reason;
+    }
+    for (const auto& container : pod_status.value("containerStatuses", nlohmann::json::array())) {
+        const auto state = container.value("state", nlohmann::json::object());
+        for (const char* kind : {"waiting", "terminated"}) {
+            if (state.contains(kind) && state[kind].is_object()) {
+                if (const auto reason = state[kind].value("reason", ""); !reason.empty()) {
+                    return reason;
+                }
+            }
+        }
+    }
+    for (const auto& condition : pod_status.value("conditions", nlohmann::json::array())) {
+        if (condition.value("status", "") == "False" && !condition.value("reason", "").empty()) {
+            return condition.value("reason", "");
+        }
+    }
+    return {};
+}
+
+// "pod NAME is PHASE", with the reason when the Pod gives one.
+std::string pod_status_text(const std::string& name, const std::string& phase, const std::string& reason) {
+    if (reason.empty()) {
+        return fmt::format("pod {} is {}", name, phase);
+    }
+    return phase == "Failed" ? fmt::format("pod {} Failed: {}", name, reason)
+                             : fmt::format("pod {} is {} ({})", name, phase, reason);
+}
 
 // How a Pod in a terminal phase (or deleted) ended: its container's exit code and reason.
 ExitStatus pod_exit(const nlohmann::json& pod, const PodState& state, bool deleted) {
@@ -161,17 +198,31 @@ bool observe(PodState& state, const nlohmann::json& pod, bool deleted) {
     if (!pod.is_object()) {
         return false;
     }
-    const std::string phase = pod.contains("status") ? pod["status"].value("phase", "Pending") : "Pending";
+    const auto pod_status =
+        pod.contains("status") && pod["status"].is_object() ? pod["status"] : nlohmann::json::object();
+    const std::string phase = pod_status.value("phase", "Pending");
+    const std::string shown = pod_status_text(state.name, phase, pod_reason(pod_status));
+    std::vector<std::function<void(const std::string&)>> tell;
     {
         const std::lock_guard lock(state.mutex);
         if (pod.contains("metadata")) {
             state.resource_version = pod["metadata"].value("resourceVersion", state.resource_version);
         }
+        if (const auto ip = pod_status.value("podIP", ""); !ip.empty()) {
+            state.pod_ip = ip;
+        }
         if (phase != state.phase) {
-            spdlog::info("kubernetes: pod {} is {}", state.name, phase);
             state.phase = phase;
             state.changed.notify_all();
         }
+        if (shown != state.shown) {
+            spdlog::info("kubernetes: {}", shown);
+            state.shown = shown;
+            tell = state.status_callbacks;
+        }
+    }
+    for (const auto& callback : tell) {
+        callback(shown);
     }
     if (deleted || phase == "Succeeded" || phase == "Failed") {
         finish(state, pod_exit(pod, state, deleted));
@@ -288,9 +339,20 @@ public:
     KubernetesPod& operator=(const KubernetesPod&) = delete;
 
     [[nodiscard]] EngineDescription describe() const override {
-        // No pid: the engine runs on some node. The preview is reached on the Pod's own address,
-        // which the hub's preview proxy does not use yet (docs/containers.md).
-        return {"kubernetes", m_namespace + "/" + m_state->name, std::nullopt, ""};
+        // No pid: the engine runs on some node; its preview is reached on the Pod's own address.
+        const std::lock_guard lock(m_state->mutex);
+        return {"kubernetes", m_namespace + "/" + m_state->name, std::nullopt, m_state->pod_ip};
+    }
+    void on_status(std::function<void(const std::string& status)> callback) override {
+        std::string shown;
+        {
+            const std::lock_guard lock(m_state->mutex);
+            m_state->status_callbacks.push_back(callback);
+            shown = m_state->shown;
+        }
+        if (!shown.empty()) {
+            callback(shown);
+        }
     }
     [[nodiscard]] bool running() const override {
         const std::lock_guard lock(m_state->mutex);

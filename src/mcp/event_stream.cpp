@@ -72,6 +72,17 @@ void EventStream::close() {
     }
 }
 
+void EventStream::drop() {
+    std::shared_ptr<net::SseStream> stream;
+    {
+        const std::lock_guard lock(m_mutex);
+        stream = std::move(m_stream);
+    }
+    if (stream) {
+        stream->close();
+    }
+}
+
 bool EventStream::open() const {
     const std::lock_guard lock(m_mutex);
     return m_stream != nullptr;

@@ -28,6 +28,9 @@ public:
     void publish(const nlohmann::json& message);
     /// Ends the open stream (the session ended).
     void close();
+    /// Ends the open stream but not the session's: a later GET attaches again (the client
+    /// re-opens it, e.g. through a hub that forwards it elsewhere).
+    void drop();
     /// Whether a stream is open (tests and logs).
     [[nodiscard]] bool open() const;
 

@@ -20,10 +20,6 @@ namespace {
 /// McpServer::track): Claude Code asks within milliseconds; a client that never asks loses this.
 constexpr std::chrono::milliseconds kRelistWait{1000};
 
-/// More live MCP sessions than any local use needs; past it `initialize` is refused, so a client
-/// that never sends DELETE cannot grow the hub's memory without bound.
-constexpr std::size_t kMaxSessions = 1024;
-
 constexpr const char* kInstructions =
     "atelier joins your projects to live engines. Call list_projects or create_project, then open_project: the "
     "project's engine tools appear in tools/list (notifications/tools/list_changed says when; if they do not "
@@ -323,6 +319,7 @@ void McpServer::post_session(net::HttpRequest& request, const nlohmann::json& me
         }
         return respond.send(initialize(request, message));
     }
+    adopt(request); // a session another hub of the cluster relays here
     auto session = admit(request);
     if (!session) {
         return respond.send(rpc_error(http_status(session.error().code), id, kInvalidRequest, session.error().message));
@@ -410,6 +407,7 @@ void McpServer::get(net::HttpRequest& request, net::HttpResponder respond) {
                                       "Not Acceptable: GET /mcp opens an event stream; Accept must list "
                                       "text/event-stream"));
     }
+    adopt(request);
     auto session = admit(request);
     if (!session) {
         return respond.send(
@@ -425,6 +423,7 @@ net::HttpResponse McpServer::remove(const net::HttpRequest& request) {
     if (!origin_allowed(request)) {
         return forbidden_origin();
     }
+    adopt(request);
     auto session = admit(request);
     if (!session) {
         return rpc_error(http_status(session.error().code), nullptr, kInvalidRequest, session.error().message);

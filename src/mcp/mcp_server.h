@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -28,6 +29,13 @@ namespace atelier::mcp {
 
 class SessionSeat;
 
+/// Headers of a request one hub of a cluster forwards to another for an MCP session it relays
+/// (McpServer::relay): adopt the session named by Mcp-Session-Id (the value names the forwarding
+/// hub), made by this client, parked on this project (absent when the request opens a project).
+inline constexpr std::string_view kAdoptHeader = "X-Atelier-Mcp-Adopt";
+inline constexpr std::string_view kClientHeader = "X-Atelier-Mcp-Client";
+inline constexpr std::string_view kProjectHeader = "X-Atelier-Mcp-Project";
+
 /// The MCP server at `/mcp` (DESIGN §4, docs/mcp.md), Streamable HTTP in two eras chosen per
 /// request: the session-based revisions 2025-11-25 and 2025-06-18 (`initialize`, Mcp-Session-Id,
 /// a GET stream for `notifications/tools/list_changed`, DELETE) and the stateless 2026-07-28
@@ -41,6 +49,10 @@ class SessionSeat;
 /// Thread-safe: handlers run on any network thread, replies arrive from the session manager.
 class McpServer : public std::enable_shared_from_this<McpServer> {
 public:
+    /// More live MCP sessions than any local use needs; past it `initialize` is refused, so a
+    /// client that never sends DELETE cannot grow the hub's memory without bound.
+    static constexpr std::size_t kMaxSessions = 1024;
+
     /// MCP sessions without a request for `idle` (and no open GET stream) end (checked every
     /// idle/4, at least every minute). A client with no stream open and no call in flight for
     /// `park_after` (the session grace period) is parked: it leaves its hub session, whose grace
@@ -62,6 +74,26 @@ public:
     void get(net::HttpRequest& request, net::HttpResponder respond);
     /// DELETE /mcp: ends the MCP session named by `Mcp-Session-Id` (its project is detached).
     [[nodiscard]] net::HttpResponse remove(const net::HttpRequest& request);
+
+    /// Cluster (docs/scaling.md "MCP"): what a hub that relays an MCP session tells the hub it
+    /// forwards the session's requests to, so that hub can carry the session on.
+    struct Relayed {
+        std::string project_id; ///< the project the session has open on the other hub
+        std::string protocol_version;
+        std::string client;
+    };
+    /// The MCP session `session_id` of `subject` opens `project_id`, which is live on another hub
+    /// of the cluster, and its requests are forwarded there from now on: here it leaves the
+    /// project it had open, is parked on `project_id` (if the other hub goes away, its next call
+    /// here re-opens the project on this hub), and its GET stream ends, so the client re-opens it
+    /// (forwarded). nullopt when there is no such session of that subject. Any thread.
+    [[nodiscard]] std::optional<Relayed> relay(const std::string& session_id, const std::string& subject,
+                                               const std::string& project_id);
+    /// Whether `session_id` of `subject` is relayed, and where to: a relayed session counts as used.
+    [[nodiscard]] std::optional<Relayed> relayed(const std::string& session_id, const std::string& subject);
+    /// The session is served here again (its project is no longer live on another hub): its next
+    /// call re-opens the project it was parked on. Any thread.
+    void unrelay(const std::string& session_id, const std::string& subject);
 
     /// One MCP session (session-based era) or one seat (stateless era): who opened it, and its
     /// place in a hub session.
@@ -85,6 +117,9 @@ public:
         /// Calls waiting for a parked project to re-open (guarded by `mutex`); each gets the
         /// reason when it could not, empty when it did.
         std::vector<std::function<void(const std::string& failure)>> reopening;
+        /// Guarded by `mutex`: while set, this session's requests are forwarded to the hub where
+        /// this project is live (relay()).
+        std::string relayed_project;
     };
 
 private:
@@ -115,6 +150,14 @@ private:
     void schedule_sweep();
     /// How often park_idle looks: a quarter of the wait, between 50 ms and 5 s.
     [[nodiscard]] static std::chrono::milliseconds park_interval(std::chrono::milliseconds park_after);
+
+    // cluster_relay.cpp: MCP sessions carried across the hubs of a cluster.
+    /// A request another hub forwarded with kAdoptHeader for an MCP session unknown here: the
+    /// session is made here with the id, protocol version and client it had there (parked on the
+    /// project kProjectHeader names, if any), owned by the request's subject.
+    void adopt(const net::HttpRequest& request);
+    /// The session with this id if `subject` owns it (session era); null otherwise.
+    [[nodiscard]] std::shared_ptr<Session> own_session(const std::string& session_id, const std::string& subject) const;
 
     // stateless.cpp: the 2026-07-28 era.
     void post_stateless(net::HttpRequest& request, const nlohmann::json& message, const nlohmann::json& id,

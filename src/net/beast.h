@@ -31,27 +31,20 @@ void start_http_connection(tcp::socket socket, ServerContext& context);
 void start_websocket(beast::tcp_stream stream, http::request<http::string_body> upgrade, HttpRequest request,
                      std::shared_ptr<WebSocketHandler> handler, ServerContext& context);
 
-/// Rewrites a request for a loopback upstream on `port`: no hub credentials, the upstream's own
-/// Host (and Origin, when there is one), and for plain requests no hop-by-hop headers.
-void prepare_upstream_request(http::request<http::string_body>& request, std::uint16_t port, bool upgrade);
-
-/// Sends `request` to 127.0.0.1:`port` over a fresh connection and calls `done` with the whole
-/// response, or a 503 error saying why the upstream did not answer.
-void forward_http(const asio::any_io_executor& executor, std::uint16_t port, http::request<http::string_body> request,
-                  std::function<void(HttpResponse)> done);
-
-/// Writes the upgrade request to 127.0.0.1:`port` and splices the two connections byte for byte
-/// until either side closes.
-void start_tunnel(beast::tcp_stream client, beast::flat_buffer pending, http::request<http::string_body> upgrade,
-                  std::uint16_t port, ServerContext& context);
+/// Rewrites a request for a proxied upstream (router.h `proxy`): no hub credentials, the upstream's
+/// own Host (and Origin, when there is one), and for plain requests no hop-by-hop headers.
+void prepare_upstream_request(http::request<http::string_body>& request, const Upstream& upstream, bool upgrade);
 
 /// Rewrites a request for another hub of the cluster (router.h `forward`): credentials and Host
 /// kept, marked with kForwardedHeader = `via` so that it is never forwarded again.
 void prepare_hub_request(http::request<http::string_body>& request, std::string_view via, bool upgrade);
 
-/// forward_http and start_tunnel to any host (resolved) and port.
+/// Sends `request` to `upstream` (its host resolved) over a fresh connection and calls `done` with
+/// the whole response, or a 503 error saying why the upstream did not answer.
 void forward_http(const asio::any_io_executor& executor, Upstream upstream, http::request<http::string_body> request,
                   std::function<void(HttpResponse)> done);
+/// Writes the request (an upgrade, or one whose answer streams) to `upstream` and splices the two
+/// connections byte for byte until either side closes.
 void start_tunnel(beast::tcp_stream client, beast::flat_buffer pending, http::request<http::string_body> upgrade,
                   Upstream upstream, ServerContext& context);
 

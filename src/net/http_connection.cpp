@@ -271,16 +271,33 @@ private:
         if (!parse_target(m_request.target, m_request.path, m_request.query)) {
             return reject(ErrorCode::InvalidArgument, "malformed request target");
         }
+        const bool is_upgrade = websocket::is_upgrade(message);
         if (const auto& forwarder = m_context.router.forwarder();
             forwarder && m_request.header(kForwardedHeader).empty()) {
-            if (auto upstream = forwarder(m_request)) {
-                return forward_to_hub(std::move(*upstream), websocket::is_upgrade(message));
+            // The resolver may look the project's owner up on another thread: this connection
+            // reads nothing more until it decides.
+            if (auto subject = m_context.authenticate(m_request)) {
+                m_request.subject = std::move(*subject);
             }
+            return forwarder(m_request, [self = shared_from_this(), is_upgrade](std::optional<Upstream> upstream) {
+                asio::dispatch(self->m_stream.get_executor(),
+                               [self, is_upgrade, upstream = std::move(upstream)]() mutable {
+                                   if (upstream) {
+                                       return self->forward_to_hub(std::move(*upstream), is_upgrade);
+                                   }
+                                   self->serve_here(is_upgrade);
+                               });
+            });
         }
+        serve_here(is_upgrade);
+    }
+
+    void serve_here(bool is_upgrade) {
+        m_request.subject.clear(); // set by the route's own access check, as without a cluster
         if (const auto* proxy = m_context.router.match_proxy(m_request.path)) {
-            return forward(*proxy, websocket::is_upgrade(message));
+            return forward(*proxy, is_upgrade);
         }
-        if (websocket::is_upgrade(message)) {
+        if (is_upgrade) {
             return upgrade();
         }
         dispatch_route();
@@ -368,35 +385,42 @@ private:
         if (!authorized(route.access)) {
             return write(unauthorized());
         }
-        auto port = route.resolve(m_request);
-        if (!port) {
-            return write(HttpResponse::error(port.error()));
+        auto target = route.resolve(m_request);
+        if (!target) {
+            return write(HttpResponse::error(target.error()));
         }
         auto upstream = m_parser->release();
-        prepare_upstream_request(upstream, *port, is_upgrade);
+        prepare_upstream_request(upstream, *target, is_upgrade);
         if (is_upgrade) {
             hand_over();
-            return start_tunnel(std::move(m_stream), std::move(m_buffer), std::move(upstream), *port, m_context);
+            return start_tunnel(std::move(m_stream), std::move(m_buffer), std::move(upstream), std::move(*target),
+                                m_context);
         }
-        forward_http(m_stream.get_executor(), *port, std::move(upstream),
+        forward_http(m_stream.get_executor(), std::move(*target), std::move(upstream),
                      [self = shared_from_this()](HttpResponse response) { self->respond(std::move(response)); });
     }
 
     // A request for a project another hub of the cluster owns: sent there whole (router.h `forward`).
     void forward_to_hub(Upstream upstream, bool is_upgrade) {
         m_route = "(forwarded)";
-        if (is_upgrade) {
+        const bool spliced = is_upgrade || upstream.relay == Upstream::Relay::Spliced;
+        if (spliced) {
             m_keep_alive = false;
-            if (!origin_allowed(m_request)) {
-                return write(HttpResponse::error(ErrorCode::Forbidden, "cross-origin WebSocket refused"));
-            }
+        }
+        if (is_upgrade && !origin_allowed(m_request)) {
+            return write(HttpResponse::error(ErrorCode::Forbidden, "cross-origin WebSocket refused"));
         }
         if (!authorized(Access::Authenticated)) {
             return write(unauthorized());
         }
         auto request = m_parser->release();
+        for (const auto& [name, value] : upstream.headers) {
+            request.set(name, value);
+        }
         prepare_hub_request(request, m_context.router.forwarded_by(), is_upgrade);
-        if (is_upgrade) {
+        if (spliced) {
+            // An upgraded connection, or an answer that streams (the upstream closes it when done:
+            // the forwarded request says Connection: close).
             hand_over();
             return start_tunnel(std::move(m_stream), std::move(m_buffer), std::move(request), std::move(upstream),
                                 m_context);

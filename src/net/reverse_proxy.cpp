@@ -18,10 +18,6 @@ namespace {
 constexpr std::size_t kMaxUpstreamBody = 256U * 1024 * 1024;
 constexpr auto kUpstreamTimeout = std::chrono::seconds(60);
 
-Upstream loopback(std::uint16_t port) {
-    return {"127.0.0.1", port, "the preview server"};
-}
-
 // Headers that describe one hop, not the message: never forwarded (RFC 9110 §7.6.1).
 bool hop_by_hop(std::string_view name) {
     for (const std::string_view hop : {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te",
@@ -225,13 +221,14 @@ private:
 
 } // namespace
 
-void prepare_upstream_request(http::request<http::string_body>& request, std::uint16_t port, bool upgrade) {
+void prepare_upstream_request(http::request<http::string_body>& request, const Upstream& upstream, bool upgrade) {
     // The hub's credentials stay with the hub; the upstream sees a request from its own origin.
     request.erase(http::field::authorization);
     request.erase(http::field::cookie);
-    request.set(http::field::host, fmt::format("127.0.0.1:{}", port));
+    const std::string host = upstream.host.find(':') != std::string::npos ? "[" + upstream.host + "]" : upstream.host;
+    request.set(http::field::host, fmt::format("{}:{}", host, upstream.port));
     if (request.count(http::field::origin) != 0) {
-        request.set(http::field::origin, fmt::format("http://127.0.0.1:{}", port));
+        request.set(http::field::origin, fmt::format("http://{}:{}", host, upstream.port));
     }
     if (!upgrade) {
         for (auto it = request.begin(); it != request.end();) {
@@ -255,19 +252,9 @@ void prepare_hub_request(http::request<http::string_body>& request, std::string_
     request.prepare_payload();
 }
 
-void forward_http(const asio::any_io_executor& executor, std::uint16_t port, http::request<http::string_body> request,
-                  std::function<void(HttpResponse)> done) {
-    forward_http(executor, loopback(port), std::move(request), std::move(done));
-}
-
 void forward_http(const asio::any_io_executor& executor, Upstream upstream, http::request<http::string_body> request,
                   std::function<void(HttpResponse)> done) {
     std::make_shared<ForwardedRequest>(executor, std::move(upstream), std::move(request), std::move(done))->start();
-}
-
-void start_tunnel(beast::tcp_stream client, beast::flat_buffer pending, http::request<http::string_body> upgrade,
-                  std::uint16_t port, ServerContext& context) {
-    start_tunnel(std::move(client), std::move(pending), std::move(upgrade), loopback(port), context);
 }
 
 void start_tunnel(beast::tcp_stream client, beast::flat_buffer pending, http::request<http::string_body> upgrade,

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/result.h"
@@ -73,8 +74,24 @@ struct WebSocketRoute {
     std::shared_ptr<WebSocketHandler> handler;
 };
 
-/// Where a proxied request goes: a port on 127.0.0.1, or an error answered to the client.
-using ProxyResolver = std::function<Result<std::uint16_t>(const HttpRequest&)>;
+/// Another server a request is sent on to: a cluster hub that owns the request's project, or a
+/// proxied upstream (an engine's preview server).
+struct Upstream {
+    std::string host;
+    std::uint16_t port = 0;
+    std::string what = "the hub"; ///< named in the 503 when it does not answer
+    /// Added to the forwarded request: what the receiving hub needs to know (e.g. an MCP session
+    /// it should carry on, mcp/mcp_server.h kAdoptHeader).
+    std::vector<std::pair<std::string, std::string>> headers;
+    /// How the answer comes back: read whole and re-sent (Buffered), or the two connections spliced
+    /// byte for byte until the upstream closes (Spliced: for answers that stream, like MCP's SSE).
+    enum class Relay { Buffered, Spliced };
+    Relay relay = Relay::Buffered;
+};
+
+/// Where a proxied request goes: a host (127.0.0.1 for an engine on this machine, a Pod's IP) and
+/// port, or an error answered to the client.
+using ProxyResolver = std::function<Result<Upstream>(const HttpRequest&)>;
 
 struct ProxyRoute {
     std::string prefix; ///< "/preview/": every path under it, any method, WebSocket upgrades too
@@ -82,21 +99,20 @@ struct ProxyRoute {
     ProxyResolver resolve;
 };
 
-/// Another server a request is sent on to: a cluster hub that owns the request's project.
-struct Upstream {
-    std::string host;
-    std::uint16_t port = 0;
-    std::string what = "the hub"; ///< named in the 503 when it does not answer
-};
-
 /// The header a hub adds to a request it forwards; a request carrying it is never forwarded again.
 inline constexpr std::string_view kForwardedHeader = "X-Atelier-Forwarded-By";
 
+/// The answer of a ForwardResolver: an upstream sends the request there, nullopt serves it here.
+/// May be called on any thread.
+using ForwardDecision = std::function<void(std::optional<Upstream>)>;
+
 /// Consulted before any route for every request (HTTP and WebSocket upgrades) that does not carry
 /// kForwardedHeader: an upstream sends the whole request (or the upgraded connection) there,
-/// credentials included, once the caller is authenticated here; nullopt serves it here.
-/// Runs on a network thread.
-using ForwardResolver = std::function<std::optional<Upstream>(const HttpRequest&)>;
+/// credentials included, once the caller is authenticated here; nullopt serves it here. Called on
+/// a network thread with the complete request (its `subject` set when its credentials are valid);
+/// it must call `decide` exactly once, and when the answer needs slow work (a database read), from
+/// another thread: the connection waits for it, the network thread does not.
+using ForwardResolver = std::function<void(const HttpRequest&, ForwardDecision decide)>;
 
 /// The route table: every HTTP and WebSocket endpoint the hub serves, in one visible place
 /// (filled by app/routes.cpp). Matching is by exact segments, `{param}` and a trailing `{rest*}`.

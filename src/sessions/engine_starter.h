@@ -34,6 +34,12 @@ public:
     [[nodiscard]] virtual int pid() const = 0;
     /// Called once, from any thread, when the process exits by itself.
     virtual void on_exit(std::function<void(const std::string& status)> callback) = 0;
+    /// Called, from any thread, with what the launcher tells about the engine while it starts and
+    /// runs (a Pod's phase and reason); launchers with nothing to tell never call it.
+    virtual void on_status(std::function<void(const std::string& status)> callback) { (void)callback; }
+    /// The host the engine's preview server is reached on (its port comes in `preview/ready`):
+    /// loopback, or e.g. a Pod's IP; empty while unknown.
+    [[nodiscard]] virtual std::string preview_host() const { return "127.0.0.1"; }
 };
 
 using EngineStarter = std::function<Result<std::unique_ptr<RunningEngine>>(const EngineLaunch&)>;

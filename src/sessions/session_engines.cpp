@@ -139,6 +139,25 @@ void SessionManager::watch_exit(const std::shared_ptr<Session>& session, Running
                 self->on_engine_gone(alive, generation, "the engine process exited (" + status + ")");
             }
         });
+    // What the launcher sees of the engine (a Pod's phase): told to the tabs as the session's status.
+    process.on_status(
+        [weak_self = weak_from_this(), weak = std::weak_ptr<Session>(session), generation](const std::string& status) {
+            auto self = weak_self.lock();
+            auto alive = weak.lock();
+            if (!self || !alive) {
+                return;
+            }
+            SessionState state{};
+            {
+                const std::lock_guard lock(alive->mutex);
+                if (alive->generation != generation) {
+                    return; // an engine this session replaced since
+                }
+                state = alive->state;
+            }
+            spdlog::info("session {} (project {}): {}", short_id(alive->id), short_id(alive->project_id), status);
+            self->broadcast(alive, "session:status", {{"state", state_name(state)}, {"detail", status}});
+        });
 }
 
 void SessionManager::adopt(const std::shared_ptr<Session>& session, PooledEngine pooled) {

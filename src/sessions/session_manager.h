@@ -158,8 +158,14 @@ public:
     /// about it (`fix`: started, queued, limit, duplicate, or no_model).
     void report_preview_error(const std::string& user_id, const std::string& session_id, const nlohmann::json& payload,
                               const Client& tab, const std::string& re);
-    /// Where /preview/<session_id>/ goes for this user: the engine's preview port on 127.0.0.1.
-    [[nodiscard]] Result<std::uint16_t> preview_port(const std::string& user_id, const std::string& session_id) const;
+    /// Where /preview/<session_id>/ goes for this user: the host its engine's preview server is
+    /// reached on (RunningEngine::preview_host: loopback, a Pod's IP) and the port it announced.
+    struct PreviewAddress {
+        std::string host;
+        std::uint16_t port = 0;
+    };
+    [[nodiscard]] Result<PreviewAddress> preview_address(const std::string& user_id,
+                                                         const std::string& session_id) const;
 
     /// Where this user's renders of a project are, newest first: the live sessions' `renders/`,
     /// then the project's kept renders (session_renders.cpp).

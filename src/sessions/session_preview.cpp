@@ -95,7 +95,8 @@ void SessionManager::report_preview_error(const std::string& user_id, const std:
     send(tab, "ack", {{"fix", fix}}, re);
 }
 
-Result<std::uint16_t> SessionManager::preview_port(const std::string& user_id, const std::string& session_id) const {
+Result<SessionManager::PreviewAddress> SessionManager::preview_address(const std::string& user_id,
+                                                                       const std::string& session_id) const {
     auto session = find(user_id, session_id);
     if (!session) {
         return fail(ErrorCode::NotFound, "no live session " + session_id + " (start or open the project first)");
@@ -104,7 +105,12 @@ Result<std::uint16_t> SessionManager::preview_port(const std::string& user_id, c
     if (session->preview_port == 0) {
         return fail(ErrorCode::NotFound, "session " + session_id + " has no preview (its engine has not started one)");
     }
-    return session->preview_port;
+    PreviewAddress address{session->process ? session->process->preview_host() : "127.0.0.1", session->preview_port};
+    if (address.host.empty()) {
+        return fail(ErrorCode::Unavailable,
+                    "session " + session_id + "'s engine has no address yet (its Pod has no IP)");
+    }
+    return address;
 }
 
 } // namespace atelier::sessions

@@ -197,8 +197,8 @@ protected:
     std::unique_ptr<HubProcess> start_hub() {
         return HubProcess::start(
             {.args = {"--config", config_file, "--database", database, "--hub-url", "http://127.0.0.1:0",
-                      "--projects-dir", (shared.path() / "projects").string(), "--cluster-lease", "2",
-                      "--session-grace", "60"},
+                      "--projects-dir", (shared.path() / "projects").string(), "--renders-dir",
+                      (shared.path() / "renders").string(), "--cluster-lease", "2", "--session-grace", "60"},
              .env = {{"ATELIER_TOKEN", token}}});
     }
 

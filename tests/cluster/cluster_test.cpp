@@ -5,6 +5,8 @@
 #include <signal.h>
 
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "cluster_fixture.h"
@@ -154,6 +156,53 @@ TEST_F(ClusterTest, AHubKilledDuringCommitsLeavesAValidRepositoryThatAnotherHubT
     EXPECT_TRUE(result.contains("version")) << result.dump() << hubs[1]->log();
     const auto after = fsck(shared.path(), project);
     EXPECT_EQ(after.exit_code, 0) << after.out << after.err;
+}
+
+/// The names GET /api/projects/<id>/renders lists through `port`.
+std::set<std::string> render_names(std::uint16_t port, const std::string& token, const std::string& project) {
+    const auto listed =
+        http_request(port, "GET", "/api/projects/" + project + "/renders", {{"Authorization", "Bearer " + token}});
+    EXPECT_EQ(listed.status, 200) << listed.body;
+    std::set<std::string> names;
+    for (const auto& item : json::parse(listed.body, nullptr, false).value("renders", json::array())) {
+        names.insert(item.value("name", ""));
+    }
+    return names;
+}
+
+TEST_F(ClusterTest, RendersWrittenOnOneHubAreListedAndDownloadedThroughAnother) {
+    start_cluster(2);
+    const std::string project = create_project(ports[0], "renders");
+    ClusterTab tab(ports[0], "/ws/browser?project=" + project, token);
+    const auto ready = tab.start(project);
+    ASSERT_FALSE(ready.is_null()) << tab.error.dump();
+    ASSERT_EQ(owner(project), 0);
+    // A render the owner's engine wrote into its working tree (the test engine renders nothing
+    // itself), and one an earlier session left in the shared renders dir.
+    const auto live = hubs[0]->data_dir() / "sessions" / ready["session_id"].get<std::string>() / "work" / "renders";
+    std::filesystem::create_directories(live);
+    std::ofstream(live / "live.png") << "live frame";
+    const auto kept = shared.path() / "renders" / project;
+    std::filesystem::create_directories(kept);
+    std::ofstream(kept / "kept.png") << "kept frame";
+
+    // While the session lives on hub 0, hub 1 forwards: both are listed and served.
+    EXPECT_EQ(render_names(ports[1], token, project), (std::set<std::string>{"live.png", "kept.png"}));
+    const auto download = [&](const std::string& name) {
+        return http_request(ports[1], "GET", "/api/projects/" + project + "/renders/" + name,
+                            {{"Authorization", "Bearer " + token}});
+    };
+    EXPECT_EQ(download("live.png").body, "live frame");
+
+    // Hub 0 stops: its session ends and keeps its renders in the shared dir, where hub 1 finds them.
+    tab.client().close();
+    ASSERT_EQ(hubs[0]->stop(SIGTERM, 30s), 0) << hubs[0]->log();
+    EXPECT_EQ(owner(project), -1);
+    EXPECT_EQ(render_names(ports[1], token, project), (std::set<std::string>{"live.png", "kept.png"}));
+    const auto after = download("live.png");
+    EXPECT_EQ(after.status, 200);
+    EXPECT_EQ(after.body, "live frame");
+    EXPECT_EQ(download("kept.png").body, "kept frame");
 }
 
 TEST_F(ClusterTest, APreviewRequestedThroughANonOwnerHubReachesTheOwnersPreviewServer) {

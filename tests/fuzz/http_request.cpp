@@ -31,7 +31,9 @@ const Router& router() {
         }
         routes.add("DELETE", "/api/projects/{id}", Access::Authenticated, answer);
         routes.websocket("/ws/browser", Access::Authenticated, nullptr);
-        routes.proxy("/preview/", Access::Authenticated, [](const HttpRequest&) { return std::uint16_t{1}; });
+        routes.proxy("/preview/", Access::Authenticated, [](const HttpRequest&) {
+            return atelier::Result<Upstream>(Upstream{"127.0.0.1", 1, "the preview server"});
+        });
         return routes;
     }();
     return table;

@@ -53,6 +53,22 @@ TEST_F(KubernetesSessionTest, ASessionWithAPodEngineReachesReadyAndRunsACommand)
     EXPECT_EQ(pods["items"][0]["status"]["phase"], "Running");
     EXPECT_EQ(sessions()[0]["engine_pid"], 0); // no pid: the engine runs on some node
 
+    // The Pod's phase reached the tab as the session's status (Pending too, when the tab was
+    // told before the double ran the Pod's command).
+    std::vector<std::string> details;
+    for (auto status = tab.next("session:status", std::chrono::seconds(5)); !status.is_null();
+         status = tab.next("session:status", std::chrono::seconds(5))) {
+        const std::string detail = status["payload"].value("detail", "");
+        if (detail.starts_with("pod ")) {
+            details.push_back(detail);
+        }
+        if (detail.ends_with(" is Running")) {
+            break;
+        }
+    }
+    ASSERT_FALSE(details.empty()) << hub->log();
+    EXPECT_TRUE(details.back().ends_with(" is Running")) << json(details).dump();
+
     ASSERT_EQ(hub->stop(SIGTERM, std::chrono::seconds(30)), 0) << hub->log();
     const auto after = on_double("/api/v1/namespaces/default/pods");
     EXPECT_TRUE(after["items"].empty()) << after.dump();

@@ -55,12 +55,12 @@ protected:
             .proxy("/preview/", Access::Authenticated, [this, upstream_port](const HttpRequest& request) {
                 ++resolved;
                 if (request.path.starts_with("/preview/s1/")) {
-                    return Result<std::uint16_t>(upstream_port);
+                    return Result<Upstream>(Upstream{"127.0.0.1", upstream_port, "the preview server"});
                 }
                 if (request.path.starts_with("/preview/dead/")) {
-                    return Result<std::uint16_t>(dead_port);
+                    return Result<Upstream>(Upstream{"127.0.0.1", dead_port, "the preview server"});
                 }
-                return Result<std::uint16_t>(fail(ErrorCode::NotFound, "no live session"));
+                return Result<Upstream>(fail(ErrorCode::NotFound, "no live session"));
             });
         hub = std::make_unique<LocalServer>(std::move(router), [](const HttpRequest& request) {
             return request.header("Authorization") == "Bearer secret" || request.cookie("atelier_token") == "secret"

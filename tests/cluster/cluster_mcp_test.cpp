@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: Apache-2.0
+// MCP across the hubs of a cluster (docs/scaling.md "MCP"), black box: an MCP client that talks
+// to a hub which does not own its project works in the owner's session, and is served by its own
+// hub again once the owner is gone.
+
+#include <signal.h>
+
+#include "cluster_fixture.h"
+#include "mcp_client.h"
+
+namespace atelier::testing {
+namespace {
+
+constexpr const char* kVersion = "2025-11-25";
+
+/// A session-era MCP client of one hub, over raw HTTP.
+class McpPeer {
+public:
+    McpPeer(std::uint16_t port, std::string token) : m_port(port), m_token(std::move(token)) {}
+
+    std::map<std::string, std::string> headers() const {
+        std::map<std::string, std::string> result{{"Authorization", "Bearer " + m_token},
+                                                  {"Content-Type", "application/json"},
+                                                  {"Accept", "application/json, text/event-stream"}};
+        if (!session.empty()) {
+            result["Mcp-Session-Id"] = session;
+            result["MCP-Protocol-Version"] = kVersion;
+        }
+        return result;
+    }
+
+    /// initialize + notifications/initialized; false when either failed.
+    bool initialize() {
+        const auto response = http_request(m_port, "POST", "/mcp", headers(),
+                                           json{{"jsonrpc", "2.0"},
+                                                {"id", 1},
+                                                {"method", "initialize"},
+                                                {"params",
+                                                 {{"protocolVersion", kVersion},
+                                                  {"capabilities", json::object()},
+                                                  {"clientInfo", {{"name", "cluster_mcp_test"}, {"version", "1"}}}}}}
+                                               .dump());
+        if (response.status != 200 || !response.headers.count("mcp-session-id")) {
+            return false;
+        }
+        session = response.headers.at("mcp-session-id");
+        return http_request(m_port, "POST", "/mcp", headers(),
+                            json{{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}}.dump())
+                   .status == 202;
+    }
+
+    /// One request; its JSON-RPC response (the last message of an SSE answer), or null when the
+    /// answer was not a 200 (`status` says what it was).
+    json request(const std::string& method, const json& params = json::object()) {
+        const auto response =
+            http_request(m_port, "POST", "/mcp", headers(),
+                         json{{"jsonrpc", "2.0"}, {"id", ++m_next_id}, {"method", method}, {"params", params}}.dump());
+        status = response.status;
+        if (response.status != 200) {
+            return nullptr;
+        }
+        const auto type = response.headers.count("content-type") ? response.headers.at("content-type") : "";
+        if (type == "text/event-stream") {
+            auto messages = sse_messages(response.body);
+            return messages.empty() ? json() : messages.back();
+        }
+        return json::parse(response.body, nullptr, false);
+    }
+
+    json call(const std::string& tool, const json& arguments = json::object()) {
+        return request("tools/call", {{"name", tool}, {"arguments", arguments}});
+    }
+
+    /// Whether a tool call succeeded (a 200 whose result is no error).
+    static bool succeeded(const json& answer) {
+        return answer.is_object() && answer.contains("result") && !answer["result"].value("isError", false);
+    }
+
+    /// The session's GET stream.
+    std::unique_ptr<SseReader> listen() const {
+        auto stream_headers = headers();
+        stream_headers.erase("Content-Type");
+        stream_headers["Accept"] = "text/event-stream";
+        return std::make_unique<SseReader>(m_port, "GET", stream_headers);
+    }
+
+    std::string session;
+    int status = 0;
+
+private:
+    std::uint16_t m_port;
+    std::string m_token;
+    int m_next_id = 1;
+};
+
+bool has_tool(const json& list, const std::string& name) {
+    if (!list.is_object() || !list.contains("result")) {
+        return false;
+    }
+    for (const auto& tool : list["result"]["tools"]) {
+        if (tool["name"] == name) {
+            return true;
+        }
+    }
+    return false;
+}
+
+class ClusterMcpTest : public ClusterTest {
+protected:
+    /// A project of kind `test` made on hub 0, with a browser tab holding its session there.
+    void start_owned_project(int hub_count = 2) {
+        start_cluster(hub_count);
+        project = create_project(ports[0], "mcp across hubs");
+        tab = std::make_unique<ClusterTab>(ports[0], "/ws/browser?project=" + project, token);
+        ASSERT_TRUE(tab->connected());
+        ASSERT_FALSE(tab->start(project).is_null()) << tab->error.dump();
+        ASSERT_EQ(owner(project), 0);
+    }
+
+    std::string project;
+    std::unique_ptr<ClusterTab> tab;
+};
+
+TEST_F(ClusterMcpTest, AnMcpClientOfAHubThatDoesNotOwnTheProjectWorksInTheOwnersSession) {
+    start_owned_project();
+    McpPeer client(ports[1], token);
+    ASSERT_TRUE(client.initialize());
+    auto stream = client.listen();
+    ASSERT_EQ(stream->status(), 200);
+
+    const auto opened = client.call("open_project", {{"project_id", project}});
+    ASSERT_TRUE(McpPeer::succeeded(opened)) << opened.dump() << hubs[1]->log();
+    // The session's requests go to the owner now: the stream that hub 1 held ends, and the
+    // client's next one is served by the owner.
+    EXPECT_TRUE(stream->wait_end());
+    auto forwarded_stream = client.listen();
+    EXPECT_EQ(forwarded_stream->status(), 200);
+
+    const auto tools = client.request("tools/list");
+    EXPECT_TRUE(has_tool(tools, "scene__create_object")) << tools.dump();
+    const auto made = client.call("scene__create_object", {{"name", "through hub 1"}});
+    ASSERT_TRUE(McpPeer::succeeded(made)) << made.dump() << hubs[0]->log();
+    // It ran in the owner's session: the browser tab there sees its version; no second session.
+    EXPECT_TRUE(tab->next({"version:created"}).is_object());
+    EXPECT_EQ(owner(project), 0);
+    const auto versions =
+        http_request(ports[1], "GET", "/api/projects/" + project + "/versions", {{"Authorization", "Bearer " + token}});
+    EXPECT_EQ(versions.status, 200) << versions.body;
+
+    // DELETE ends the session where it lives.
+    const auto ended = http_request(ports[1], "DELETE", "/mcp", client.headers());
+    EXPECT_EQ(ended.status, 204) << ended.body;
+}
+
+TEST_F(ClusterMcpTest, AnMcpClientWhoseProjectOwnerDiesIsServedByItsOwnHubWhichTakesTheProjectOver) {
+    start_owned_project();
+    McpPeer client(ports[1], token);
+    ASSERT_TRUE(client.initialize());
+    ASSERT_TRUE(McpPeer::succeeded(client.call("open_project", {{"project_id", project}})));
+    ASSERT_TRUE(McpPeer::succeeded(client.call("scene__create_object", {{"name", "before"}})));
+
+    tab.reset();
+    ASSERT_TRUE(hubs[0]->stop(SIGKILL, 10s).has_value());
+    // Until the dead hub's lease lapses its calls fail (503: the owner does not answer); then hub 1
+    // re-opens the project in the same MCP session and takes it over.
+    json after;
+    EXPECT_TRUE(eventually(
+        [&] {
+            after = client.call("scene__create_object", {{"name", "after"}});
+            return McpPeer::succeeded(after);
+        },
+        90s))
+        << after.dump() << " status " << client.status << hubs[1]->log();
+    EXPECT_EQ(owner(project), 1);
+}
+
+TEST_F(ClusterMcpTest, AnMcpSessionThroughHaproxyStaysWithTheHubThatInitializedIt) {
+    start_owned_project(3);
+    Haproxy proxy(ports);
+    ASSERT_TRUE(proxy.ready);
+    // No project in the URL: requests would go round robin, and two of three hubs do not know the
+    // session; HAProxy's stick table sends them all to the hub that answered initialize.
+    McpPeer client(proxy.port, token);
+    ASSERT_TRUE(client.initialize());
+    const auto opened = client.call("open_project", {{"project_id", project}});
+    ASSERT_TRUE(McpPeer::succeeded(opened)) << opened.dump() << " status " << client.status;
+    for (int n = 0; n < 6; ++n) {
+        const auto made = client.call("scene__create_object", {{"name", "via haproxy " + std::to_string(n)}});
+        ASSERT_TRUE(McpPeer::succeeded(made)) << n << ": " << made.dump() << " status " << client.status;
+    }
+    EXPECT_EQ(owner(project), 0);
+}
+
+} // namespace
+} // namespace atelier::testing

@@ -45,6 +45,7 @@ net::ServerOptions server_options(const Config& config) {
     options.close_timeout = to_milliseconds(std::max(config.shutdown_drain_s, 0.5));
     options.unix_socket_path = config.engine_socket;
     options.max_connections = static_cast<std::size_t>(config.max_connections);
+    options.max_connections_per_address = static_cast<std::size_t>(config.max_connections_per_address);
     return options;
 }
 

@@ -92,6 +92,11 @@ const std::vector<OptionSpec> kOptions{
     {"limits.connections", "max-connections", "ATELIER_MAX_CONNECTIONS", OptionType::Integer,
      "Open client connections at most; more get 503. 0: the open-file limit minus 512", &Config::max_connections, 0,
      10'000'000},
+    {"limits.connections_per_address", "max-connections-per-address", "ATELIER_MAX_CONNECTIONS_PER_ADDRESS",
+     OptionType::Integer,
+     "Open connections one client address (IPv6: one /64) may hold; more get 503. 0: 512, loopback addresses exempt "
+     "(a reverse proxy on the same machine)",
+     &Config::max_connections_per_address, 0, 10'000'000},
     {"timeouts.http_idle_s", "http-idle-timeout", "ATELIER_HTTP_IDLE_TIMEOUT", OptionType::Seconds,
      "Seconds an HTTP connection may stay idle or take to send a request", &Config::http_idle_timeout_s, 0.1, 86400},
     {"timeouts.ws_idle_s", "ws-idle-timeout", "ATELIER_WS_IDLE_TIMEOUT", OptionType::Seconds,

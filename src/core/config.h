@@ -54,7 +54,8 @@ struct Config {
     std::int64_t ws_max_text_bytes = 1 << 20;
     std::int64_t ws_max_binary_bytes = 8 << 20;
     std::int64_t ws_send_queue_bytes = 4 << 20;
-    std::int64_t max_connections = 0; // 0: the open-file limit minus a reserve
+    std::int64_t max_connections = 0;             // 0: the open-file limit minus a reserve
+    std::int64_t max_connections_per_address = 0; // 0: 512, loopback addresses exempt
     double http_idle_timeout_s = 30;
     double ws_idle_timeout_s = 60;
     double shutdown_drain_s = 5;

@@ -24,12 +24,16 @@ using tcp = boost::asio::ip::tcp;
 
 struct ServerContext;
 
+/// A connection's slot in its client address's count (connection_limits.h), held for the life of
+/// the connection and handed on with its socket; empty when not counted.
+using AddressLease = std::shared_ptr<void>;
+
 /// Starts serving HTTP on an accepted socket.
-void start_http_connection(tcp::socket socket, ServerContext& context);
+void start_http_connection(tcp::socket socket, ServerContext& context, AddressLease lease = {});
 
 /// Completes a WebSocket upgrade and runs the connection with `handler`.
 void start_websocket(beast::tcp_stream stream, http::request<http::string_body> upgrade, HttpRequest request,
-                     std::shared_ptr<WebSocketHandler> handler, ServerContext& context);
+                     std::shared_ptr<WebSocketHandler> handler, ServerContext& context, AddressLease lease);
 
 /// Rewrites a request for a proxied upstream (router.h `proxy`): no hub credentials, the upstream's
 /// own Host (and Origin, when there is one), and for plain requests no hop-by-hop headers.
@@ -46,9 +50,10 @@ void forward_http(const asio::any_io_executor& executor, Upstream upstream, http
 /// Writes the request (an upgrade, or one whose answer streams) to `upstream` and splices the two
 /// connections byte for byte until either side closes.
 void start_tunnel(beast::tcp_stream client, beast::flat_buffer pending, http::request<http::string_body> upgrade,
-                  Upstream upstream, ServerContext& context);
+                  Upstream upstream, ServerContext& context, AddressLease lease);
 
 /// Writes the SSE response head and returns the stream that owns the socket from now on.
-std::shared_ptr<SseStream> start_sse(beast::tcp_stream stream, Headers extra_headers, ServerContext& context);
+std::shared_ptr<SseStream> start_sse(beast::tcp_stream stream, Headers extra_headers, ServerContext& context,
+                                     AddressLease lease);
 
 } // namespace atelier::net::detail

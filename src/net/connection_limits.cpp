@@ -37,10 +37,82 @@ std::size_t connection_cap(std::size_t configured, std::size_t open_files) {
     return configured > 0 ? std::min(configured, affordable) : affordable;
 }
 
+namespace {
+
+/// The key an address is counted under: IPv4 (also mapped) as it is, IPv6 by its /64.
+std::string count_key(const asio::ip::address& address) {
+    if (address.is_v4()) {
+        return address.to_string();
+    }
+    const auto v6 = address.to_v6();
+    if (v6.is_v4_mapped()) {
+        return asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_string();
+    }
+    auto bytes = v6.to_bytes();
+    std::fill(bytes.begin() + 8, bytes.end(), 0);
+    return asio::ip::address_v6(bytes).to_string() + "/64";
+}
+
+bool is_loopback(const asio::ip::address& address) {
+    if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+        return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).is_loopback();
+    }
+    return address.is_loopback();
+}
+
+void refuse_with(tcp::socket socket, const std::string& message);
+
+} // namespace
+
+/// Gives its slot back when the last copy of the lease goes; keeps the counts alive, not the server.
+struct AddressCounts::Slot {
+    Slot(std::shared_ptr<Counts> counts_, std::string key_) : counts(std::move(counts_)), key(std::move(key_)) {}
+    ~Slot() {
+        const std::lock_guard lock(counts->mutex);
+        if (const auto found = counts->open.find(key); found != counts->open.end() && --found->second == 0) {
+            counts->open.erase(found);
+        }
+    }
+    Slot(const Slot&) = delete;
+    Slot& operator=(const Slot&) = delete;
+    std::shared_ptr<Counts> counts;
+    std::string key;
+};
+
+AddressCounts::AddressCounts(std::size_t configured)
+    : m_cap(configured > 0 ? configured : kDefaultConnectionsPerAddress), m_loopback_exempt(configured == 0) {}
+
+std::optional<AddressLease> AddressCounts::acquire(const asio::ip::address& address) {
+    if (m_loopback_exempt && is_loopback(address)) {
+        return AddressLease{};
+    }
+    std::string key = count_key(address);
+    {
+        const std::lock_guard lock(m_counts->mutex);
+        auto& open = m_counts->open[key];
+        if (open >= m_cap) {
+            return std::nullopt;
+        }
+        ++open;
+    }
+    return AddressLease(std::make_shared<Slot>(m_counts, std::move(key)));
+}
+
 void refuse_connection(tcp::socket socket, std::size_t cap) {
-    const std::string body = fmt::format(
-        R"({{"error":{{"code":"unavailable","message":"the hub is at its limit of {} open connections; retry shortly"}}}})",
-        cap);
+    refuse_with(std::move(socket), fmt::format("the hub is at its limit of {} open connections; retry shortly", cap));
+}
+
+void refuse_connection_from_address(tcp::socket socket, std::size_t cap) {
+    refuse_with(std::move(socket),
+                fmt::format("this address already holds {} open connections, the hub's limit per address; close some "
+                            "and retry",
+                            cap));
+}
+
+namespace {
+
+void refuse_with(tcp::socket socket, const std::string& message) {
+    const std::string body = fmt::format(R"({{"error":{{"code":"unavailable","message":"{}"}}}})", message);
     struct Refusal {
         Refusal(tcp::socket socket_, std::string answer_)
             : socket(std::move(socket_)), answer(std::move(answer_)), deadline(socket.get_executor()) {}
@@ -85,6 +157,8 @@ void refuse_connection(tcp::socket socket, std::size_t cap) {
         state->drain(state);
     });
 }
+
+} // namespace
 
 bool accept_out_of_resources(const beast::error_code& error) {
     const int code = error.value();

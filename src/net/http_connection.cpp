@@ -34,8 +34,8 @@ bool origin_allowed(const HttpRequest& request) {
 
 class HttpConnection final : public std::enable_shared_from_this<HttpConnection>, public ResponseSink, public Closable {
 public:
-    HttpConnection(tcp::socket socket, ServerContext& context)
-        : m_stream(std::move(socket)), m_context(context), m_id(context.next_id()) {
+    HttpConnection(tcp::socket socket, ServerContext& context, AddressLease lease)
+        : m_stream(std::move(socket)), m_context(context), m_lease(std::move(lease)), m_id(context.next_id()) {
         beast::error_code error;
         const auto endpoint = m_stream.socket().remote_endpoint(error);
         m_remote = error ? "?" : fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port());
@@ -148,8 +148,9 @@ private:
         m_body_path = route.streamed->directory / fmt::format("upload-{}-{}.part", m_id, ++m_uploads);
         m_body_fd = ::open(m_body_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (m_body_fd < 0) {
-            return reject(ErrorCode::Unavailable,
-                          fmt::format("cannot store the upload: {}: {}", m_body_path.string(), std::strerror(errno)));
+            const int error_number = errno;
+            m_body_path.clear();
+            return reject(ErrorCode::Unavailable, upload_write_failure(error_number));
         }
         m_body_size = 0;
         m_body_limit = limit;
@@ -173,6 +174,17 @@ private:
         read_chunk();
     }
 
+    /// Why an upload's body could not be stored: a full disk is said as such (the partial file is
+    /// gone, and nothing was committed).
+    static std::string upload_write_failure(int error_number) {
+        if (error_number == ENOSPC || error_number == EDQUOT) {
+            return fmt::format("the data disk is full: the upload was not stored and nothing was saved; retry once "
+                               "space is freed ({})",
+                               std::strerror(error_number));
+        }
+        return fmt::format("cannot store the upload: {}", std::strerror(error_number));
+    }
+
     static std::string too_large(std::uint64_t limit) {
         return fmt::format("upload larger than the limit of {} bytes (limits.upload_bytes)", limit);
     }
@@ -193,9 +205,9 @@ private:
         const std::size_t got = m_chunk.size() - m_upload->get().body().size;
         if (got > 0 && !error) {
             if (!write_all(m_chunk.data(), got)) {
-                const std::string reason = std::strerror(errno);
+                const int error_number = errno;
                 drop_body();
-                return reject(ErrorCode::Unavailable, "cannot store the upload: " + reason);
+                return reject(ErrorCode::Unavailable, upload_write_failure(error_number));
             }
             m_body_size += got;
         }
@@ -368,7 +380,8 @@ private:
             return write(HttpResponse::error(ErrorCode::Unavailable, "the server is shutting down"));
         }
         hand_over();
-        start_websocket(std::move(m_stream), m_parser->release(), std::move(m_request), route->handler, m_context);
+        start_websocket(std::move(m_stream), m_parser->release(), std::move(m_request), route->handler, m_context,
+                        std::move(m_lease));
     }
 
     // A request for a proxied prefix: checked like any route, then sent on to the upstream.
@@ -394,7 +407,7 @@ private:
         if (is_upgrade) {
             hand_over();
             return start_tunnel(std::move(m_stream), std::move(m_buffer), std::move(upstream), std::move(*target),
-                                m_context);
+                                m_context, std::move(m_lease));
         }
         forward_http(m_stream.get_executor(), std::move(*target), std::move(upstream),
                      [self = shared_from_this()](HttpResponse response) { self->respond(std::move(response)); });
@@ -423,7 +436,7 @@ private:
             // the forwarded request says Connection: close).
             hand_over();
             return start_tunnel(std::move(m_stream), std::move(m_buffer), std::move(request), std::move(upstream),
-                                m_context);
+                                m_context, std::move(m_lease));
         }
         forward_http(m_stream.get_executor(), std::move(upstream), std::move(request),
                      [self = shared_from_this()](HttpResponse response) { self->respond(std::move(response)); });
@@ -542,6 +555,7 @@ private:
 
     beast::tcp_stream m_stream;
     ServerContext& m_context;
+    AddressLease m_lease; // handed on with the stream (upgrade, SSE, tunnel)
     std::uint64_t m_id;
     std::string m_remote;
     beast::flat_buffer m_buffer;
@@ -571,13 +585,13 @@ std::shared_ptr<SseStream> HttpConnection::start_sse(Headers extra_headers) {
         .counter("atelier_http_requests_total", "HTTP requests by route, method and status",
                  {{"route", m_route}, {"method", m_request.method}, {"status", "200"}})
         .increment();
-    return detail::start_sse(std::move(m_stream), std::move(extra_headers), m_context);
+    return detail::start_sse(std::move(m_stream), std::move(extra_headers), m_context, std::move(m_lease));
 }
 
 } // namespace
 
-void start_http_connection(tcp::socket socket, ServerContext& context) {
-    std::make_shared<HttpConnection>(std::move(socket), context)->start();
+void start_http_connection(tcp::socket socket, ServerContext& context, AddressLease lease) {
+    std::make_shared<HttpConnection>(std::move(socket), context, std::move(lease))->start();
 }
 
 } // namespace atelier::net::detail

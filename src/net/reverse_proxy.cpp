@@ -119,9 +119,9 @@ private:
 // A WebSocket (or any upgraded) connection spliced to the upstream, byte for byte.
 class Tunnel final : public std::enable_shared_from_this<Tunnel>, public Closable {
 public:
-    Tunnel(beast::tcp_stream client, ServerContext& context)
+    Tunnel(beast::tcp_stream client, ServerContext& context, AddressLease lease)
         : m_client(std::move(client)), m_upstream(m_client.get_executor()), m_resolver(m_client.get_executor()),
-          m_context(context), m_id(context.next_id()) {}
+          m_context(context), m_id(context.next_id()), m_lease(std::move(lease)) {}
 
     ~Tunnel() override { m_context.connections.remove(m_id); }
 
@@ -212,6 +212,7 @@ private:
     tcp::resolver m_resolver;
     ServerContext& m_context;
     std::uint64_t m_id;
+    AddressLease m_lease;
     Upstream m_target;
     std::shared_ptr<http::request<http::string_body>> m_head;
     beast::flat_buffer m_pending;
@@ -258,8 +259,8 @@ void forward_http(const asio::any_io_executor& executor, Upstream upstream, http
 }
 
 void start_tunnel(beast::tcp_stream client, beast::flat_buffer pending, http::request<http::string_body> upgrade,
-                  Upstream upstream, ServerContext& context) {
-    std::make_shared<Tunnel>(std::move(client), context)
+                  Upstream upstream, ServerContext& context, AddressLease lease) {
+    std::make_shared<Tunnel>(std::move(client), context, std::move(lease))
         ->start(std::move(upstream), std::move(upgrade), std::move(pending));
 }
 

@@ -100,8 +100,11 @@ struct Server::Impl {
           drain_timer(io), accept_pause(acceptor.get_executor()),
           context(std::move(options), std::move(router), std::move(authenticate), metrics),
           connection_cap(detail::connection_cap(context.options.max_connections, raise_open_file_limit())),
+          per_address(context.options.max_connections_per_address),
           connections_refused(metrics.counter("atelier_connections_refused_total",
-                                              "Connections answered 503 because the hub was at its connection cap")) {}
+                                              "Connections answered 503 because the hub was at its connection cap")),
+          address_refused(metrics.counter("atelier_connections_refused_per_address_total",
+                                          "Connections answered 503 because their client address was at its cap")) {}
 
     void accept() {
         acceptor.async_accept(asio::make_strand(io), [this](beast::error_code error, tcp::socket socket) {
@@ -115,11 +118,13 @@ struct Server::Impl {
                 spdlog::warn("accept failed: {}", error.message());
             } else if (at_connection_cap()) {
                 refuse(std::move(socket));
-            } else {
+            } else if (auto lease = lease_for(socket)) {
                 // Small request/response messages: never let Nagle hold a reply back.
                 beast::error_code ignored;
                 socket.set_option(tcp::no_delay(true), ignored);
-                start_http_connection(std::move(socket), context);
+                start_http_connection(std::move(socket), context, std::move(*lease));
+            } else {
+                refuse_address(std::move(socket));
             }
             accept();
         });
@@ -129,6 +134,25 @@ struct Server::Impl {
     [[nodiscard]] bool at_connection_cap() const {
         const auto open = context.http_connections.value() + context.websocket_connections.value();
         return open >= 0 && static_cast<std::size_t>(open) >= connection_cap;
+    }
+
+    /// A slot in the count of the client's address; nullopt when that address is at its cap. A
+    /// connection whose peer cannot be read (already reset) is not counted.
+    std::optional<AddressLease> lease_for(const tcp::socket& socket) {
+        beast::error_code error;
+        const auto peer = socket.remote_endpoint(error);
+        return error ? std::optional<AddressLease>(AddressLease{}) : per_address.acquire(peer.address());
+    }
+
+    void refuse_address(tcp::socket socket) {
+        address_refused.increment();
+        beast::error_code error;
+        const auto peer = socket.remote_endpoint(error);
+        if (const auto refused = ++address_refused_since_start; refused == 1 || refused % 1000 == 0) {
+            spdlog::warn("{} connection(s) refused so far: their address already held its cap of {} (latest from {})",
+                         refused, per_address.cap(), error ? "?" : peer.address().to_string());
+        }
+        refuse_connection_from_address(std::move(socket), per_address.cap());
     }
 
     void refuse(tcp::socket socket) {
@@ -232,8 +256,11 @@ struct Server::Impl {
     asio::steady_timer accept_pause;
     ServerContext context;
     std::size_t connection_cap;
+    AddressCounts per_address;
     Counter& connections_refused;
+    Counter& address_refused;
     std::atomic<std::uint64_t> refused_since_start{0};
+    std::atomic<std::uint64_t> address_refused_since_start{0};
     std::function<void()> on_signal;
     std::atomic<bool> stop_requested{false};
 };

@@ -26,6 +26,9 @@ struct ServerOptions {
     /// Open client connections at most; more are answered 503 and closed. 0: the open-file limit
     /// (raised to the system's hard limit at start) minus a reserve for everything else.
     std::size_t max_connections = 0;
+    /// Open connections one client address may hold (IPv6: one /64); more are answered 503 and
+    /// closed. 0: 512 for every address but loopback ones (a reverse proxy on the same machine).
+    std::size_t max_connections_per_address = 0;
     std::chrono::milliseconds http_idle_timeout{30'000};
     std::chrono::milliseconds ws_idle_timeout{60'000};
     std::chrono::milliseconds sse_heartbeat{15'000};

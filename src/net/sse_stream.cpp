@@ -33,9 +33,9 @@ std::string format_event(std::string_view event, std::string_view data, std::str
 
 class SseSession final : public std::enable_shared_from_this<SseSession>, public SseStream, public Closable {
 public:
-    SseSession(beast::tcp_stream stream, ServerContext& context)
+    SseSession(beast::tcp_stream stream, ServerContext& context, AddressLease lease)
         : m_stream(std::move(stream)), m_context(context), m_heartbeat(m_stream.get_executor()),
-          m_id(context.next_id()) {}
+          m_id(context.next_id()), m_lease(std::move(lease)) {}
 
     void start(const Headers& extra_headers) {
         m_context.connections.add(m_id, weak_from_this());
@@ -158,6 +158,7 @@ private:
         m_stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
         m_stream.close();
         m_context.connections.remove(m_id);
+        m_lease.reset(); // closed: the address's slot is free even if a subscriber still holds the stream
         if (m_on_close) {
             std::exchange(m_on_close, nullptr)();
         }
@@ -167,6 +168,7 @@ private:
     ServerContext& m_context;
     asio::steady_timer m_heartbeat;
     std::uint64_t m_id;
+    AddressLease m_lease;
     std::deque<std::string> m_pending;
     std::size_t m_pending_bytes = 0;
     std::string m_current;
@@ -179,8 +181,9 @@ private:
 
 } // namespace
 
-std::shared_ptr<SseStream> start_sse(beast::tcp_stream stream, Headers extra_headers, ServerContext& context) {
-    auto session = std::make_shared<SseSession>(std::move(stream), context);
+std::shared_ptr<SseStream> start_sse(beast::tcp_stream stream, Headers extra_headers, ServerContext& context,
+                                     AddressLease lease) {
+    auto session = std::make_shared<SseSession>(std::move(stream), context, std::move(lease));
     session->start(extra_headers);
     return session;
 }

@@ -18,11 +18,11 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
                                public Closable {
 public:
     WebSocketSession(beast::tcp_stream stream, HttpRequest request, std::shared_ptr<WebSocketHandler> handler,
-                     ServerContext& context)
+                     ServerContext& context, AddressLease lease)
         : m_ws(std::move(stream)), m_request(std::move(request)), m_handler(std::move(handler)), m_context(context),
           m_metrics(WebSocketMetrics::for_path(context.metrics, m_request.path)),
-          m_queue(context.options.ws_send_queue_bytes), m_teardown_timer(m_ws.get_executor()), m_id(context.next_id()) {
-    }
+          m_queue(context.options.ws_send_queue_bytes), m_teardown_timer(m_ws.get_executor()), m_id(context.next_id()),
+          m_lease(std::move(lease)) {}
 
     void start(http::request<http::string_body> upgrade) {
         websocket::stream_base::timeout timeout{};
@@ -233,6 +233,7 @@ private:
         m_queue.clear();
         m_context.connections.remove(m_id);
         m_context.websocket_connections.add(-1);
+        m_lease.reset(); // closed: the address's slot is free even if a handler still holds this object
         spdlog::info("websocket {} on {} closed ({} {})", m_id, m_request.path, info.code, info.reason);
         try {
             m_handler->on_close(shared_from_this(), info);
@@ -249,6 +250,7 @@ private:
     SendQueue m_queue;
     asio::steady_timer m_teardown_timer;
     std::uint64_t m_id;
+    AddressLease m_lease; // the client address's connection slot, freed with the session
     std::optional<http::request<http::string_body>> m_upgrade;
     beast::flat_buffer m_read_buffer;
     std::string m_current;
@@ -266,9 +268,9 @@ private:
 } // namespace
 
 void start_websocket(beast::tcp_stream stream, http::request<http::string_body> upgrade, HttpRequest request,
-                     std::shared_ptr<WebSocketHandler> handler, ServerContext& context) {
-    auto session =
-        std::make_shared<WebSocketSession>(std::move(stream), std::move(request), std::move(handler), context);
+                     std::shared_ptr<WebSocketHandler> handler, ServerContext& context, AddressLease lease) {
+    auto session = std::make_shared<WebSocketSession>(std::move(stream), std::move(request), std::move(handler),
+                                                      context, std::move(lease));
     session->start(std::move(upgrade));
 }
 

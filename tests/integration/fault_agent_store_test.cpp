@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fake_model.h"
+#include "fault_support.h"
 #include "session_fixture.h"
 #include "store/database.h"
 
@@ -20,10 +21,7 @@ protected:
         std::string error;
         model = FakeModelServer::start(&error);
         ASSERT_NE(model, nullptr) << error;
-        const auto file = config_dir.path() / "atelier.toml";
-        std::ofstream(file) << "[engines.test]\ncommand = [\"" << test_engine_binary() << "\"]\n"
-                            << "[model]\nprovider = \"anthropic\"\nmodel = \"fake-model\"\nbase_url = \""
-                            << model->base_url() << "\"\n";
+        const auto file = write_fault_config(config_dir.path(), {}, model->base_url());
         hub = HubProcess::start({.args = {"--config", file.string(), "--session-grace", "1"}});
         project = create_project(auth());
         tab = std::make_unique<Tab>(*hub);

@@ -4,40 +4,30 @@
 // and WebSockets that upgrade and then never answer a ping — while real clients keep using the
 // hub. The real clients' requests all complete; the slow and silent ones are cut (by the request
 // read deadline and the WebSocket idle timeout). A second test fills the connection cap: the next
-// connection gets a clear 503, and service resumes as connections close. No timing is asserted:
-// the tests wait for events with deadlines.
-#include <arpa/inet.h>
-#include <netinet/in.h>
+// connection gets a clear 503, and service resumes as connections close. A third fills one client
+// address's cap (clients bound to 127.0.0.2) while a client on 127.0.0.1 goes on being served. No
+// timing is asserted: the tests wait for events with deadlines.
 #include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <functional>
+#include <cerrno>
+#include <cstring>
 #include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "fault_support.h"
 #include "session_fixture.h"
 
 namespace atelier::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-bool eventually(const std::function<bool()>& condition, std::chrono::seconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (condition()) {
-            return true;
-        }
-        std::this_thread::sleep_for(100ms);
-    }
-    return condition();
-}
 
 /// Raises this process's open-file limit to its hard limit (the hub, started after, inherits it).
 std::size_t raise_open_files() {
@@ -47,23 +37,6 @@ std::size_t raise_open_files() {
     ::setrlimit(RLIMIT_NOFILE, &limit);
     ::getrlimit(RLIMIT_NOFILE, &limit);
     return limit.rlim_cur;
-}
-
-/// A plain blocking TCP connection to the hub; -1 when it fails.
-int connect_to(std::uint16_t port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        return -1;
-    }
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-        ::close(fd);
-        return -1;
-    }
-    return fd;
 }
 
 bool send_all(int fd, const std::string& bytes) {
@@ -127,22 +100,22 @@ TEST_F(FaultConnections, TenThousandIdleAndSlowClientsDoNotStopRealClientsAndAre
 
     Sockets idle;
     for (std::size_t n = 0; n < kIdle; ++n) {
-        const int fd = connect_to(port);
+        const int fd = connect_tcp(port);
         ASSERT_GE(fd, 0) << "connection " << n << ": " << std::strerror(errno);
         idle.fds.push_back(fd);
     }
     // Slow-loris: a request head that never ends, and a body that never arrives whole.
     Sockets slow_head, slow_body, silent_ws;
     for (std::size_t n = 0; n < kSlow; ++n) {
-        slow_head.fds.push_back(connect_to(port));
+        slow_head.fds.push_back(connect_tcp(port));
         ASSERT_TRUE(send_all(slow_head.fds.back(), "GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "));
-        slow_body.fds.push_back(connect_to(port));
+        slow_body.fds.push_back(connect_tcp(port));
         ASSERT_TRUE(send_all(slow_body.fds.back(),
                              "POST /api/projects HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: " + hub->bearer() +
                                  "\r\nContent-Type: application/json\r\nContent-Length: "
                                  "100000\r\n\r\n{\"name\": \""));
         // A WebSocket that upgrades and then never reads, so never answers the hub's pings.
-        silent_ws.fds.push_back(connect_to(port));
+        silent_ws.fds.push_back(connect_tcp(port));
         ASSERT_TRUE(send_all(silent_ws.fds.back(),
                              "GET /ws/browser HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: "
                              "Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: "
@@ -234,7 +207,7 @@ TEST_F(FaultConnections, ConnectionsOverTheCapGetAClear503AndServiceResumesAsThe
     // The hub accepts in order: once the next connection is answered, these are all counted.
     Sockets idle;
     for (std::size_t n = 0; n < kCap; ++n) {
-        idle.fds.push_back(connect_to(port));
+        idle.fds.push_back(connect_tcp(port));
         ASSERT_GE(idle.fds.back(), 0);
     }
     const auto refused = http_request(port, "GET", "/api/health");
@@ -253,6 +226,68 @@ TEST_F(FaultConnections, ConnectionsOverTheCapGetAClear503AndServiceResumesAsThe
     }
     EXPECT_TRUE(eventually([&] { return http_request(port, "GET", "/api/health").status == 200; }, 30s));
     EXPECT_EQ(http_request(port, "GET", "/api/projects", auth()).status, 200);
+}
+
+/// One request on a fresh connection from `source`: the status line and body, as sent.
+std::string request_from(std::uint16_t port, const char* source, const std::string& bearer) {
+    const int fd = connect_tcp(port, source);
+    if (fd < 0) {
+        return std::string("connect failed: ") + std::strerror(errno);
+    }
+    std::string answer;
+    if (send_all(fd, "GET /api/projects HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: " + bearer +
+                         "\r\nConnection: close\r\n\r\n")) {
+        timeval timeout{20, 0};
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+        char buffer[4096];
+        for (ssize_t got = 0; (got = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) {
+            answer.append(buffer, static_cast<std::size_t>(got));
+        }
+    }
+    ::close(fd);
+    return answer;
+}
+
+TEST_F(FaultConnections, OneAddressOverItsCapIsRefusedWhileAnotherAddressIsServed) {
+    constexpr std::size_t kPerAddress = 8;
+    // Idle connections are not cut while the test runs (the read deadline is not what is tested).
+    start_test_hub({"--max-connections-per-address", std::to_string(kPerAddress), "--http-idle-timeout", "600"});
+    const std::uint16_t port = hub->port();
+    // 127.0.0.2 takes its whole share: idle connections and a WebSocket (its upgrade hands the
+    // connection's slot on, so it still counts).
+    Sockets crowd;
+    for (std::size_t n = 0; n + 1 < kPerAddress; ++n) {
+        crowd.fds.push_back(connect_tcp(port, "127.0.0.2"));
+        ASSERT_GE(crowd.fds.back(), 0) << "cannot connect from 127.0.0.2: " << std::strerror(errno);
+    }
+    crowd.fds.push_back(connect_tcp(port, "127.0.0.2"));
+    ASSERT_TRUE(send_all(crowd.fds.back(), "GET /ws/browser HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                                           "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                                           "Sec-WebSocket-Version: 13\r\nAuthorization: " +
+                                               hub->bearer() + "\r\n\r\n"));
+    ASSERT_NE(read_head(crowd.fds.back()).find(" 101 "), std::string::npos);
+
+    // The hub accepts in order: the WebSocket was answered, so every connection before it counts.
+    const std::string refused = request_from(port, "127.0.0.2", hub->bearer());
+    EXPECT_EQ(refused.rfind("HTTP/1.1 503", 0), 0U) << refused;
+    EXPECT_NE(refused.find("Retry-After: 1"), std::string::npos) << refused;
+    EXPECT_NE(refused.find("this address already holds 8 open connections"), std::string::npos) << refused;
+    // Another address is served meanwhile, on plain requests and on a session.
+    for (int n = 0; n < 5; ++n) {
+        const std::string served = request_from(port, "127.0.0.1", hub->bearer());
+        EXPECT_EQ(served.rfind("HTTP/1.1 200", 0), 0U) << served;
+    }
+    const std::string project = create_project(auth());
+    Tab tab(*hub);
+    ASSERT_FALSE(start_session(tab, project).is_null());
+
+    // The crowd's WebSocket and some idle connections leave: 127.0.0.2 is served again.
+    for (int n = 0; n < 3; ++n) {
+        ::close(crowd.fds.back());
+        crowd.fds.pop_back();
+    }
+    EXPECT_TRUE(
+        eventually([&] { return request_from(port, "127.0.0.2", hub->bearer()).rfind("HTTP/1.1 200", 0) == 0; }, 30s));
 }
 
 } // namespace

@@ -4,10 +4,6 @@
 // takes every free byte. Writes must fail with a clear error, nothing half-written may be
 // acknowledged, reads go on, and writes work again once space returns — also after a restart,
 // with a repository that passes `git fsck`.
-#include <sys/mount.h>
-
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -20,46 +16,6 @@
 
 namespace atelier::testing {
 namespace {
-
-/// A tmpfs of `megabytes` at a fresh directory, unmounted on destruction.
-class SmallDisk {
-public:
-    explicit SmallDisk(int megabytes) {
-        const std::string options = "size=" + std::to_string(megabytes) + "m,mode=0700";
-        if (::mount("tmpfs", m_dir.path().c_str(), "tmpfs", 0, options.c_str()) != 0) {
-            m_error = std::strerror(errno);
-        }
-    }
-    ~SmallDisk() {
-        if (m_error.empty()) {
-            ::umount2(m_dir.path().c_str(), MNT_DETACH);
-        }
-    }
-    SmallDisk(const SmallDisk&) = delete;
-    SmallDisk& operator=(const SmallDisk&) = delete;
-
-    [[nodiscard]] const std::string& error() const { return m_error; }
-    [[nodiscard]] std::filesystem::path path() const { return m_dir.path() / "data"; }
-
-    /// Writes a filler file until the disk refuses a byte more; returns the bytes written.
-    std::uintmax_t fill() {
-        std::ofstream filler(m_dir.path() / "filler", std::ios::binary);
-        const std::string block(64 * 1024, 'x');
-        std::uintmax_t written = 0;
-        for (std::size_t size = block.size(); size > 0; size /= 2) {
-            while (filler.write(block.data(), static_cast<std::streamsize>(size)).flush()) {
-                written += size;
-            }
-            filler.clear();
-        }
-        return written;
-    }
-    void free_space() { std::filesystem::remove(m_dir.path() / "filler"); }
-
-private:
-    TempDir m_dir;
-    std::string m_error;
-};
 
 std::size_t version_count(std::uint16_t port, const std::string& token, const std::string& project) {
     const auto page = rest(port, token, "GET", "/api/projects/" + project + "/versions?limit=100");
@@ -198,9 +154,7 @@ TEST_F(FaultDiskSession, ACommitOnAFullDiskFailsClearlyAndTheSessionCommitsOnceS
         GTEST_SKIP() << "cannot mount a tmpfs for the disk-full test (needs root): " << disk.error();
     }
     std::filesystem::create_directories(disk.path());
-    const auto file = config_dir.path() / "atelier.toml";
-    std::ofstream(file) << "[engines.test]\ncommand = [\"" << test_engine_binary()
-                        << "\", \"--save-bytes\", \"1048576\"]\n";
+    const auto file = write_fault_config(config_dir.path(), {"--save-bytes", "1048576"});
     const std::vector<std::string> args{"--config", file.string(), "--session-grace", "1"};
     hub = HubProcess::start({.args = args, .data_dir = disk.path()});
     const std::string project = create_project(auth());

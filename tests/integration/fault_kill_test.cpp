@@ -99,9 +99,7 @@ class FaultKillSession : public SessionTest {};
 TEST_F(FaultKillSession, EveryAcknowledgedCommitOfALargeSceneSurvivesKill9) {
     constexpr std::int64_t kSceneBytes = 16 << 20;
     TempDir data;
-    const auto file = config_dir.path() / "atelier.toml";
-    std::ofstream(file) << "[engines.test]\ncommand = [\"" << test_engine_binary() << "\", \"--save-bytes\", \""
-                        << kSceneBytes << "\"]\n";
+    const auto file = write_fault_config(config_dir.path(), {"--save-bytes", std::to_string(kSceneBytes)});
     hub = HubProcess::start({.args = {"--config", file.string()}, .data_dir = data.path()});
     const std::string project = create_project(auth());
     Tab tab(*hub);
@@ -148,10 +146,7 @@ TEST(FaultKillAgent, AnAcknowledgedMessageSurvivesKill9MidTurn) {
     ASSERT_NE(model, nullptr) << error;
     TempDir data;
     TempDir config;
-    const auto file = config.path() / "atelier.toml";
-    std::ofstream(file) << "[engines.test]\ncommand = [\"" << test_engine_binary() << "\"]\n"
-                        << "[model]\nprovider = \"anthropic\"\nmodel = \"fake-model\"\nbase_url = \""
-                        << model->base_url() << "\"\n";
+    const auto file = write_fault_config(config.path(), {}, model->base_url());
     const HubProcess::Options options{.args = {"--config", file.string(), "--session-grace", "1"},
                                       .data_dir = data.path()};
     auto hub = HubProcess::start(options);

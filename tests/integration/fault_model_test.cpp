@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fake_model.h"
+#include "fault_support.h"
 #include "session_fixture.h"
 
 namespace atelier::testing {
@@ -21,10 +22,8 @@ protected:
         std::string error;
         model = FakeModelServer::start(&error);
         ASSERT_NE(model, nullptr) << error;
-        const auto file = config_dir.path() / "atelier.toml";
-        std::ofstream(file) << "[engines.test]\ncommand = [\"" << test_engine_binary() << "\"]\n"
-                            << "[model]\nprovider = \"" << GetParam() << "\"\nmodel = \"fake-model\"\nbase_url = \""
-                            << model->base_url() << (openai() ? "/v1" : "") << "\"\n";
+        const auto file =
+            write_fault_config(config_dir.path(), {}, model->base_url() + (openai() ? "/v1" : ""), GetParam());
         // One retry, and a model silent for a second has stalled.
         hub = HubProcess::start({.args = {"--config", file.string(), "--session-grace", "1", "--model-timeout", "1",
                                           "--model-retries", "1"}});

@@ -27,18 +27,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-/// Waits for `condition` with a deadline (a failure names what did not happen).
-bool eventually(const std::function<bool()>& condition, std::chrono::seconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (condition()) {
-            return true;
-        }
-        std::this_thread::sleep_for(50ms);
-    }
-    return condition();
-}
-
 /// What one load client was told: acknowledged writes, failures by status, answers missing.
 struct Outcomes {
     std::mutex mutex;
@@ -98,8 +86,7 @@ protected:
         server = std::move(*started);
         auto url = server->create_database();
         ASSERT_TRUE(url) << url.error().message;
-        const auto file = config_dir.path() / "atelier.toml";
-        std::ofstream(file) << "[engines.test]\ncommand = [\"" << test_engine_binary() << "\"]\n";
+        const auto file = write_fault_config(config_dir.path());
         hub = HubProcess::start({.args = {"--config", file.string(), "--database", *url, "--session-grace", "1"}});
     }
 

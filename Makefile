@@ -50,8 +50,8 @@ fuzz:
 	cmake --build --preset fuzz -j$(JOBS)
 	FUZZ_JOBS=$(FUZZ_JOBS) tests/fuzz/run.sh build/fuzz $(FUZZ_SECONDS)
 
-# The soak: the release hub under sessions, commands, restores, uploads and reconnects for
-# SOAK_MINUTES; prints RSS and descriptors over time and fails on errors, a lost version or growth.
+# The soak: the release hub under sessions, commands, agent turns (fake model), restores, uploads,
+# reconnects and periodic engine kills for SOAK_MINUTES; prints RSS and descriptors over time and fails on errors, a lost version or growth.
 soak: build-release
 	SOAK_MINUTES=$(SOAK_MINUTES) build/release/bench/soak --hub build/release/atelier
 

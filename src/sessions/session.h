@@ -13,9 +13,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/timer_queue.h"
+#include "core/timers.h"
 #include "engines/engine_link.h"
-#include "sessions/engine_starter.h"
+#include "engines/running_engine.h"
 #include "sessions/session_client.h"
 
 namespace atelier::sessions {
@@ -40,7 +40,7 @@ struct Session {
     SessionState state = SessionState::Starting;
     std::shared_ptr<engines::EngineLink> link;
     std::shared_ptr<engines::EngineObserver> observer;
-    std::unique_ptr<RunningEngine> process;
+    std::unique_ptr<engines::RunningEngine> process;
     std::map<std::uint64_t, std::weak_ptr<SessionClient>> tabs;
     /// Who each attached connection is (same keys as `tabs`), for presence and attribution.
     std::map<std::uint64_t, ClientInfo> clients;
@@ -58,7 +58,7 @@ struct Session {
     std::deque<std::function<void(std::function<void()> next)>> operations;
     bool operation_running = false;
     int attempt = 0; ///< relaunches since the engine last answered a call
-    TimerQueue::TimerId grace_timer = 0;
+    Timers::TimerId grace_timer = 0;
     std::chrono::system_clock::time_point started = std::chrono::system_clock::now();
     std::uint64_t generation = 0;   ///< bumps per launch, so a stale exit/disconnect is ignored
     bool ready_sent = false;        ///< session:ready went out for the current engine

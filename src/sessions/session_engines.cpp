@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// SessionManager, the engine side: launching or adopting an engine, binding its link, and
-// relaunching it with backoff when it is lost.
+// SessionManager, the engine side: a session's engine launched (through EngineSupervisor) or
+// adopted from the warm pool, its link bound, and what a lost engine means for the session. When
+// and whether to relaunch is the supervisor's call (engines/engine_supervisor.h).
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "core/backoff.h"
 #include "sessions/session_manager.h"
 #include "sessions/session_text.h"
 
@@ -85,35 +85,13 @@ private:
     std::uint64_t m_generation;
 };
 
-EngineLaunch SessionManager::launch_request(const std::string& kind, const std::string& owner,
-                                            const std::filesystem::path& workdir,
-                                            const std::filesystem::path& log_file) {
-    const auto& config = m_options.kinds.at(kind);
-    EngineLaunch request;
-    request.kind = kind;
-    request.command = config.command;
-    request.sandbox = config.sandbox;
-    request.workdir = workdir;
-    request.log_file = log_file;
-    std::string hub_url;
-    {
-        const std::lock_guard lock(m_mutex);
-        hub_url = m_options.hub_url;
-    }
-    request.env = {{"ATELIER_HUB_URL", hub_url},
-                   {"ATELIER_ENGINE_TOKEN", m_deps.tokens.issue({kind, owner})},
-                   {"ATELIER_SESSION_ID", owner},
-                   {"ATELIER_WORKDIR", workdir.string()}};
-    return request;
-}
-
 Result<void> SessionManager::launch(const std::shared_ptr<Session>& session) {
-    auto process = m_deps.start_engine(launch_request(session->kind, session->id, session->workdir, session->log_file));
+    auto process = m_supervisor->launch(session->kind, session->id, session->workdir, session->log_file);
     if (!process) {
         return fail(process.error());
     }
     std::uint64_t generation = 0;
-    RunningEngine* running = process->get();
+    engines::RunningEngine* running = process->get();
     {
         const std::lock_guard lock(session->mutex);
         generation = ++session->generation;
@@ -123,7 +101,7 @@ Result<void> SessionManager::launch(const std::shared_ptr<Session>& session) {
     return {};
 }
 
-void SessionManager::watch_exit(const std::shared_ptr<Session>& session, RunningEngine& process,
+void SessionManager::watch_exit(const std::shared_ptr<Session>& session, engines::RunningEngine& process,
                                 std::uint64_t generation) {
     // Outside the session's lock: the callback runs at once when the process has already exited.
     process.on_exit(
@@ -136,12 +114,12 @@ void SessionManager::watch_exit(const std::shared_ptr<Session>& session, Running
         });
 }
 
-void SessionManager::adopt(const std::shared_ptr<Session>& session, PooledEngine pooled) {
+void SessionManager::adopt(const std::shared_ptr<Session>& session, engines::PooledEngine pooled) {
     const auto link = pooled.link;
     spdlog::info("session {} (project {}): took warm engine {} (pid {})", short_id(session->id),
                  short_id(session->project_id), short_id(link->info().id), pooled.process->pid());
     std::uint64_t generation = 0;
-    RunningEngine* running = pooled.process.get();
+    engines::RunningEngine* running = pooled.process.get();
     {
         const std::lock_guard lock(session->mutex);
         generation = ++session->generation;
@@ -174,7 +152,7 @@ void SessionManager::adopt(const std::shared_ptr<Session>& session, PooledEngine
 }
 
 void SessionManager::on_engine(const std::shared_ptr<engines::EngineLink>& link) {
-    if (m_pool && m_pool->on_connected(link)) {
+    if (m_supervisor->on_connected(link)) {
         return;
     }
     std::shared_ptr<Session> session;
@@ -226,7 +204,7 @@ bool SessionManager::announce_ready(const std::shared_ptr<Session>& session) {
 void SessionManager::on_engine_gone(const std::shared_ptr<Session>& session, std::uint64_t generation,
                                     const std::string& why) {
     int attempt = 0;
-    std::unique_ptr<RunningEngine> old_process;
+    std::unique_ptr<engines::RunningEngine> old_process;
     {
         const std::lock_guard lock(session->mutex);
         if (generation != session->generation || session->state == SessionState::Ending ||
@@ -245,7 +223,7 @@ void SessionManager::on_engine_gone(const std::shared_ptr<Session>& session, std
     // Stopping waits for the process: on the worker, never on the network or monitor thread.
     std::weak_ptr<SessionManager> weak_self = weak_from_this();
     m_deps.workers.post(session->project_id, [weak_self, session, attempt, why,
-                                              old = std::shared_ptr<RunningEngine>(std::move(old_process))] {
+                                              old = std::shared_ptr<engines::RunningEngine>(std::move(old_process))] {
         if (auto self = weak_self.lock()) {
             self->retry_or_lose(session, attempt, why, old.get());
         }
@@ -253,23 +231,20 @@ void SessionManager::on_engine_gone(const std::shared_ptr<Session>& session, std
 }
 
 void SessionManager::retry_or_lose(const std::shared_ptr<Session>& session, int attempt, const std::string& why,
-                                   RunningEngine* old_process) {
-    std::string tail = old_process ? old_process->log_tail() : "";
-    if (old_process) {
-        old_process->stop(m_options.stop_grace);
-    }
-    if (attempt > m_options.max_attempts) {
+                                   engines::RunningEngine* old_process) {
+    const auto verdict = m_supervisor->engine_lost(attempt, old_process);
+    if (verdict.give_up) {
         keep_renders(*session);
+        const int max_attempts = m_supervisor->max_attempts();
         return set_state(session, SessionState::Lost,
-                         fmt::format("the engine failed {} time{}; last: {}{}{}", m_options.max_attempts,
-                                     m_options.max_attempts == 1 ? "" : "s", why,
-                                     tail.empty() ? "" : "; engine log: ", tail));
+                         fmt::format("the engine failed {} time{}; last: {}{}{}", max_attempts,
+                                     max_attempts == 1 ? "" : "s", why,
+                                     verdict.log_tail.empty() ? "" : "; engine log: ", verdict.log_tail));
     }
     set_state(session, SessionState::Reconnecting, why);
-    const auto delay = jittered_backoff(m_options.backoff_base, m_options.backoff_cap, attempt - 1);
     std::weak_ptr<SessionManager> weak_self = weak_from_this();
     std::weak_ptr<Session> weak = session;
-    m_deps.timers.schedule(delay, [weak_self, weak] {
+    m_supervisor->relaunch_after(verdict.delay, [weak_self, weak] {
         auto self = weak_self.lock();
         auto alive = weak.lock();
         if (self && alive) {

@@ -38,8 +38,26 @@ const char* state_name(SessionState state) {
     return "unknown";
 }
 
+namespace {
+
+engines::EngineSupervisor::Options supervisor_options(const SessionOptions& options) {
+    engines::EngineSupervisor::Options supervision;
+    supervision.kinds = options.kinds;
+    supervision.hub_url = options.hub_url;
+    supervision.pool_dir = options.sessions_dir;
+    supervision.max_attempts = options.max_attempts;
+    supervision.backoff_base = options.backoff_base;
+    supervision.backoff_cap = options.backoff_cap;
+    supervision.stop_grace = options.stop_grace;
+    return supervision;
+}
+
+} // namespace
+
 SessionManager::SessionManager(Deps deps, SessionOptions options)
-    : m_deps(std::move(deps)), m_options(std::move(options)) {}
+    : m_deps(std::move(deps)), m_options(std::move(options)),
+      m_supervisor(std::make_shared<engines::EngineSupervisor>(supervisor_options(m_options), m_deps.start_engine,
+                                                               m_deps.tokens, m_deps.timers, m_deps.pool_worker)) {}
 
 void SessionManager::attach() {
     std::weak_ptr<SessionManager> weak = weak_from_this();
@@ -51,40 +69,15 @@ void SessionManager::attach() {
 }
 
 void SessionManager::set_hub_url(std::string url) {
-    const std::lock_guard lock(m_mutex);
-    m_options.hub_url = std::move(url);
+    m_supervisor->set_hub_url(std::move(url));
 }
 
 void SessionManager::start_pool() {
-    EnginePool::Options options;
-    for (const auto& [kind, config] : m_options.kinds) {
-        if (config.pool > 0) {
-            options.sizes[kind] = static_cast<int>(config.pool);
-        }
-    }
-    if (options.sizes.empty()) {
-        return;
-    }
-    options.dir = m_options.sessions_dir;
-    options.max_failures = m_options.max_attempts;
-    options.backoff_base = m_options.backoff_base;
-    options.backoff_cap = m_options.backoff_cap;
-    options.stop_grace = m_options.stop_grace;
-    std::weak_ptr<SessionManager> weak_self = weak_from_this();
-    auto launch = [weak_self](const std::string& kind, const std::string& id, const std::filesystem::path& workdir,
-                              const std::filesystem::path& log_file) -> Result<std::unique_ptr<RunningEngine>> {
-        auto self = weak_self.lock();
-        if (!self) {
-            return fail(ErrorCode::Unavailable, "the hub is shutting down");
-        }
-        return self->m_deps.start_engine(self->launch_request(kind, id, workdir, log_file));
-    };
-    m_pool = std::make_shared<EnginePool>(std::move(options), std::move(launch), m_deps.pool_worker, m_deps.timers);
-    m_pool->fill();
+    m_supervisor->start_pool();
 }
 
 nlohmann::json SessionManager::pool_status() const {
-    return m_pool ? m_pool->status() : nlohmann::json::object();
+    return m_supervisor->pool_status();
 }
 
 void SessionManager::send(const Client& tab, const std::string& type, const nlohmann::json& payload,
@@ -231,11 +224,9 @@ void SessionManager::start_now(const std::string& user_id, const std::string& pr
         }
     }
     // The project's live session, whoever started it; else a new one (one per project).
-    std::optional<PooledEngine> pooled;
+    std::optional<engines::PooledEngine> pooled;
     auto claim = m_directory->claim(project_id, [&]() -> Result<std::shared_ptr<Session>> {
-        if (m_pool) {
-            pooled = m_pool->take(project->kind);
-        }
+        pooled = m_supervisor->take(project->kind);
         auto created = create(user_id, *project, pooled ? &*pooled : nullptr);
         if (!created && pooled) {
             pooled->process->stop(m_options.stop_grace);
@@ -368,7 +359,7 @@ nlohmann::json SessionManager::client_of(Session& session, const Client& tab) {
 }
 
 Result<std::shared_ptr<Session>> SessionManager::create(const std::string& user_id, const store::Project& project,
-                                                        const PooledEngine* pooled) {
+                                                        const engines::PooledEngine* pooled) {
     const auto kind = m_options.kinds.find(project.kind);
     if (kind == m_options.kinds.end()) {
         return fail(ErrorCode::Unavailable,
@@ -454,7 +445,7 @@ void SessionManager::finish(const std::shared_ptr<Session>& session, const std::
 void SessionManager::stop_session(const std::shared_ptr<Session>& session, const std::string& why) {
     auto* self = this;
     {
-        std::unique_ptr<RunningEngine> process;
+        std::unique_ptr<engines::RunningEngine> process;
         std::shared_ptr<engines::EngineLink> link;
         {
             const std::lock_guard lock(session->mutex);
@@ -545,9 +536,7 @@ void SessionManager::detach(const Client& tab) {
 }
 
 void SessionManager::shutdown(std::chrono::milliseconds deadline) {
-    if (m_pool) {
-        m_pool->shutdown();
-    }
+    m_supervisor->shutdown();
     std::vector<std::shared_ptr<Session>> sessions;
     {
         const std::lock_guard lock(m_mutex);
@@ -570,7 +559,7 @@ void SessionManager::shutdown(std::chrono::milliseconds deadline) {
     }
     // Whatever did not save in time is stopped anyway: nothing may outlive the hub.
     for (const auto& session : sessions) {
-        std::unique_ptr<RunningEngine> process;
+        std::unique_ptr<engines::RunningEngine> process;
         {
             const std::lock_guard lock(session->mutex);
             process = std::move(session->process);

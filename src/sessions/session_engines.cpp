@@ -38,19 +38,14 @@ public:
             return;
         }
         if (method == "scene/changed") {
-            {
-                const std::lock_guard lock(session->mutex);
-                session->last_scene = params;
-            }
+            session->set_scene(params);
             self->broadcast(session, "scene:updated", params);
         } else if (method == "render/progress") {
             // Which command or agent tool call this render belongs to, so a tab can match it.
             nlohmann::json progress = params;
             if (params.is_object() && params.contains("call_id") && params["call_id"].is_string()) {
-                const std::lock_guard lock(session->mutex);
-                if (const auto it = session->calls.find(params["call_id"].get<std::string>());
-                    it != session->calls.end()) {
-                    progress.update(it->second.tags);
+                if (const auto tags = session->call_tags(params["call_id"].get<std::string>()); tags.is_object()) {
+                    progress.update(tags);
                 }
             }
             self->broadcast(session, "render:progress", progress);
@@ -90,13 +85,8 @@ Result<void> SessionManager::launch(const std::shared_ptr<Session>& session) {
     if (!process) {
         return fail(process.error());
     }
-    std::uint64_t generation = 0;
     engines::RunningEngine* running = process->get();
-    {
-        const std::lock_guard lock(session->mutex);
-        generation = ++session->generation;
-        session->process = std::move(*process);
-    }
+    const auto generation = session->install_process(std::move(*process), EngineOrigin::Launched);
     watch_exit(session, *running, generation);
     return {};
 }
@@ -118,14 +108,9 @@ void SessionManager::adopt(const std::shared_ptr<Session>& session, engines::Poo
     const auto link = pooled.link;
     spdlog::info("session {} (project {}): took warm engine {} (pid {})", short_id(session->id),
                  short_id(session->project_id), short_id(link->info().id), pooled.process->pid());
-    std::uint64_t generation = 0;
     engines::RunningEngine* running = pooled.process.get();
-    {
-        const std::lock_guard lock(session->mutex);
-        generation = ++session->generation;
-        session->process = std::move(pooled.process);
-        session->opening = true; // session:ready waits for project/open
-    }
+    // session:ready waits for project/open.
+    const auto generation = session->install_process(std::move(pooled.process), EngineOrigin::Pooled);
     watch_exit(session, *running, generation);
     // Bound before the open, so the scene and frame the engine sends on opening reach the tabs.
     bind_link(session, link);
@@ -138,10 +123,7 @@ void SessionManager::adopt(const std::shared_ptr<Session>& session, engines::Poo
             if (!self) {
                 return;
             }
-            {
-                const std::lock_guard lock(session->mutex);
-                session->opening = false;
-            }
+            session->opened();
             if (!opened) {
                 // Relaunched cold from the same tree, like any lost engine.
                 return self->on_engine_gone(session, generation,
@@ -169,14 +151,9 @@ void SessionManager::on_engine(const std::shared_ptr<engines::EngineLink>& link)
 
 void SessionManager::bind_link(const std::shared_ptr<Session>& session,
                                const std::shared_ptr<engines::EngineLink>& link) {
-    std::shared_ptr<engines::EngineObserver> added;
-    {
-        const std::lock_guard lock(session->mutex);
-        session->link = link;
-        session->ready_sent = false;
-        session->observer = std::make_shared<SessionObserver>(weak_from_this(), session, session->generation);
-        added = session->observer;
-    }
+    const auto added = session->bind(link, [this, &session](std::uint64_t generation) {
+        return std::make_shared<SessionObserver>(weak_from_this(), session, generation);
+    });
     link->add_observer(added);
     if (link->tools().version() > 0) {
         announce_ready(session);
@@ -184,16 +161,11 @@ void SessionManager::bind_link(const std::shared_ptr<Session>& session,
 }
 
 bool SessionManager::announce_ready(const std::shared_ptr<Session>& session) {
-    std::string engine_id;
-    {
-        const std::lock_guard lock(session->mutex);
-        if (session->ready_sent || !session->link || session->opening) {
-            return false;
-        }
-        session->ready_sent = true;
-        session->state = session->tabs.empty() ? SessionState::Detached : SessionState::Ready;
-        engine_id = session->link->info().id;
+    const auto link = session->mark_ready();
+    if (!link) {
+        return false; // announced already, or not connected, or still opening the project
     }
+    const std::string engine_id = link->info().id;
     (void)m_deps.store.update_session(session->user_id, session->id, store::SessionUpdate{"ready", session->kind});
     spdlog::info("session {} (project {}): engine {} ready", short_id(session->id), short_id(session->project_id),
                  short_id(engine_id));
@@ -203,27 +175,18 @@ bool SessionManager::announce_ready(const std::shared_ptr<Session>& session) {
 
 void SessionManager::on_engine_gone(const std::shared_ptr<Session>& session, std::uint64_t generation,
                                     const std::string& why) {
-    int attempt = 0;
-    std::unique_ptr<engines::RunningEngine> old_process;
-    {
-        const std::lock_guard lock(session->mutex);
-        if (generation != session->generation || session->state == SessionState::Ending ||
-            session->state == SessionState::Ended || session->state == SessionState::Lost) {
-            return; // already handled (exit and disconnect both report), or on purpose
-        }
-        ++session->generation; // later reports about this engine are stale
-        if (session->link && session->observer) {
-            session->link->remove_observer(session->observer.get());
-        }
-        session->link.reset();
-        session->preview_port = 0; // the next engine announces its own
-        attempt = ++session->attempt;
-        old_process = std::move(session->process);
+    auto lost = session->lose_engine(generation);
+    if (!lost) {
+        return; // already handled (exit and disconnect both report), or on purpose
     }
+    if (lost->link && lost->observer) {
+        lost->link->remove_observer(lost->observer.get());
+    }
+    const int attempt = lost->attempt;
     // Stopping waits for the process: on the worker, never on the network or monitor thread.
     std::weak_ptr<SessionManager> weak_self = weak_from_this();
     m_deps.workers.post(session->project_id, [weak_self, session, attempt, why,
-                                              old = std::shared_ptr<engines::RunningEngine>(std::move(old_process))] {
+                                              old = std::shared_ptr<engines::RunningEngine>(std::move(lost->process))] {
         if (auto self = weak_self.lock()) {
             self->retry_or_lose(session, attempt, why, old.get());
         }
@@ -261,20 +224,16 @@ Result<void> SessionManager::checkout_head(Session& session) {
     }
     const std::string head = ATELIER_TRY(repo->resolve("HEAD"));
     ATELIER_TRY(repo->checkout(head, session.workdir));
-    const std::lock_guard guard(session.mutex);
-    session.base = head; // what later commits are made against
+    session.set_base(head); // what later commits are made against
     return {};
 }
 
 void SessionManager::relaunch(const std::shared_ptr<Session>& session) {
-    std::uint64_t generation = 0;
-    {
-        const std::lock_guard lock(session->mutex);
-        if (session->state != SessionState::Reconnecting) {
-            return;
-        }
-        generation = session->generation;
+    const auto awaiting = session->awaiting_relaunch();
+    if (!awaiting) {
+        return; // ended, or lost, meanwhile
     }
+    const std::uint64_t generation = *awaiting;
     // Restore from the last committed version: uncommitted changes died with the engine.
     const auto restored = checkout_head(*session);
     if (!restored) {

@@ -45,10 +45,7 @@ void SessionManager::preview_ready(const std::shared_ptr<Session>& session, cons
                      short_id(session->project_id), params.dump());
         return;
     }
-    {
-        const std::lock_guard lock(session->mutex);
-        session->preview_port = static_cast<std::uint16_t>(port->get<std::int64_t>());
-    }
+    session->set_preview_port(static_cast<std::uint16_t>(port->get<std::int64_t>()));
     spdlog::info("session {} (project {}): preview ready (port {})", short_id(session->id),
                  short_id(session->project_id), port->get<std::int64_t>());
     broadcast(session, "preview:ready", {{"url", preview_path(session->id)}});
@@ -100,11 +97,11 @@ Result<std::uint16_t> SessionManager::preview_port(const std::string& user_id, c
     if (!session) {
         return fail(ErrorCode::NotFound, "no live session " + session_id + " (start or open the project first)");
     }
-    const std::lock_guard lock(session->mutex);
-    if (session->preview_port == 0) {
+    const auto port = session->preview_port();
+    if (port == 0) {
         return fail(ErrorCode::NotFound, "session " + session_id + " has no preview (its engine has not started one)");
     }
-    return session->preview_port;
+    return port;
 }
 
 } // namespace atelier::sessions

@@ -18,7 +18,7 @@ namespace atelier::app {
 namespace {
 
 // The sessions module's view of an engine, over the engines module's launcher.
-class LaunchedEngine final : public sessions::RunningEngine {
+class LaunchedEngine final : public engines::RunningEngine {
 public:
     explicit LaunchedEngine(std::unique_ptr<engines::EngineProcess> process) : m_process(std::move(process)) {}
     ~LaunchedEngine() override { m_process->stop(std::chrono::seconds(2)); }
@@ -114,7 +114,7 @@ std::string hub_id(const std::string& data_dir) {
     return fmt::format("{:016x}", hash);
 }
 
-sessions::EngineStarter make_engine_starter(const Config& config) {
+engines::EngineStarter make_engine_starter(const Config& config) {
     const auto registry = std::make_shared<const engines::LauncherRegistry>(launcher_registry());
     const std::filesystem::path hub_socket = config.engine_socket;
     const std::filesystem::path data_dir = config.data_dir;
@@ -142,7 +142,7 @@ sessions::EngineStarter make_engine_starter(const Config& config) {
         }
     }
     return [launchers, kinds = config.engines, hub_socket,
-            data_dir](const sessions::EngineLaunch& request) -> Result<std::unique_ptr<sessions::RunningEngine>> {
+            data_dir](const engines::EngineLaunch& request) -> Result<std::unique_ptr<engines::RunningEngine>> {
         const auto found = launchers.find(request.kind);
         if (found == launchers.end()) {
             return fail(ErrorCode::InvalidArgument, fmt::format("no engine kind \"{}\"", request.kind));
@@ -180,7 +180,7 @@ sessions::EngineStarter make_engine_starter(const Config& config) {
         if (!process) {
             return fail(process.error());
         }
-        return std::unique_ptr<sessions::RunningEngine>(std::make_unique<LaunchedEngine>(std::move(*process)));
+        return std::unique_ptr<engines::RunningEngine>(std::make_unique<LaunchedEngine>(std::move(*process)));
     };
 }
 

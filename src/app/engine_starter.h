@@ -6,7 +6,7 @@
 
 #include "core/config.h"
 #include "engines/launcher_registry.h"
-#include "sessions/engine_starter.h"
+#include "engines/running_engine.h"
 
 namespace atelier::app {
 
@@ -21,6 +21,6 @@ namespace atelier::app {
 /// "kubernetes"`). Container and Pod launchers are created at once, so leftovers of a crashed run
 /// are reaped at start; one that cannot be created (no Docker daemon yet) is retried at its kind's
 /// next launch, which fails with the reason until then.
-[[nodiscard]] sessions::EngineStarter make_engine_starter(const Config& config);
+[[nodiscard]] engines::EngineStarter make_engine_starter(const Config& config);
 
 } // namespace atelier::app

@@ -9,22 +9,22 @@
 #include <mutex>
 #include <thread>
 
+#include "core/timers.h"
+
 namespace atelier {
 
-/// Runs callbacks after a delay on one background thread: call timeouts, handshake deadlines,
-/// grace periods. Callbacks must be short and thread-safe (they post real work elsewhere).
-/// Cancelling a timer that has already fired is harmless.
-class TimerQueue {
+/// Runs callbacks after a delay on one background thread, on the steady clock: call timeouts,
+/// handshake deadlines, grace periods. Callbacks must be short and thread-safe (they post real work
+/// elsewhere). Cancelling a timer that has already fired is harmless.
+class TimerQueue final : public Timers {
 public:
-    using TimerId = std::uint64_t;
     TimerQueue();
-    ~TimerQueue();
+    ~TimerQueue() override;
     TimerQueue(const TimerQueue&) = delete;
     TimerQueue& operator=(const TimerQueue&) = delete;
 
-    TimerId schedule(std::chrono::milliseconds delay, std::function<void()> callback);
-    /// Returns true when the timer was still pending (and now never runs).
-    bool cancel(TimerId id);
+    TimerId schedule(std::chrono::milliseconds delay, std::function<void()> callback) override;
+    bool cancel(TimerId id) override;
 
 private:
     void run();

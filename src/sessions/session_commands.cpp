@@ -54,14 +54,8 @@ void SessionManager::run_command(const std::shared_ptr<Session>& session, const 
                                  const nlohmann::json& arguments, const Client& tab, const std::string& re,
                                  const std::string& engine_call_id, const nlohmann::json& by,
                                  std::function<void()> next) {
-    bool cancelled = false;
-    std::shared_ptr<engines::EngineLink> link;
-    {
-        const std::lock_guard lock(session->mutex);
-        link = session->link;
-        const auto tracked = session->calls.find(engine_call_id);
-        cancelled = tracked == session->calls.end() || tracked->second.cancelled;
-    }
+    const bool cancelled = session->call_cancelled(engine_call_id);
+    const auto link = session->link();
     if (cancelled || !link) {
         untrack_call_of(session, engine_call_id);
         nlohmann::json payload{{"ok", false}, {"tool", tool}, {"by", by}};
@@ -99,10 +93,7 @@ void SessionManager::run_command(const std::shared_ptr<Session>& session, const 
                 send(tab, "command:result", payload, re);
                 return next();
             }
-            {
-                const std::lock_guard lock(session->mutex);
-                session->attempt = 0; // the engine works: a later crash starts a fresh series of attempts
-            }
+            session->engine_worked(); // a later crash starts a fresh series of attempts
             nlohmann::json payload{{"ok", true},
                                    {"tool", tool},
                                    {"content", result->content},
@@ -144,11 +135,7 @@ void SessionManager::run_command(const std::shared_ptr<Session>& session, const 
 
 std::shared_ptr<engines::EngineLink> SessionManager::ready_link(Session& session, const Client& tab,
                                                                 const std::string& re) {
-    std::shared_ptr<engines::EngineLink> link;
-    {
-        const std::lock_guard lock(session.mutex);
-        link = session.link;
-    }
+    auto link = session.link();
     if (!link) {
         send_error(
             tab, Error{ErrorCode::Unavailable, "the engine is not ready yet; try again when the session is ready"}, re);
@@ -162,19 +149,8 @@ void SessionManager::cancel_command(const std::string& user_id, const std::strin
     if (!session) {
         return send_error(tab, no_session(session_id), re);
     }
-    std::string call_id;
-    std::shared_ptr<engines::EngineLink> link;
-    {
-        const std::lock_guard lock(session->mutex);
-        link = session->link;
-        for (auto& [id, owner] : session->calls) {
-            // Request ids are chosen by each tab: only this tab's command of that id.
-            if (owner.tab_id == tab->id() && owner.tags.value("request_id", "") == request_id) {
-                call_id = id;
-                owner.cancelled = true; // a command still waiting for its turn never runs
-            }
-        }
-    }
+    const std::string call_id = session->cancel_request(tab->id(), request_id);
+    const auto link = session->link();
     // The command's own command:result follows, with `cancelled`.
     const bool running = !call_id.empty() && link && link->cancel(call_id);
     send(tab, "ack", {{"cancelled", running || !call_id.empty()}}, re);
@@ -186,59 +162,37 @@ bool SessionManager::cancel_call(const std::string& user_id, const std::string& 
     if (!session) {
         return false;
     }
-    std::shared_ptr<engines::EngineLink> link;
-    bool waiting = false;
-    {
-        const std::lock_guard lock(session->mutex);
-        link = session->link;
-        if (const auto it = session->calls.find(call_id); it != session->calls.end()) {
-            it->second.cancelled = true; // still queued: it never runs
-            waiting = true;
-        }
-    }
+    const bool waiting = session->cancel_call(call_id); // still queued: it never runs
+    const auto link = session->link();
     const bool running = link && link->cancel(call_id);
     return running || waiting;
 }
 
 void SessionManager::track_call_of(const std::shared_ptr<Session>& session, const std::string& call_id,
                                    nlohmann::json tags, std::uint64_t tab_id) {
-    const std::lock_guard lock(session->mutex);
-    session->calls[call_id] = Session::CallOwner{tab_id, std::move(tags)};
+    session->track_call(call_id, std::move(tags), tab_id);
 }
 
 void SessionManager::untrack_call_of(const std::shared_ptr<Session>& session, const std::string& call_id) {
-    const std::lock_guard lock(session->mutex);
-    session->calls.erase(call_id);
+    session->untrack_call(call_id);
 }
 
 void SessionManager::enqueue(const std::shared_ptr<Session>& session, Operation operation) {
-    {
-        const std::lock_guard lock(session->mutex);
-        session->operations.push_back(std::move(operation));
-        if (session->operation_running) {
-            return; // the running one's `next` starts it
-        }
-        session->operation_running = true;
+    if (session->push_operation(std::move(operation))) {
+        run_operations(session); // else the running one's `next` starts it
     }
-    run_operations(session);
 }
 
 void SessionManager::run_operations(const std::shared_ptr<Session>& session) {
-    Operation operation;
-    {
-        const std::lock_guard lock(session->mutex);
-        if (session->operations.empty()) {
-            session->operation_running = false;
-            return;
-        }
-        operation = std::move(session->operations.front());
-        session->operations.pop_front();
+    auto operation = session->next_operation();
+    if (!operation) {
+        return; // the queue is idle
     }
     // `next` may be called on this stack (an operation that ends at once) or later on another
     // thread; either way it runs the following operation exactly once.
     auto called = std::make_shared<std::atomic<bool>>(false);
     std::weak_ptr<SessionManager> weak_self = weak_from_this();
-    operation([weak_self, session, called] {
+    (*operation)([weak_self, session, called] {
         if (called->exchange(true)) {
             return;
         }
@@ -268,11 +222,7 @@ void SessionManager::save_and_commit(const std::shared_ptr<Session>& session, co
 
 void SessionManager::save_and_commit_now(const std::shared_ptr<Session>& session, const std::string& message,
                                          std::function<void(Result<std::string>)> done, nlohmann::json by) {
-    std::shared_ptr<engines::EngineLink> link;
-    {
-        const std::lock_guard lock(session->mutex);
-        link = session->link;
-    }
+    const auto link = session->link();
     if (!link) {
         return done(fail(ErrorCode::EngineLost, "no engine to save"));
     }
@@ -280,8 +230,7 @@ void SessionManager::save_and_commit_now(const std::shared_ptr<Session>& session
     const auto covered = link->mutating_calls();
     done = [session, covered, done = std::move(done)](Result<std::string> revision) {
         if (revision) {
-            const std::lock_guard lock(session->mutex);
-            session->saved_calls = std::max(session->saved_calls, covered);
+            session->saved(covered);
         }
         done(std::move(revision));
     };
@@ -307,11 +256,7 @@ void SessionManager::commit(const std::shared_ptr<Session>& session, const std::
                             const nlohmann::json& by, const std::function<void(Result<std::string>)>& done) {
     auto user = m_deps.store.get_user(session->user_id);
     const store::CommitAuthor author{user ? user->name : std::string("atelier"), session->user_id + "@atelier.local"};
-    std::string base;
-    {
-        const std::lock_guard lock(session->mutex);
-        base = session->base;
-    }
+    const std::string base = session->base();
     Result<store::CommitOutcome> outcome = fail(ErrorCode::Internal, "not committed");
     Result<store::Version> recorded = fail(ErrorCode::Internal, "not recorded");
     {
@@ -341,10 +286,7 @@ void SessionManager::commit(const std::shared_ptr<Session>& session, const std::
             }
         }
     }
-    {
-        const std::lock_guard lock(session->mutex);
-        session->base = outcome->revision;
-    }
+    session->set_base(outcome->revision);
     if (!outcome->created) {
         return done(outcome->revision);
     }
@@ -373,13 +315,8 @@ void SessionManager::commit(const std::shared_ptr<Session>& session, const std::
 Error SessionManager::keep_conflict(const std::shared_ptr<Session>& session, store::ProjectRepo& repo,
                                     const store::CommitAuthor& author, const std::string& message,
                                     const nlohmann::json& by, const Error& conflict) {
-    std::string base;
-    int number = 0;
-    {
-        const std::lock_guard lock(session->mutex);
-        base = session->base;
-        number = ++session->conflicts;
-    }
+    const std::string base = session->base();
+    const int number = session->next_conflict();
     const std::string name = fmt::format("{}-{}", short_id(session->id), number);
     auto kept =
         repo.keep_aside(session->workdir, author, message + " (kept aside: the project had moved on)", base, name);
@@ -405,38 +342,24 @@ Error SessionManager::keep_conflict(const std::shared_ptr<Session>& session, sto
 }
 
 std::shared_ptr<engines::EngineLink> SessionManager::engine(const std::shared_ptr<Session>& session) const {
-    const std::lock_guard lock(session->mutex);
-    return session->link;
+    return session->link();
 }
 
 bool SessionManager::accepting(const std::shared_ptr<Session>& session) const {
-    const std::lock_guard lock(session->mutex);
-    return session->state != SessionState::Ending && session->state != SessionState::Ended;
+    return session->accepting();
 }
 
 void SessionManager::set_busy(const std::shared_ptr<Session>& session, bool busy) {
-    SessionState next = SessionState::Busy;
-    {
-        const std::lock_guard lock(session->mutex);
-        const auto state = session->state;
-        if (busy ? (state != SessionState::Ready && state != SessionState::Detached) : state != SessionState::Busy) {
-            return; // starting, reconnecting, lost or ending: that state says more
-        }
-        if (!busy) {
-            next = session->tabs.empty() ? SessionState::Detached : SessionState::Ready;
-        }
+    const auto next = session->busy_transition(busy);
+    if (!next) {
+        return; // starting, reconnecting, lost or ending: that state says more
     }
-    set_state(session, next, busy ? "an agent turn is running" : "");
+    set_state(session, *next, busy ? "an agent turn is running" : "");
 }
 
 void SessionManager::replay(const std::shared_ptr<Session>& session, const Client& tab) {
-    nlohmann::json scene;
-    std::string frame;
-    {
-        const std::lock_guard lock(session->mutex);
-        scene = session->last_scene;
-        frame = session->last_frame;
-    }
+    const auto scene = session->scene();
+    const auto frame = session->frame();
     if (!scene.is_null()) {
         send(tab, "scene:updated", scene);
     }
@@ -479,11 +402,7 @@ void SessionManager::reopen_head(const std::shared_ptr<Session>& session, const 
                 return next();
             }
             const auto checked_out = self->checkout_head(*session);
-            std::shared_ptr<engines::EngineLink> link;
-            {
-                const std::lock_guard lock(session->mutex);
-                link = session->link;
-            }
+            const auto link = session->link();
             if (!checked_out || !link) {
                 return next(); // a relaunch checks HEAD out anyway
             }
@@ -497,16 +416,10 @@ void SessionManager::reopen_head(const std::shared_ptr<Session>& session, const 
                           [weak_self, session, link, next](const Result<nlohmann::json>& opened) {
                               auto again = weak_self.lock();
                               if (again && opened) {
-                                  const std::lock_guard lock(session->mutex);
-                                  session->saved_calls = link->mutating_calls(); // it matches HEAD now
+                                  session->saved(link->mutating_calls()); // it matches HEAD now
                               } else if (again) {
                                   // An engine that cannot reopen is relaunched from HEAD.
-                                  std::uint64_t generation = 0;
-                                  {
-                                      const std::lock_guard lock(session->mutex);
-                                      generation = session->generation;
-                                  }
-                                  again->on_engine_gone(session, generation,
+                                  again->on_engine_gone(session, session->generation(),
                                                         "the engine could not open the current version: " +
                                                             opened.error().message);
                               }
@@ -531,12 +444,7 @@ void SessionManager::camera(const std::string& user_id, const std::string& sessi
     if (!session) {
         return;
     }
-    std::shared_ptr<engines::EngineLink> link;
-    {
-        const std::lock_guard lock(session->mutex);
-        link = session->link;
-    }
-    if (link) {
+    if (const auto link = session->link()) {
         link->notify("viewport/camera", payload);
     }
 }
@@ -616,17 +524,8 @@ void SessionManager::cancel_turn(const std::string& user_id, const std::string& 
 
 void SessionManager::broadcast_except(const std::shared_ptr<Session>& session, const Client& except,
                                       const std::string& type, const nlohmann::json& payload) {
-    std::vector<Client> tabs;
-    {
-        const std::lock_guard lock(session->mutex);
-        for (const auto& [id, weak] : session->tabs) {
-            if (auto tab = weak.lock(); tab && tab != except) {
-                tabs.push_back(std::move(tab));
-            }
-        }
-    }
-    for (const auto& tab : tabs) {
-        send(tab, type, payload);
+    for (const auto& client : session->clients(except)) {
+        send(client, type, payload);
     }
 }
 

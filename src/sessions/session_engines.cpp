@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// SessionManager, the engine side: launching or adopting an engine, binding its link, and
-// relaunching it with backoff when it is lost.
+// SessionManager, the engine side: a session's engine launched (through EngineSupervisor) or
+// adopted from the warm pool, its link bound, and what a lost engine means for the session. When
+// and whether to relaunch is the supervisor's call (engines/engine_supervisor.h).
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "core/backoff.h"
 #include "sessions/session_manager.h"
 #include "sessions/session_text.h"
 
@@ -38,19 +38,14 @@ public:
             return;
         }
         if (method == "scene/changed") {
-            {
-                const std::lock_guard lock(session->mutex);
-                session->last_scene = params;
-            }
+            session->set_scene(params);
             self->broadcast(session, "scene:updated", params);
         } else if (method == "render/progress") {
             // Which command or agent tool call this render belongs to, so a tab can match it.
             nlohmann::json progress = params;
             if (params.is_object() && params.contains("call_id") && params["call_id"].is_string()) {
-                const std::lock_guard lock(session->mutex);
-                if (const auto it = session->calls.find(params["call_id"].get<std::string>());
-                    it != session->calls.end()) {
-                    progress.update(it->second.tags);
+                if (const auto tags = session->call_tags(params["call_id"].get<std::string>()); tags.is_object()) {
+                    progress.update(tags);
                 }
             }
             self->broadcast(session, "render:progress", progress);
@@ -85,50 +80,19 @@ private:
     std::uint64_t m_generation;
 };
 
-EngineLaunch SessionManager::launch_request(const std::string& kind, const std::string& owner,
-                                            const std::filesystem::path& workdir, const std::filesystem::path& log_file,
-                                            const std::string& project_id) {
-    const auto& config = m_options.kinds.at(kind);
-    EngineLaunch request;
-    request.kind = kind;
-    request.command = config.command;
-    request.sandbox = config.sandbox;
-    request.workdir = workdir;
-    request.log_file = log_file;
-    std::string hub_url;
-    {
-        const std::lock_guard lock(m_mutex);
-        hub_url = m_options.hub_url;
-    }
-    request.env = {{"ATELIER_HUB_URL", hub_url},
-                   {"ATELIER_ENGINE_TOKEN", m_deps.tokens.issue({kind, owner})},
-                   {"ATELIER_SESSION_ID", owner},
-                   {"ATELIER_WORKDIR", workdir.string()}};
-    if (!project_id.empty()) {
-        // So an engine can name its outputs' download URLs (/api/projects/<id>/files/exports/…).
-        request.env["ATELIER_PROJECT_ID"] = project_id;
-    }
-    return request;
-}
-
 Result<void> SessionManager::launch(const std::shared_ptr<Session>& session) {
-    auto process = m_deps.start_engine(
-        launch_request(session->kind, session->id, session->workdir, session->log_file, session->project_id));
+    auto process =
+        m_supervisor->launch(session->kind, session->id, session->workdir, session->log_file, session->project_id);
     if (!process) {
         return fail(process.error());
     }
-    std::uint64_t generation = 0;
-    RunningEngine* running = process->get();
-    {
-        const std::lock_guard lock(session->mutex);
-        generation = ++session->generation;
-        session->process = std::move(*process);
-    }
+    engines::RunningEngine* running = process->get();
+    const auto generation = session->install_process(std::move(*process), EngineOrigin::Launched);
     watch_exit(session, *running, generation);
     return {};
 }
 
-void SessionManager::watch_exit(const std::shared_ptr<Session>& session, RunningEngine& process,
+void SessionManager::watch_exit(const std::shared_ptr<Session>& session, engines::RunningEngine& process,
                                 std::uint64_t generation) {
     // Outside the session's lock: the callback runs at once when the process has already exited.
     process.on_exit(
@@ -147,31 +111,22 @@ void SessionManager::watch_exit(const std::shared_ptr<Session>& session, Running
             if (!self || !alive) {
                 return;
             }
-            SessionState state{};
-            {
-                const std::lock_guard lock(alive->mutex);
-                if (alive->generation != generation) {
-                    return; // an engine this session replaced since
-                }
-                state = alive->state;
+            if (alive->generation() != generation) {
+                return; // an engine this session replaced since
             }
+            const SessionState state = alive->state();
             spdlog::info("session {} (project {}): {}", short_id(alive->id), short_id(alive->project_id), status);
             self->broadcast(alive, "session:status", {{"state", state_name(state)}, {"detail", status}});
         });
 }
 
-void SessionManager::adopt(const std::shared_ptr<Session>& session, PooledEngine pooled) {
+void SessionManager::adopt(const std::shared_ptr<Session>& session, engines::PooledEngine pooled) {
     const auto link = pooled.link;
     spdlog::info("session {} (project {}): took warm engine {} (pid {})", short_id(session->id),
                  short_id(session->project_id), short_id(link->info().id), pooled.process->pid());
-    std::uint64_t generation = 0;
-    RunningEngine* running = pooled.process.get();
-    {
-        const std::lock_guard lock(session->mutex);
-        generation = ++session->generation;
-        session->process = std::move(pooled.process);
-        session->opening = true; // session:ready waits for project/open
-    }
+    engines::RunningEngine* running = pooled.process.get();
+    // session:ready waits for project/open.
+    const auto generation = session->install_process(std::move(pooled.process), EngineOrigin::Pooled);
     watch_exit(session, *running, generation);
     // Bound before the open, so the scene and frame the engine sends on opening reach the tabs.
     bind_link(session, link);
@@ -184,10 +139,7 @@ void SessionManager::adopt(const std::shared_ptr<Session>& session, PooledEngine
             if (!self) {
                 return;
             }
-            {
-                const std::lock_guard lock(session->mutex);
-                session->opening = false;
-            }
+            session->opened();
             if (!opened) {
                 // Relaunched cold from the same tree, like any lost engine.
                 return self->on_engine_gone(session, generation,
@@ -198,7 +150,7 @@ void SessionManager::adopt(const std::shared_ptr<Session>& session, PooledEngine
 }
 
 void SessionManager::on_engine(const std::shared_ptr<engines::EngineLink>& link) {
-    if (m_pool && m_pool->on_connected(link)) {
+    if (m_supervisor->on_connected(link)) {
         return;
     }
     std::shared_ptr<Session> session;
@@ -215,14 +167,9 @@ void SessionManager::on_engine(const std::shared_ptr<engines::EngineLink>& link)
 
 void SessionManager::bind_link(const std::shared_ptr<Session>& session,
                                const std::shared_ptr<engines::EngineLink>& link) {
-    std::shared_ptr<engines::EngineObserver> added;
-    {
-        const std::lock_guard lock(session->mutex);
-        session->link = link;
-        session->ready_sent = false;
-        session->observer = std::make_shared<SessionObserver>(weak_from_this(), session, session->generation);
-        added = session->observer;
-    }
+    const auto added = session->bind(link, [this, &session](std::uint64_t generation) {
+        return std::make_shared<SessionObserver>(weak_from_this(), session, generation);
+    });
     link->add_observer(added);
     if (link->tools().version() > 0) {
         announce_ready(session);
@@ -230,16 +177,11 @@ void SessionManager::bind_link(const std::shared_ptr<Session>& session,
 }
 
 bool SessionManager::announce_ready(const std::shared_ptr<Session>& session) {
-    std::string engine_id;
-    {
-        const std::lock_guard lock(session->mutex);
-        if (session->ready_sent || !session->link || session->opening) {
-            return false;
-        }
-        session->ready_sent = true;
-        session->state = session->tabs.empty() ? SessionState::Detached : SessionState::Ready;
-        engine_id = session->link->info().id;
+    const auto link = session->mark_ready();
+    if (!link) {
+        return false; // announced already, or not connected, or still opening the project
     }
+    const std::string engine_id = link->info().id;
     (void)m_deps.store.update_session(session->user_id, session->id, store::SessionUpdate{"ready", session->kind});
     spdlog::info("session {} (project {}): engine {} ready", short_id(session->id), short_id(session->project_id),
                  short_id(engine_id));
@@ -249,27 +191,18 @@ bool SessionManager::announce_ready(const std::shared_ptr<Session>& session) {
 
 void SessionManager::on_engine_gone(const std::shared_ptr<Session>& session, std::uint64_t generation,
                                     const std::string& why) {
-    int attempt = 0;
-    std::unique_ptr<RunningEngine> old_process;
-    {
-        const std::lock_guard lock(session->mutex);
-        if (generation != session->generation || session->state == SessionState::Ending ||
-            session->state == SessionState::Ended || session->state == SessionState::Lost) {
-            return; // already handled (exit and disconnect both report), or on purpose
-        }
-        ++session->generation; // later reports about this engine are stale
-        if (session->link && session->observer) {
-            session->link->remove_observer(session->observer.get());
-        }
-        session->link.reset();
-        session->preview_port = 0; // the next engine announces its own
-        attempt = ++session->attempt;
-        old_process = std::move(session->process);
+    auto lost = session->lose_engine(generation);
+    if (!lost) {
+        return; // already handled (exit and disconnect both report), or on purpose
     }
+    if (lost->link && lost->observer) {
+        lost->link->remove_observer(lost->observer.get());
+    }
+    const int attempt = lost->attempt;
     // Stopping waits for the process: on the worker, never on the network or monitor thread.
     std::weak_ptr<SessionManager> weak_self = weak_from_this();
     m_deps.workers.post(session->project_id, [weak_self, session, attempt, why,
-                                              old = std::shared_ptr<RunningEngine>(std::move(old_process))] {
+                                              old = std::shared_ptr<engines::RunningEngine>(std::move(lost->process))] {
         if (auto self = weak_self.lock()) {
             self->retry_or_lose(session, attempt, why, old.get());
         }
@@ -277,23 +210,20 @@ void SessionManager::on_engine_gone(const std::shared_ptr<Session>& session, std
 }
 
 void SessionManager::retry_or_lose(const std::shared_ptr<Session>& session, int attempt, const std::string& why,
-                                   RunningEngine* old_process) {
-    std::string tail = old_process ? old_process->log_tail() : "";
-    if (old_process) {
-        old_process->stop(m_options.stop_grace);
-    }
-    if (attempt > m_options.max_attempts) {
+                                   engines::RunningEngine* old_process) {
+    const auto verdict = m_supervisor->engine_lost(attempt, old_process);
+    if (verdict.give_up) {
         keep_renders(*session);
+        const int max_attempts = m_supervisor->max_attempts();
         return set_state(session, SessionState::Lost,
-                         fmt::format("the engine failed {} time{}; last: {}{}{}", m_options.max_attempts,
-                                     m_options.max_attempts == 1 ? "" : "s", why,
-                                     tail.empty() ? "" : "; engine log: ", tail));
+                         fmt::format("the engine failed {} time{}; last: {}{}{}", max_attempts,
+                                     max_attempts == 1 ? "" : "s", why,
+                                     verdict.log_tail.empty() ? "" : "; engine log: ", verdict.log_tail));
     }
     set_state(session, SessionState::Reconnecting, why);
-    const auto delay = jittered_backoff(m_options.backoff_base, m_options.backoff_cap, attempt - 1);
     std::weak_ptr<SessionManager> weak_self = weak_from_this();
     std::weak_ptr<Session> weak = session;
-    m_deps.timers.schedule(delay, [weak_self, weak] {
+    m_supervisor->relaunch_after(verdict.delay, [weak_self, weak] {
         auto self = weak_self.lock();
         auto alive = weak.lock();
         if (self && alive) {
@@ -310,20 +240,16 @@ Result<void> SessionManager::checkout_head(Session& session) {
     }
     const std::string head = ATELIER_TRY(repo->resolve("HEAD"));
     ATELIER_TRY(repo->checkout(head, session.workdir));
-    const std::lock_guard guard(session.mutex);
-    session.base = head; // what later commits are made against
+    session.set_base(head); // what later commits are made against
     return {};
 }
 
 void SessionManager::relaunch(const std::shared_ptr<Session>& session) {
-    std::uint64_t generation = 0;
-    {
-        const std::lock_guard lock(session->mutex);
-        if (session->state != SessionState::Reconnecting) {
-            return;
-        }
-        generation = session->generation;
+    const auto awaiting = session->awaiting_relaunch();
+    if (!awaiting) {
+        return; // ended, or lost, meanwhile
     }
+    const std::uint64_t generation = *awaiting;
     // Restore from the last committed version: uncommitted changes died with the engine.
     const auto restored = checkout_head(*session);
     if (!restored) {

@@ -59,9 +59,8 @@ bool SessionManager::edit_files(const std::string& user_id, const std::string& p
                                 std::function<void(Result<std::string>)> done) {
     std::shared_ptr<Session> live;
     for (const auto& session : sessions_of(user_id, project_id)) {
-        const std::lock_guard lock(session->mutex);
-        if (session->state != SessionState::Ending && session->state != SessionState::Ended &&
-            session->state != SessionState::Lost) {
+        if (const auto state = session->state();
+            state != SessionState::Ending && state != SessionState::Ended && state != SessionState::Lost) {
             live = session;
         }
     }
@@ -91,22 +90,14 @@ bool SessionManager::edit_files(const std::string& user_id, const std::string& p
                 paths.push_back(edit.path);
             }
             auto finished = [session, paths, done, next](Result<std::string> revision) {
-                std::shared_ptr<engines::EngineLink> link;
-                {
-                    const std::lock_guard lock(session->mutex);
-                    link = session->link;
-                }
+                const auto link = session->link();
                 if (revision && link) {
                     link->notify("project/files_changed", {{"paths", paths}});
                 }
                 done(std::move(revision));
                 next();
             };
-            std::shared_ptr<engines::EngineLink> link;
-            {
-                const std::lock_guard lock(session->mutex);
-                link = session->link;
-            }
+            const auto link = session->link();
             spdlog::info("session {} (project {}): {}", short_id(session->id), short_id(session->project_id), message);
             if (!link) {
                 // No engine to save right now (starting, reconnecting): the tree is committed as it is.

@@ -16,30 +16,26 @@
 
 namespace atelier::sessions {
 
-const char* state_name(SessionState state) {
-    switch (state) {
-    case SessionState::Starting:
-        return "starting";
-    case SessionState::Ready:
-        return "ready";
-    case SessionState::Busy:
-        return "busy";
-    case SessionState::Detached:
-        return "detached";
-    case SessionState::Reconnecting:
-        return "reconnecting";
-    case SessionState::Lost:
-        return "lost";
-    case SessionState::Ending:
-        return "ending";
-    case SessionState::Ended:
-        return "ended";
-    }
-    return "unknown";
+namespace {
+
+engines::EngineSupervisor::Options supervisor_options(const SessionOptions& options) {
+    engines::EngineSupervisor::Options supervision;
+    supervision.kinds = options.kinds;
+    supervision.hub_url = options.hub_url;
+    supervision.pool_dir = options.sessions_dir;
+    supervision.max_attempts = options.max_attempts;
+    supervision.backoff_base = options.backoff_base;
+    supervision.backoff_cap = options.backoff_cap;
+    supervision.stop_grace = options.stop_grace;
+    return supervision;
 }
 
+} // namespace
+
 SessionManager::SessionManager(Deps deps, SessionOptions options)
-    : m_deps(std::move(deps)), m_options(std::move(options)) {}
+    : m_deps(std::move(deps)), m_options(std::move(options)),
+      m_supervisor(std::make_shared<engines::EngineSupervisor>(supervisor_options(m_options), m_deps.start_engine,
+                                                               m_deps.tokens, m_deps.timers, m_deps.pool_worker)) {}
 
 void SessionManager::attach() {
     std::weak_ptr<SessionManager> weak = weak_from_this();
@@ -51,40 +47,15 @@ void SessionManager::attach() {
 }
 
 void SessionManager::set_hub_url(std::string url) {
-    const std::lock_guard lock(m_mutex);
-    m_options.hub_url = std::move(url);
+    m_supervisor->set_hub_url(std::move(url));
 }
 
 void SessionManager::start_pool() {
-    EnginePool::Options options;
-    for (const auto& [kind, config] : m_options.kinds) {
-        if (config.pool > 0) {
-            options.sizes[kind] = static_cast<int>(config.pool);
-        }
-    }
-    if (options.sizes.empty()) {
-        return;
-    }
-    options.dir = m_options.sessions_dir;
-    options.max_failures = m_options.max_attempts;
-    options.backoff_base = m_options.backoff_base;
-    options.backoff_cap = m_options.backoff_cap;
-    options.stop_grace = m_options.stop_grace;
-    std::weak_ptr<SessionManager> weak_self = weak_from_this();
-    auto launch = [weak_self](const std::string& kind, const std::string& id, const std::filesystem::path& workdir,
-                              const std::filesystem::path& log_file) -> Result<std::unique_ptr<RunningEngine>> {
-        auto self = weak_self.lock();
-        if (!self) {
-            return fail(ErrorCode::Unavailable, "the hub is shutting down");
-        }
-        return self->m_deps.start_engine(self->launch_request(kind, id, workdir, log_file));
-    };
-    m_pool = std::make_shared<EnginePool>(std::move(options), std::move(launch), m_deps.pool_worker, m_deps.timers);
-    m_pool->fill();
+    m_supervisor->start_pool();
 }
 
 nlohmann::json SessionManager::pool_status() const {
-    return m_pool ? m_pool->status() : nlohmann::json::object();
+    return m_supervisor->pool_status();
 }
 
 void SessionManager::send(const Client& tab, const std::string& type, const nlohmann::json& payload,
@@ -116,15 +87,9 @@ std::string SessionManager::session_for(const Client& tab, const std::string& se
 }
 
 nlohmann::json SessionManager::ready_payload(const std::shared_ptr<Session>& session) const {
-    std::shared_ptr<engines::EngineLink> link;
-    std::uint16_t preview_port = 0;
-    nlohmann::json scene;
-    {
-        const std::lock_guard lock(session->mutex);
-        link = session->link;
-        preview_port = session->preview_port;
-        scene = session->last_scene;
-    }
+    const auto link = session->link();
+    const auto preview_port = session->preview_port();
+    const auto scene = session->scene();
     nlohmann::json tools = nlohmann::json::array();
     nlohmann::json engine = nlohmann::json::object();
     if (link) {
@@ -149,26 +114,17 @@ nlohmann::json SessionManager::ready_payload(const std::shared_ptr<Session>& ses
 
 void SessionManager::broadcast(const std::shared_ptr<Session>& session, const std::string& type,
                                const nlohmann::json& payload) {
-    std::vector<Client> tabs;
-    {
-        const std::lock_guard lock(session->mutex);
-        for (const auto& [id, weak] : session->tabs) {
-            if (auto tab = weak.lock()) {
-                tabs.push_back(std::move(tab));
-            }
-        }
-    }
-    for (const auto& tab : tabs) {
-        send(tab, type, payload);
+    for (const auto& client : session->clients()) {
+        send(client, type, payload);
     }
 }
 
 void SessionManager::broadcast_frame(const std::shared_ptr<Session>& session, const std::string& frame) {
-    const std::lock_guard lock(session->mutex);
-    session->last_frame = frame;
-    for (const auto& [id, weak] : session->tabs) {
-        if (auto tab = weak.lock(); tab && !(m_rtc && m_rtc->delivering(id))) { // video tabs get no JPEG
-            tab->deliver_frame(frame);
+    session->set_frame(frame);
+    // Frames of one engine arrive on one thread, so each client gets them in order.
+    for (const auto& client : session->clients()) {
+        if (!(m_rtc && m_rtc->delivering(client->id()))) { // video tabs get no JPEG
+            client->deliver_frame(frame);
         }
     }
     if (m_rtc) {
@@ -177,12 +133,7 @@ void SessionManager::broadcast_frame(const std::shared_ptr<Session>& session, co
 }
 
 void SessionManager::set_state(const std::shared_ptr<Session>& session, SessionState state, const std::string& detail) {
-    int attempt = 0;
-    {
-        const std::lock_guard lock(session->mutex);
-        session->state = state;
-        attempt = session->attempt;
-    }
+    const int attempt = session->set_state(state);
     (void)m_deps.store.update_session(session->user_id, session->id, store::SessionUpdate{state_name(state), {}});
     nlohmann::json payload{{"state", state_name(state)}, {"detail", detail}};
     if (state == SessionState::Reconnecting) {
@@ -232,11 +183,9 @@ void SessionManager::start_now(const std::string& user_id, const std::string& pr
         }
     }
     // The project's live session, whoever started it; else a new one (one per project).
-    std::optional<PooledEngine> pooled;
+    std::optional<engines::PooledEngine> pooled;
     auto claim = m_directory->claim(project_id, [&]() -> Result<std::shared_ptr<Session>> {
-        if (m_pool) {
-            pooled = m_pool->take(project->kind);
-        }
+        pooled = m_supervisor->take(project->kind);
         auto created = create(user_id, *project, pooled ? &*pooled : nullptr);
         if (!created && pooled) {
             pooled->process->stop(m_options.stop_grace);
@@ -249,22 +198,14 @@ void SessionManager::start_now(const std::string& user_id, const std::string& pr
     }
     auto session = claim->session;
     if (claim->joined) {
-        bool ending = false;
         bool ended = false;
         auto again = [weak_self = weak_from_this(), user_id, project_id, tab, re, client] {
             if (auto self = weak_self.lock()) {
                 self->start(user_id, project_id, {}, tab, re, client);
             }
         };
-        {
-            const std::lock_guard lock(session->mutex);
-            ending = session->state == SessionState::Ending;
-            ended = session->state == SessionState::Ended;
-            if (ending) {
-                // Its last version is being committed: the next session starts from it, not before.
-                session->after_end.push_back(again);
-            }
-        }
+        // A session that is ending commits its last version: the next one starts from it, not before.
+        const bool ending = session->queue_after_end(again, ended);
         if (ended) {
             return again(); // it is being released from the directory this instant: claim again
         }
@@ -276,11 +217,7 @@ void SessionManager::start_now(const std::string& user_id, const std::string& pr
         }
         return join(session, tab, re, client);
     }
-    {
-        const std::lock_guard lock(session->mutex);
-        session->tabs[tab->id()] = tab;
-        session->clients[tab->id()] = client;
-    }
+    session->add_client(tab, client);
     {
         const std::lock_guard lock(m_mutex);
         m_tab_sessions[tab->id()] = session->id;
@@ -303,22 +240,11 @@ void SessionManager::start_now(const std::string& user_id, const std::string& pr
 
 void SessionManager::join(const std::shared_ptr<Session>& session, const Client& tab, const std::string& re,
                           const ClientInfo& client) {
-    SessionState state;
-    std::shared_ptr<engines::EngineLink> link;
-    std::size_t clients = 0;
-    {
-        const std::lock_guard lock(session->mutex);
-        m_deps.timers.cancel(session->grace_timer);
-        session->grace_timer = 0;
-        session->tabs[tab->id()] = tab;
-        session->clients[tab->id()] = client;
-        if (session->state == SessionState::Detached) {
-            session->state = session->link ? SessionState::Ready : SessionState::Starting;
-        }
-        state = session->state;
-        link = session->link;
-        clients = session->clients.size();
-    }
+    const auto joined = session->join(tab, client);
+    m_deps.timers.cancel(joined.grace_timer); // harmless when it fired: it finds a client and does nothing
+    const auto state = joined.state;
+    const auto& link = joined.link;
+    const auto clients = joined.clients;
     {
         const std::lock_guard lock(m_mutex);
         m_tab_sessions[tab->id()] = session->id;
@@ -341,14 +267,10 @@ void SessionManager::join(const std::shared_ptr<Session>& session, const Client&
 
 nlohmann::json SessionManager::presence(const std::shared_ptr<Session>& session) const {
     nlohmann::json clients = nlohmann::json::array();
-    bool turn = false;
-    {
-        const std::lock_guard lock(session->mutex);
-        for (const auto& [id, client] : session->clients) {
-            clients.push_back(client_json(id, client));
-        }
-        turn = session->state == SessionState::Busy;
+    for (const auto& [id, client] : session->client_infos()) {
+        clients.push_back(client_json(id, client));
     }
+    const bool turn = session->state() == SessionState::Busy;
     if (turn) {
         clients.push_back(client_json(0, agent_client()));
     }
@@ -363,27 +285,22 @@ nlohmann::json SessionManager::client_of(Session& session, const Client& tab) {
     if (!tab) {
         return client_json(0, agent_client());
     }
-    const std::lock_guard lock(session.mutex);
-    const auto it = session.clients.find(tab->id());
-    return client_json(tab->id(), it == session.clients.end() ? ClientInfo{} : it->second);
+    return client_json(tab->id(), session.client_info(tab->id()));
 }
 
 Result<std::shared_ptr<Session>> SessionManager::create(const std::string& user_id, const store::Project& project,
-                                                        const PooledEngine* pooled) {
+                                                        const engines::PooledEngine* pooled) {
     const auto kind = m_options.kinds.find(project.kind);
     if (kind == m_options.kinds.end()) {
         return fail(ErrorCode::Unavailable,
                     fmt::format("no engine of kind '{}' is configured on this hub ([engines.{}] in the config)",
                                 project.kind, project.kind));
     }
-    auto session = std::make_shared<Session>();
-    session->id = new_uuid();
-    session->user_id = user_id;
-    session->project_id = project.id;
-    session->kind = project.kind;
-    const auto dir = m_options.sessions_dir / session->id;
-    session->workdir = pooled ? pooled->workdir : dir / "work";
-    session->log_file = pooled ? pooled->log_file : dir / "engine.log";
+    const std::string id = new_uuid();
+    const auto dir = m_options.sessions_dir / id;
+    auto session =
+        std::make_shared<Session>(id, user_id, project.id, project.kind, pooled ? pooled->workdir : dir / "work",
+                                  pooled ? pooled->log_file : dir / "engine.log");
     std::error_code error;
     std::filesystem::create_directories(session->workdir, error);
     if (error) {
@@ -409,13 +326,11 @@ void SessionManager::end(const std::string& user_id, const std::string& session_
 }
 
 void SessionManager::finish(const std::shared_ptr<Session>& session, const std::string& why, bool save) {
-    {
-        const std::lock_guard lock(session->mutex);
-        if (session->state == SessionState::Ending || session->state == SessionState::Ended) {
-            return;
-        }
-        m_deps.timers.cancel(session->grace_timer);
+    Timers::TimerId grace_timer = 0;
+    if (!session->begin_ending(grace_timer)) {
+        return; // another finish came first
     }
+    m_deps.timers.cancel(grace_timer);
     set_state(session, SessionState::Ending, why);
     if (auto agent = agent_handler()) {
         agent->session_ending(session); // a running turn stops before the final save
@@ -441,12 +356,7 @@ void SessionManager::finish(const std::shared_ptr<Session>& session, const std::
     };
     // Nothing changed since the last version (no mutating call since the last save, or the
     // project is gone): no save, no empty "session end" version.
-    bool unchanged = !save;
-    {
-        const std::lock_guard lock(session->mutex);
-        unchanged = unchanged || !session->link || session->link->mutating_calls() == session->saved_calls;
-    }
-    if (unchanged) {
+    if (!save || !session->unsaved_changes()) {
         return after_save(std::string());
     }
     save_and_commit(session, "session end", std::move(after_save));
@@ -455,14 +365,7 @@ void SessionManager::finish(const std::shared_ptr<Session>& session, const std::
 void SessionManager::stop_session(const std::shared_ptr<Session>& session, const std::string& why) {
     auto* self = this;
     {
-        std::unique_ptr<RunningEngine> process;
-        std::shared_ptr<engines::EngineLink> link;
-        {
-            const std::lock_guard lock(session->mutex);
-            ++session->generation; // the exit that follows is on purpose
-            process = std::move(session->process);
-            link = std::move(session->link);
-        }
+        auto [process, link] = session->release_engine(); // its exit that follows is on purpose
         if (link) {
             link->request("engine/shutdown", nlohmann::json::object(), std::chrono::seconds(2),
                           [](Result<nlohmann::json>) {});
@@ -477,12 +380,7 @@ void SessionManager::stop_session(const std::shared_ptr<Session>& session, const
             self->m_sessions.erase(session->id);
         }
         self->set_state(session, SessionState::Ended, why);
-        std::vector<std::function<void()>> waiting;
-        {
-            const std::lock_guard lock(session->mutex);
-            waiting.swap(session->after_end);
-        }
-        for (const auto& start : waiting) {
+        for (const auto& start : session->take_after_end()) {
             start(); // starts that arrived while this session was saving: the project's next session
         }
     }
@@ -508,47 +406,30 @@ void SessionManager::detach(const Client& tab) {
     }
     std::weak_ptr<SessionManager> weak_self = weak_from_this();
     std::weak_ptr<Session> weak = session;
-    bool others = false;
-    {
-        const std::lock_guard lock(session->mutex);
-        session->tabs.erase(tab->id());
-        session->clients.erase(tab->id());
-        others = !session->tabs.empty();
-    }
-    if (others) {
+    if (session->remove_client(tab->id()) > 0) {
         spdlog::info("session {} (project {}): client {} left", short_id(session->id), short_id(session->project_id),
                      tab->id());
         return announce_presence(session);
     }
-    const std::lock_guard lock(session->mutex);
-    if (!session->tabs.empty() || session->state == SessionState::Ending || session->state == SessionState::Ended) {
-        return;
-    }
-    if (session->state == SessionState::Ready) { // a busy session stays busy; its turn ends it
-        session->state = SessionState::Detached;
+    if (!session->begin_grace()) {
+        return; // a client came back, or the session is already ending
     }
     spdlog::info("session {} (project {}): last tab left, ending in {} ms unless one returns", short_id(session->id),
                  short_id(session->project_id), m_options.grace.count());
-    session->grace_timer = m_deps.timers.schedule(m_options.grace, [weak_self, weak] {
+    // A client that joins before the timer is stored cancels nothing; the timer then finds it and
+    // does nothing either.
+    session->set_grace_timer(m_deps.timers.schedule(m_options.grace, [weak_self, weak] {
         auto self = weak_self.lock();
         auto alive = weak.lock();
-        if (!self || !alive) {
+        if (!self || !alive || alive->has_clients()) {
             return;
         }
-        {
-            const std::lock_guard inner(alive->mutex);
-            if (!alive->tabs.empty()) {
-                return;
-            }
-        }
         self->finish(alive, "grace period over");
-    });
+    }));
 }
 
 void SessionManager::shutdown(std::chrono::milliseconds deadline) {
-    if (m_pool) {
-        m_pool->shutdown();
-    }
+    m_supervisor->shutdown();
     std::vector<std::shared_ptr<Session>> sessions;
     {
         const std::lock_guard lock(m_mutex);
@@ -571,12 +452,7 @@ void SessionManager::shutdown(std::chrono::milliseconds deadline) {
     }
     // Whatever did not save in time is stopped anyway: nothing may outlive the hub.
     for (const auto& session : sessions) {
-        std::unique_ptr<RunningEngine> process;
-        {
-            const std::lock_guard lock(session->mutex);
-            process = std::move(session->process);
-        }
-        if (process) {
+        if (auto process = session->release_engine().process) {
             process->stop(std::chrono::milliseconds(500));
         }
     }
@@ -595,16 +471,16 @@ nlohmann::json SessionManager::list(const std::string& user_id) const {
     }
     for (const auto& session : sessions) {
         const nlohmann::json clients = presence(session)["clients"];
-        const std::lock_guard lock(session->mutex);
+        const auto [engine_id, engine_pid] = session->engine_ids();
         const auto started =
             std::chrono::duration_cast<std::chrono::milliseconds>(session->started.time_since_epoch()).count();
         items.push_back({{"id", session->id},
                          {"project_id", session->project_id},
-                         {"state", state_name(session->state)},
+                         {"state", state_name(session->state())},
                          {"engine_kind", session->kind},
-                         {"engine_id", session->link ? session->link->info().id : ""},
-                         {"engine_pid", session->process ? session->process->pid() : 0},
-                         {"tabs", session->tabs.size()},
+                         {"engine_id", engine_id},
+                         {"engine_pid", engine_pid},
+                         {"tabs", clients.size()},
                          {"clients", clients},
                          {"started_at_ms", started}});
     }

@@ -11,13 +11,13 @@
 #include <nlohmann/json.hpp>
 
 #include "core/config.h"
-#include "core/timer_queue.h"
+#include "core/timers.h"
 #include "core/worker.h"
 #include "core/worker_pool.h"
 #include "engines/engine_directory.h"
+#include "engines/engine_supervisor.h"
 #include "engines/launch_tokens.h"
 #include "sessions/agent_handler.h"
-#include "sessions/engine_pool.h"
 #include "sessions/session.h"
 #include "sessions/session_directory.h"
 #include "sessions/viewport_rtc.h"
@@ -59,13 +59,15 @@ public:
         store::ProjectLocks& locks;
         engines::EngineDirectory& engines;
         engines::LaunchTokens& tokens;
-        TimerQueue& timers;
+        /// Grace periods and relaunch backoff (TimerQueue; a ManualClock in tests).
+        Timers& timers;
         /// Slow work of a session (checkouts, commits, launches, stops) runs here, in one order per
         /// project, never on a network or timer thread.
         WorkerPool& workers;
         /// The warm pool's launches and stops.
         Worker& pool_worker;
-        EngineStarter start_engine;
+        /// Starts one engine process (app/ wires the kind's launcher; tests a fake).
+        engines::EngineStarter start_engine;
     };
     SessionManager(Deps deps, SessionOptions options);
 
@@ -230,24 +232,19 @@ private:
     /// A session row and its working tree (`pooled`'s directory when given, else a new one),
     /// checked out from the project's current version.
     Result<std::shared_ptr<Session>> create(const std::string& user_id, const store::Project& project,
-                                            const PooledEngine* pooled);
-    /// Environment and command of one engine of `kind` whose launch token names `owner`;
-    /// ATELIER_PROJECT_ID when the engine is launched for a project (a pooled one learns it from
-    /// `project/open`).
-    EngineLaunch launch_request(const std::string& kind, const std::string& owner, const std::filesystem::path& workdir,
-                                const std::filesystem::path& log_file, const std::string& project_id = {});
+                                            const engines::PooledEngine* pooled);
     Result<void> launch(const std::shared_ptr<Session>& session);
     /// Hands a pooled engine the session's tree (`project/open`), then binds it; launches a
     /// fresh engine instead when the pooled one cannot open it.
-    void adopt(const std::shared_ptr<Session>& session, PooledEngine pooled);
+    void adopt(const std::shared_ptr<Session>& session, engines::PooledEngine pooled);
     /// Watches `process` for the session's current generation.
-    void watch_exit(const std::shared_ptr<Session>& session, RunningEngine& process, std::uint64_t generation);
+    void watch_exit(const std::shared_ptr<Session>& session, engines::RunningEngine& process, std::uint64_t generation);
     void on_engine(const std::shared_ptr<engines::EngineLink>& link);
     /// Makes `link` the session's engine: observers, then session:ready once its tools are known.
     void bind_link(const std::shared_ptr<Session>& session, const std::shared_ptr<engines::EngineLink>& link);
     /// After an engine was lost: stop what is left of it, then relaunch later or give up (`lost`).
     void retry_or_lose(const std::shared_ptr<Session>& session, int attempt, const std::string& why,
-                       RunningEngine* old_process);
+                       engines::RunningEngine* old_process);
     void relaunch(const std::shared_ptr<Session>& session);
     /// The project's current version into the session's working tree (serialised with commits).
     Result<void> checkout_head(Session& session);
@@ -300,7 +297,8 @@ private:
     std::map<std::uint64_t, std::string> m_tab_sessions; ///< tab connection id → session id
     std::shared_ptr<ViewportRtc> m_rtc;                  ///< set before serving; null: JPEG only
     std::shared_ptr<AgentHandler> m_agent;               ///< set before serving; null: no agent
-    std::shared_ptr<EnginePool> m_pool;
+    /// Launching, the warm pool and the relaunch policy (engines/engine_supervisor.h).
+    std::shared_ptr<engines::EngineSupervisor> m_supervisor;
     /// project → its live session (one per project).
     std::shared_ptr<SessionDirectory> m_directory =
         m_options.directory ? m_options.directory : std::shared_ptr<SessionDirectory>(make_local_session_directory());

@@ -45,10 +45,7 @@ void SessionManager::preview_ready(const std::shared_ptr<Session>& session, cons
                      short_id(session->project_id), params.dump());
         return;
     }
-    {
-        const std::lock_guard lock(session->mutex);
-        session->preview_port = static_cast<std::uint16_t>(port->get<std::int64_t>());
-    }
+    session->set_preview_port(static_cast<std::uint16_t>(port->get<std::int64_t>()));
     spdlog::info("session {} (project {}): preview ready (port {})", short_id(session->id),
                  short_id(session->project_id), port->get<std::int64_t>());
     broadcast(session, "preview:ready", {{"url", preview_path(session->id)}});
@@ -101,11 +98,11 @@ Result<SessionManager::PreviewAddress> SessionManager::preview_address(const std
     if (!session) {
         return fail(ErrorCode::NotFound, "no live session " + session_id + " (start or open the project first)");
     }
-    const std::lock_guard lock(session->mutex);
-    if (session->preview_port == 0) {
+    const auto port = session->preview_port();
+    if (port == 0) {
         return fail(ErrorCode::NotFound, "session " + session_id + " has no preview (its engine has not started one)");
     }
-    PreviewAddress address{session->process ? session->process->preview_host() : "127.0.0.1", session->preview_port};
+    PreviewAddress address{session->preview_host(), port};
     if (address.host.empty()) {
         return fail(ErrorCode::Unavailable,
                     "session " + session_id + "'s engine has no address yet (its Pod has no IP)");

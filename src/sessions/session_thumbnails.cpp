@@ -33,11 +33,7 @@ void SessionManager::keep_thumbnail(Session& session, const std::string& revisio
     if (m_options.thumbnails_dir.empty()) {
         return;
     }
-    std::string frame;
-    {
-        const std::lock_guard lock(session.mutex);
-        frame = session.last_frame;
-    }
+    const std::string frame = session.frame();
     if (frame.empty()) {
         return; // an engine without a viewport (Remotion's preview is a page): no picture
     }

@@ -20,12 +20,7 @@ void SessionManager::webrtc(const std::string& user_id, const std::string& sessi
     if (!session) {
         return send_error(tab, Error{ErrorCode::NotFound, "no live session " + session_id + " for this tab"}, re);
     }
-    std::string last_frame;
-    {
-        const std::lock_guard lock(session->mutex);
-        last_frame = session->last_frame;
-    }
-    m_rtc->handle(type, payload, tab, session->id, last_frame, re);
+    m_rtc->handle(type, payload, tab, session->id, session->frame(), re);
 }
 
 } // namespace atelier::sessions

@@ -44,9 +44,8 @@ protected:
     static SessionDirectory::Create make(const std::string& id, std::atomic<int>& created) {
         return [id, &created]() -> Result<std::shared_ptr<Session>> {
             ++created;
-            auto session = std::make_shared<Session>();
-            session->id = id;
-            return session;
+            return std::make_shared<Session>(id, "user", "project", "test", std::filesystem::path{},
+                                             std::filesystem::path{});
         };
     }
 

@@ -13,12 +13,12 @@
 #include <nlohmann/json.hpp>
 
 #include "core/result.h"
-#include "core/timer_queue.h"
+#include "core/timers.h"
 #include "core/worker.h"
 #include "engines/engine_link.h"
-#include "sessions/engine_starter.h"
+#include "engines/running_engine.h"
 
-namespace atelier::sessions {
+namespace atelier::engines {
 
 /// An idle engine handed to a session: its process, its connection, and its directory (`work/`
 /// is the engine's cwd and becomes the session's working tree; `engine.log` its log).
@@ -28,7 +28,7 @@ struct PooledEngine {
     std::filesystem::path workdir;
     std::filesystem::path log_file;
     std::unique_ptr<RunningEngine> process;
-    std::shared_ptr<engines::EngineLink> link;
+    std::shared_ptr<EngineLink> link;
 };
 
 /// The warm pool (DESIGN §5, `[engines.<kind>] pool = N`): N idle engines per kind started ahead,
@@ -36,7 +36,7 @@ struct PooledEngine {
 /// it `project/open` — no process start, no Blender boot. Refilled in the background after every
 /// take; an engine that dies while idle is replaced with backoff, and a kind whose engines keep
 /// failing stops refilling (logged with the engine's log tail) so a broken install cannot spin.
-/// Thread-safe; launches run on the hub's worker thread.
+/// Thread-safe; launches run on the pool's worker thread. EngineSupervisor (engine_supervisor.h) owns it.
 class EnginePool : public std::enable_shared_from_this<EnginePool> {
 public:
     /// Starts one pooled engine of `kind` whose launch token names `id`, in `workdir`.
@@ -53,12 +53,12 @@ public:
         std::chrono::milliseconds stop_grace{3'000};
     };
 
-    EnginePool(Options options, Launch launch, Worker& worker, TimerQueue& timers);
+    EnginePool(Options options, Launch launch, Worker& worker, Timers& timers);
 
     /// Queues launches until every kind has its idle engines (starting ones count).
     void fill();
     /// An engine connected: true when it is one of the pool's (it becomes idle), else false.
-    bool on_connected(const std::shared_ptr<engines::EngineLink>& link);
+    bool on_connected(const std::shared_ptr<EngineLink>& link);
     /// A connected idle engine of `kind`, now the caller's; the pool refills in the background.
     [[nodiscard]] std::optional<PooledEngine> take(const std::string& kind);
     /// Stops every pooled engine and refills no more.
@@ -74,11 +74,11 @@ private:
     Options m_options;
     Launch m_launch;
     Worker& m_worker;
-    TimerQueue& m_timers;
+    Timers& m_timers;
     mutable std::mutex m_mutex;
     std::map<std::string, std::shared_ptr<Entry>> m_entries; ///< id → entry, starting or idle
     std::map<std::string, int> m_failures;                   ///< kind → consecutive failures
     bool m_stopped = false;
 };
 
-} // namespace atelier::sessions
+} // namespace atelier::engines

@@ -11,9 +11,9 @@
 
 #include "core/result.h"
 
-namespace atelier::sessions {
+namespace atelier::engines {
 
-/// What a session asks for when it needs an engine process.
+/// What the supervisor asks the starter for: one engine process of a kind.
 struct EngineLaunch {
     std::string kind;
     std::vector<std::string> command;
@@ -23,7 +23,8 @@ struct EngineLaunch {
     std::map<std::string, std::string> env; ///< ATELIER_HUB_URL, ATELIER_ENGINE_TOKEN, ...
 };
 
-/// A started engine process, as sessions see it (the launcher in src/engines implements it).
+/// A started engine, as the supervisor and its owner see it: app/ adapts an `EngineProcess` of the
+/// kind's launcher (LauncherRegistry: local, docker, kubernetes) to it; tests use a fake.
 class RunningEngine {
 public:
     virtual ~RunningEngine() = default;
@@ -31,8 +32,10 @@ public:
     virtual void stop(std::chrono::milliseconds grace) = 0;
     /// The last lines the engine printed (for "lost" reasons).
     [[nodiscard]] virtual std::string log_tail() = 0;
+    /// The host pid when the engine runs in the hub's PID namespace, else 0.
     [[nodiscard]] virtual int pid() const = 0;
-    /// Called once, from any thread, when the process exits by itself.
+    /// Called once, from any thread, when the process exits by itself (at once, on the caller's
+    /// thread, when it already has).
     virtual void on_exit(std::function<void(const std::string& status)> callback) = 0;
     /// Called, from any thread, with what the launcher tells about the engine while it starts and
     /// runs (a Pod's phase and reason); launchers with nothing to tell never call it.
@@ -42,6 +45,7 @@ public:
     [[nodiscard]] virtual std::string preview_host() const { return "127.0.0.1"; }
 };
 
+/// Starts one engine process: the seam between supervision and the launchers (app/engine_starter.cpp).
 using EngineStarter = std::function<Result<std::unique_ptr<RunningEngine>>(const EngineLaunch&)>;
 
-} // namespace atelier::sessions
+} // namespace atelier::engines

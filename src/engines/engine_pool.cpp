@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "sessions/engine_pool.h"
+#include "engines/engine_pool.h"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -7,7 +7,7 @@
 #include "core/backoff.h"
 #include "core/ids.h"
 
-namespace atelier::sessions {
+namespace atelier::engines {
 
 struct EnginePool::Entry {
     std::string id;
@@ -15,15 +15,15 @@ struct EnginePool::Entry {
     std::filesystem::path workdir;
     std::filesystem::path log_file;
     std::unique_ptr<RunningEngine> process;
-    std::shared_ptr<engines::EngineLink> link;
-    std::shared_ptr<engines::EngineObserver> observer;
+    std::shared_ptr<EngineLink> link;
+    std::shared_ptr<EngineObserver> observer;
     bool gone = false; ///< taken, lost or stopped: later reports about it are ignored
 };
 
 namespace {
 
 // Notices an idle engine's connection dropping (a session's own observer takes over on take()).
-class IdleObserver final : public engines::EngineObserver {
+class IdleObserver final : public EngineObserver {
 public:
     explicit IdleObserver(std::function<void(const std::string&)> lost) : m_lost(std::move(lost)) {}
     void on_disconnected(const Error& reason) override { m_lost("disconnected while idle: " + reason.message); }
@@ -34,7 +34,7 @@ private:
 
 } // namespace
 
-EnginePool::EnginePool(Options options, Launch launch, Worker& worker, TimerQueue& timers)
+EnginePool::EnginePool(Options options, Launch launch, Worker& worker, Timers& timers)
     : m_options(std::move(options)), m_launch(std::move(launch)), m_worker(worker), m_timers(timers) {}
 
 void EnginePool::fill() {
@@ -114,7 +114,7 @@ void EnginePool::launch_one(const std::string& id) {
     });
 }
 
-bool EnginePool::on_connected(const std::shared_ptr<engines::EngineLink>& link) {
+bool EnginePool::on_connected(const std::shared_ptr<EngineLink>& link) {
     std::shared_ptr<Entry> entry;
     {
         const std::lock_guard lock(m_mutex);
@@ -248,4 +248,4 @@ nlohmann::json EnginePool::status() const {
     return kinds;
 }
 
-} // namespace atelier::sessions
+} // namespace atelier::engines

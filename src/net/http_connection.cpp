@@ -461,6 +461,9 @@ private:
         if (m_handed_over) {
             return;
         }
+        // An upload's body file goes before its answer is sent (unless the handler still holds it):
+        // a client that has read the answer never finds the file left behind.
+        m_request.body_file.reset();
         if (!m_keep_alive || m_shutting_down) {
             m_keep_alive = false;
         }

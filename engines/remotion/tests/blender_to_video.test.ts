@@ -2,7 +2,8 @@
 // Blender into video, end to end with both real engines (issue 18): real Blender renders a small
 // still of a red world through the real hub, a Remotion project imports the render
 // (POST /api/projects/{id}/import) into public/, a composition shows it with
-// <Img src={staticFile(...)}/>, and the still Remotion renders has the Blender render's colour.
+// <Img src={staticFile(...)}/>, and the still Remotion renders has the Blender render's colour; the
+// same for a turntable video (render_animation → MP4) shown with <OffthreadVideo>.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -45,6 +46,19 @@ function assertRed(colour: [number, number, number], what: string): void {
   const [red, green, blue] = colour;
   assert.ok(red > 150 && red > green + 100 && red > blue + 100, `${what} is red: ${colour.map(Math.round).join(', ')}`);
 }
+
+// A full-frame video of the imported turntable, nothing else.
+const videoComposition = `import { AbsoluteFill, OffthreadVideo, staticFile } from 'remotion';
+
+export type IntroProps = { title: string; subtitle: string; background: string };
+export const introSchemaDefaults: IntroProps = { title: '', subtitle: '', background: '#000000' };
+
+export const Intro: React.FC<IntroProps> = () => (
+  <AbsoluteFill>
+    <OffthreadVideo src={staticFile('turntable.mp4')} style={{ width: '100%', height: '100%' }} />
+  </AbsoluteFill>
+);
+`;
 
 // A full-frame picture of the imported render, nothing else.
 const composition = `import { AbsoluteFill, Img, staticFile } from 'remotion';
@@ -119,5 +133,44 @@ describe('a Blender render in a Remotion video', () => {
     const image = still.content.find((block: any) => block.type === 'image');
     assert.ok(image, JSON.stringify(still).slice(0, 2000));
     assertRed(meanColour(pngPixels(Buffer.from(image.data, 'base64'))), "Remotion's still of the imported render");
+  });
+
+  it('renders a turntable in Blender and shows the video with OffthreadVideo in a Remotion still', async () => {
+    const island = await hub.rest('POST', '/api/projects', { name: 'Turntable', kind: 'blender' });
+    assert.equal(island.status, 201, JSON.stringify(island.body));
+    const blender = await BrowserTab.open(hub);
+    tabs.push(blender);
+    await blender.startSession(island.body.id);
+    for (const [tool, args] of [
+      ['scene__clear_scene', {}],
+      ['lighting__set_world', { color: '#FF0000', strength: 1 }],
+      ['modeling__add_primitive', { shape: 'cube', name: 'Rock', size: 0.3, location: [0, 0, 0] }],
+      ['animation__turntable', { target: 'Rock', frames: 6, radius: 8 }],
+      ['render__set_render_settings', { view_transform: 'standard' }],
+      ['render__render_animation', { engine: 'cycles', samples: 1, width: 64, height: 36, frame_start: 1, frame_end: 6, fps: 6, filename: 'turntable.mp4' }],
+    ] as Array<[string, Record<string, unknown>]>) {
+      const result = await blender.command(tool, args);
+      assert.equal(result.ok, true, `${tool}: ${JSON.stringify(result).slice(0, 2000)}`);
+    }
+
+    const intro = await hub.rest('POST', '/api/projects', { name: 'Turntable intro', kind: 'remotion' });
+    assert.equal(intro.status, 201, JSON.stringify(intro.body));
+    const imported = await hub.rest('POST', `/api/projects/${intro.body.id}/import`, {
+      from_project: island.body.id,
+      render: 'turntable.mp4',
+    });
+    assert.equal(imported.status, 201, JSON.stringify(imported.body));
+    assert.equal(imported.body.path, 'public/turntable.mp4');
+
+    const video = await BrowserTab.open(hub);
+    tabs.push(video);
+    await video.startSession(intro.body.id);
+    const written = await video.command('files__write_file', { path: 'src/Intro.tsx', content: videoComposition });
+    assert.equal(written.ok, true, JSON.stringify(written).slice(0, 2000));
+    const still = await video.command('remotion__render_still', { composition: 'Intro', frame: 3, scale: 0.1 });
+    assert.equal(still.ok, true, JSON.stringify(still).slice(0, 2000));
+    const image = still.content.find((block: any) => block.type === 'image');
+    assert.ok(image, JSON.stringify(still).slice(0, 2000));
+    assertRed(meanColour(pngPixels(Buffer.from(image.data, 'base64'))), "Remotion's still of the imported turntable video");
   });
 });

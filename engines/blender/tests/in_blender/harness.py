@@ -56,6 +56,13 @@ def call_error(tool: str, **arguments: Any) -> RpcError:
 def fresh_scene() -> None:
     """An empty scene with a neutral world; one undo step."""
     call("scene__clear_scene")
+    # A new world, so nothing of an earlier test's world (an image background the camera sees, a
+    # sky, an HDRI) outlives it: clear_scene removes objects, not the world.
+    scene = bpy.context.scene
+    old = scene.world
+    scene.world = bpy.data.worlds.new("World")
+    if old is not None and old.users == 0:
+        bpy.data.worlds.remove(old)
     call("lighting__set_world", color="#303030", strength=1.0)
     engine().preview.view.auto = True
     engine().preview.shading = "solid"

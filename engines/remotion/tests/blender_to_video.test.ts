@@ -78,6 +78,40 @@ describe('a Blender render in a Remotion video', () => {
   const hub = new HubUnderTest(root, config());
   const tabs: BrowserTab[] = [];
 
+  /** A new Blender project's session running `steps`, each of which must succeed. */
+  async function blenderProject(name: string, steps: Array<[string, Record<string, unknown>]>): Promise<string> {
+    const project = await hub.rest('POST', '/api/projects', { name, kind: 'blender' });
+    assert.equal(project.status, 201, JSON.stringify(project.body));
+    const tab = await BrowserTab.open(hub);
+    tabs.push(tab);
+    await tab.startSession(project.body.id);
+    for (const [tool, args] of steps) {
+      const result = await tab.command(tool, args);
+      assert.equal(result.ok, true, `${tool}: ${JSON.stringify(result).slice(0, 2000)}`);
+    }
+    return project.body.id;
+  }
+
+  /** Imports `render` of `from` into a new Remotion project, shows it with `source` as the Intro
+   * composition and checks that Remotion's still of `frame` is red. */
+  async function assertShownRedInRemotion(name: string, from: string, render: string, source: string, frame: number) {
+    const intro = await hub.rest('POST', '/api/projects', { name, kind: 'remotion' });
+    assert.equal(intro.status, 201, JSON.stringify(intro.body));
+    const imported = await hub.rest('POST', `/api/projects/${intro.body.id}/import`, { from_project: from, render });
+    assert.equal(imported.status, 201, JSON.stringify(imported.body));
+    assert.equal(imported.body.path, `public/${render}`);
+    const video = await BrowserTab.open(hub);
+    tabs.push(video);
+    await video.startSession(intro.body.id);
+    const written = await video.command('files__write_file', { path: 'src/Intro.tsx', content: source });
+    assert.equal(written.ok, true, JSON.stringify(written).slice(0, 2000));
+    const still = await video.command('remotion__render_still', { composition: 'Intro', frame, scale: 0.1 });
+    assert.equal(still.ok, true, JSON.stringify(still).slice(0, 2000));
+    const image = still.content.find((block: any) => block.type === 'image');
+    assert.ok(image, JSON.stringify(still).slice(0, 2000));
+    assertRed(meanColour(pngPixels(Buffer.from(image.data, 'base64'))), `Remotion's still of the imported ${render}`);
+  }
+
   before(async () => {
     await hub.start();
   });
@@ -93,84 +127,30 @@ describe('a Blender render in a Remotion video', () => {
   });
 
   it('renders in Blender, imports the render and shows its pixels in a Remotion still', async () => {
-    const island = await hub.rest('POST', '/api/projects', { name: 'Island', kind: 'blender' });
-    assert.equal(island.status, 201, JSON.stringify(island.body));
-    const blender = await BrowserTab.open(hub);
-    tabs.push(blender);
-    await blender.startSession(island.body.id);
-    for (const [tool, args] of [
+    const island = await blenderProject('Island', [
       ['scene__clear_scene', {}],
       ['lighting__set_world', { color: '#FF0000', strength: 1 }],
       ['camera__add_camera', { name: 'Cam', location: [0, -5, 1], target_point: [0, 0, 1] }],
       ['render__set_render_settings', { view_transform: 'standard' }],
       ['render__render_still', { engine: 'cycles', samples: 1, width: 64, height: 36, filename: 'island.png' }],
-    ] as Array<[string, Record<string, unknown>]>) {
-      const result = await blender.command(tool, args);
-      assert.equal(result.ok, true, `${tool}: ${JSON.stringify(result).slice(0, 2000)}`);
-    }
-    const render = await fetch(`http://127.0.0.1:${hub.port}/api/projects/${island.body.id}/renders/island.png`, {
+    ]);
+    const render = await fetch(`http://127.0.0.1:${hub.port}/api/projects/${island}/renders/island.png`, {
       headers: { Authorization: `Bearer ${hub.token}` },
     });
     assert.equal(render.status, 200);
     assertRed(meanColour(pngPixels(Buffer.from(await render.arrayBuffer()))), "Blender's render");
-
-    const intro = await hub.rest('POST', '/api/projects', { name: 'Intro', kind: 'remotion' });
-    assert.equal(intro.status, 201, JSON.stringify(intro.body));
-    const imported = await hub.rest('POST', `/api/projects/${intro.body.id}/import`, {
-      from_project: island.body.id,
-      render: 'island.png',
-    });
-    assert.equal(imported.status, 201, JSON.stringify(imported.body));
-    assert.equal(imported.body.path, 'public/island.png');
-
-    const video = await BrowserTab.open(hub);
-    tabs.push(video);
-    await video.startSession(intro.body.id);
-    const written = await video.command('files__write_file', { path: 'src/Intro.tsx', content: composition });
-    assert.equal(written.ok, true, JSON.stringify(written).slice(0, 2000));
-    const still = await video.command('remotion__render_still', { composition: 'Intro', frame: 0, scale: 0.1 });
-    assert.equal(still.ok, true, JSON.stringify(still).slice(0, 2000));
-    const image = still.content.find((block: any) => block.type === 'image');
-    assert.ok(image, JSON.stringify(still).slice(0, 2000));
-    assertRed(meanColour(pngPixels(Buffer.from(image.data, 'base64'))), "Remotion's still of the imported render");
+    await assertShownRedInRemotion('Intro', island, 'island.png', composition, 0);
   });
 
   it('renders a turntable in Blender and shows the video with OffthreadVideo in a Remotion still', async () => {
-    const island = await hub.rest('POST', '/api/projects', { name: 'Turntable', kind: 'blender' });
-    assert.equal(island.status, 201, JSON.stringify(island.body));
-    const blender = await BrowserTab.open(hub);
-    tabs.push(blender);
-    await blender.startSession(island.body.id);
-    for (const [tool, args] of [
+    const turntable = await blenderProject('Turntable', [
       ['scene__clear_scene', {}],
       ['lighting__set_world', { color: '#FF0000', strength: 1 }],
       ['modeling__add_primitive', { shape: 'cube', name: 'Rock', size: 0.3, location: [0, 0, 0] }],
       ['animation__turntable', { target: 'Rock', frames: 6, radius: 8 }],
       ['render__set_render_settings', { view_transform: 'standard' }],
       ['render__render_animation', { engine: 'cycles', samples: 1, width: 64, height: 36, frame_start: 1, frame_end: 6, fps: 6, filename: 'turntable.mp4' }],
-    ] as Array<[string, Record<string, unknown>]>) {
-      const result = await blender.command(tool, args);
-      assert.equal(result.ok, true, `${tool}: ${JSON.stringify(result).slice(0, 2000)}`);
-    }
-
-    const intro = await hub.rest('POST', '/api/projects', { name: 'Turntable intro', kind: 'remotion' });
-    assert.equal(intro.status, 201, JSON.stringify(intro.body));
-    const imported = await hub.rest('POST', `/api/projects/${intro.body.id}/import`, {
-      from_project: island.body.id,
-      render: 'turntable.mp4',
-    });
-    assert.equal(imported.status, 201, JSON.stringify(imported.body));
-    assert.equal(imported.body.path, 'public/turntable.mp4');
-
-    const video = await BrowserTab.open(hub);
-    tabs.push(video);
-    await video.startSession(intro.body.id);
-    const written = await video.command('files__write_file', { path: 'src/Intro.tsx', content: videoComposition });
-    assert.equal(written.ok, true, JSON.stringify(written).slice(0, 2000));
-    const still = await video.command('remotion__render_still', { composition: 'Intro', frame: 3, scale: 0.1 });
-    assert.equal(still.ok, true, JSON.stringify(still).slice(0, 2000));
-    const image = still.content.find((block: any) => block.type === 'image');
-    assert.ok(image, JSON.stringify(still).slice(0, 2000));
-    assertRed(meanColour(pngPixels(Buffer.from(image.data, 'base64'))), "Remotion's still of the imported turntable video");
+    ]);
+    await assertShownRedInRemotion('Turntable intro', turntable, 'turntable.mp4', videoComposition, 3);
   });
 });

@@ -23,18 +23,11 @@ struct CeilingRule {
 /// The ceiling follows the frame size: set it on the encoder before the encoder sees new caps, so
 /// its (re)configuration for the new size uses the new ceiling.
 GstPadProbeReturn follow_frame_size(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
-    GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
-    if (GST_EVENT_TYPE(event) != GST_EVENT_CAPS) {
+    const auto size = announced_frame_size(info);
+    if (!size) {
         return GST_PAD_PROBE_OK;
     }
-    GstCaps* caps = nullptr;
-    gst_event_parse_caps(event, &caps);
-    int width = 0;
-    int height = 0;
-    const GstStructure* structure = gst_caps_get_structure(caps, 0);
-    if (!gst_structure_get_int(structure, "width", &width) || !gst_structure_get_int(structure, "height", &height)) {
-        return GST_PAD_PROBE_OK;
-    }
+    const auto [width, height] = *size;
     const auto* rule = static_cast<const CeilingRule*>(data);
     const auto kbps = bitrate_ceiling_kbps(rule->configured_kbps, width, height);
     GstElement* encoder = gst_pad_get_parent_element(pad);
@@ -85,6 +78,22 @@ void configure_vp8(GstElement* encoder, std::int64_t kbps) {
 }
 
 } // namespace
+
+std::optional<FrameSize> announced_frame_size(GstPadProbeInfo* info) {
+    GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
+    if (GST_EVENT_TYPE(event) != GST_EVENT_CAPS) {
+        return std::nullopt;
+    }
+    GstCaps* caps = nullptr;
+    gst_event_parse_caps(event, &caps);
+    FrameSize size;
+    const GstStructure* structure = gst_caps_get_structure(caps, 0);
+    if (!gst_structure_get_int(structure, "width", &size.width) ||
+        !gst_structure_get_int(structure, "height", &size.height)) {
+        return std::nullopt;
+    }
+    return size;
+}
 
 GstElement* make_element(const char* factory, const char* name) {
     GstElement* element = gst_element_factory_make(factory, name);

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include <gst/gst.h>
@@ -37,6 +38,17 @@ struct EncoderBranch {
 
 /// Asks the encoder for a key frame now (a viewer joined).
 void force_key_frame(GstElement* encoder);
+
+/// A frame size in pixels.
+struct FrameSize {
+    int width = 0;
+    int height = 0;
+};
+
+/// For a pad probe on downstream events: the frame size a caps event announces; nothing for any
+/// other event, or for caps without a width and height. Both the raw frames' even-size filter and
+/// the encoders' ceiling follow the size this way.
+[[nodiscard]] std::optional<FrameSize> announced_frame_size(GstPadProbeInfo* info);
 
 /// A GStreamer element by factory name, logged when the plugin is missing.
 [[nodiscard]] GstElement* make_element(const char* factory, const char* name = nullptr);

@@ -5,7 +5,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -14,6 +13,9 @@
 #include "rtc/rtc_wire.h"
 
 namespace atelier::rtc {
+
+class SessionPipeline;
+class WebrtcViewer;
 
 /// What the helper was told on its command line (docs/viewport.md).
 struct StreamerOptions {
@@ -30,10 +32,11 @@ struct StreamerOptions {
     bool frame_counter = false;
 };
 
-/// The GStreamer side of the helper: one pipeline per session (appsrc JPEG → jpegdec → a tee of raw
-/// frames → one encoder per codec → a tee of RTP), one webrtcbin per viewer on the codec's tee.
+/// The GStreamer side of the helper: one pipeline per session (session_pipeline.h: appsrc JPEG →
+/// jpegdec → a tee of raw frames → one encoder per codec → a tee of RTP), one webrtcbin per viewer
+/// on the codec's tee (webrtc_viewer.h). This class routes the hub's messages to them and owns both.
 /// Every member function runs on the GLib main loop's thread; `send` may be called from any thread
-/// (webrtcbin's callbacks run on its own threads) and must be thread-safe.
+/// (webrtcbin's callbacks run on its own threads) and must be thread-safe. One Streamer at a time.
 class Streamer {
 public:
     using Send = std::function<void(const nlohmann::json& header)>;
@@ -50,9 +53,6 @@ public:
     /// "H264" and/or "VP8", as far as the encoders are installed.
     [[nodiscard]] std::vector<std::string> codecs() const;
 
-    struct Session;
-    struct Viewer;
-
 private:
     void frame(const std::string& session_id, std::uint32_t seq, const std::string& jpeg);
     void start_viewer(const nlohmann::json& header);
@@ -60,20 +60,16 @@ private:
     void end_session(const std::string& session_id);
     void answer(const std::string& viewer_id, const std::string& sdp);
     void remote_candidate(const std::string& viewer_id, const nlohmann::json& header);
-    Session& session(const std::string& session_id);
-    void push(Session& session);
+    SessionPipeline& session(const std::string& session_id);
     void error(const std::string& viewer_id, const std::string& message);
 
     StreamerOptions m_options;
     Send m_send;
-    std::map<std::string, std::unique_ptr<Session>> m_sessions;
-    std::map<std::string, std::unique_ptr<Viewer>> m_viewers;
+    std::map<std::string, std::unique_ptr<SessionPipeline>> m_sessions;
+    std::map<std::string, std::unique_ptr<WebrtcViewer>> m_viewers;
 };
 
 /// Every IPv4 address of the machine's interfaces that are up, loopback included.
 [[nodiscard]] std::vector<std::string> local_ipv4_addresses();
-
-/// "stun:h:p" → "stun://h:p"; "turn:user:pass@h:p" → "turn://user:pass@h:p" (GStreamer's forms).
-[[nodiscard]] std::string gstreamer_ice_url(const std::string& browser_url);
 
 } // namespace atelier::rtc

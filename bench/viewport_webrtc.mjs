@@ -3,7 +3,9 @@
 // the WebSocket vs WebRTC video, at 640×360 and 1280×720. Prints bitrate, frames/s delivered and
 // hub + helper CPU per path; the JPEG path is the same-run floor to compare against.
 //   node bench/viewport_webrtc.mjs   (ATELIER_BINARY, default build/release/atelier, else build/asan/atelier;
-//                                     BENCH_SECONDS per run, default 10; make bench runs it via bench/run_all.sh)
+//                                     BENCH_SECONDS per run, default 10; BENCH_STEPS single steps per run, default 60;
+//                                     BENCH_SIZES, default 640x360,1280x720; BENCH_RAW=1 prints the steps' samples;
+//                                     make bench runs it via bench/run_all.sh)
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -17,6 +19,7 @@ const release = join(root, 'build', 'release', 'atelier');
 const binary = process.env.ATELIER_BINARY ?? (existsSync(release) ? release : join(root, 'build', 'asan', 'atelier'));
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const tick = Number(process.env.BENCH_CLK_TCK ?? 100);
+const step_count = Number(process.env.BENCH_STEPS ?? 60);
 
 function cpu_seconds(pid) {
   if (!pid) return 0;
@@ -100,6 +103,17 @@ async function run(hub, browser, path, width, height) {
     const draw_context = draw.getContext('2d');
     socket.binaryType = 'arraybuffer';
     const counts = { floor_frames: 0, sized: false };
+    // Input → shown (glass to glass but for the screen itself): a single orbit step after a rest.
+    // The step's time is the pointer event's; the first new frame the engine sends after it is the
+    // one that shows it (the engine renders one navigation frame per camera change, and its
+    // anti-aliased refinement 0.2 s later, which the rest between steps lets pass).
+    const steps = [];
+    let last_seq = -1;
+    window.addEventListener('pointermove', () => {
+      if (!window.__arm_step) return;
+      window.__arm_step = false;
+      steps.push({ input: performance.now(), before: last_seq });
+    }, true);
     socket.onmessage = async (event) => {
       if (typeof event.data === 'string') return;
       const now = performance.now();
@@ -108,12 +122,23 @@ async function run(hub, browser, path, width, height) {
       const seq = header.getUint32(4, true) & 0xffff;
       if (header.getUint16(8, true) === width && header.getUint16(10, true) === height) counts.sized = true;
       if (!arrival.has(seq)) arrival.set(seq, now);
+      const pending = steps.at(-1);
+      const step = pending && pending.arrival === undefined && seq !== pending.before ? pending : null;
+      if (step) {
+        step.arrival = now;
+        step.seq = seq;
+      }
+      last_seq = seq;
       const bitmap = await createImageBitmap(new Blob([event.data.slice(16)], { type: 'image/jpeg' }));
       draw.width = bitmap.width;
       draw.height = bitmap.height;
       draw_context.drawImage(bitmap, 0, 0);
       bitmap.close();
-      jpeg_latency.push(performance.now() - now);
+      // Shown: the rendering step that composites the canvas (the same clock as the video's below).
+      requestAnimationFrame((shown) => {
+        jpeg_latency.push(shown - now);
+        if (step) step.jpeg_shown = shown;
+      });
     };
     const video = document.querySelector('.viewport video');
     const seen = new Set();
@@ -123,16 +148,21 @@ async function run(hub, browser, path, width, height) {
         const pixels = scratch_context.getImageData(0, 0, 256, 16).data;
         let seq = 0;
         for (let bit = 0; bit < 16; bit++) seq = (seq << 1) | (pixels[(8 * 256 + bit * 16 + 8) * 4] > 128 ? 1 : 0);
+        // Shown: the rendering step that composites this video frame (as for the canvas above).
+        const shown = now;
+        for (const step of steps) {
+          if (step.seq !== undefined && step.video_shown === undefined && ((seq - step.seq) & 0xffff) < 0x8000) step.video_shown = shown;
+        }
         const sent = arrival.get(seq);
         if (sent !== undefined && !seen.has(seq)) {
           seen.add(seq);
-          video_latency.push((metadata.expectedDisplayTime ?? now) - sent);
+          video_latency.push(shown - sent);
         }
       }
       video.requestVideoFrameCallback(on_frame);
     };
     if (video) video.requestVideoFrameCallback(on_frame);
-    window.__bench = { jpeg_latency, video_latency, counts };
+    window.__bench = { jpeg_latency, video_latency, counts, steps };
     window.__bench_socket = socket;
     // Measure from the first frame of the configured size on, plus a moment: the resize restarts
     // the encoder with a key frame, a one-time cost that is not the orbit's.
@@ -169,28 +199,60 @@ async function run(hub, browser, path, width, height) {
   }
   const elapsed = (Date.now() - started) / 1000;
   const rtc1 = await stats();
+  const jpeg1 = { bytes: jpeg_bytes, frames: jpeg_frames };
+  const latency = await page.evaluate(() => ({ jpeg_latency: [...window.__bench.jpeg_latency], video_latency: [...window.__bench.video_latency] }));
+  // Single steps after a rest (input → shown), with the mouse still down.
+  const steps_cpu0 = cpu_seconds(helper);
+  const steps_started = Date.now();
+  for (let step = 0; step < step_count; step++) {
+    await page.waitForTimeout(700);
+    await page.evaluate(() => { window.__arm_step = true; });
+    await page.mouse.move(box.x + box.width / 2 + (step % 2 ? 0 : 24), box.y + box.height / 2);
+  }
+  await page.waitForTimeout(700);
   await page.mouse.up();
+  const steps = await page.evaluate(() => window.__bench.steps);
+  // The helper's CPU while the view steps (repeats at the steady rate between the steps), and at
+  // rest (6 s after the last step, repeats at the resting rate).
+  const steps_helper_cpu = (cpu_seconds(helper) - steps_cpu0) / ((Date.now() - steps_started) / 1000);
+  let resting_helper_cpu = 0;
+  if (path === 'webrtc') {
+    await page.waitForTimeout(6000);
+    const resting0 = cpu_seconds(helper);
+    await page.waitForTimeout(5000);
+    resting_helper_cpu = (cpu_seconds(helper) - resting0) / 5;
+  }
   const result = path === 'webrtc'
     ? { mbit: ((rtc1.bytes - rtc0.bytes) * 8) / elapsed / 1e6, fps: (rtc1.frames - rtc0.frames) / elapsed,
         received_fps: (rtc1.received - rtc0.received) / elapsed, dropped: rtc1.dropped - rtc0.dropped,
         lost: rtc1.lost - rtc0.lost, plis: rtc1.plis - rtc0.plis, nacks: rtc1.nacks - rtc0.nacks, freezes: rtc1.freezes - rtc0.freezes }
-    : { mbit: ((jpeg_bytes - jpeg0.bytes) * 8) / elapsed / 1e6, fps: (jpeg_frames - jpeg0.frames) / elapsed };
+    : { mbit: ((jpeg1.bytes - jpeg0.bytes) * 8) / elapsed / 1e6, fps: (jpeg1.frames - jpeg0.frames) / elapsed };
   // What the engine rendered in the same window: the floor client gets every frame.
   result.engine_fps = (rtc1.floor - rtc0.floor) / elapsed;
-  const latency = await page.evaluate(() => window.__bench);
-  const percentile = (values, p) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
-  };
-  const samples = path === 'webrtc' ? latency.video_latency : latency.jpeg_latency;
+    const samples = path === 'webrtc' ? latency.video_latency : latency.jpeg_latency;
   result.p50 = percentile(samples, 50);
   result.p99 = percentile(samples, 99);
   result.samples = samples.length;
+  // Input → shown: the path's own display, and the part both paths share (input → the frame's
+  // arrival at the floor client: the app's input handling, the hub, Blender's render, the hub).
+  const shown_key = path === 'webrtc' ? 'video_shown' : 'jpeg_shown';
+  const complete = steps.filter((s) => s.arrival !== undefined && s[shown_key] !== undefined);
+  result.step_shared = complete.map((s) => s.arrival - s.input);
+  result.step_shown = complete.map((s) => s[shown_key] - s.input);
+  result.steps_missed = steps.length - complete.length;
+  result.steps_helper_cpu = path === 'webrtc' ? steps_helper_cpu : 0;
+  result.resting_helper_cpu = resting_helper_cpu;
+  if (process.env.BENCH_RAW) console.error(JSON.stringify({ path, width, shared: result.step_shared.map(Math.round), shown: result.step_shown.map(Math.round) }));
   result.hub_cpu = (cpu_seconds(hub.child.pid) - hub_cpu0) / elapsed;
   result.helper_cpu = path === 'webrtc' ? (cpu_seconds(helper) - helper_cpu0) / elapsed : 0;
   await context.close();
   await fetch(`${hub.origin}/api/projects/${project.id}`, { method: 'DELETE', headers });
   return result;
+}
+
+function percentile(values, p) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
 }
 
 const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
@@ -202,9 +264,11 @@ try {
   console.log(`# Viewport: JPEG over the WebSocket (floor) vs WebRTC H.264 (issue 23), ${seconds} s orbit at 30 Hz per run`);
   console.log(`# ${binary}; ${cpus().length} cores, load average before: ${load_before}`);
   console.log('# engine frames/s: what Blender rendered in the window (every frame reaches the floor client)');
-  console.log('# latency: from the frame arrival at a loopback WebSocket client (the floor) to drawn (JPEG) / displayed (video)');
+  console.log('# latency: from the frame arrival at a loopback WebSocket client (the floor) to the rendering step that shows it (canvas / video)');
   console.log('size        path     Mbit/s  frames/s  engine f/s  hub CPU  helper CPU  latency p50 / p99 ms (n)');
-  for (const [width, height] of [[640, 360], [1280, 720]]) {
+  const step_lines = [];
+  const sizes = (process.env.BENCH_SIZES ?? '640x360,1280x720').split(',').map((size) => size.split('x').map(Number));
+  for (const [width, height] of sizes) {
     const rows = {};
     for (const path of ['jpeg', 'webrtc']) {
       const r = await run(hub, browser, path, width, height);
@@ -218,8 +282,19 @@ try {
     // Per engine frame, too: the two runs' engines may render at different rates (a loaded machine),
     // and the video also carries the helper's repeats of an idle picture.
     const per_frame = (rows.jpeg.mbit / Math.max(rows.jpeg.engine_fps, 1e-9)) / Math.max(rows.webrtc.mbit / Math.max(rows.webrtc.engine_fps, 1e-9), 1e-9);
+    for (const path of ['jpeg', 'webrtc']) {
+      const r = rows[path];
+      const ms = (values, p) => percentile(values, p).toFixed(1);
+      const cpu = path === 'webrtc' ? `   helper CPU ${(100 * r.steps_helper_cpu).toFixed(0)} % stepping, ${(100 * r.resting_helper_cpu).toFixed(0)} % at rest` : '';
+      step_lines.push(`${`${width}x${height}`.padEnd(11)} ${path.padEnd(8)} ${`${ms(r.step_shared, 50)} / ${ms(r.step_shared, 99)}`.padStart(15)}   ${`${ms(r.step_shown, 50)} / ${ms(r.step_shown, 99)}`.padStart(15)}   ${r.step_shown.length} (${r.steps_missed} missed)${cpu}`);
+    }
+    const step_ratio = (p) => percentile(rows.webrtc.step_shown, p) / percentile(rows.jpeg.step_shown, p);
+    step_lines.push(`${`${width}x${height}`.padEnd(11)} WebRTC/JPEG input → shown: p50 ${step_ratio(50).toFixed(2)}x, p99 ${step_ratio(99).toFixed(2)}x (goal <= 1.5x)`);
     console.log(`${`${width}x${height}`.padEnd(11)} JPEG/WebRTC bandwidth: ${ratio.toFixed(1)}x (per engine frame ${per_frame.toFixed(1)}x; goal >= 5x)`);
   }
+  console.log(`# input → shown: ${step_count} single orbit steps 0.7 s apart per run; shared = input → the frame's arrival at the floor client`);
+  console.log('size        path      shared p50 / p99   shown p50 / p99   steps');
+  for (const line of step_lines) console.log(line);
   console.log(`# load average after: ${load()}`);
 } finally {
   await browser.close();

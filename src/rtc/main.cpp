@@ -122,7 +122,7 @@ int main(int argc, char** argv) {
             g_idle_add(deliver, new Delivery{&loop, std::move(*message)});
         }
     });
-    g_timeout_add(100, repeat, &loop);
+    g_timeout_add(33, repeat, &loop); // SessionPipeline::repeat_if_idle
     g_main_loop_run(loop.loop);
     ::shutdown(fd, SHUT_RDWR);
     reader.join();

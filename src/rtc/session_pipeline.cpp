@@ -137,6 +137,7 @@ GstPadProbeReturn SessionPipeline::draw_counter_probe(GstPad* pad, GstPadProbeIn
 void SessionPipeline::take_frame(std::uint32_t seq, const std::string& jpeg) {
     m_last_jpeg = jpeg;
     m_last_seq = seq;
+    m_pacing.new_frame(g_get_monotonic_time());
     m_frames_received += 1;
     if (m_viewers > 0) {
         push();
@@ -162,11 +163,11 @@ void SessionPipeline::push() {
     }
     gst_app_src_push_buffer(GST_APP_SRC(m_source), buffer);
     m_frames_pushed += 1;
-    m_last_push_us = g_get_monotonic_time();
+    m_pacing.pushed(g_get_monotonic_time());
 }
 
 void SessionPipeline::repeat_if_idle(gint64 now_us) {
-    if (m_viewers > 0 && !m_last_jpeg.empty() && now_us - m_last_push_us > 400'000) {
+    if (m_viewers > 0 && !m_last_jpeg.empty() && m_pacing.repeat_due(now_us)) {
         m_frames_repeated += 1;
         push();
     }

@@ -12,6 +12,7 @@
 #include <gst/gst.h>
 
 #include "rtc/encoders.h"
+#include "rtc/frame_pacing.h"
 
 namespace atelier::rtc {
 
@@ -35,8 +36,8 @@ public:
 
     /// A frame from the hub: kept as the last frame, and pushed when the session has viewers.
     void take_frame(std::uint32_t seq, const std::string& jpeg);
-    /// Pushes the last frame again when the session has viewers and nothing was pushed for 400 ms:
-    /// the engine renders only when something changes, and a video track needs frames to show one.
+    /// Pushes the last frame again when the session has viewers and FramePacing says so (a flush
+    /// after each new frame, a keep-alive while nothing changes). Called every ~33 ms.
     void repeat_if_idle(gint64 now_us);
     /// The tee of RTP packets for "H264" or "VP8", its encoder branch made and linked to the raw tee
     /// on first use; null when the branch could not be made (an element is missing).
@@ -66,7 +67,7 @@ private:
     std::uint64_t m_frames_repeated = 0; ///< the last frame again, while the engine rendered nothing new
     std::string m_last_jpeg;
     std::uint32_t m_last_seq = 0;
-    gint64 m_last_push_us = 0;
+    FramePacing m_pacing;
     int m_viewers = 0;
     /// PTS → frame number of the frames in flight, for the counter drawn in test mode.
     std::mutex m_seq_mutex;

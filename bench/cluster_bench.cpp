@@ -2,7 +2,9 @@
 // Many hubs on one PostgreSQL (issue 24; results in docs/benchmarks.md, docs/scaling.md):
 //   1. A command through a non-owner hub (its WebSocket spliced to the owner) against the same
 //      command on the owner, interleaved in one run: p50/p99. Also REST GET of the project both ways.
-//   2. Failover: kill -9 of the owner of 3 live projects, then session:start on the other hub
+//   2. An MCP tools/call through a non-owner hub (its MCP session follows the project to the owner,
+//      docs/scaling.md "MCP") against one on the owner, interleaved: p50/p99.
+//   3. Failover: kill -9 of the owner of 3 live projects, then session:start on the other hub
 //      (retried until ready): time from the kill to session:ready per project. Floor, same run: a
 //      cold session:ready of a fresh project on that hub, and the lease time.
 //
@@ -23,6 +25,7 @@
 
 #include "clients.h"
 #include "hub_process.h"
+#include "mcp_peer.h"
 #include "percentile.h"
 #include "postgres_server.h"
 
@@ -183,7 +186,33 @@ int main(int argc, char** argv) {
         rest_owner.print("REST GET /api/projects/{id} on the owner (floor)");
         rest_other.print("REST GET /api/projects/{id} through the other hub");
 
-        // 2. Failover. Floor: a cold session:ready on the surviving hub.
+        // 2. MCP through the owner and through the other hub, interleaved.
+        atelier::testing::McpPeer mcp_owner(ports[0], kToken);
+        atelier::testing::McpPeer mcp_other(ports[1], kToken);
+        Latency mcp_via_owner;
+        Latency mcp_via_other;
+        for (auto* peer : {&mcp_owner, &mcp_other}) {
+            if (!peer->initialize() ||
+                !atelier::testing::McpPeer::succeeded(peer->call("open_project", {{"project_id", project}}))) {
+                throw std::runtime_error("MCP: could not open the project");
+            }
+        }
+        for (int n = 0; n < calls; ++n) {
+            for (auto* peer : {&mcp_owner, &mcp_other}) {
+                const auto start = Clock::now();
+                const auto answer = peer->call("basics__echo", {{"text", "ping"}});
+                if (!atelier::testing::McpPeer::succeeded(answer)) {
+                    throw std::runtime_error("MCP call failed: " + answer.dump());
+                }
+                (peer == &mcp_owner ? mcp_via_owner : mcp_via_other).us.push_back(us_since(start));
+            }
+        }
+        std::printf("\n## An MCP tools/call through a non-owner hub (floor: the owner, same run, interleaved)\n\n");
+        std::printf("| path | n | p50 µs | p99 µs |\n|---|---|---|---|\n");
+        mcp_via_owner.print("MCP tools/call basics__echo on the owner (floor)");
+        mcp_via_other.print("MCP tools/call basics__echo through the other hub");
+
+        // 3. Failover. Floor: a cold session:ready on the surviving hub.
         std::vector<std::string> owned;
         for (int n = 0; n < 3; ++n) {
             owned.push_back(create_project(ports[0], "failover" + std::to_string(n)));

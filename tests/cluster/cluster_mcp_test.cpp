@@ -6,92 +6,10 @@
 #include <signal.h>
 
 #include "cluster_fixture.h"
-#include "mcp_client.h"
+#include "mcp_peer.h"
 
 namespace atelier::testing {
 namespace {
-
-constexpr const char* kVersion = "2025-11-25";
-
-/// A session-era MCP client of one hub, over raw HTTP.
-class McpPeer {
-public:
-    McpPeer(std::uint16_t port, std::string token) : m_port(port), m_token(std::move(token)) {}
-
-    std::map<std::string, std::string> headers() const {
-        std::map<std::string, std::string> result{{"Authorization", "Bearer " + m_token},
-                                                  {"Content-Type", "application/json"},
-                                                  {"Accept", "application/json, text/event-stream"}};
-        if (!session.empty()) {
-            result["Mcp-Session-Id"] = session;
-            result["MCP-Protocol-Version"] = kVersion;
-        }
-        return result;
-    }
-
-    /// initialize + notifications/initialized; false when either failed.
-    bool initialize() {
-        const auto response = http_request(m_port, "POST", "/mcp", headers(),
-                                           json{{"jsonrpc", "2.0"},
-                                                {"id", 1},
-                                                {"method", "initialize"},
-                                                {"params",
-                                                 {{"protocolVersion", kVersion},
-                                                  {"capabilities", json::object()},
-                                                  {"clientInfo", {{"name", "cluster_mcp_test"}, {"version", "1"}}}}}}
-                                               .dump());
-        if (response.status != 200 || !response.headers.count("mcp-session-id")) {
-            return false;
-        }
-        session = response.headers.at("mcp-session-id");
-        return http_request(m_port, "POST", "/mcp", headers(),
-                            json{{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}}.dump())
-                   .status == 202;
-    }
-
-    /// One request; its JSON-RPC response (the last message of an SSE answer), or null when the
-    /// answer was not a 200 (`status` says what it was).
-    json request(const std::string& method, const json& params = json::object()) {
-        const auto response =
-            http_request(m_port, "POST", "/mcp", headers(),
-                         json{{"jsonrpc", "2.0"}, {"id", ++m_next_id}, {"method", method}, {"params", params}}.dump());
-        status = response.status;
-        if (response.status != 200) {
-            return nullptr;
-        }
-        const auto type = response.headers.count("content-type") ? response.headers.at("content-type") : "";
-        if (type == "text/event-stream") {
-            auto messages = sse_messages(response.body);
-            return messages.empty() ? json() : messages.back();
-        }
-        return json::parse(response.body, nullptr, false);
-    }
-
-    json call(const std::string& tool, const json& arguments = json::object()) {
-        return request("tools/call", {{"name", tool}, {"arguments", arguments}});
-    }
-
-    /// Whether a tool call succeeded (a 200 whose result is no error).
-    static bool succeeded(const json& answer) {
-        return answer.is_object() && answer.contains("result") && !answer["result"].value("isError", false);
-    }
-
-    /// The session's GET stream.
-    std::unique_ptr<SseReader> listen() const {
-        auto stream_headers = headers();
-        stream_headers.erase("Content-Type");
-        stream_headers["Accept"] = "text/event-stream";
-        return std::make_unique<SseReader>(m_port, "GET", stream_headers);
-    }
-
-    std::string session;
-    int status = 0;
-
-private:
-    std::uint16_t m_port;
-    std::string m_token;
-    int m_next_id = 1;
-};
 
 bool has_tool(const json& list, const std::string& name) {
     if (!list.is_object() || !list.contains("result")) {

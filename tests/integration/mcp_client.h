@@ -140,6 +140,21 @@ private:
     std::thread m_thread;
 };
 
+inline constexpr const char* kMcpVersion = "2025-11-25";
+
+/// The headers of a request to /mcp: `authorization` (e.g. "Bearer <token>"), JSON in, JSON or SSE
+/// out; with a `session`, its Mcp-Session-Id and the protocol version.
+inline std::map<std::string, std::string> mcp_headers(const std::string& authorization, const std::string& session) {
+    std::map<std::string, std::string> result{{"Authorization", authorization},
+                                              {"Content-Type", "application/json"},
+                                              {"Accept", "application/json, text/event-stream"}};
+    if (!session.empty()) {
+        result["Mcp-Session-Id"] = session;
+        result["MCP-Protocol-Version"] = kMcpVersion;
+    }
+    return result;
+}
+
 /// The SSE events of a complete body, as JSON messages.
 inline std::vector<nlohmann::json> sse_messages(const std::string& body) {
     agent::SseParser parser;

@@ -18,19 +18,10 @@
 
 namespace atelier::testing {
 
-inline constexpr const char* kMcpVersion = "2025-11-25";
-
 class McpTest : public SessionTest {
 protected:
     std::map<std::string, std::string> headers(const std::string& session = {}) const {
-        std::map<std::string, std::string> result{{"Authorization", hub->bearer()},
-                                                  {"Content-Type", "application/json"},
-                                                  {"Accept", "application/json, text/event-stream"}};
-        if (!session.empty()) {
-            result["Mcp-Session-Id"] = session;
-            result["MCP-Protocol-Version"] = kMcpVersion;
-        }
-        return result;
+        return mcp_headers(hub->bearer(), session);
     }
 
     HttpResult post(const std::map<std::string, std::string>& request_headers, const json& message) {

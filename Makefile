@@ -2,6 +2,7 @@
 #   make run    build (release) and start the studio
 #   make test   build (ASan + UBSan) and run every test
 #   make bench  build (release) and run the benchmarks, printing figures and their floor
+#   make bench-capacity  sessions per machine with real Blender (long; not part of `make bench`)
 #   make fuzz   build the parsers' libFuzzer targets (clang) and run each FUZZ_SECONDS (default 60)
 #   make install  build (release) and install into $(DESTDIR)$(PREFIX) (scripts/install.sh)
 #   make test-blender-versions  the Blender engine's tests with Debian trixie's and sid's Blender
@@ -24,7 +25,7 @@ BLENDER_SUITES ?= trixie sid
 # Minutes of `make soak` (bench/soak.cpp; not part of `make test`).
 SOAK_MINUTES ?= 10
 
-.PHONY: run test bench fuzz soak build-release build-asan format-check format clean install test-blender-versions
+.PHONY: run test bench bench-capacity fuzz soak build-release build-asan format-check format clean install test-blender-versions
 
 run: build-release
 	@scripts/deps.sh run
@@ -42,6 +43,13 @@ test:
 
 bench: build-release
 	bench/run_all.sh
+
+# How many live Blender sessions this machine holds: memory, idle CPU, and when commands slow down
+# (bench/blender_capacity.py; CAPACITY_LEVELS="1,2,4,8" picks the numbers of sessions).
+CAPACITY_LEVELS ?= 1,2,4,8,12,16,32,64
+bench-capacity: build-release
+	@scripts/deps.sh test
+	/usr/bin/python3 bench/blender_capacity.py --binary build/release/atelier --levels $(CAPACITY_LEVELS)
 
 # A crash, leak or broken property in any target fails the run (and so `make test`).
 fuzz:

@@ -212,8 +212,8 @@ async function run(hub, browser, path, width, height) {
   await page.waitForTimeout(700);
   await page.mouse.up();
   const steps = await page.evaluate(() => window.__bench.steps);
-  // The helper's CPU while the view steps (repeats at the steady rate between the steps), and at
-  // rest (6 s after the last step, repeats at the resting rate).
+  // The helper's CPU while the view steps (each step's frames and their flushes, keep-alives in
+  // between), and at rest (6 s after the last step: keep-alives only).
   const steps_helper_cpu = (cpu_seconds(helper) - steps_cpu0) / ((Date.now() - steps_started) / 1000);
   let resting_helper_cpu = 0;
   if (path === 'webrtc') {
@@ -229,7 +229,7 @@ async function run(hub, browser, path, width, height) {
     : { mbit: ((jpeg1.bytes - jpeg0.bytes) * 8) / elapsed / 1e6, fps: (jpeg1.frames - jpeg0.frames) / elapsed };
   // What the engine rendered in the same window: the floor client gets every frame.
   result.engine_fps = (rtc1.floor - rtc0.floor) / elapsed;
-    const samples = path === 'webrtc' ? latency.video_latency : latency.jpeg_latency;
+  const samples = path === 'webrtc' ? latency.video_latency : latency.jpeg_latency;
   result.p50 = percentile(samples, 50);
   result.p99 = percentile(samples, 99);
   result.samples = samples.length;

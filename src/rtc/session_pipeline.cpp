@@ -103,12 +103,18 @@ SessionPipeline::SessionPipeline(std::string id, FrameCounter counter) : m_id(st
         gst_object_unref(pad);
     }
     GstBus* bus = gst_pipeline_get_bus(GST_PIPELINE(m_pipeline));
-    gst_bus_add_watch(bus, bus_message, &m_id);
+    // The watch owns a copy of the id: a viewer branch still being removed may keep the pipeline
+    // (and its bus) alive past this object, and a message posted then must not read freed memory.
+    gst_bus_add_watch_full(bus, G_PRIORITY_DEFAULT, bus_message, new std::string(m_id),
+                           [](gpointer data) { delete static_cast<std::string*>(data); });
     gst_object_unref(bus);
     gst_element_set_state(m_pipeline, GST_STATE_PLAYING);
 }
 
 SessionPipeline::~SessionPipeline() {
+    GstBus* bus = gst_pipeline_get_bus(GST_PIPELINE(m_pipeline));
+    gst_bus_remove_watch(bus);
+    gst_object_unref(bus);
     gst_element_set_state(m_pipeline, GST_STATE_NULL);
     gst_object_unref(m_pipeline);
 }

@@ -22,36 +22,24 @@ std::chrono::system_clock::time_point ManualClock::wall_now() const {
 
 Timers::TimerId ManualClock::schedule(std::chrono::milliseconds delay, std::function<void()> callback) {
     const std::lock_guard lock(m_mutex);
-    const TimerId id = m_next_id++;
-    const auto deadline = m_elapsed + std::max(delay, std::chrono::milliseconds(0));
-    m_timers.emplace(std::make_pair(deadline, id), std::move(callback));
-    m_deadlines.emplace(id, deadline);
+    const TimerId id = m_timers.add(m_elapsed + std::max(delay, std::chrono::milliseconds(0)), std::move(callback));
     m_scheduled.notify_all();
     return id;
 }
 
 bool ManualClock::cancel(TimerId id) {
     const std::lock_guard lock(m_mutex);
-    const auto it = m_deadlines.find(id);
-    if (it == m_deadlines.end()) {
-        return false;
-    }
-    m_timers.erase(std::make_pair(it->second, id));
-    m_deadlines.erase(it);
-    return true;
+    return m_timers.cancel(id);
 }
 
 std::size_t ManualClock::advance(std::chrono::milliseconds step) {
     std::size_t ran = 0;
     std::unique_lock lock(m_mutex);
     const auto until = m_elapsed + step;
-    while (!m_timers.empty() && m_timers.begin()->first.first <= until) {
-        const auto next = m_timers.begin();
+    while (!m_timers.empty() && m_timers.earliest() <= until) {
         // Time stands at each deadline while its callback runs, as it would on a real clock.
-        m_elapsed = std::max(m_elapsed, next->first.first);
-        auto callback = std::move(next->second);
-        m_deadlines.erase(next->first.second);
-        m_timers.erase(next);
+        m_elapsed = std::max(m_elapsed, m_timers.earliest());
+        auto callback = m_timers.pop_earliest();
         lock.unlock();
         callback();
         ++ran;
@@ -71,7 +59,7 @@ std::chrono::milliseconds ManualClock::next_delay() const {
     if (m_timers.empty()) {
         return std::chrono::milliseconds(-1);
     }
-    return m_timers.begin()->first.first - m_elapsed;
+    return m_timers.earliest() - m_elapsed;
 }
 
 bool ManualClock::wait_for_pending(std::size_t count, std::chrono::milliseconds deadline) const {

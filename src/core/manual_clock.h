@@ -6,11 +6,10 @@
 #include <condition_variable>
 #include <cstddef>
 #include <functional>
-#include <map>
 #include <mutex>
-#include <utility>
 
 #include "core/clock.h"
+#include "core/timer_table.h"
 #include "core/timers.h"
 
 namespace atelier {
@@ -43,9 +42,7 @@ private:
     mutable std::mutex m_mutex;
     mutable std::condition_variable m_scheduled;
     std::chrono::milliseconds m_elapsed{0};
-    TimerId m_next_id = 1;
-    std::map<std::pair<std::chrono::milliseconds, TimerId>, std::function<void()>> m_timers;
-    std::map<TimerId, std::chrono::milliseconds> m_deadlines;
+    TimerTable<std::chrono::milliseconds> m_timers; ///< deadlines as time elapsed since the origin
 };
 
 } // namespace atelier

@@ -22,10 +22,8 @@ TimerQueue::TimerId TimerQueue::schedule(std::chrono::milliseconds delay, std::f
     bool earliest = false;
     {
         const std::lock_guard lock(m_mutex);
-        id = m_next_id++;
-        earliest = m_timers.empty() || deadline < m_timers.begin()->first.first;
-        m_timers.emplace(std::make_pair(deadline, id), std::move(callback));
-        m_deadlines.emplace(id, deadline);
+        earliest = m_timers.empty() || deadline < m_timers.earliest();
+        id = m_timers.add(deadline, std::move(callback));
     }
     // Waking the timer thread costs a context switch; it is needed only when this timer is
     // now the first to fire (most timeouts are cancelled long before they are due).
@@ -37,13 +35,7 @@ TimerQueue::TimerId TimerQueue::schedule(std::chrono::milliseconds delay, std::f
 
 bool TimerQueue::cancel(TimerId id) {
     const std::lock_guard lock(m_mutex);
-    const auto it = m_deadlines.find(id);
-    if (it == m_deadlines.end()) {
-        return false;
-    }
-    m_timers.erase(std::make_pair(it->second, id));
-    m_deadlines.erase(it);
-    return true;
+    return m_timers.cancel(id);
 }
 
 void TimerQueue::run() {
@@ -53,16 +45,13 @@ void TimerQueue::run() {
             m_wake.wait(lock);
             continue;
         }
-        const auto next = m_timers.begin();
         // A copy: cancel() may erase this entry while we wait.
-        const auto deadline = next->first.first;
+        const auto deadline = m_timers.earliest();
         if (deadline > std::chrono::steady_clock::now()) {
             m_wake.wait_until(lock, deadline);
             continue;
         }
-        auto callback = std::move(next->second);
-        m_deadlines.erase(next->first.second);
-        m_timers.erase(next);
+        auto callback = m_timers.pop_earliest();
         lock.unlock();
         // Last resort: one callback that throws must not end the thread every deadline runs on.
         try {

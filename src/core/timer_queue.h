@@ -5,10 +5,10 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <mutex>
 #include <thread>
 
+#include "core/timer_table.h"
 #include "core/timers.h"
 
 namespace atelier {
@@ -31,10 +31,7 @@ private:
 
     std::mutex m_mutex;
     std::condition_variable m_wake;
-    // Ordered by deadline; the id breaks ties and lets cancel() find an entry.
-    std::map<std::pair<std::chrono::steady_clock::time_point, TimerId>, std::function<void()>> m_timers;
-    std::map<TimerId, std::chrono::steady_clock::time_point> m_deadlines;
-    TimerId m_next_id = 1;
+    TimerTable<std::chrono::steady_clock::time_point> m_timers;
     bool m_stopping = false;
     std::thread m_thread;
 };

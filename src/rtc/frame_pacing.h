@@ -14,8 +14,8 @@ namespace atelier::rtc {
 /// - **flushes**: kFlushes repeats after each new frame, at kFlushAfterUs and 3 × kFlushAfterUs
 ///   (each skipped when a newer frame came first). Chromium shows a video frame that follows a
 ///   pause only once a later frame arrives: with keep-alives alone, the first frame of an orbit
-///   step after a rest was shown up to ~380 ms late; with one flush 3 steps in 100 still waited
-///   ~150 ms; with two, none (docs/benchmarks.md, issue 23);
+///   step after a rest was shown up to ~380 ms late; with one flush 1–3 steps in 100 still waited
+///   140–180 ms; with two, the slowest of 100 took 76 ms at 640×360 (docs/benchmarks.md, issue 23);
 /// - **keep-alives**: whenever nothing was pushed for kRestingIntervalUs, so a track that joins a
 ///   still picture shows it and the receiver never sees a long silence.
 class FramePacing {

@@ -9,15 +9,10 @@
 #include "core/result.h"
 #include "engines/api_client.h"
 #include "engines/engine_launcher.h"
+#include "engines/kubernetes_config.h"
 #include "engines/launcher_registry.h"
 
 namespace atelier::engines {
-
-/// Where the Kubernetes API is and the credentials to use: in-cluster (the service account's
-/// token and CA under /var/run/secrets/kubernetes.io/serviceaccount, KUBERNETES_SERVICE_HOST and
-/// _PORT) or a kubeconfig's current context (server, token or client certificate, CA), for
-/// development. Fails with InvalidConfig naming the file and the missing field.
-[[nodiscard]] Result<ApiEndpoint> kubernetes_endpoint(const std::filesystem::path& kubeconfig);
 
 /// Runs each engine as a Pod through the Kubernetes REST API (docs/containers.md). The one-time
 /// engine token goes into a per-session Secret that the Pod reads with secretKeyRef, so it never

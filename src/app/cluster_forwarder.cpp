@@ -13,6 +13,7 @@
 
 #include "app/cluster_wiring.h"
 #include "mcp/mcp_server.h"
+#include "mcp/seat_handle.h"
 #include "store/session_leases.h"
 
 namespace atelier::app {
@@ -28,9 +29,12 @@ std::string project_of_path(std::string_view path) {
     return std::string(path.substr(0, path.find('/')));
 }
 
-/// The project an MCP `tools/call` of open_project names in its body; empty for anything else.
-std::string opened_project(const std::string& body) {
-    if (body.find("open_project") == std::string::npos) {
+/// The project an MCP `tools/call` belongs to by its body: the one open_project names (then
+/// `opening` is set), or the one a stateless seat handle in the `session` argument names
+/// (mcp/seat_handle.h); empty for anything else.
+std::string called_project(const std::string& body, bool& opening) {
+    opening = false;
+    if (body.find("tools/call") == std::string::npos) {
         return {}; // most MCP requests: no parse
     }
     const auto message = nlohmann::json::parse(body, nullptr, false);
@@ -38,15 +42,23 @@ std::string opened_project(const std::string& body) {
         return {};
     }
     const auto params = message.find("params");
-    if (params == message.end() || !params->is_object() || params->value("name", nlohmann::json()) != "open_project") {
+    if (params == message.end() || !params->is_object()) {
         return {};
     }
     const auto arguments = params->find("arguments");
     if (arguments == params->end() || !arguments->is_object()) {
         return {};
     }
-    const auto project = arguments->find("project_id");
-    return project != arguments->end() && project->is_string() ? project->get<std::string>() : std::string();
+    if (params->value("name", nlohmann::json()) == "open_project") {
+        const auto project = arguments->find("project_id");
+        opening = project != arguments->end() && project->is_string();
+        return opening ? project->get<std::string>() : std::string();
+    }
+    const auto handle = arguments->find("session");
+    if (handle == arguments->end() || !handle->is_string()) {
+        return {};
+    }
+    return mcp::seat_handle_project(handle->get<std::string>()).value_or(std::string());
 }
 
 /// Where each preview session lives: a session's hub never changes (a takeover makes a new
@@ -149,18 +161,13 @@ private:
             return decide(std::nullopt);
         }
         const std::string session(request.header("Mcp-Session-Id"));
+        bool opening = false;
+        std::string project = request.method == "POST" ? called_project(request.body, opening) : std::string();
         if (session.empty()) {
-            // Stateless (2026-07-28): a seat's handle names no hub, so its calls could not follow
-            // it; open_project answers `conflict` naming the owner (docs/scaling.md).
-            return decide(std::nullopt);
+            return resolve_stateless(project, decide);
         }
         const std::string subject = request.subject;
-        std::string project = request.method == "POST" ? opened_project(request.body) : std::string();
-        const bool opening = !project.empty();
         if (!opening) {
-            if (session.empty()) {
-                return decide(std::nullopt);
-            }
             auto relayed = m_mcp->relayed(session, subject);
             if (!relayed) {
                 return decide(std::nullopt);
@@ -192,6 +199,22 @@ private:
                      }
                      decide(std::move(upstream));
                  });
+    }
+
+    // Stateless /mcp (2026-07-28): a call that opens a project, or names a seat, goes to the hub
+    // where that project is live; that hub makes the seat, or carries on one it has not seen.
+    // Everything else (discover, tools/list, subscriptions/listen) is served here.
+    void resolve_stateless(const std::string& project, const net::ForwardDecision& decide) {
+        if (project.empty() || m_directory->live(project)) {
+            return decide(std::nullopt);
+        }
+        owner_of(project, [self = shared_from_this(), decide](const std::string& hub) {
+            auto upstream = self->at(hub);
+            if (upstream) {
+                upstream->relay = net::Upstream::Relay::Spliced; // engine calls answer on a stream
+            }
+            decide(std::move(upstream));
+        });
     }
 
     std::shared_ptr<store::SessionLeases> m_leases;

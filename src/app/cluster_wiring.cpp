@@ -92,6 +92,10 @@ void complete_hub_url(ClusterParts& cluster, std::uint16_t bound_port) {
         cluster.leases->set_hub_url(url);
         spdlog::info("cluster: this hub is {}", url);
     }
+    // The other hubs know this one from now on (then with every renewal of its leases).
+    if (auto announced = cluster.leases->announce(); !announced) {
+        spdlog::warn("cluster: announcing this hub: {}", announced.error().message);
+    }
 }
 
 } // namespace atelier::app

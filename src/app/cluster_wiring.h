@@ -42,6 +42,7 @@ struct ClusterParts {
 [[nodiscard]] Result<std::optional<ClusterParts>> open_cluster(const Config& config);
 
 /// A `--hub-url` whose port is 0 names the port the hub bound (`--port 0`): call once listening.
+/// Then the hub announces itself to the others (`cluster_hubs`).
 void complete_hub_url(ClusterParts& cluster, std::uint16_t bound_port);
 
 /// "http://HOST:PORT[/]" → HOST and PORT (0 only where `allow_zero`); InvalidConfig otherwise.

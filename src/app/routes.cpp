@@ -109,6 +109,7 @@ net::Router build_routes(AppContext& app) {
         .add("POST",   "/mcp",                                  Access::Authenticated, [mcp](HttpRequest& r, net::HttpResponder respond) { mcp->post(r, std::move(respond)); })
         .add("GET",    "/mcp",                                  Access::Authenticated, [mcp](HttpRequest& r, net::HttpResponder respond) { mcp->get(r, std::move(respond)); })
         .add("DELETE", "/mcp",                                  Access::Authenticated, [mcp](HttpRequest& r) { return mcp->remove(r); })
+        .add("POST",   std::string(mcp::kPeerToolsChangedPath), Access::Authenticated, [mcp](HttpRequest& r) { return mcp->peer_tools_changed(r); })
         .fallback(Access::Public, [static_files](HttpRequest& request) { return static_files->serve(request); });
 
     if (app.config.bench_endpoints) {

@@ -18,7 +18,9 @@
 #include "app/store_setup.h"
 #include "app/viewport_rtc_setup.h"
 #include "core/logging.h"
+#include "mcp/mcp_server.h"
 #include "net/server.h"
+#include "store/session_leases.h"
 #include "store/version_thumbnails.h"
 
 namespace atelier::app {
@@ -185,6 +187,11 @@ int serve(const Config& config) {
     auto routes = build_routes(app);
     if (*cluster) {
         routes.forward(cluster_forwarder(**cluster, app.mcp), config.hub_url);
+        app.mcp->set_peers(
+            mcp::McpServer::PeerHubs{.others = [leases = (*cluster)->leases] { return leases->other_live_hubs(); },
+                                     .self = [leases = (*cluster)->leases] { return leases->hub_url(); },
+                                     .admin_token = app.auth.token(),
+                                     .admin_subject = app.auth.admin_id()});
     }
     auto server = net::Server::create(
         server_options(config), std::move(routes),

@@ -32,6 +32,8 @@ public:
     [[nodiscard]] net::HttpResponse login(const net::HttpRequest& request) const;
 
     [[nodiscard]] const std::string& token() const { return m_token; }
+    /// Whom the admin token authenticates as.
+    [[nodiscard]] const std::string& admin_id() const { return m_admin_id; }
 
     static constexpr const char* kCookieName = "atelier_token";
 

@@ -440,7 +440,8 @@ net::HttpResponse McpServer::remove(const net::HttpRequest& request) {
 void McpServer::tools_changed(Session& session) {
     ++session.tools_generation; // before anything is sent: a reply finishing now must see it
     if (session.stateless) {
-        return notify_listeners(session.subject);
+        notify_listeners(session.subject);
+        return notify_peers(session.subject); // the user's listeners on the other hubs of a cluster
     }
     session.events->publish(notification("notifications/tools/list_changed", nullptr));
 }

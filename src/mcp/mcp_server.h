@@ -4,10 +4,12 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -19,8 +21,10 @@
 #include "api/api_context.h"
 #include "core/metrics.h"
 #include "core/timer_queue.h"
+#include "core/worker.h"
 #include "mcp/event_stream.h"
 #include "mcp/reply.h"
+#include "net/http_client.h"
 #include "net/http_types.h"
 #include "net/router.h"
 #include "sessions/session_manager.h"
@@ -35,6 +39,11 @@ class SessionSeat;
 inline constexpr std::string_view kAdoptHeader = "X-Atelier-Mcp-Adopt";
 inline constexpr std::string_view kClientHeader = "X-Atelier-Mcp-Client";
 inline constexpr std::string_view kProjectHeader = "X-Atelier-Mcp-Project";
+/// On a stateless `tools/list` one hub asks another (with net::kForwardedHeader): list the seats
+/// you hold only, do not ask the other hubs in turn.
+inline constexpr std::string_view kLocalHeader = "X-Atelier-Mcp-Local";
+/// Where a hub tells the other hubs of its cluster that a user's stateless tools changed.
+inline constexpr std::string_view kPeerToolsChangedPath = "/api/cluster/mcp-tools-changed";
 
 /// The MCP server at `/mcp` (DESIGN §4, docs/mcp.md), Streamable HTTP in two eras chosen per
 /// request: the session-based revisions 2025-11-25 and 2025-06-18 (`initialize`, Mcp-Session-Id,
@@ -94,6 +103,24 @@ public:
     /// The session is served here again (its project is no longer live on another hub): its next
     /// call re-opens the project it was parked on. Any thread.
     void unrelay(const std::string& session_id, const std::string& subject);
+
+    /// The other hubs of a cluster, as the stateless era needs them (docs/scaling.md "MCP"): a
+    /// user's seats may live on several hubs, so a stateless `tools/list` lists the seats of every
+    /// hub with a live session, and a change of a user's tools is told to the listeners of every
+    /// hub.
+    struct PeerHubs {
+        /// The URLs of the other hubs that hold a live lease (blocking: a database read).
+        std::function<Result<std::vector<std::string>>()> others;
+        /// This hub's URL (marks the requests it sends, kForwardedHeader).
+        std::function<std::string()> self;
+        std::string admin_token;   ///< how this hub authenticates to the others (they share it)
+        std::string admin_subject; ///< whom a peer's notice must come from
+    };
+    /// Joins this server to the hubs of a cluster; call once, before serving.
+    void set_peers(PeerHubs peers);
+    /// POST kPeerToolsChangedPath `{"subject"}`, from another hub of the cluster (admin token): the
+    /// user's tools changed there; the user's `subscriptions/listen` streams here hear it.
+    [[nodiscard]] net::HttpResponse peer_tools_changed(const net::HttpRequest& request);
 
     /// One MCP session (session-based era) or one seat (stateless era): who opened it, and its
     /// place in a hub session.
@@ -166,8 +193,29 @@ private:
                 net::HttpResponder respond);
     /// The user's seat with handle `handle`, or null.
     [[nodiscard]] std::shared_ptr<Session> seat(const std::string& subject, const std::string& handle) const;
-    /// A new seat for a stateless open_project.
-    [[nodiscard]] Result<std::shared_ptr<Session>> new_seat(const Caller& caller);
+    /// A new seat for a stateless open_project of `project_id` (its handle names the project).
+    [[nodiscard]] Result<std::shared_ptr<Session>> new_seat(const Caller& caller, const std::string& project_id);
+    /// A seat handle this hub does not know (made by another hub, or before this hub restarted, or
+    /// ended while idle): the seat is carried on here, parked on the project its handle names, so
+    /// the call re-opens it. Null when the handle names no project, was closed here
+    /// (close_project), or is in use.
+    [[nodiscard]] std::shared_ptr<Session> adopt_seat(const Caller& caller, const std::string& handle);
+    /// Ends a seat (close_project, or a seat that could not be carried on): its project is detached.
+    void drop_seat(const std::shared_ptr<Session>& seat, std::string_view why);
+
+    // cluster_seats.cpp: the stateless era across the hubs of a cluster.
+    /// What a stateless tools/list sends on to the other hubs.
+    struct PeerList {
+        nlohmann::json id;
+        std::string body;
+        std::string authorization;
+        std::string cookie;
+    };
+    /// Answers a stateless tools/list with `tools` (this hub's seats) and the engine tools of the
+    /// user's seats on the other hubs (on m_peer_work: database and HTTP requests block).
+    void list_across_hubs(nlohmann::json tools, PeerList request, net::HttpResponder respond);
+    /// Tells the other hubs that `subject`'s tools changed (on m_peer_work).
+    void notify_peers(const std::string& subject);
     /// notifications/tools/list_changed to the user's listeners.
     void notify_listeners(const std::string& subject);
 
@@ -231,6 +279,13 @@ private:
     mutable std::mutex m_mutex;
     std::map<std::string, std::shared_ptr<Session>> m_by_id;
     std::multimap<std::string, Listener> m_listeners; ///< by subject
+    /// Seat handles closed by close_project, newest last (bounded): never carried on again.
+    std::set<std::string> m_closed_seats;
+    std::deque<std::string> m_closed_order;
+    /// Set by set_peers in a cluster (guarded by m_mutex); the fan-outs run on m_peer_work.
+    std::shared_ptr<const PeerHubs> m_peers;
+    std::shared_ptr<Worker> m_peer_work;
+    std::shared_ptr<net::HttpClient> m_peer_client;
     /// Held answers by relist_key(), each with its number (the timer that ends its wait names it).
     std::multimap<std::string, std::pair<std::uint64_t, Reply::Release>> m_held;
     std::uint64_t m_next_held = 0;

@@ -193,16 +193,42 @@ void McpServer::call_tool(Caller caller, const std::shared_ptr<Reply>& reply, co
             return reply->error(200, kInvalidParams, "Invalid params: arguments must be an object");
         }
         const bool stateless = caller.style == ResultStyle::Stateless;
+        bool adopted = false;
         if (stateless && arguments.contains(kSessionArgument)) {
             // The seat the model names; the engine never sees this argument.
             const json handle = arguments[kSessionArgument];
             arguments.erase(std::string(kSessionArgument));
             caller.session = handle.is_string() ? seat(caller.subject, handle.get<std::string>()) : nullptr;
-            if (!caller.session) {
+            if (!caller.session && handle.is_string() && name != "open_project") {
+                // Made by another hub, or before this hub restarted: carried on here.
+                caller.session = adopt_seat(caller, handle.get<std::string>());
+                adopted = caller.session != nullptr;
+            }
+            if (!caller.session && name != "open_project") {
                 return reply->result(text_result(
                     fmt::format("No open session {}: call open_project for a new session handle.", handle.dump()),
                     true));
             }
+        }
+        if (adopted && name != "close_project") {
+            // The seat's project opens here first (which joins its live session), then the call runs.
+            return unparked(caller, [weak_self = weak_from_this(), caller, reply, params](const std::string& failure) {
+                auto self = weak_self.lock();
+                if (!failure.empty()) {
+                    if (self) {
+                        // Not here: this may run while the session manager holds a lock.
+                        self->m_timers.schedule(std::chrono::milliseconds(0), [weak_self, seat = caller.session] {
+                            if (auto server = weak_self.lock()) {
+                                server->drop_seat(seat, "its project could not be opened");
+                            }
+                        });
+                    }
+                    return reply->result(text_result(failure, true));
+                }
+                if (self) {
+                    self->call_tool(caller, reply, params, true);
+                }
+            });
         }
         if (caller.session) {
             track(reply, caller.session); // a call that changes the caller's tools says so first
@@ -236,15 +262,7 @@ void McpServer::call_tool(Caller caller, const std::shared_ptr<Reply>& reply, co
                              caller.session->id.substr(0, 8), open_project_id);
             }
             if (stateless) {
-                bool erased = false;
-                {
-                    const std::lock_guard lock(m_mutex);
-                    erased = m_by_id.erase(caller.session->id) > 0;
-                }
-                if (erased) {
-                    forget(*caller.session, "close_project");
-                }
-                end(caller.session);
+                drop_seat(caller.session, "close_project");
             } else {
                 detach(*caller.session);
             }
@@ -383,8 +401,13 @@ void McpServer::open_project(Caller caller, const std::shared_ptr<Reply>& reply,
     const std::string project_id = arguments["project_id"];
     std::string handle;
     if (caller.style == ResultStyle::Stateless) {
+        if (caller.session && project_of(caller.session.get()) != project_id) {
+            // A seat's handle names its project: another project gets a new seat and handle.
+            drop_seat(caller.session, "another project was opened in it");
+            caller.session.reset();
+        }
         if (!caller.session) {
-            auto created = new_seat(caller);
+            auto created = new_seat(caller, project_id);
             if (!created) {
                 return reply->result(text_result(created.error().message, true));
             }

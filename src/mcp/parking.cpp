@@ -161,7 +161,7 @@ void McpServer::unparked(const Caller& caller, std::function<void(const std::str
     tab->expect_ready(re, [weak_self = weak_from_this(), session, project](const sessions::SessionEvent& event) {
         std::string failure;
         if (event.type != "session:ready") {
-            failure = fmt::format("Cannot re-open project {} (it was parked while idle): {}", project,
+            failure = fmt::format("Cannot re-open project {}: {}", project,
                                   event.payload.value("message", event.payload.value("detail", "it did not start")));
         }
         std::vector<std::function<void(const std::string&)>> waiting;

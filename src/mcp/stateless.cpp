@@ -12,6 +12,7 @@
 #include "core/ids.h"
 #include "mcp/json_rpc.h"
 #include "mcp/mcp_server.h"
+#include "mcp/seat_handle.h"
 #include "mcp/session_seat.h"
 #include "mcp/tool_catalog.h"
 
@@ -153,10 +154,25 @@ void McpServer::post_stateless(net::HttpRequest& request, const json& message, c
                                              {"cacheScope", "public"}})));
     }
     if (method == "tools/list") {
-        // The list depends on the user's open seats: never share it across users.
-        respond.send(
-            rpc_result(id, stateless_result({{"tools", list_tools(caller)}, {"ttlMs", 0}, {"cacheScope", "private"}})));
-        return relisted("user:" + request.subject); // relist_key() of the user's seats
+        // The list depends on the user's open seats: never share it across users. In a cluster the
+        // seats may be on several hubs; a hub asked by another lists its own (kLocalHeader).
+        json tools = list_tools(caller);
+        relisted("user:" + request.subject); // relist_key() of the user's seats
+        const bool asked_by_peer =
+            !request.header(kLocalHeader).empty() && !request.header(net::kForwardedHeader).empty();
+        bool clustered = false;
+        {
+            const std::lock_guard lock(m_mutex);
+            clustered = m_peers != nullptr;
+        }
+        if (clustered && !asked_by_peer) {
+            return list_across_hubs(std::move(tools),
+                                    PeerList{id, request.body, std::string(request.header("Authorization")),
+                                             std::string(request.header("Cookie"))},
+                                    std::move(respond));
+        }
+        return respond.send(
+            rpc_result(id, stateless_result({{"tools", std::move(tools)}, {"ttlMs", 0}, {"cacheScope", "private"}})));
     }
     if (method == "tools/call") {
         // Engine tools answer on a stream when the client takes one: closing it is how this
@@ -244,9 +260,9 @@ std::shared_ptr<McpServer::Session> McpServer::seat(const std::string& subject, 
     return found->second;
 }
 
-Result<std::shared_ptr<McpServer::Session>> McpServer::new_seat(const Caller& caller) {
+Result<std::shared_ptr<McpServer::Session>> McpServer::new_seat(const Caller& caller, const std::string& project_id) {
     auto session = std::make_shared<Session>();
-    session->id = new_uuid();
+    session->id = new_seat_handle(project_id);
     session->subject = caller.subject;
     session->protocol_version = std::string(kStatelessVersion);
     session->client = caller.client;
@@ -261,6 +277,53 @@ Result<std::shared_ptr<McpServer::Session>> McpServer::new_seat(const Caller& ca
     }
     count(*session);
     return session;
+}
+
+std::shared_ptr<McpServer::Session> McpServer::adopt_seat(const Caller& caller, const std::string& handle) {
+    const auto project = seat_handle_project(handle);
+    if (!project || caller.subject.empty()) {
+        return nullptr;
+    }
+    auto session = std::make_shared<Session>();
+    session->id = handle;
+    session->subject = caller.subject;
+    session->protocol_version = std::string(kStatelessVersion);
+    session->client = caller.client;
+    session->stateless = true;
+    session->parked_project = *project;
+    session->last_used = std::chrono::steady_clock::now();
+    {
+        const std::lock_guard lock(m_mutex);
+        if (m_closed_seats.contains(handle) || m_by_id.contains(handle) || m_by_id.size() >= kMaxSeats) {
+            return nullptr;
+        }
+        m_by_id[handle] = session;
+    }
+    spdlog::info("mcp seat {}: carried on here, parked on project {}; client {}", handle.substr(0, 8),
+                 project->substr(0, 8), caller.client);
+    count(*session);
+    return session;
+}
+
+void McpServer::drop_seat(const std::shared_ptr<Session>& seat, std::string_view why) {
+    bool erased = false;
+    {
+        const std::lock_guard lock(m_mutex);
+        erased = m_by_id.erase(seat->id) > 0;
+        if (why == "close_project" && m_closed_seats.insert(seat->id).second) {
+            // A closed handle stays gone (never carried on again); the oldest are forgotten.
+            constexpr std::size_t kClosedRemembered = 4096;
+            m_closed_order.push_back(seat->id);
+            if (m_closed_order.size() > kClosedRemembered) {
+                m_closed_seats.erase(m_closed_order.front());
+                m_closed_order.pop_front();
+            }
+        }
+    }
+    if (erased) {
+        forget(*seat, why);
+    }
+    end(seat);
 }
 
 } // namespace atelier::mcp

@@ -146,6 +146,9 @@ private:
                 }
             }
             lock.unlock();
+            if (auto announced = m_leases->announce(); !announced) {
+                spdlog::warn("cluster: announcing this hub: {}", announced.error().message);
+            }
             std::vector<std::string> lost;
             if (auto renewed = m_leases->renew(ids)) {
                 last_renewed = std::chrono::steady_clock::now();

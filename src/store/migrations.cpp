@@ -86,9 +86,18 @@ CREATE INDEX session_leases_hub ON session_leases(hub_url);
 CREATE INDEX session_leases_session ON session_leases(session_id);
 )sql";
 
+// The hubs of a cluster that are up: each renews its row with its leases (store/session_leases.h).
+constexpr std::string_view kSchemaV3 = R"sql(
+CREATE TABLE cluster_hubs (
+    hub_url TEXT PRIMARY KEY,
+    expires_at BIGINT NOT NULL
+);
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kSchemaV1},
     Migration{2, "session leases", kSchemaV2},
+    Migration{3, "cluster hubs", kSchemaV3},
 };
 
 std::string for_dialect(std::string_view sql, Dialect dialect) {

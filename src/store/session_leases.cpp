@@ -164,4 +164,30 @@ Result<std::optional<SessionLease>> SessionLeases::find_session(const std::strin
     return find_where("session_id", session_id);
 }
 
+Result<void> SessionLeases::announce() {
+    const std::lock_guard lock(m_mutex);
+    if (m_hub_url.ends_with(":0") || m_hub_url.ends_with(":0/")) {
+        return {};
+    }
+    const std::array<SqlValue, 2> params{m_hub_url, static_cast<std::int64_t>(m_ttl.count())};
+    ATELIER_TRY(m_database->query("INSERT INTO cluster_hubs (hub_url, expires_at) VALUES (?, " ATELIER_NOW_MS " + ?) "
+                                  "ON CONFLICT (hub_url) DO UPDATE SET expires_at = excluded.expires_at",
+                                  params));
+    return {};
+}
+
+Result<std::vector<std::string>> SessionLeases::other_live_hubs() {
+    const std::lock_guard lock(m_mutex);
+    const std::array<SqlValue, 1> params{m_hub_url};
+    const auto rows = ATELIER_TRY(m_database->query(
+        "SELECT hub_url FROM cluster_hubs WHERE hub_url <> ? AND expires_at > " ATELIER_NOW_MS " ORDER BY hub_url",
+        params));
+    std::vector<std::string> hubs;
+    hubs.reserve(rows.size());
+    for (const auto& row : rows) {
+        hubs.push_back(row.text(0));
+    }
+    return hubs;
+}
+
 } // namespace atelier::store

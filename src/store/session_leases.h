@@ -72,6 +72,12 @@ public:
     [[nodiscard]] Result<std::optional<SessionLease>> find(const std::string& project_id);
     /// The lease naming `session_id`, or nullopt.
     [[nodiscard]] Result<std::optional<SessionLease>> find_session(const std::string& session_id);
+    /// Says this hub is up until one lease time from now (`cluster_hubs`); renewed with the leases.
+    /// Nothing while the hub's URL names port 0 (not bound yet).
+    [[nodiscard]] Result<void> announce();
+    /// The other hubs that are up (announced within a lease time), sorted: where a user's MCP
+    /// seats and listeners can be (docs/scaling.md "MCP").
+    [[nodiscard]] Result<std::vector<std::string>> other_live_hubs();
 
 private:
     SessionLeases(std::unique_ptr<Database> database, std::string hub_url, std::chrono::milliseconds ttl);

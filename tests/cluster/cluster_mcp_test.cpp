@@ -92,6 +92,70 @@ TEST_F(ClusterMcpTest, AnMcpClientWhoseProjectOwnerDiesIsServedByItsOwnHubWhichT
     EXPECT_EQ(owner(project), 1);
 }
 
+// The stateless revision (2026-07-28): a seat's handle names its project, so each call goes to
+// the project's owner; the user's tool list and listen stream span the hubs.
+TEST_F(ClusterMcpTest, AStatelessClientOfAHubThatDoesNotOwnTheProjectWorksInTheOwnersSession) {
+    start_owned_project();
+    StatelessPeer client(ports[1], token);
+    auto listener = client.listen();
+    ASSERT_EQ(listener->status(), 200);
+    ASSERT_FALSE(listener->next("notifications/subscriptions/acknowledged").is_null());
+    EXPECT_FALSE(has_tool(client.request("tools/list"), "scene__create_object")) << "no seat yet";
+
+    const auto opened = client.call("open_project", {{"project_id", project}});
+    ASSERT_TRUE(McpPeer::succeeded(opened)) << opened.dump() << " status " << client.status << hubs[1]->log();
+    const std::string handle = opened["result"]["structuredContent"]["session"];
+    EXPECT_EQ(handle.substr(0, project.size() + 1), project + ".") << "the handle names its project";
+    EXPECT_EQ(owner(project), 0) << "joined the owner's session, no second one";
+    // The seat is on hub 0; hub 1's listener hears that the user's tools changed there.
+    EXPECT_FALSE(listener->next("notifications/tools/list_changed").is_null()) << hubs[0]->log();
+
+    // Hub 1 lists the engine tools of the user's seat on hub 0.
+    const auto tools = client.request("tools/list");
+    EXPECT_TRUE(has_tool(tools, "scene__create_object")) << tools.dump() << hubs[1]->log();
+    const auto made = client.call("scene__create_object", {{"name", "through hub 1"}, {"session", handle}});
+    ASSERT_TRUE(McpPeer::succeeded(made)) << made.dump() << hubs[0]->log();
+    EXPECT_TRUE(tab->next({"version:created"}).is_object()) << "it ran in the owner's session";
+    EXPECT_EQ(owner(project), 0);
+    const auto listed = client.call("scene__list_objects", {{"session", handle}});
+    EXPECT_EQ(listed["result"]["structuredContent"]["objects"][0]["name"], "through hub 1") << listed.dump();
+
+    // Closing through hub 1 closes the seat where it is: gone from every hub's list.
+    const auto closed = client.call("close_project", {{"session", handle}});
+    ASSERT_TRUE(McpPeer::succeeded(closed)) << closed.dump();
+    EXPECT_FALSE(has_tool(client.request("tools/list"), "scene__create_object"));
+    const auto gone = client.call("scene__list_objects", {{"session", handle}});
+    EXPECT_TRUE(gone["result"].value("isError", false)) << "a closed handle is gone: " << gone.dump();
+    EXPECT_EQ(owner(project), 0) << "the tab's session goes on";
+}
+
+TEST_F(ClusterMcpTest, AStatelessSeatWhoseHubDiesIsCarriedOnByTheHubThatTakesItsProjectOver) {
+    start_owned_project();
+    StatelessPeer client(ports[1], token);
+    const auto opened = client.call("open_project", {{"project_id", project}});
+    ASSERT_TRUE(McpPeer::succeeded(opened)) << opened.dump();
+    const std::string handle = opened["result"]["structuredContent"]["session"];
+    ASSERT_TRUE(McpPeer::succeeded(client.call("scene__create_object", {{"name", "before"}, {"session", handle}})));
+
+    tab.reset();
+    ASSERT_TRUE(hubs[0]->stop(SIGKILL, 10s).has_value());
+    // Until the dead hub's lease lapses its calls fail (503: the owner does not answer); then hub 1
+    // carries the seat on under the same handle: it opens the project, which moves here.
+    json after;
+    EXPECT_TRUE(eventually(
+        [&] {
+            after = client.call("scene__create_object", {{"name", "after"}, {"session", handle}});
+            return McpPeer::succeeded(after);
+        },
+        90s))
+        << after.dump() << " status " << client.status << hubs[1]->log();
+    EXPECT_EQ(owner(project), 1);
+    const auto listed = client.call("scene__list_objects", {{"session", handle}});
+    EXPECT_EQ(listed["result"]["structuredContent"]["objects"].size(), 2U)
+        << "nothing acknowledged was lost: " << listed.dump();
+    EXPECT_TRUE(has_tool(client.request("tools/list"), "scene__create_object"));
+}
+
 TEST_F(ClusterMcpTest, AnMcpSessionThroughHaproxyStaysWithTheHubThatInitializedIt) {
     start_owned_project(3);
     Haproxy proxy(ports);

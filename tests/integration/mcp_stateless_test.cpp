@@ -3,6 +3,10 @@
 // client capabilities in every request's `_meta`, Mcp-Method/Mcp-Name headers that must match the
 // body, server/discover, subscriptions/listen, and a session handle passed as an argument.
 
+#include <signal.h>
+
+#include <fstream>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -180,6 +184,44 @@ TEST_F(McpStatelessTest, AHandleFromOpenProjectCarriesTheProjectAcrossRequests) 
     EXPECT_FALSE(has_tool(send(message("tools/list")), "scene__create_object"));
     EXPECT_TRUE(call_tool("get_viewport", {{"session", handle}})["result"].value("isError", false))
         << "a closed handle is gone";
+}
+
+// A handle names its project (`<project>.<random>`): a hub that does not know it, here the same
+// hub after kill -9, carries the seat on and re-opens the project; nothing acknowledged is lost.
+TEST_F(McpStatelessTest, ASeatHandleNamesItsProjectAndOutlivesAKilledHub) {
+    TempDir data;
+    const auto file = config_dir.path() / "atelier.toml";
+    std::ofstream(file) << "[engines.test]\ncommand = [\"" << test_engine_binary() << "\"]\n";
+    const HubProcess::Options options{.args = {"--config", file.string(), "--session-grace", "1"},
+                                      .data_dir = data.path()};
+    hub = HubProcess::start(options);
+    const std::string project = create_project(auth());
+    const auto opened = call_tool("open_project", {{"project_id", project}});
+    const std::string handle = opened["result"]["structuredContent"]["session"];
+    ASSERT_EQ(handle.substr(0, project.size() + 1), project + ".") << opened.dump();
+    ASSERT_FALSE(
+        call_tool("scene__create_object", {{"name", "before"}, {"session", handle}})["result"].value("isError", false));
+
+    ASSERT_TRUE(hub->stop(SIGKILL, std::chrono::seconds(10)).has_value());
+    hub = HubProcess::start(options);
+    const auto after = call_tool("scene__create_object", {{"name", "after"}, {"session", handle}});
+    ASSERT_FALSE(after["result"].value("isError", false)) << after.dump() << hub->log();
+    const auto objects = call_tool("scene__list_objects", {{"session", handle}});
+    EXPECT_EQ(objects["result"]["structuredContent"]["objects"].size(), 2U) << objects.dump();
+    EXPECT_TRUE(has_tool(send(message("tools/list")), "scene__create_object")) << "the seat is listed again";
+    EXPECT_NE(hub->log().find("carried on here"), std::string::npos);
+
+    // Opening another project in the seat gives a new handle, naming that project.
+    const std::string other = create_project(auth());
+    const auto moved = call_tool("open_project", {{"project_id", other}, {"session", handle}});
+    const std::string other_handle = moved["result"]["structuredContent"]["session"];
+    EXPECT_EQ(other_handle.substr(0, other.size() + 1), other + ".") << moved.dump();
+
+    // A handle naming a project that does not exist, or that is not the caller's: a clear error.
+    const auto unknown = call_tool("scene__list_objects", {{"session", "no-such-project." + std::string(24, 'a')}});
+    EXPECT_TRUE(unknown["result"].value("isError", false)) << unknown.dump();
+    EXPECT_NE(unknown["result"]["content"][0]["text"].get<std::string>().find("no-such-project"), std::string::npos)
+        << unknown.dump();
 }
 
 TEST_F(McpStatelessTest, ClosingACallsStreamCancelsItsEngineCall) {

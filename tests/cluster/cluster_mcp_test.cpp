@@ -7,6 +7,7 @@
 
 #include "cluster_fixture.h"
 #include "mcp_peer.h"
+#include "rest_client.h"
 
 namespace atelier::testing {
 namespace {
@@ -127,6 +128,18 @@ TEST_F(ClusterMcpTest, AStatelessClientOfAHubThatDoesNotOwnTheProjectWorksInTheO
     const auto gone = client.call("scene__list_objects", {{"session", handle}});
     EXPECT_TRUE(gone["result"].value("isError", false)) << "a closed handle is gone: " << gone.dump();
     EXPECT_EQ(owner(project), 0) << "the tab's session goes on";
+
+    // The notice hubs send each other needs the admin token (they share it) and names a user.
+    const auto notice = [&](const std::string& bearer, const std::string& body) {
+        return http_request(ports[0], "POST", "/api/cluster/mcp-tools-changed", {{"Authorization", "Bearer " + bearer}},
+                            body)
+            .status;
+    };
+    const std::string user = create_user_token(ports[0], token, "carol");
+    EXPECT_EQ(notice(user, json{{"subject", "someone"}}.dump()), 403);
+    EXPECT_EQ(notice(token, "{}"), 400);
+    EXPECT_EQ(notice(token, "not json"), 400);
+    EXPECT_EQ(notice(token, json{{"subject", "someone"}}.dump()), 204);
 }
 
 TEST_F(ClusterMcpTest, AStatelessSeatWhoseHubDiesIsCarriedOnByTheHubThatTakesItsProjectOver) {

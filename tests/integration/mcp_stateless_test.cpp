@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mcp_fixture.h"
+#include "rest_client.h"
 
 namespace atelier::testing {
 namespace {
@@ -222,6 +223,49 @@ TEST_F(McpStatelessTest, ASeatHandleNamesItsProjectAndOutlivesAKilledHub) {
     EXPECT_TRUE(unknown["result"].value("isError", false)) << unknown.dump();
     EXPECT_NE(unknown["result"]["content"][0]["text"].get<std::string>().find("no-such-project"), std::string::npos)
         << unknown.dump();
+}
+
+// A seat belongs to the user who opened it, and a handle that names another user's project opens
+// nothing: carrying a seat on opens its project as the caller, who must be allowed to.
+TEST_F(McpStatelessTest, AnotherUsersHandleOpensNothingOfTheirs) {
+    start_test_hub();
+    const std::string alice = create_user_token(hub->port(), hub->token(), "alice");
+    const std::string bob = create_user_token(hub->port(), hub->token(), "bob");
+    const std::string project = create_project({{"Authorization", "Bearer " + alice}});
+    const auto as = [this](const std::string& token, const std::string& name, const json& arguments) {
+        const auto body = message("tools/call", {{"name", name}, {"arguments", arguments}});
+        auto request_headers = modern_headers(body);
+        request_headers["Authorization"] = "Bearer " + token;
+        const auto response = post(request_headers, body);
+        const auto messages = sse_messages(response.body);
+        return messages.empty() ? json::parse(response.body, nullptr, false) : messages.back();
+    };
+    const auto opened = as(alice, "open_project", {{"project_id", project}});
+    const std::string handle = opened["result"]["structuredContent"]["session"];
+    ASSERT_FALSE(handle.empty()) << opened.dump();
+    ASSERT_FALSE(as(alice, "scene__create_object", {{"name", "alice's"}, {"session", handle}})["result"].value(
+        "isError", false));
+
+    // Alice's own handle: Bob gets what he would get for a handle that does not exist.
+    const auto stolen = as(bob, "scene__list_objects", {{"session", handle}});
+    EXPECT_TRUE(stolen["result"].value("isError", false)) << stolen.dump();
+    EXPECT_EQ(stolen.dump().find("alice's"), std::string::npos) << stolen.dump();
+    // A handle Bob makes up for Alice's project: it does not open, as if the project did not exist.
+    const std::string random(24, '7');
+    const auto forged = as(bob, "scene__list_objects", {{"session", project + "." + random}});
+    const auto absent = as(bob, "scene__list_objects", {{"session", std::string(36, '0') + "." + random}});
+    EXPECT_TRUE(forged["result"].value("isError", false)) << forged.dump();
+    EXPECT_EQ(forged.dump().find("alice's"), std::string::npos) << forged.dump();
+    auto hidden = forged["result"]["content"][0]["text"].get<std::string>();
+    hidden.replace(hidden.find(project), project.size(), std::string(36, '0'));
+    EXPECT_EQ(hidden, absent["result"]["content"][0]["text"]) << "the same answer as for no project";
+    // Alice's seat goes on, alone in its session.
+    const auto objects = as(alice, "scene__list_objects", {{"session", handle}});
+    EXPECT_EQ(objects["result"]["structuredContent"]["objects"].size(), 1U) << objects.dump();
+    // Only the hubs of a cluster tell each other of tools changes.
+    const auto told = http_request(hub->port(), "POST", "/api/cluster/mcp-tools-changed",
+                                   {{"Authorization", "Bearer " + bob}}, json{{"subject", "x"}}.dump());
+    EXPECT_EQ(told.status, 403) << told.body;
 }
 
 TEST_F(McpStatelessTest, ClosingACallsStreamCancelsItsEngineCall) {

@@ -212,7 +212,60 @@ int main(int argc, char** argv) {
         mcp_via_owner.print("MCP tools/call basics__echo on the owner (floor)");
         mcp_via_other.print("MCP tools/call basics__echo through the other hub");
 
-        // 3. Failover. Floor: a cold session:ready on the surviving hub.
+        // 3. The stateless revision (2026-07-28): a call with a seat handle, routed by the project the
+        // handle names; and tools/list, which also asks the other hub for the user's seats there.
+        atelier::testing::StatelessPeer stateless_owner(ports[0], kToken);
+        atelier::testing::StatelessPeer stateless_other(ports[1], kToken);
+        std::map<atelier::testing::StatelessPeer*, std::string> handles;
+        for (auto* peer : {&stateless_owner, &stateless_other}) {
+            const auto opened = peer->call("open_project", {{"project_id", project}});
+            if (!atelier::testing::McpPeer::succeeded(opened)) {
+                throw std::runtime_error("stateless MCP: could not open the project: " + opened.dump());
+            }
+            handles[peer] = opened["result"]["structuredContent"]["session"];
+        }
+        Latency seat_via_owner;
+        Latency seat_via_other;
+        Latency list_local;
+        Latency list_on_owner;
+        Latency list_on_other;
+        for (int n = 0; n < calls; ++n) {
+            for (auto* peer : {&stateless_owner, &stateless_other}) {
+                auto start = Clock::now();
+                const auto answer = peer->call("basics__echo", {{"text", "ping"}, {"session", handles[peer]}});
+                if (!atelier::testing::McpPeer::succeeded(answer)) {
+                    throw std::runtime_error("stateless MCP call failed: " + answer.dump());
+                }
+                (peer == &stateless_owner ? seat_via_owner : seat_via_other).us.push_back(us_since(start));
+                start = Clock::now();
+                const auto listed = peer->request("tools/list");
+                if (!listed.is_object() || !listed.contains("result")) {
+                    throw std::runtime_error("stateless tools/list failed: " + listed.dump());
+                }
+                (peer == &stateless_owner ? list_on_owner : list_on_other).us.push_back(us_since(start));
+            }
+            // The floor of a list: the owner's own seats only, as a hub asks another.
+            const auto body = stateless_owner.message("tools/list");
+            auto local_headers = stateless_owner.headers(body);
+            local_headers["X-Atelier-Mcp-Local"] = "1";
+            local_headers["X-Atelier-Forwarded-By"] = "cluster_bench";
+            const auto start = Clock::now();
+            const auto local = atelier::testing::http_request(ports[0], "POST", "/mcp", local_headers, body.dump());
+            if (local.status != 200) {
+                throw std::runtime_error("stateless tools/list (local) failed: " + local.body);
+            }
+            list_local.us.push_back(us_since(start));
+        }
+        std::printf("\n## Stateless MCP (2026-07-28) through a non-owner hub (floor: the owner, same run, "
+                    "interleaved)\n\n");
+        std::printf("| path | n | p50 µs | p99 µs |\n|---|---|---|---|\n");
+        seat_via_owner.print("stateless tools/call basics__echo with a seat handle, on the owner (floor)");
+        seat_via_other.print("stateless tools/call basics__echo with a seat handle, through the other hub");
+        list_local.print("stateless tools/list of the owner's own seats only (floor)");
+        list_on_owner.print("stateless tools/list on the owner (asks the other hub too)");
+        list_on_other.print("stateless tools/list on the other hub (asks the owner too)");
+
+        // 4. Failover. Floor: a cold session:ready on the surviving hub.
         std::vector<std::string> owned;
         for (int n = 0; n < 3; ++n) {
             owned.push_back(create_project(ports[0], "failover" + std::to_string(n)));

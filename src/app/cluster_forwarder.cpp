@@ -34,7 +34,8 @@ std::string project_of_path(std::string_view path) {
 /// (mcp/seat_handle.h); empty for anything else.
 std::string called_project(const std::string& body, bool& opening) {
     opening = false;
-    if (body.find("tools/call") == std::string::npos) {
+    if (body.find("tools/call") == std::string::npos ||
+        (body.find("open_project") == std::string::npos && body.find("\"session\"") == std::string::npos)) {
         return {}; // most MCP requests: no parse
     }
     const auto message = nlohmann::json::parse(body, nullptr, false);

@@ -12,7 +12,9 @@ import path from "node:path";
 import { after, afterEach, before, beforeEach, test } from "node:test";
 import assert from "node:assert/strict";
 
-import { binary, run, startFakeModel, startHub, stopAll, tempDir } from "./harness.mjs";
+import { randomBytes } from "node:crypto";
+
+import { binary, run, startFakeModel, startHub, startPostgres, stopAll, tempDir } from "./harness.mjs";
 
 const claude = path.join(import.meta.dirname, "node_modules/.bin/claude");
 
@@ -222,3 +224,65 @@ test("Claude Code over atelier mcp (stdio): create, open, an engine tool, the vi
 test("Claude Code with tool search, over HTTP: the engine tool through call_engine_tool", () => hubToolFlow("http"));
 test("Claude Code with tool search, over stdio: the engine tool through call_engine_tool",
      () => hubToolFlow("stdio"));
+
+/// One stateless (2026-07-28) tools/call over plain fetch, as a conforming client sends it: its
+/// JSON-RPC result.
+async function statelessCall(server, name, args) {
+    const body = { jsonrpc: "2.0", id: 1, method: "tools/call", params: {
+        name, arguments: args, _meta: { "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                                        "io.modelcontextprotocol/clientCapabilities": {} } } };
+    const response = await fetch(`${server.base}/mcp`, { method: "POST", body: JSON.stringify(body), headers: {
+        Authorization: `Bearer ${server.token}`, "Content-Type": "application/json", Accept: "application/json",
+        "MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/call", "Mcp-Name": name } });
+    assert.equal(response.status, 200);
+    return (await response.json()).result;
+}
+
+/// Two hubs on one real PostgreSQL (docs/scaling.md). The project's live session is on hub 0 (a
+/// stateless client holds it there); Claude Code talks to hub 1. Its open_project and every call
+/// with the handle go to hub 0, and hub 1's tools/list carries the engine tools of the seat on
+/// hub 0: without them Claude Code would never offer the engine's tools.
+test("Claude Code over HTTP to a hub that does not own the project works in the owner's session", async () => {
+    const standalone = hub;
+    const shared = { database: startPostgres().url, projectsDir: tempDir("atelier-projects-"),
+                     token: randomBytes(24).toString("hex") };
+    const hubs = [await startHub(shared), await startHub(shared)];
+    try {
+        const made = await fetch(`${hubs[0].base}/api/projects`, {
+            method: "POST", body: JSON.stringify({ name: "across hubs", kind: "test" }),
+            headers: { Authorization: `Bearer ${shared.token}`, "Content-Type": "application/json" } });
+        assert.equal(made.status, 201);
+        const projectId = (await made.json()).id;
+        const owner = await statelessCall(hubs[0], "open_project", { project_id: projectId });
+        assert.notEqual(owner.isError, true, JSON.stringify(owner));
+
+        hub = hubs[1];
+        const { result, requests, context } = await turn("http", false, [
+            { tool_calls: [{ name: "mcp__atelier__open_project", arguments: { project_id: projectId } }] },
+            { tool_calls: [{ name: "mcp__atelier__list_versions", arguments: { session } }] },
+            { tool_calls: [{ name: "mcp__atelier__scene__create_object", arguments: { name: "cube", session } }] },
+            { tool_calls: [{ name: "mcp__atelier__get_viewport", arguments: { session } }] },
+            { text: "A cube, and here is the viewport." },
+        ]);
+        debug(requests);
+        const logs = `${context}\nhub 0 log:\n${hubs[0].log()}`;
+        assert.equal(result.is_error, false, logs);
+        const opened = resultOf(requests, 0);
+        assert.notEqual(opened.is_error, true, resultText(opened));
+        assert.match(resultText(opened), new RegExp(`${projectId}\\.[0-9a-f]{24}`), "the handle names the project");
+        assert.ok(toolNames(requests[2]).includes("mcp__atelier__scene__create_object"),
+                  `hub 1 did not list the seat's engine tools: ${toolNames(requests[2]).join(" ")}\n${logs}`);
+        const called = resultOf(requests, 2);
+        assert.notEqual(called.is_error, true, resultText(called));
+        assert.match(resultText(called), /cube/);
+        assert.ok(hasImage(resultOf(requests, 3)), "no image in the viewport result");
+        assert.ok((await versions(projectId)).includes("create_object name=cube"));
+        // Both seats opened on hub 0, in its one live session; hub 1 opened nothing itself.
+        const opens = (log) => log.split("\n").filter((line) => line.includes(`open_project ${projectId}`)).length;
+        assert.equal(opens(hubs[0].log()), 2, logs);
+        assert.equal(opens(hubs[1].log()), 0, logs);
+    } finally {
+        hub = standalone;
+        await Promise.all(hubs.map((one) => one.stop()));
+    }
+});

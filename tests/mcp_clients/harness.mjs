@@ -3,8 +3,8 @@
 // engine kind `test`), the fake model server (tests/support/fake_model_server.py, the sanctioned
 // fake), and child processes that end with the tests.
 
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -14,6 +14,7 @@ const fakeModel = path.resolve(import.meta.dirname, "../support/fake_model_serve
 
 const children = [];
 const dirs = [];
+const cleanups = [];
 
 /// A fresh temporary directory, removed by stopAll().
 export function tempDir(prefix) {
@@ -49,18 +50,23 @@ function startAndWait(command, args, options, stream, pattern, what) {
 }
 
 /// `atelier serve` on port 0: {base, token, log(), stop()}; stop() ends it (SIGTERM) and resolves
-/// once it exited.
-export async function startHub() {
+/// once it exited. `cluster` ({database, projectsDir, token}) makes it a hub of a cluster
+/// (docs/scaling.md): that PostgreSQL, those shared repositories, that shared admin token.
+export async function startHub(cluster) {
     const dir = tempDir("atelier-mcp-clients-");
     const config = path.join(dir, "atelier.toml");
     writeFileSync(config, `[engines.test]\ncommand = ${JSON.stringify([engine])}\n`);
     const env = { ...process.env };
     delete env.ATELIER_TOKEN;
+    const args = ["serve", "--port", "0", "--data-dir", path.join(dir, "data"), "--threads", "2", "--config", config,
+                  "--session-grace", cluster ? "300" : "1"];
+    if (cluster) {
+        env.ATELIER_TOKEN = cluster.token;
+        args.push("--database", cluster.database, "--projects-dir", cluster.projectsDir,
+                  "--hub-url", "http://127.0.0.1:0");
+    }
     const { child, match, log } = await startAndWait(
-        binary,
-        ["serve", "--port", "0", "--data-dir", path.join(dir, "data"), "--threads", "2", "--config", config,
-         "--session-grace", "1"],
-        { env }, "stdout", /atelier open (http:\/\/[^/\s]+)\/\?token=(\S+)/, "the hub");
+        binary, args, { env }, "stdout", /atelier open (http:\/\/[^/\s]+)\/\?token=(\S+)/, "the hub");
     const exited = new Promise((resolve) => child.once("exit", resolve));
     return {
         base: match[1],
@@ -92,11 +98,48 @@ export async function startFakeModel() {
     };
 }
 
+/// A real PostgreSQL server of Debian's `postgresql` package on a Unix socket in a temporary
+/// directory (as the `postgres` user when we are root, since PostgreSQL refuses root): {url}.
+/// stopAll() stops it.
+export function startPostgres() {
+    const versions = existsSync("/usr/lib/postgresql") ? readdirSync("/usr/lib/postgresql") : [];
+    const bindir = versions.map((version) => `/usr/lib/postgresql/${version}/bin`)
+        .filter((dir) => existsSync(`${dir}/initdb`) && existsSync(`${dir}/pg_ctl`))
+        .sort((a, b) => parseInt(a.split("/")[4]) - parseInt(b.split("/")[4])).pop();
+    if (!bindir) {
+        throw new Error("no PostgreSQL server in /usr/lib/postgresql/*/bin: apt-get install postgresql");
+    }
+    const dir = tempDir("atelier-pg-");
+    const root = process.getuid() === 0;
+    if (root) {
+        const uid = parseInt(execFileSync("id", ["-u", "postgres"]).toString());
+        const gid = parseInt(execFileSync("id", ["-g", "postgres"]).toString());
+        chownSync(dir, uid, gid);
+    }
+    const as = (command, args) => execFileSync(root ? "runuser" : command,
+                                               root ? ["-u", "postgres", "--", command, ...args] : args,
+                                               { stdio: "ignore" });
+    const port = 5400 + Math.floor(Math.random() * 500);
+    as(`${bindir}/initdb`, ["-D", `${dir}/data`, "-U", "atelier", "-A", "trust", "--no-sync", "-E", "UTF8",
+                            "--locale=C"]);
+    as(`${bindir}/pg_ctl`, ["-D", `${dir}/data`, "-l", `${dir}/server.log`, "-w", "-t", "60", "-o",
+                            `-k ${dir} -p ${port} -c listen_addresses='' -c fsync=off`, "start"]);
+    cleanups.push(() => as(`${bindir}/pg_ctl`, ["-D", `${dir}/data`, "-m", "immediate", "-w", "stop"]));
+    return { url: `postgresql://atelier@/postgres?host=${dir}&port=${port}` };
+}
+
 /// Kills every child still running and removes the temporary directories.
 export function stopAll() {
     for (const child of children) {
         if (child.exitCode === null && child.signalCode === null) {
             child.kill("SIGTERM");
+        }
+    }
+    for (const cleanup of cleanups.splice(0)) {
+        try {
+            cleanup();
+        } catch {
+            // stopped already
         }
     }
     for (const dir of dirs) {

@@ -152,6 +152,11 @@ TEST_F(ClusterMcpTest, AStatelessSeatWhoseHubDiesIsCarriedOnByTheHubThatTakesIts
 
     tab.reset();
     ASSERT_TRUE(hubs[0]->stop(SIGKILL, 10s).has_value());
+    // Hub 0 still counts as up until its announcement lapses: a tools/list asks it, is refused, and
+    // answers with what it has.
+    const auto listed_meanwhile = client.request("tools/list");
+    EXPECT_TRUE(listed_meanwhile.is_object() && listed_meanwhile.contains("result"))
+        << listed_meanwhile.dump() << " status " << client.status;
     // Until the dead hub's lease lapses its calls fail (503: the owner does not answer); then hub 1
     // carries the seat on under the same handle: it opens the project, which moves here.
     json after;

@@ -58,21 +58,20 @@ Result<std::string> ask_peer(net::HttpClient& client, net::ClientRequest request
 
 void McpServer::set_peers(PeerHubs peers) {
     const std::lock_guard lock(m_mutex);
-    m_peers = std::make_shared<const PeerHubs>(std::move(peers));
-    m_peer_work = std::make_shared<Worker>("atelier-mcp-peers");
-    m_peer_client = std::make_shared<net::HttpClient>();
+    m_peers = Peers{std::make_shared<const PeerHubs>(std::move(peers)), std::make_shared<Worker>("atelier-mcp-peers"),
+                    std::make_shared<net::HttpClient>()};
+}
+
+McpServer::Peers McpServer::peers() const {
+    const std::lock_guard lock(m_mutex);
+    return m_peers;
 }
 
 void McpServer::list_across_hubs(json tools, PeerList request, net::HttpResponder respond) {
-    std::shared_ptr<const PeerHubs> peers;
-    std::shared_ptr<Worker> work;
-    std::shared_ptr<net::HttpClient> client;
-    {
-        const std::lock_guard lock(m_mutex);
-        peers = m_peers;
-        work = m_peer_work;
-        client = m_peer_client;
-    }
+    const auto link = this->peers();
+    const auto& peers = link.hubs;
+    const auto& work = link.work;
+    const auto& client = link.client;
     auto answer = [id = request.id](json listed) {
         return rpc_result(id,
                           stateless_result({{"tools", std::move(listed)}, {"ttlMs", 0}, {"cacheScope", "private"}}));
@@ -129,15 +128,10 @@ void McpServer::list_across_hubs(json tools, PeerList request, net::HttpResponde
 }
 
 void McpServer::notify_peers(const std::string& subject) {
-    std::shared_ptr<const PeerHubs> peers;
-    std::shared_ptr<Worker> work;
-    std::shared_ptr<net::HttpClient> client;
-    {
-        const std::lock_guard lock(m_mutex);
-        peers = m_peers;
-        work = m_peer_work;
-        client = m_peer_client;
-    }
+    const auto link = this->peers();
+    const auto& peers = link.hubs;
+    const auto& work = link.work;
+    const auto& client = link.client;
     if (!peers) {
         return;
     }
@@ -161,11 +155,7 @@ void McpServer::notify_peers(const std::string& subject) {
 }
 
 net::HttpResponse McpServer::peer_tools_changed(const net::HttpRequest& request) {
-    std::shared_ptr<const PeerHubs> peers;
-    {
-        const std::lock_guard lock(m_mutex);
-        peers = m_peers;
-    }
+    const auto peers = this->peers().hubs;
     if (!peers || request.subject != peers->admin_subject) {
         return net::HttpResponse::error(ErrorCode::Forbidden, "only the hubs of a cluster tell each other this");
     }

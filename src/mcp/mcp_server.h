@@ -282,10 +282,14 @@ private:
     /// Seat handles closed by close_project, newest last (bounded): never carried on again.
     std::set<std::string> m_closed_seats;
     std::deque<std::string> m_closed_order;
-    /// Set by set_peers in a cluster (guarded by m_mutex); the fan-outs run on m_peer_work.
-    std::shared_ptr<const PeerHubs> m_peers;
-    std::shared_ptr<Worker> m_peer_work;
-    std::shared_ptr<net::HttpClient> m_peer_client;
+    /// Set by set_peers in a cluster (guarded by m_mutex; all null on a hub on its own).
+    struct Peers {
+        std::shared_ptr<const PeerHubs> hubs;
+        std::shared_ptr<Worker> work; ///< where the fan-outs run; its jobs never hold it, nor the server
+        std::shared_ptr<net::HttpClient> client;
+    };
+    Peers m_peers;
+    [[nodiscard]] Peers peers() const;
     /// Held answers by relist_key(), each with its number (the timer that ends its wait names it).
     std::multimap<std::string, std::pair<std::uint64_t, Reply::Release>> m_held;
     std::uint64_t m_next_held = 0;

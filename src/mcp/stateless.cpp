@@ -160,12 +160,7 @@ void McpServer::post_stateless(net::HttpRequest& request, const json& message, c
         relisted("user:" + request.subject); // relist_key() of the user's seats
         const bool asked_by_peer =
             !request.header(kLocalHeader).empty() && !request.header(net::kForwardedHeader).empty();
-        bool clustered = false;
-        {
-            const std::lock_guard lock(m_mutex);
-            clustered = m_peers != nullptr;
-        }
-        if (clustered && !asked_by_peer) {
+        if (peers().hubs && !asked_by_peer) {
             return list_across_hubs(std::move(tools),
                                     PeerList{id, request.body, std::string(request.header("Authorization")),
                                              std::string(request.header("Cookie"))},

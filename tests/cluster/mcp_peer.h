@@ -15,6 +15,20 @@
 
 namespace atelier::testing {
 
+/// The JSON-RPC response of an answer to a POST /mcp: its JSON body, or the last message of its
+/// SSE body; null when it was not a 200.
+inline nlohmann::json mcp_answer(const HttpResult& response) {
+    if (response.status != 200) {
+        return nullptr;
+    }
+    const auto type = response.headers.count("content-type") ? response.headers.at("content-type") : "";
+    if (type == "text/event-stream") {
+        auto messages = sse_messages(response.body);
+        return messages.empty() ? nlohmann::json() : messages.back();
+    }
+    return nlohmann::json::parse(response.body, nullptr, false);
+}
+
 /// A session-era MCP client of one hub, over raw HTTP.
 class McpPeer {
 public:
@@ -50,15 +64,7 @@ public:
             m_port, "POST", "/mcp", headers(),
             nlohmann::json{{"jsonrpc", "2.0"}, {"id", ++m_next_id}, {"method", method}, {"params", params}}.dump());
         status = response.status;
-        if (response.status != 200) {
-            return nullptr;
-        }
-        const auto type = response.headers.count("content-type") ? response.headers.at("content-type") : "";
-        if (type == "text/event-stream") {
-            auto messages = sse_messages(response.body);
-            return messages.empty() ? nlohmann::json() : messages.back();
-        }
-        return nlohmann::json::parse(response.body, nullptr, false);
+        return mcp_answer(response);
     }
 
     nlohmann::json call(const std::string& tool, const nlohmann::json& arguments = nlohmann::json::object()) {
@@ -116,15 +122,7 @@ public:
         const auto body = message(method, params);
         const auto response = http_request(m_port, "POST", "/mcp", headers(body), body.dump());
         status = response.status;
-        if (response.status != 200) {
-            return nullptr;
-        }
-        const auto type = response.headers.count("content-type") ? response.headers.at("content-type") : "";
-        if (type == "text/event-stream") {
-            auto messages = sse_messages(response.body);
-            return messages.empty() ? nlohmann::json() : messages.back();
-        }
-        return nlohmann::json::parse(response.body, nullptr, false);
+        return mcp_answer(response);
     }
 
     nlohmann::json call(const std::string& tool, const nlohmann::json& arguments = nlohmann::json::object()) {

@@ -106,10 +106,9 @@ public:
 
     /// The other hubs of a cluster, as the stateless era needs them (docs/scaling.md "MCP"): a
     /// user's seats may live on several hubs, so a stateless `tools/list` lists the seats of every
-    /// hub with a live session, and a change of a user's tools is told to the listeners of every
-    /// hub.
+    /// hub that is up, and a change of a user's tools is told to the listeners of every hub.
     struct PeerHubs {
-        /// The URLs of the other hubs that hold a live lease (blocking: a database read).
+        /// The URLs of the other hubs that are up (blocking: a database read).
         std::function<Result<std::vector<std::string>>()> others;
         /// This hub's URL (marks the requests it sends, kForwardedHeader).
         std::function<std::string()> self;
@@ -201,7 +200,8 @@ private:
     /// (close_project), or is in use.
     [[nodiscard]] std::shared_ptr<Session> adopt_seat(const Caller& caller, const std::string& handle);
     /// Ends a seat (close_project, or a seat that could not be carried on): its project is detached.
-    void drop_seat(const std::shared_ptr<Session>& seat, std::string_view why);
+    /// `closed`: the client closed it, so its handle is never carried on again.
+    void drop_seat(const std::shared_ptr<Session>& seat, std::string_view why, bool closed = false);
 
     // cluster_seats.cpp: the stateless era across the hubs of a cluster.
     /// What a stateless tools/list sends on to the other hubs.
@@ -212,9 +212,9 @@ private:
         std::string cookie;
     };
     /// Answers a stateless tools/list with `tools` (this hub's seats) and the engine tools of the
-    /// user's seats on the other hubs (on m_peer_work: database and HTTP requests block).
+    /// user's seats on the other hubs (on the peers' worker: database and HTTP requests block).
     void list_across_hubs(nlohmann::json tools, PeerList request, net::HttpResponder respond);
-    /// Tells the other hubs that `subject`'s tools changed (on m_peer_work).
+    /// Tells the other hubs that `subject`'s tools changed (on the peers' worker).
     void notify_peers(const std::string& subject);
     /// notifications/tools/list_changed to the user's listeners.
     void notify_listeners(const std::string& subject);

@@ -262,7 +262,7 @@ void McpServer::call_tool(Caller caller, const std::shared_ptr<Reply>& reply, co
                              caller.session->id.substr(0, 8), open_project_id);
             }
             if (stateless) {
-                drop_seat(caller.session, "close_project");
+                drop_seat(caller.session, "close_project", true);
             } else {
                 detach(*caller.session);
             }

@@ -157,17 +157,21 @@ void McpServer::post_stateless(net::HttpRequest& request, const json& message, c
         // The list depends on the user's open seats: never share it across users. In a cluster the
         // seats may be on several hubs; a hub asked by another lists its own (kLocalHeader).
         json tools = list_tools(caller);
-        relisted("user:" + request.subject); // relist_key() of the user's seats
+        const std::string relist_key = "user:" + request.subject; // relist_key() of the user's seats
         const bool asked_by_peer =
             !request.header(kLocalHeader).empty() && !request.header(net::kForwardedHeader).empty();
         if (peers().hubs && !asked_by_peer) {
+            // The answers held here for this list go out now, not after the other hubs answered:
+            // the fan-out's worker never holds the server.
+            relisted(relist_key);
             return list_across_hubs(std::move(tools),
                                     PeerList{id, request.body, std::string(request.header("Authorization")),
                                              std::string(request.header("Cookie"))},
                                     std::move(respond));
         }
-        return respond.send(
+        respond.send(
             rpc_result(id, stateless_result({{"tools", std::move(tools)}, {"ttlMs", 0}, {"cacheScope", "private"}})));
+        return relisted(relist_key);
     }
     if (method == "tools/call") {
         // Engine tools answer on a stream when the client takes one: closing it is how this
@@ -300,12 +304,12 @@ std::shared_ptr<McpServer::Session> McpServer::adopt_seat(const Caller& caller, 
     return session;
 }
 
-void McpServer::drop_seat(const std::shared_ptr<Session>& seat, std::string_view why) {
+void McpServer::drop_seat(const std::shared_ptr<Session>& seat, std::string_view why, bool closed) {
     bool erased = false;
     {
         const std::lock_guard lock(m_mutex);
         erased = m_by_id.erase(seat->id) > 0;
-        if (why == "close_project" && m_closed_seats.insert(seat->id).second) {
+        if (closed && m_closed_seats.insert(seat->id).second) {
             // A closed handle stays gone (never carried on again); the oldest are forgotten.
             constexpr std::size_t kClosedRemembered = 4096;
             m_closed_order.push_back(seat->id);

@@ -160,5 +160,35 @@ TEST(SessionLeasesOpen, RefusesAHubWithoutAUrl) {
     EXPECT_EQ(leases.error().code, ErrorCode::InvalidConfig);
 }
 
+// cluster_hubs: which other hubs are up, for what spans users rather than projects (MCP seats).
+TEST_F(SessionLeasesTest, HubsThatAnnouncedThemselvesAreListedUntilTheirAnnouncementLapses) {
+    auto a = hub("http://127.0.0.1:1001");
+    auto b = hub("http://127.0.0.1:1002", 300ms);
+    auto unbound = hub("http://127.0.0.1:0");
+    ASSERT_TRUE(a->announce());
+    ASSERT_TRUE(b->announce());
+    ASSERT_TRUE(unbound->announce()) << "a hub that has no port yet says nothing, and that is no error";
+    auto others = a->other_live_hubs();
+    ASSERT_TRUE(others) << others.error().message;
+    EXPECT_EQ(*others, std::vector<std::string>{"http://127.0.0.1:1002"}) << "never itself, never port 0";
+    auto from_b = b->other_live_hubs();
+    ASSERT_TRUE(from_b);
+    EXPECT_EQ(*from_b, std::vector<std::string>{"http://127.0.0.1:1001"});
+
+    // b stops announcing (it died): once its announcement lapses, it is no longer listed.
+    bool gone = false;
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (!gone && std::chrono::steady_clock::now() < deadline) {
+        auto now = a->other_live_hubs();
+        gone = now && now->empty();
+        std::this_thread::sleep_for(20ms); // a poll interval
+    }
+    EXPECT_TRUE(gone);
+    ASSERT_TRUE(b->announce()) << "announcing again renews the row";
+    auto back = a->other_live_hubs();
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->size(), 1U);
+}
+
 } // namespace
 } // namespace atelier::store

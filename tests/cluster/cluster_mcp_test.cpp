@@ -191,5 +191,26 @@ TEST_F(ClusterMcpTest, AnMcpSessionThroughHaproxyStaysWithTheHubThatInitializedI
     EXPECT_EQ(owner(project), 0);
 }
 
+// A stateless client needs no stickiness: each request stands alone, HAProxy spreads the ones
+// without a project round robin, and every hub sends the calls on to the project's owner.
+TEST_F(ClusterMcpTest, AStatelessClientThroughHaproxyWorksWhicheverHubEachRequestReaches) {
+    start_owned_project(3);
+    Haproxy proxy(ports);
+    ASSERT_TRUE(proxy.ready);
+    StatelessPeer client(proxy.port, token);
+    const auto opened = client.call("open_project", {{"project_id", project}});
+    ASSERT_TRUE(McpPeer::succeeded(opened)) << opened.dump() << " status " << client.status;
+    const std::string handle = opened["result"]["structuredContent"]["session"];
+    for (int n = 0; n < 6; ++n) {
+        const auto made =
+            client.call("scene__create_object", {{"name", "via haproxy " + std::to_string(n)}, {"session", handle}});
+        ASSERT_TRUE(McpPeer::succeeded(made)) << n << ": " << made.dump() << " status " << client.status;
+        EXPECT_TRUE(has_tool(client.request("tools/list"), "scene__create_object")) << n;
+    }
+    const auto listed = client.call("scene__list_objects", {{"session", handle}});
+    EXPECT_EQ(listed["result"]["structuredContent"]["objects"].size(), 6U) << listed.dump();
+    EXPECT_EQ(owner(project), 0);
+}
+
 } // namespace
 } // namespace atelier::testing

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -56,6 +57,8 @@ struct AppContext {
     std::shared_ptr<sessions::SessionManager> sessions;
     /// The MCP server at /mcp (made with the routes; the cluster's forwarder relays its sessions).
     std::shared_ptr<mcp::McpServer> mcp;
+    /// The versions' pictures (thumbnails_dir(config)); set by `serve` before the routes are built.
+    std::filesystem::path thumbnails_dir;
 };
 
 } // namespace atelier::app

@@ -56,8 +56,7 @@ net::Router build_routes(AppContext& app) {
         kinds.push_back(kind);
     }
     const api::EnginesApi engines{*app.engines, *app.launch_tokens, std::move(kinds)};
-    auto thumbnails =
-        std::make_shared<api::ThumbnailsApi>(*app.api, std::filesystem::path(app.config.data_dir) / "thumbnails");
+    auto thumbnails = std::make_shared<api::ThumbnailsApi>(*app.api, app.thumbnails_dir);
     auto sign_in = std::make_shared<api::SignInApi>(*app.store, TokenAuth::kCookieName);
     api::ApiContext& rest = *app.api;
     auto mcp = std::make_shared<mcp::McpServer>(

@@ -135,7 +135,8 @@ int serve(const Config& config) {
     session_options.grace = to_milliseconds(config.session_grace_s);
     session_options.sessions_dir = std::filesystem::path(config.data_dir) / "sessions";
     session_options.renders_dir = config.renders_dir;
-    session_options.thumbnails_dir = std::filesystem::path(config.data_dir) / "thumbnails";
+    app.thumbnails_dir = thumbnails_dir(config);
+    session_options.thumbnails_dir = app.thumbnails_dir;
     session_options.kinds = config.engines;
     session_options.max_attempts = static_cast<int>(config.engine_max_attempts);
     app.sessions = std::make_shared<sessions::SessionManager>(
@@ -157,7 +158,7 @@ int serve(const Config& config) {
         app.sessions->project_deleted(user, project);
         std::error_code ignored;
         std::filesystem::remove_all(std::filesystem::path(app.config.renders_dir) / project, ignored);
-        store::VersionThumbnails(std::filesystem::path(app.config.data_dir) / "thumbnails").remove_project(project);
+        store::VersionThumbnails(app.thumbnails_dir).remove_project(project);
     };
     app.api->render_dirs = [&app](const std::string& user, const std::string& project) {
         return app.sessions->render_dirs(user, project);

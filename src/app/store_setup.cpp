@@ -59,4 +59,21 @@ Result<void> register_admin_token(store::Store& store, const store::User& admin,
     return {};
 }
 
+std::filesystem::path thumbnails_dir(const Config& config) {
+    const std::filesystem::path dir = std::filesystem::path(config.renders_dir) / ".thumbnails";
+    const std::filesystem::path before = std::filesystem::path(config.data_dir) / "thumbnails";
+    std::error_code error;
+    if (std::filesystem::is_directory(before, error) && !std::filesystem::exists(dir, error)) {
+        std::filesystem::create_directories(dir.parent_path(), error);
+        std::filesystem::rename(before, dir, error);
+        if (error) {
+            spdlog::warn("the versions' pictures stay in {}: moving them to {} failed: {}", before.string(),
+                         dir.string(), error.message());
+            return before; // another file system: served from where they are
+        }
+        spdlog::info("moved the versions' pictures from {} to {}", before.string(), dir.string());
+    }
+    return dir;
+}
+
 } // namespace atelier::app

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <string_view>
 
@@ -25,5 +26,10 @@ struct HubStore {
 /// token and revokes earlier ones of that origin, so a replaced token file stops working. A secret
 /// the store refuses as too short is only logged: TokenAuth still accepts it directly.
 [[nodiscard]] Result<void> register_admin_token(store::Store& store, const store::User& admin, std::string_view secret);
+
+/// Where the versions' pictures live: `<renders_dir>/.thumbnails`, beside the renders (outputs of
+/// the project too), so the hubs of a cluster that share the renders dir share them. Pictures of a
+/// hub from before (`<data_dir>/thumbnails`) are moved there once.
+[[nodiscard]] std::filesystem::path thumbnails_dir(const Config& config);
 
 } // namespace atelier::app

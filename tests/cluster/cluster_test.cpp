@@ -205,6 +205,26 @@ TEST_F(ClusterTest, RendersWrittenOnOneHubAreListedAndDownloadedThroughAnother) 
     EXPECT_EQ(download("kept.png").body, "kept frame");
 }
 
+TEST_F(ClusterTest, AVersionsPictureMadeOnOneHubIsServedByAnotherOnceThatHubIsGone) {
+    start_cluster(2);
+    const std::string project = create_project(ports[0], "pictures");
+    ClusterTab tab(ports[0], "/ws/browser?project=" + project, token);
+    ASSERT_FALSE(tab.start(project).is_null()) << tab.error.dump();
+    const auto made = tab.command("scene__create_object", {{"name", "cube"}});
+    ASSERT_TRUE(made.is_object() && made.contains("version")) << made.dump();
+    const std::string picture =
+        "/api/projects/" + project + "/versions/" + made["version"].get<std::string>() + "/thumbnail";
+    const auto on_owner = http_request(ports[0], "GET", picture, {{"Authorization", "Bearer " + token}});
+    ASSERT_EQ(on_owner.status, 200) << on_owner.body;
+
+    // The pictures live beside the renders, which the hubs share: hub 1 serves it with hub 0 gone.
+    tab.client().close();
+    ASSERT_EQ(hubs[0]->stop(SIGTERM, 30s), 0) << hubs[0]->log();
+    const auto on_other = http_request(ports[1], "GET", picture, {{"Authorization", "Bearer " + token}});
+    EXPECT_EQ(on_other.status, 200) << on_other.body;
+    EXPECT_EQ(on_other.body, on_owner.body);
+}
+
 TEST_F(ClusterTest, APreviewRequestedThroughANonOwnerHubReachesTheOwnersPreviewServer) {
     // The preview server stand-in answers with the target it received.
     net::Router routes;

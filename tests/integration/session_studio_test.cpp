@@ -4,7 +4,10 @@
 // The real binary with the test engine, which sends a frame after every change whose colour
 // depends on the number of objects.
 
+#include <signal.h>
+
 #include <filesystem>
+#include <fstream>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -65,6 +68,30 @@ TEST_F(SessionStudioTest, EachVersionKeepsTheViewportFrameOfTheMomentItWasMade) 
     EXPECT_EQ(listed["newest"], base + "/versions/" + second["version"].get<std::string>() + "/thumbnail");
 }
 
+// Pictures live beside the renders (<renders-dir>/.thumbnails); a hub's pictures from before, in
+// <data-dir>/thumbnails, are moved there when it starts.
+TEST_F(SessionStudioTest, PicturesFromBeforeAreMovedBesideTheRendersAndStillServed) {
+    TempDir data;
+    const auto file = config_dir.path() / "atelier.toml";
+    std::ofstream(file) << "[engines.test]\ncommand = [\"" << test_engine_binary() << "\"]\n";
+    const HubProcess::Options options{.args = {"--config", file.string()}, .data_dir = data.path()};
+    hub = HubProcess::start(options);
+    const auto project = create_project(auth());
+    const auto versions = json::parse(get("/api/projects/" + project + "/versions").body);
+    const std::string rev = versions["items"][0]["rev"];
+    ASSERT_EQ(hub->stop(SIGTERM, std::chrono::seconds(30)), 0);
+
+    const auto old_dir = data.path() / "thumbnails" / project;
+    std::filesystem::create_directories(old_dir);
+    std::ofstream(old_dir / (rev + ".png"), std::ios::binary) << "\x89PNG picture of before";
+    hub = HubProcess::start(options);
+    const auto picture = get("/api/projects/" + project + "/versions/" + rev + "/thumbnail");
+    EXPECT_EQ(picture.status, 200) << picture.body << hub->log();
+    EXPECT_EQ(picture.body, "\x89PNG picture of before");
+    EXPECT_TRUE(std::filesystem::exists(data.path() / "renders" / ".thumbnails" / project / (rev + ".png")));
+    EXPECT_FALSE(std::filesystem::exists(data.path() / "thumbnails"));
+}
+
 TEST_F(SessionStudioTest, AVersionMadeWithoutTheViewportHasNoPictureAndSaysSo) {
     start_test_hub();
     const auto project = create_project(auth());
@@ -87,7 +114,7 @@ TEST_F(SessionStudioTest, PicturesOfADeletedProjectAreRemovedAndAnotherUsersAreN
     ASSERT_FALSE(start_session(tab, project).is_null());
     const auto made = run(tab, "scene__create_object", {{"name", "a"}});
     ASSERT_EQ(made.value("ok", false), true) << made.dump();
-    const auto pictures = hub->data_dir() / "thumbnails" / project;
+    const auto pictures = hub->data_dir() / "renders" / ".thumbnails" / project;
     ASSERT_TRUE(std::filesystem::is_directory(pictures));
     EXPECT_EQ(http_request(hub->port(), "GET", "/api/projects/" + project + "/thumbnail", {}).status, 401);
     const auto token =

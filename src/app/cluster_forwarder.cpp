@@ -104,11 +104,7 @@ public:
         } else {
             project = project_of_path(request.path);
         }
-        if (project.empty() || m_directory->live(project)) {
-            return decide(std::nullopt);
-        }
-        // Not live here: the owner, if a live hub holds the lease (one indexed read).
-        owner_of(project, [self = shared_from_this(), decide](const std::string& hub) { decide(self->at(hub)); });
+        to_owner(project, net::Upstream::Relay::Buffered, decide);
     }
 
 private:
@@ -165,7 +161,11 @@ private:
         bool opening = false;
         std::string project = request.method == "POST" ? called_project(request.body, opening) : std::string();
         if (session.empty()) {
-            return resolve_stateless(project, decide);
+            // Stateless (2026-07-28): a call that opens a project, or names a seat, goes to the hub
+            // where that project is live, spliced (engine calls answer on a stream); that hub makes
+            // the seat, or carries on one it has not seen. Everything else (discover, tools/list,
+            // subscriptions/listen) is served here.
+            return to_owner(project, net::Upstream::Relay::Spliced, decide);
         }
         const std::string subject = request.subject;
         if (!opening) {
@@ -202,17 +202,16 @@ private:
                  });
     }
 
-    // Stateless /mcp (2026-07-28): a call that opens a project, or names a seat, goes to the hub
-    // where that project is live; that hub makes the seat, or carries on one it has not seen.
-    // Everything else (discover, tools/list, subscriptions/listen) is served here.
-    void resolve_stateless(const std::string& project, const net::ForwardDecision& decide) {
+    // A request for `project` (none: served here) goes to the hub where it is live, if that is
+    // another: what this hub knows at once, else the owner of a live lease (one indexed read).
+    void to_owner(const std::string& project, net::Upstream::Relay relay, const net::ForwardDecision& decide) {
         if (project.empty() || m_directory->live(project)) {
             return decide(std::nullopt);
         }
-        owner_of(project, [self = shared_from_this(), decide](const std::string& hub) {
+        owner_of(project, [self = shared_from_this(), relay, decide](const std::string& hub) {
             auto upstream = self->at(hub);
             if (upstream) {
-                upstream->relay = net::Upstream::Relay::Spliced; // engine calls answer on a stream
+                upstream->relay = relay;
             }
             decide(std::move(upstream));
         });

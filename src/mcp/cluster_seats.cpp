@@ -11,7 +11,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "mcp/json_rpc.h"
+#include "mcp/json_rpc.h" // kStatelessVersion
 #include "mcp/mcp_server.h"
 #include "net/router.h"
 
@@ -72,10 +72,7 @@ void McpServer::list_across_hubs(json tools, PeerList request, net::HttpResponde
     const auto& peers = link.hubs;
     const auto& work = link.work;
     const auto& client = link.client;
-    auto answer = [id = request.id](json listed) {
-        return rpc_result(id,
-                          stateless_result({{"tools", std::move(listed)}, {"ttlMs", 0}, {"cacheScope", "private"}}));
-    };
+    auto answer = [id = request.id](json listed) { return tools_list_answer(id, std::move(listed)); };
     // The job holds what it needs, never the server (whose destructor stops the worker); a
     // responder moves only, so it waits in a shared slot.
     auto responder = std::make_shared<net::HttpResponder>(std::move(respond));

@@ -192,6 +192,10 @@ private:
                 net::HttpResponder respond);
     /// The user's seat with handle `handle`, or null.
     [[nodiscard]] std::shared_ptr<Session> seat(const std::string& subject, const std::string& handle) const;
+    /// A seat of `caller` under `handle`, not yet registered.
+    [[nodiscard]] static std::shared_ptr<Session> make_seat(const Caller& caller, std::string handle);
+    /// The answer to a stateless tools/list (private to the user: ttl 0).
+    [[nodiscard]] static net::HttpResponse tools_list_answer(const nlohmann::json& id, nlohmann::json tools);
     /// A new seat for a stateless open_project of `project_id` (its handle names the project).
     [[nodiscard]] Result<std::shared_ptr<Session>> new_seat(const Caller& caller, const std::string& project_id);
     /// A seat handle this hub does not know (made by another hub, or before this hub restarted, or

@@ -154,8 +154,8 @@ void McpServer::post_stateless(net::HttpRequest& request, const json& message, c
                                              {"cacheScope", "public"}})));
     }
     if (method == "tools/list") {
-        // The list depends on the user's open seats: never share it across users. In a cluster the
-        // seats may be on several hubs; a hub asked by another lists its own (kLocalHeader).
+        // The user's seats. In a cluster they may be on several hubs; a hub asked by another
+        // lists its own (kLocalHeader).
         json tools = list_tools(caller);
         const std::string relist_key = "user:" + request.subject; // relist_key() of the user's seats
         const bool asked_by_peer =
@@ -169,8 +169,7 @@ void McpServer::post_stateless(net::HttpRequest& request, const json& message, c
                                              std::string(request.header("Cookie"))},
                                     std::move(respond));
         }
-        respond.send(
-            rpc_result(id, stateless_result({{"tools", std::move(tools)}, {"ttlMs", 0}, {"cacheScope", "private"}})));
+        respond.send(tools_list_answer(id, std::move(tools)));
         return relisted(relist_key);
     }
     if (method == "tools/call") {
@@ -259,14 +258,19 @@ std::shared_ptr<McpServer::Session> McpServer::seat(const std::string& subject, 
     return found->second;
 }
 
-Result<std::shared_ptr<McpServer::Session>> McpServer::new_seat(const Caller& caller, const std::string& project_id) {
+std::shared_ptr<McpServer::Session> McpServer::make_seat(const Caller& caller, std::string handle) {
     auto session = std::make_shared<Session>();
-    session->id = new_seat_handle(project_id);
+    session->id = std::move(handle);
     session->subject = caller.subject;
     session->protocol_version = std::string(kStatelessVersion);
     session->client = caller.client;
     session->stateless = true;
     session->last_used = std::chrono::steady_clock::now();
+    return session;
+}
+
+Result<std::shared_ptr<McpServer::Session>> McpServer::new_seat(const Caller& caller, const std::string& project_id) {
+    auto session = make_seat(caller, new_seat_handle(project_id));
     {
         const std::lock_guard lock(m_mutex);
         if (m_by_id.size() >= kMaxSeats) {
@@ -283,14 +287,8 @@ std::shared_ptr<McpServer::Session> McpServer::adopt_seat(const Caller& caller, 
     if (!project || caller.subject.empty()) {
         return nullptr;
     }
-    auto session = std::make_shared<Session>();
-    session->id = handle;
-    session->subject = caller.subject;
-    session->protocol_version = std::string(kStatelessVersion);
-    session->client = caller.client;
-    session->stateless = true;
+    auto session = make_seat(caller, handle);
     session->parked_project = *project;
-    session->last_used = std::chrono::steady_clock::now();
     {
         const std::lock_guard lock(m_mutex);
         if (m_closed_seats.contains(handle) || m_by_id.contains(handle) || m_by_id.size() >= kMaxSeats) {
@@ -323,6 +321,11 @@ void McpServer::drop_seat(const std::shared_ptr<Session>& seat, std::string_view
         forget(*seat, why);
     }
     end(seat);
+}
+
+net::HttpResponse McpServer::tools_list_answer(const json& id, json tools) {
+    // The list depends on the user's open seats: never share it across users.
+    return rpc_result(id, stateless_result({{"tools", std::move(tools)}, {"ttlMs", 0}, {"cacheScope", "private"}}));
 }
 
 } // namespace atelier::mcp
